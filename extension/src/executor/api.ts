@@ -1,0 +1,63 @@
+// The public surface of the executor core: what the VS Code extension and the headless CLI (two thin
+// shells) see. The core never imports `vscode`; a shell gives it options and listens to its events.
+import type { ExecutorMode, PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
+
+/** Connection state a UI shows: status bar, CLI log line, webview banner. */
+export type ExecutorState = 'disconnected' | 'connecting' | 'online' | 'busy' | 'offline' | 'error';
+
+export interface RunningTaskInfo {
+  subtaskId: string;
+  taskId: string;
+  prompt: string;
+  startedAt: string;
+}
+
+export interface ExecutorSnapshot {
+  state: ExecutorState;
+  deviceId: string;
+  deviceName: string;
+  backendUrl: string;
+  slotsUsed: number;
+  maxSlots: number;
+  running: RunningTaskInfo[];
+  /** Set when state is 'error' (and kept as the last error while reconnecting). */
+  error?: ProtocolError;
+}
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ExecutorOptions {
+  backendUrl: string;
+  token: string;
+  /** Task cwd in local mode; in cloud mode the root under which per-user/per-task dirs are made. */
+  workspace: string;
+  mode?: ExecutorMode;
+  maxSlots?: number;
+  /** Overrides "<OS type> - <hostname>". */
+  deviceName?: string;
+  /** Overrides the stable id from identity.ts (tests run several devices on one machine). */
+  deviceId?: string;
+  /** Never 'bypassPermissions' unless the user chose it. Default 'default'. */
+  permissionMode?: PermissionMode;
+  /** Path of the Claude Code executable; default: the SDK's bundled binary. */
+  claudeCodePath?: string;
+  /** Where the cached device id lives; default ~/.wegent-executor. */
+  dataDir?: string;
+  /** Extra environment for Claude Code (e.g. ANTHROPIC_BASE_URL); merged over process.env. */
+  env?: Record<string, string>;
+  logger?: Logger;
+  executorVersion?: string;
+}
+
+/** Events emitted by the Executor (it is a typed EventEmitter). */
+export interface ExecutorEvents {
+  state: [ExecutorSnapshot];
+  'task:start': [RunningTaskInfo];
+  'task:event': [{ subtaskId: string; event: TaskEvent }];
+  'task:end': [{ subtaskId: string; status: 'completed' | 'failed' | 'cancelled'; result?: string; error?: ProtocolError }];
+}

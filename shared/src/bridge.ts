@@ -1,0 +1,52 @@
+// The typed message contract between the chat webview and its host. In VS Code the extension host
+// holds the /chat socket and the token and answers these messages; in a browser the page talks to
+// the backend itself, but through the same Transport shape (webview-ui/src/transport/).
+import type { Ack, ChatClientToServer, ChatServerToClient } from './events';
+
+export type ChatRequestName = keyof ChatClientToServer;
+export type ChatPushName = keyof ChatServerToClient;
+export type RequestPayload<E extends ChatRequestName> = Parameters<ChatClientToServer[E]>[0];
+export type RequestAck<E extends ChatRequestName> = Parameters<Parameters<ChatClientToServer[E]>[1]>[0];
+export type PushPayload<E extends ChatPushName> = Parameters<ChatServerToClient[E]>[0];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Answer of an HTTP call relayed by a host: the status and the parsed JSON body (if any). */
+export interface HttpReply<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'disconnected' | 'signed-out';
+
+/** What the host tells the webview once at start and whenever it changes. */
+export interface HostInfo {
+  host: 'vscode' | 'browser';
+  locale: string;
+  backend_url: string;
+  /** The device id of this VS Code window's executor, when it runs one. */
+  local_device_id?: string;
+  signed_in: boolean;
+}
+
+// ---- webview → host ------------------------------------------------------------------------
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'request'; id: number; event: ChatRequestName; payload: unknown }
+  | { type: 'http'; id: number; method: HttpMethod; path: string; body?: unknown }
+  | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' };
+
+// ---- host → webview ------------------------------------------------------------------------
+export type HostToWebview =
+  | { type: 'init'; info: HostInfo }
+  | { type: 'connection'; status: ConnectionStatus; message?: string }
+  | { type: 'response'; id: number; ack: Ack<Record<string, unknown>> }
+  | { type: 'httpResponse'; id: number; reply: HttpReply }
+  | { type: 'push'; event: ChatPushName; payload: unknown };
+
+/** Only these paths may be relayed by a host on the webview's behalf. */
+export const BRIDGE_HTTP_PATHS = [/^\/api\/devices(\/[A-Za-z0-9._:-]{1,128}(\/default)?)?$/, /^\/api\/tasks(\/[A-Za-z0-9._:-]{1,128})?$/, /^\/api\/me$/];
+
+export function isBridgeHttpPath(path: string): boolean {
+  return BRIDGE_HTTP_PATHS.some((re) => re.test(path));
+}

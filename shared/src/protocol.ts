@@ -1,0 +1,209 @@
+// Runtime schemas of every Socket.IO payload of protocol v1, and the types derived from them.
+// Objects are not strict: unknown fields are stripped (clients may add fields, PROTOCOL.md).
+import { z } from 'zod';
+import { LIMITS, MAX_SLOTS } from './timing';
+
+const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const DeviceId = z.string().regex(ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+/** Task and subtask ids are opaque, but we hold them to the same safe alphabet. */
+export const OpaqueId = z.string().regex(ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+export const CLOUD_DEVICE_ID = 'cloud';
+
+export const ErrorObject = z.object({
+  code: z.string().min(1).max(64),
+  message: z.string().max(10_000),
+});
+
+// ---- streamed events ------------------------------------------------------------------------
+
+const text = z.string().max(LIMITS.textChars);
+
+export const TextEvent = z.object({ type: z.literal('text'), text });
+export const ThinkingEvent = z.object({ type: z.literal('thinking'), text });
+export const ToolUseEvent = z.object({
+  type: z.literal('tool_use'),
+  id: z.string().min(1).max(256),
+  name: z.string().min(1).max(256),
+  input: z.unknown(),
+});
+export const ToolResultEvent = z.object({
+  type: z.literal('tool_result'),
+  tool_use_id: z.string().min(1).max(256),
+  is_error: z.boolean(),
+  text,
+});
+export const StatusEvent = z.object({ type: z.literal('status'), text });
+
+export const TaskEvent = z.discriminatedUnion('type', [
+  TextEvent,
+  ThinkingEvent,
+  ToolUseEvent,
+  ToolResultEvent,
+  StatusEvent,
+]);
+export type TaskEvent = z.infer<typeof TaskEvent>;
+
+// ---- statuses -------------------------------------------------------------------------------
+
+export const SubtaskStatus = z.enum(['pending', 'queued', 'running', 'completed', 'failed', 'cancelled']);
+export type SubtaskStatus = z.infer<typeof SubtaskStatus>;
+export const FINAL_STATUSES: readonly SubtaskStatus[] = ['completed', 'failed', 'cancelled'];
+export const isFinalStatus = (s: SubtaskStatus): boolean => FINAL_STATUSES.includes(s);
+
+export const DeviceStatus = z.enum(['online', 'busy', 'offline']);
+export type DeviceStatus = z.infer<typeof DeviceStatus>;
+
+export const ExecutorMode = z.enum(['local', 'cloud']);
+export type ExecutorMode = z.infer<typeof ExecutorMode>;
+
+export const PermissionMode = z.enum(['default', 'acceptEdits', 'bypassPermissions', 'plan']);
+export type PermissionMode = z.infer<typeof PermissionMode>;
+
+// ---- /local-executor: device → backend ------------------------------------------------------
+
+const runningIds = z.array(OpaqueId).max(64);
+
+export const DeviceRegister = z.object({
+  device_id: DeviceId,
+  name: z.string().trim().min(1).max(LIMITS.deviceNameChars),
+  max_slots: z.number().int().min(1).optional(),
+  executor_version: z.string().max(64).optional(),
+  running_task_ids: runningIds.optional(),
+  mode: ExecutorMode.optional(),
+});
+export type DeviceRegister = z.infer<typeof DeviceRegister>;
+
+export const DeviceHeartbeat = z.object({
+  device_id: DeviceId,
+  running_task_ids: runningIds,
+});
+export type DeviceHeartbeat = z.infer<typeof DeviceHeartbeat>;
+
+export const TaskProgress = z.object({
+  subtask_id: OpaqueId,
+  seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  events: z.array(TaskEvent).min(1).max(LIMITS.eventsPerProgress),
+});
+export type TaskProgress = z.infer<typeof TaskProgress>;
+
+export const CompleteStatus = z.enum(['completed', 'failed', 'cancelled']);
+export type CompleteStatus = z.infer<typeof CompleteStatus>;
+
+export const TaskComplete = z.object({
+  subtask_id: OpaqueId,
+  status: CompleteStatus,
+  result: z.string().max(LIMITS.textChars).optional(),
+  // A plain string from a simple client is accepted and treated as the message.
+  error: z
+    .union([ErrorObject, z.string().max(10_000)])
+    .optional()
+    .transform((e) => (typeof e === 'string' ? { code: 'EXECUTOR_ERROR', message: e } : e)),
+  session_id: z.string().max(256).optional(),
+  usage: z.record(z.string(), z.unknown()).optional(),
+  last_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type TaskComplete = z.infer<typeof TaskComplete>;
+
+// ---- /local-executor: backend → device ------------------------------------------------------
+
+export const HistoryEntry = z.object({ role: z.enum(['user', 'assistant']), text: z.string() });
+
+export const TaskContext = z.object({
+  session_id: z.string().optional(),
+  model: z.string().optional(),
+  permission_mode: PermissionMode.optional(),
+  workspace: z.string().optional(),
+  history: z.array(HistoryEntry).optional(),
+  user_id: z.string().optional(),
+});
+export type TaskContext = z.infer<typeof TaskContext>;
+
+export const TaskExecute = z.object({
+  task_id: OpaqueId,
+  subtask_id: OpaqueId,
+  prompt: z.string(),
+  context: TaskContext,
+});
+export type TaskExecute = z.infer<typeof TaskExecute>;
+
+export const TaskCancel = z.object({ subtask_id: OpaqueId });
+export type TaskCancel = z.infer<typeof TaskCancel>;
+
+// ---- /chat: client → backend ----------------------------------------------------------------
+
+export const ChatSend = z.object({
+  device_id: DeviceId,
+  message: z.string().trim().min(1, 'must not be empty').max(LIMITS.messageChars),
+  task_id: OpaqueId.optional(),
+});
+export type ChatSend = z.infer<typeof ChatSend>;
+
+export const ChatCancel = z.object({ subtask_id: OpaqueId });
+export type ChatCancel = z.infer<typeof ChatCancel>;
+
+export const ChatResume = z.object({
+  subtask_id: OpaqueId,
+  after_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type ChatResume = z.infer<typeof ChatResume>;
+
+// ---- views sent by the backend --------------------------------------------------------------
+
+export interface DeviceView {
+  device_id: string;
+  name: string;
+  status: DeviceStatus;
+  slots_used: number;
+  max_slots: number;
+  is_default: boolean;
+  last_seen_at: string | null;
+  executor_version: string | null;
+  mode: ExecutorMode;
+}
+
+export interface ChatStart {
+  task_id: string;
+  subtask_id: string;
+  device_id: string;
+  status?: SubtaskStatus;
+  queue_position?: number;
+  prompt?: string;
+}
+
+/** Status changes between start and done (queued position moves, running on a device). */
+export interface ChatStatus {
+  task_id: string;
+  subtask_id: string;
+  device_id: string;
+  status: SubtaskStatus;
+  queue_position?: number;
+}
+
+export interface ChatChunk {
+  task_id: string;
+  subtask_id: string;
+  seq: number;
+  events: TaskEvent[];
+}
+
+export interface ChatDone {
+  task_id: string;
+  subtask_id: string;
+  status: CompleteStatus;
+  result?: string;
+  error?: { code: string; message: string };
+  session_id?: string;
+}
+
+export interface DeviceStatusEvent {
+  device_id: string;
+  name: string;
+  status: DeviceStatus;
+  slots_used: number;
+  max_slots: number;
+  is_default?: boolean;
+  deleted?: boolean;
+}
+
+export const MAX_SLOTS_CAP = MAX_SLOTS;

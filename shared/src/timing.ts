@@ -1,0 +1,52 @@
+// Timing and sizing defaults of protocol v1. Each timing default is overridable by env
+// (WEGENT_HEARTBEAT_INTERVAL_MS, WEGENT_ONLINE_TTL_MS, WEGENT_MONITOR_INTERVAL_MS) so tests can
+// run the real presence machinery in milliseconds instead of minutes.
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+export const DEFAULT_ONLINE_TTL_MS = 90_000;
+export const DEFAULT_MONITOR_INTERVAL_MS = 60_000;
+
+/** A device runs at most this many tasks at once (S8). */
+export const MAX_SLOTS = 5;
+export const DEFAULT_SLOTS = 5;
+
+/** API tokens live 7 days (S3). */
+export const TOKEN_TTL_S = 7 * 24 * 60 * 60;
+
+/** How long the backend waits for a `task:execute` ack before sending it again. */
+export const EXECUTE_ACK_TIMEOUT_MS = 5_000;
+
+/** Queued subtasks a single device may hold before `chat:send` answers QUEUE_FULL. */
+export const MAX_QUEUE_PER_DEVICE = 100;
+
+/** Size limits that keep one client from exhausting the backend. */
+export const LIMITS = {
+  messageChars: 100_000,
+  eventsPerProgress: 500,
+  textChars: 1_000_000,
+  progressBytes: 2_000_000,
+  socketFrameBytes: 4_000_000,
+  deviceNameChars: 200,
+  tokenNameChars: 100,
+} as const;
+
+export interface Timing {
+  heartbeatIntervalMs: number;
+  onlineTtlMs: number;
+  monitorIntervalMs: number;
+}
+
+function positiveInt(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Reads the timing overrides from an environment (process.env by default). */
+export function timingFromEnv(env: Record<string, string | undefined> = process.env): Timing {
+  return {
+    heartbeatIntervalMs: positiveInt(env.WEGENT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_INTERVAL_MS),
+    onlineTtlMs: positiveInt(env.WEGENT_ONLINE_TTL_MS, DEFAULT_ONLINE_TTL_MS),
+    monitorIntervalMs: positiveInt(env.WEGENT_MONITOR_INTERVAL_MS, DEFAULT_MONITOR_INTERVAL_MS),
+  };
+}
