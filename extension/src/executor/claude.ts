@@ -1,0 +1,130 @@
+// Runs one task turn with the real Claude Agent SDK (`query()`), in the task's workspace, streaming
+// its events, and resolves with the outcome; it never throws. The SDK (ESM, ~MBs, plus a native
+// binary) is loaded lazily on the first task so starting the executor stays fast.
+import type { PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
+import type { Logger } from './api';
+import { ClaudeEventMapper, type SdkMessageLike } from './claudeEvents';
+import { binaryMissing, classifyClaudeError, sdkMissing } from './claudeErrors';
+
+type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
+
+export interface ToolApprovalRequest {
+  subtaskId: string;
+  toolName: string;
+  input: Record<string, unknown>;
+}
+export type ToolApproval = { allow: true } | { allow: false; message: string };
+/** Asked before a tool runs when the permission mode wants approval; absent: such tools are denied. */
+export type ApproveTool = (request: ToolApprovalRequest) => Promise<ToolApproval>;
+
+export interface ClaudeRunRequest {
+  subtaskId: string;
+  prompt: string;
+  cwd: string;
+  permissionMode: PermissionMode;
+  /** Continue this Claude session (a follow-up message of the same task). */
+  resume?: string;
+  model?: string;
+  env?: Record<string, string>;
+  claudeCodePath?: string;
+  signal: AbortSignal;
+  onEvent: (event: TaskEvent) => void;
+  approveTool?: ApproveTool;
+  logger: Logger;
+}
+
+export interface ClaudeRunResult {
+  status: 'completed' | 'failed' | 'cancelled';
+  result?: string;
+  error?: ProtocolError;
+  sessionId?: string;
+  usage?: Record<string, unknown>;
+}
+
+let sdkPromise: Promise<Sdk> | undefined;
+function loadSdk(): Promise<Sdk> {
+  sdkPromise ??= import('@anthropic-ai/claude-agent-sdk');
+  sdkPromise.catch(() => (sdkPromise = undefined)); // a later install can still succeed
+  return sdkPromise;
+}
+
+export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult> {
+  let sdk: Sdk;
+  try {
+    sdk = await loadSdk();
+  } catch (err) {
+    return { status: 'failed', error: sdkMissing(err instanceof Error ? err.message : String(err)) };
+  }
+  if (req.signal.aborted) return { status: 'cancelled', error: { code: 'CANCELLED', message: 'The task was cancelled before it started.' } };
+
+  const abortController = new AbortController();
+  const onAbort = () => abortController.abort();
+  req.signal.addEventListener('abort', onAbort, { once: true });
+  const mapper = new ClaudeEventMapper();
+  let sessionId = req.resume;
+  let result: SdkMessageLike | undefined;
+  let assistantError: string | undefined;
+  const stderrTail: string[] = [];
+
+  try {
+    const q = sdk.query({
+      prompt: req.prompt,
+      options: {
+        cwd: req.cwd,
+        env: { ...process.env, ...req.env } as Record<string, string>,
+        includePartialMessages: true,
+        abortController,
+        permissionMode: req.permissionMode,
+        allowDangerouslySkipPermissions: req.permissionMode === 'bypassPermissions',
+        resume: req.resume,
+        model: req.model,
+        pathToClaudeCodeExecutable: req.claudeCodePath,
+        canUseTool: req.approveTool ? toCanUseTool(req.subtaskId, req.approveTool) : undefined,
+        stderr: (data) => {
+          stderrTail.push(data);
+          if (stderrTail.length > 20) stderrTail.shift();
+        },
+      },
+    });
+    for await (const message of q as AsyncIterable<SdkMessageLike>) {
+      if (message.session_id) sessionId = message.session_id;
+      if (message.type === 'assistant' && typeof message.error === 'string') assistantError = message.error;
+      if (message.type === 'result') result = message;
+      for (const event of mapper.map(message)) req.onEvent(event);
+    }
+  } catch (err) {
+    if (req.signal.aborted) return { status: 'cancelled', sessionId, error: { code: 'CANCELLED', message: 'The task was cancelled.' } };
+    if (!result) return { status: 'failed', sessionId, error: thrownError(err, req.claudeCodePath, stderrTail) };
+    // The SDK throws after an error result; the result itself says what happened.
+  } finally {
+    req.signal.removeEventListener('abort', onAbort);
+  }
+  if (req.signal.aborted) return { status: 'cancelled', sessionId, error: { code: 'CANCELLED', message: 'The task was cancelled.' } };
+  return fromResult(result, assistantError, sessionId);
+}
+
+function fromResult(result: SdkMessageLike | undefined, assistantError: string | undefined, sessionId: string | undefined): ClaudeRunResult {
+  if (!result) return { status: 'failed', sessionId, error: { code: 'EXECUTOR_ERROR', message: 'Claude Code ended without a result.' } };
+  const usage = { ...(result.usage as object | undefined), total_cost_usd: result.total_cost_usd, num_turns: result.num_turns, duration_ms: result.duration_ms };
+  const text = typeof result.result === 'string' ? result.result : '';
+  if (result.subtype === 'success' && !result.is_error) return { status: 'completed', result: text, sessionId, usage };
+  const errors = Array.isArray(result.errors) ? (result.errors as string[]).join('; ') : '';
+  const detail = text || errors || `Claude Code stopped: ${String(result.subtype)}`;
+  return { status: 'failed', result: text || undefined, sessionId, usage, error: classifyClaudeError(assistantError, detail) };
+}
+
+function thrownError(err: unknown, claudeCodePath: string | undefined, stderrTail: string[]): ProtocolError {
+  const e = err as { code?: string; message?: string } | undefined;
+  const message = e?.message ?? String(err);
+  if (e?.code === 'ENOENT' || /native binary not found|ENOENT|not found at/i.test(message)) return binaryMissing(claudeCodePath);
+  if (/EACCES/i.test(message)) return { code: 'PERMISSION_DENIED', message: `Claude Code could not be started: ${message}. Make the claude executable runnable (chmod +x) or pass another --claude-path.` };
+  const stderr = stderrTail.join('').trim().slice(-500);
+  return classifyClaudeError(undefined, stderr ? `${message} (${stderr})` : message);
+}
+
+function toCanUseTool(subtaskId: string, approve: ApproveTool) {
+  return async (toolName: string, input: Record<string, unknown>) => {
+    const answer = await approve({ subtaskId, toolName, input });
+    return answer.allow ? { behavior: 'allow' as const, updatedInput: input } : { behavior: 'deny' as const, message: answer.message };
+  };
+}

@@ -1,0 +1,116 @@
+// Delivery of a task's stream (`task:progress`) and outcome (`task:complete`): everything stays here
+// until the backend acks it, so a disconnect mid-task loses nothing; it is resent after reconnect
+// (the backend applies each seq once). Per subtask exactly one message is in flight and seqs go out
+// in order, because the backend answers SEQ_GAP to a seq that skips ahead. `task:complete` leaves only
+// after every progress of its subtask is acked and carries `last_seq`. Events that arrive while a
+// message is in flight are coalesced into the next one (see coalesce.ts).
+import { EventEmitter } from 'node:events';
+import { ErrorCode, type Ack, type TaskComplete, type TaskEvent, type TaskProgress } from '@wegent/shared';
+import type { Logger } from './api';
+import { appendCoalesced, takeBatch } from './coalesce';
+
+/** Sends one event and resolves with the ack, or undefined when none came (offline, timeout). */
+export type SendFn = (event: 'task:progress' | 'task:complete', payload: TaskProgress | TaskComplete) => Promise<Ack | undefined>;
+
+export type CompletePayload = Omit<TaskComplete, 'last_seq' | 'subtask_id'>;
+
+interface SubtaskQueue {
+  nextSeq: number;
+  /** Messages with a seq assigned, oldest first; the first one may be in flight. Never edited once sealed. */
+  sealed: TaskProgress[];
+  /** Events without a seq yet. */
+  buffer: TaskEvent[];
+  complete?: CompletePayload;
+  pumping: boolean;
+}
+
+/** Answers worth another try later; anything else means the backend will never take this stream. */
+const RETRYABLE = new Set<string>([ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED, ErrorCode.DEVICE_NOT_REGISTERED]);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Outbox extends EventEmitter<{ settled: [subtaskId: string, delivered: boolean] }> {
+  private readonly queues = new Map<string, SubtaskQueue>();
+  private online = false;
+
+  constructor(
+    private readonly send: SendFn,
+    private readonly logger: Logger,
+    private readonly retryDelayMs = 1000,
+  ) {
+    super();
+  }
+
+  /** Subtasks with something not yet acked (reported as running so the backend does not orphan them). */
+  pendingIds(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  get empty(): boolean {
+    return this.queues.size === 0;
+  }
+
+  push(subtaskId: string, event: TaskEvent): void {
+    appendCoalesced(this.queue(subtaskId).buffer, event);
+    void this.pump(subtaskId);
+  }
+
+  complete(subtaskId: string, payload: CompletePayload): void {
+    this.queue(subtaskId).complete = payload;
+    void this.pump(subtaskId);
+  }
+
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (online) for (const id of this.queues.keys()) void this.pump(id);
+  }
+
+  /** Resolves true once everything is acked, false if that takes longer than timeoutMs. */
+  async whenEmpty(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.empty) {
+      if (Date.now() > deadline) return false;
+      await sleep(25);
+    }
+    return true;
+  }
+
+  private queue(subtaskId: string): SubtaskQueue {
+    let q = this.queues.get(subtaskId);
+    if (!q) this.queues.set(subtaskId, (q = { nextSeq: 1, sealed: [], buffer: [], pumping: false }));
+    return q;
+  }
+
+  private settle(subtaskId: string, delivered: boolean): void {
+    this.queues.delete(subtaskId);
+    this.emit('settled', subtaskId, delivered);
+  }
+
+  private async pump(subtaskId: string): Promise<void> {
+    const q = this.queues.get(subtaskId);
+    if (!q || q.pumping || !this.online) return;
+    q.pumping = true;
+    try {
+      while (this.online) {
+        if (!q.sealed.length && q.buffer.length) q.sealed.push({ subtask_id: subtaskId, seq: q.nextSeq++, events: takeBatch(q.buffer) });
+        const progress = q.sealed[0];
+        if (!progress && !q.complete) return;
+        const ack = progress
+          ? await this.send('task:progress', progress)
+          : await this.send('task:complete', { subtask_id: subtaskId, ...q.complete!, last_seq: q.nextSeq - 1 });
+        if (ack?.ok) {
+          if (!progress) return this.settle(subtaskId, true);
+          q.sealed.shift();
+        } else if (!ack || RETRYABLE.has(ack.error.code)) {
+          // Offline or no answer: the loop stops when offline and setOnline(true) restarts it.
+          if (this.online) await sleep(this.retryDelayMs);
+        } else {
+          this.logger.warn('The backend refused this task\'s output; dropping it', { subtask_id: subtaskId, code: ack.error.code, reason: ack.error.message });
+          return this.settle(subtaskId, false);
+        }
+      }
+    } finally {
+      q.pumping = false;
+    }
+  }
+}
