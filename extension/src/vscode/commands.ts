@@ -1,0 +1,153 @@
+// The "Wegent: …" commands. Connect Device: a workspace, a token (asked for once, kept in
+// SecretStorage), a token check against the backend with a clear message on failure (S18), then
+// the executor. Everything a user can do from the palette, the status bar menu or the chat.
+import * as vscode from 'vscode';
+import { checkToken } from './tokenCheck';
+import { readSettings, WAS_CONNECTED_KEY, type TokenStore } from './settings';
+import type { DeviceController } from './deviceController';
+import type { WegentOutput } from './output';
+import { CHAT_VIEW_ID } from './chatView';
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  controller: DeviceController;
+  tokens: TokenStore;
+  output: WegentOutput;
+  executorVersion: string;
+  /** Called after the device connected or disconnected (the chat learns its local device id). */
+  onDeviceChanged(): void;
+}
+
+const t = vscode.l10n.t;
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { context, controller, tokens, output } = deps;
+
+  async function askForToken(): Promise<string | undefined> {
+    const token = await vscode.window.showInputBox({
+      title: t('Wegent API Token'),
+      prompt: t('Paste an API token from Wegent: Settings → API Token → Generate. It is kept in VS Code\'s secret storage.'),
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => (!v.trim() ? t('The token must not be empty.') : /\s/.test(v.trim()) ? t('A token has no spaces; paste it as copied.') : undefined),
+    });
+    return token?.trim() || undefined;
+  }
+
+  async function showError(message: string, ...actions: Array<'setToken' | 'openSettings' | 'showOutput'>): Promise<void> {
+    const labels = { setToken: t('Set API Token'), openSettings: t('Open Settings'), showOutput: t('Show Output') };
+    const picked = await vscode.window.showErrorMessage(message, ...actions.map((a) => labels[a]));
+    const action = actions.find((a) => labels[a] === picked);
+    if (action) await vscode.commands.executeCommand(`wegent.${action}`);
+  }
+
+  /** Returns false (after telling the user why) when the device cannot connect. */
+  async function connect(opts: { interactive: boolean }): Promise<boolean> {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder || folder.uri.scheme !== 'file') {
+      void showError(t('Open a folder first: Wegent runs tasks in the open workspace.'));
+      return false;
+    }
+    let token = await tokens.get();
+    if (!token && opts.interactive) {
+      token = await askForToken();
+      if (!token) return false;
+      await tokens.set(token);
+    }
+    if (!token) return false;
+    const settings = readSettings();
+    const check = await checkToken(settings.backendUrl, token);
+    if (!check.ok) {
+      output.error(`Connect refused: ${check.code}`, { backend: settings.backendUrl });
+      void showError(check.message, ...(check.kind === 'auth' ? (['setToken'] as const) : (['openSettings', 'showOutput'] as const)));
+      return false;
+    }
+    output.info(`Signed in to ${settings.backendUrl} as ${check.user.username}`);
+    try {
+      const snapshot = await controller.connect({
+        backendUrl: settings.backendUrl,
+        token,
+        workspace: folder.uri.fsPath,
+        mode: 'local',
+        maxSlots: settings.maxSlots,
+        deviceName: settings.deviceName,
+        permissionMode: settings.permissionMode,
+        claudeCodePath: settings.claudeCodePath,
+        executorVersion: deps.executorVersion,
+      });
+      await context.globalState.update(WAS_CONNECTED_KEY, true);
+      deps.onDeviceChanged();
+      if (opts.interactive) {
+        void vscode.window.showInformationMessage(t('Wegent: "{0}" is connected as a device of {1}.', snapshot.deviceName || snapshot.deviceId, check.user.username));
+      }
+      return true;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      output.error(`The device could not start: ${message}`);
+      void showError(t('Wegent: the device could not start: {0}', message), 'showOutput');
+      return false;
+    }
+  }
+
+  async function disconnect(): Promise<void> {
+    await controller.disconnect({ drain: false });
+    await context.globalState.update(WAS_CONNECTED_KEY, false);
+    deps.onDeviceChanged();
+    output.info('Device disconnected by the user');
+  }
+
+  async function setToken(): Promise<void> {
+    const token = await askForToken();
+    if (!token) return;
+    const { backendUrl } = readSettings();
+    const check = await checkToken(backendUrl, token);
+    if (!check.ok && check.kind === 'auth') {
+      void showError(check.message, 'setToken');
+      return; // a refused token is not kept: the old one (if any) may still work
+    }
+    await tokens.set(token);
+    if (!check.ok) void vscode.window.showWarningMessage(t('Token saved, but it could not be checked: {0}', check.message));
+    else void vscode.window.showInformationMessage(t('Wegent: signed in as {0}.', check.user.username));
+    if (controller.isRunning) await connect({ interactive: false }); // reconnect the device with the new token
+  }
+
+  async function signOut(): Promise<void> {
+    await controller.disconnect({ drain: false });
+    await tokens.clear();
+    await context.globalState.update(WAS_CONNECTED_KEY, false);
+    deps.onDeviceChanged();
+    void vscode.window.showInformationMessage(t('Wegent: signed out; the API token was removed from this machine.'));
+  }
+
+  async function showStatusMenu(): Promise<void> {
+    const running = controller.isRunning;
+    type Item = vscode.QuickPickItem & { command: string };
+    const items: Item[] = [
+      running
+        ? { label: `$(debug-disconnect) ${t('Disconnect Device')}`, command: 'wegent.disconnectDevice' }
+        : { label: `$(plug) ${t('Connect Device')}`, command: 'wegent.connectDevice' },
+      { label: `$(comment-discussion) ${t('Open Chat')}`, command: 'wegent.openChat' },
+      { label: `$(output) ${t('Show Output')}`, command: 'wegent.showOutput' },
+      { label: `$(key) ${t('Set API Token')}`, command: 'wegent.setToken' },
+      { label: `$(settings-gear) ${t('Open Settings')}`, command: 'wegent.openSettings' },
+    ];
+    const snap = controller.snapshot;
+    const picked = await vscode.window.showQuickPick(items, {
+      title: snap ? `Wegent — ${snap.deviceName} (${snap.state}, ${snap.slotsUsed}/${snap.maxSlots})` : 'Wegent',
+    });
+    if (picked) await vscode.commands.executeCommand(picked.command);
+  }
+
+  const register = (id: string, fn: (...args: unknown[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  return [
+    register('wegent.connectDevice', () => connect({ interactive: true })),
+    register('wegent.reconnectSilently', () => connect({ interactive: false })),
+    register('wegent.disconnectDevice', disconnect),
+    register('wegent.setToken', setToken),
+    register('wegent.signOut', signOut),
+    register('wegent.showOutput', () => output.show()),
+    register('wegent.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
+    register('wegent.openSettings', () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:wegent.wegent')),
+    register('wegent.showStatusMenu', showStatusMenu),
+  ];
+}

@@ -1,0 +1,84 @@
+// Owns the lifetime of this window's executor: at most one runs at a time; connecting again replaces
+// it. UIs (status bar, output, chat) follow it through the callbacks. Free of `vscode`, so the same
+// controller is tested against a real backend in plain mocha and inside the extension host.
+import type { EventEmitter } from 'node:events';
+import type { ProtocolError, TaskEvent } from '@wegent/shared';
+import type { ExecutorEvents, ExecutorOptions, ExecutorSnapshot, Logger, RunningTaskInfo } from '../executor/api';
+
+/** What the shell needs of the executor core (`executor.ts` exports a class with this shape). */
+export type ExecutorHandle = EventEmitter<ExecutorEvents> & {
+  start(): Promise<void>;
+  stop(opts?: { drain?: boolean }): Promise<void>;
+  snapshot(): ExecutorSnapshot;
+};
+export type ExecutorFactory = (options: ExecutorOptions) => ExecutorHandle;
+
+export interface DeviceControllerSinks {
+  log: Logger;
+  onSnapshot(snapshot: ExecutorSnapshot | undefined): void;
+  /** Called once each time the executor enters the 'error' state (e.g. token revoked mid-run). */
+  onError(error: ProtocolError): void;
+  taskStarted?(task: RunningTaskInfo): void;
+  taskEvent?(subtaskId: string, event: TaskEvent): void;
+  taskEnded?(subtaskId: string, status: string, error?: ProtocolError): void;
+}
+
+export class DeviceController {
+  private executor: ExecutorHandle | undefined;
+  private lastState: ExecutorSnapshot['state'] | undefined;
+
+  constructor(
+    private readonly createExecutor: ExecutorFactory,
+    private readonly sinks: DeviceControllerSinks,
+  ) {}
+
+  get snapshot(): ExecutorSnapshot | undefined {
+    return this.executor?.snapshot();
+  }
+
+  get isRunning(): boolean {
+    return this.executor !== undefined;
+  }
+
+  /** Starts an executor with these options, stopping any previous one first. */
+  async connect(options: ExecutorOptions): Promise<ExecutorSnapshot> {
+    await this.disconnect();
+    const executor = this.createExecutor({ ...options, logger: options.logger ?? this.sinks.log });
+    this.executor = executor;
+    this.lastState = undefined;
+    executor.on('state', (snapshot) => this.onState(executor, snapshot));
+    executor.on('task:start', (task) => this.sinks.taskStarted?.(task));
+    executor.on('task:event', ({ subtaskId, event }) => this.sinks.taskEvent?.(subtaskId, event));
+    executor.on('task:end', ({ subtaskId, status, error }) => this.sinks.taskEnded?.(subtaskId, status, error));
+    this.sinks.onSnapshot(executor.snapshot());
+    try {
+      await executor.start();
+    } catch (err) {
+      // start() refusing (bad token, no SDK, …) leaves nothing running.
+      if (this.executor === executor) await this.disconnect();
+      throw err;
+    }
+    return executor.snapshot();
+  }
+
+  /** Stops the executor; with `drain` running tasks finish first, else they are cancelled. */
+  async disconnect(opts: { drain?: boolean } = {}): Promise<void> {
+    const executor = this.executor;
+    if (!executor) return;
+    this.executor = undefined;
+    try {
+      await executor.stop(opts);
+    } finally {
+      executor.removeAllListeners();
+      this.sinks.onSnapshot(undefined);
+    }
+  }
+
+  private onState(executor: ExecutorHandle, snapshot: ExecutorSnapshot): void {
+    if (executor !== this.executor) return; // a late event from a replaced executor
+    const entered = snapshot.state !== this.lastState;
+    this.lastState = snapshot.state;
+    this.sinks.onSnapshot(snapshot);
+    if (entered && snapshot.state === 'error' && snapshot.error) this.sinks.onError(snapshot.error);
+  }
+}

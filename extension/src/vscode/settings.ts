@@ -1,0 +1,69 @@
+// Typed access to the `wegent.*` settings and the API token in SecretStorage. The token lives only in
+// SecretStorage (the OS keychain on desktop): never in settings, never in logs, never in the webview.
+import * as vscode from 'vscode';
+import { DEFAULT_SLOTS, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+
+export const TOKEN_SECRET_KEY = 'wegent.apiToken';
+/** globalState flag: the device was connected when the window last closed (for auto-connect). */
+export const WAS_CONNECTED_KEY = 'wegent.wasConnected';
+
+export interface WegentSettings {
+  backendUrl: string;
+  autoConnect: boolean;
+  maxSlots: number;
+  deviceName?: string;
+  permissionMode: PermissionMode;
+  claudeCodePath?: string;
+}
+
+export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8080';
+
+/** Trims a trailing slash so `${url}/api/me` and `${url}/chat` are always well formed. */
+export function normalizeBackendUrl(raw: string | undefined): string {
+  const url = (raw ?? '').trim() || DEFAULT_BACKEND_URL;
+  return url.replace(/\/+$/, '');
+}
+
+export function readSettings(): WegentSettings {
+  const c = vscode.workspace.getConfiguration('wegent');
+  const slots = Math.trunc(c.get<number>('maxSlots', DEFAULT_SLOTS));
+  const mode = PermissionMode.safeParse(c.get<string>('permissionMode', 'default'));
+  return {
+    backendUrl: normalizeBackendUrl(c.get<string>('backendUrl')),
+    autoConnect: c.get<boolean>('autoConnect', true),
+    maxSlots: Math.min(MAX_SLOTS, Math.max(1, Number.isFinite(slots) ? slots : DEFAULT_SLOTS)),
+    deviceName: c.get<string>('deviceName', '').trim() || undefined,
+    permissionMode: mode.success ? mode.data : 'default',
+    claudeCodePath: c.get<string>('claudeCodePath', '').trim() || undefined,
+  };
+}
+
+/** The API token, kept in SecretStorage; `onDidChange` fires when it is set or cleared anywhere. */
+export class TokenStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly secrets: vscode.SecretStorage) {
+    this.subscription = secrets.onDidChange((e) => {
+      if (e.key === TOKEN_SECRET_KEY) this.changed.fire();
+    });
+  }
+
+  async get(): Promise<string | undefined> {
+    return (await this.secrets.get(TOKEN_SECRET_KEY)) || undefined;
+  }
+
+  async set(token: string): Promise<void> {
+    await this.secrets.store(TOKEN_SECRET_KEY, token.trim());
+  }
+
+  async clear(): Promise<void> {
+    await this.secrets.delete(TOKEN_SECRET_KEY);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,33 @@
+// The status bar item: device state and slot usage, always visible; a click connects or opens the
+// device menu. Rendering lives in statusView.ts.
+import * as vscode from 'vscode';
+import type { ExecutorSnapshot } from '../executor/api';
+import { statusView } from './statusView';
+
+export class DeviceStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('wegent.device', vscode.StatusBarAlignment.Left, 50);
+
+  constructor() {
+    this.item.name = 'Wegent Device';
+    this.update(undefined);
+    this.item.show();
+  }
+
+  update(snapshot: ExecutorSnapshot | undefined): void {
+    const view = statusView(snapshot);
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.command = view.command;
+    this.item.backgroundColor = view.background ? new vscode.ThemeColor(view.background) : undefined;
+    this.item.accessibilityInformation = { label: view.tooltip, role: 'button' };
+  }
+
+  /** For tests and the device menu: what the item shows now. */
+  get text(): string {
+    return this.item.text;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,50 @@
+// What the status bar says for each executor state: pure, so every state is unit-tested without a
+// window. Slot usage ("2/5") is the number a user glances at (S8).
+import type { ExecutorSnapshot } from '../executor/api';
+
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  /** A theme color id for the background, for states that need attention. */
+  background?: 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground';
+  command: 'wegent.connectDevice' | 'wegent.showStatusMenu';
+}
+
+export function statusView(snapshot: ExecutorSnapshot | undefined): StatusView {
+  if (!snapshot || snapshot.state === 'disconnected') {
+    return {
+      text: '$(debug-disconnect) Wegent',
+      tooltip: 'Wegent: this machine is not connected as a device. Click to connect.',
+      command: 'wegent.connectDevice',
+    };
+  }
+  const slots = `${snapshot.slotsUsed}/${snapshot.maxSlots}`;
+  const name = snapshot.deviceName || snapshot.deviceId;
+  switch (snapshot.state) {
+    case 'connecting':
+      return { text: '$(sync~spin) Wegent', tooltip: `Wegent: connecting "${name}" to ${snapshot.backendUrl}…`, command: 'wegent.showStatusMenu' };
+    case 'online':
+      return { text: `$(vm-active) Wegent ${slots}`, tooltip: `Wegent: "${name}" is online — ${slots} slots in use.`, command: 'wegent.showStatusMenu' };
+    case 'busy':
+      return {
+        text: `$(vm-running) Wegent ${slots}`,
+        tooltip: `Wegent: "${name}" is busy — all ${snapshot.maxSlots} slots in use; new tasks wait in the queue.`,
+        background: 'statusBarItem.warningBackground',
+        command: 'wegent.showStatusMenu',
+      };
+    case 'offline':
+      return {
+        text: '$(vm-outline) Wegent offline',
+        tooltip: `Wegent: lost the connection to ${snapshot.backendUrl}; reconnecting…${snapshot.error ? ` (${snapshot.error.message})` : ''}`,
+        background: 'statusBarItem.warningBackground',
+        command: 'wegent.showStatusMenu',
+      };
+    case 'error':
+      return {
+        text: '$(error) Wegent',
+        tooltip: `Wegent: ${snapshot.error?.message ?? 'the device stopped with an error.'} Click for options.`,
+        background: 'statusBarItem.errorBackground',
+        command: 'wegent.showStatusMenu',
+      };
+  }
+}

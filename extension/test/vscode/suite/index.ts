@@ -1,0 +1,13 @@
+// The test module VS Code loads inside its extension host (the @vscode/test-electron contract:
+// `run()` resolves when every test passed). It is bundled by the harness into dist/test/suite.js;
+// the suites are imported after mocha's globals exist, so their `describe` calls register.
+import Mocha from 'mocha';
+
+export async function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
+  mocha.suite.emit('pre-require', globalThis, 'suite', mocha);
+  if (process.env.WEGENT_TEST_GREP) mocha.grep(process.env.WEGENT_TEST_GREP);
+  await import('./activation.suite');
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  if (failures > 0) throw new Error(`${failures} extension host test(s) failed`);
+}
