@@ -2,7 +2,7 @@
 // `node esbuild.mjs` builds once; `--watch` rebuilds on change; `--only NAME[,NAME]` limits it;
 // `--production` minifies and drops source maps.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const watch = args.includes('--watch');
@@ -21,6 +21,27 @@ const node = {
   // Native or optional modules that must be resolved at run time, not bundled.
   external: ['bufferutil', 'utf-8-validate', 'pino-pretty'],
 };
+
+/**
+ * The chat page beside its bundle: index.html for the browser host, and the codicon css + font
+ * for hosts that link them separately (main.css already carries them bundled).
+ */
+function copyWebviewStatics() {
+  const files = [
+    ['webview-ui/index.html', 'webview-ui/dist/index.html'],
+    ['node_modules/@vscode/codicons/dist/codicon.css', 'webview-ui/dist/codicon.css'],
+    ['node_modules/@vscode/codicons/dist/codicon.ttf', 'webview-ui/dist/codicon.ttf'],
+  ];
+  return {
+    name: 'copy-webview-statics',
+    setup(build) {
+      build.onEnd(() => {
+        mkdirSync('webview-ui/dist', { recursive: true });
+        for (const [from, to] of files) copyFileSync(from, to);
+      });
+    },
+  };
+}
 
 /** Each target: name, whether its entry exists yet, and its esbuild options. */
 const targets = [
@@ -67,6 +88,9 @@ const targets = [
       jsx: 'automatic',
       jsxImportSource: 'preact',
       loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+      // Stable asset names: hosts (the backend's static route, the VS Code webview) link them by name.
+      assetNames: '[name]',
+      plugins: [copyWebviewStatics()],
     },
   },
 ];

@@ -8,7 +8,7 @@ const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export const DeviceId = z.string().regex(ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
 /** Task and subtask ids are opaque, but we hold them to the same safe alphabet. */
 export const OpaqueId = z.string().regex(ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-export const CLOUD_DEVICE_ID = 'cloud';
+export { CLOUD_DEVICE_ID, FINAL_STATUSES, isFinalStatus } from './constants';
 
 export const ErrorObject = z.object({
   code: z.string().min(1).max(64),
@@ -48,8 +48,6 @@ export type TaskEvent = z.infer<typeof TaskEvent>;
 
 export const SubtaskStatus = z.enum(['pending', 'queued', 'running', 'completed', 'failed', 'cancelled']);
 export type SubtaskStatus = z.infer<typeof SubtaskStatus>;
-export const FINAL_STATUSES: readonly SubtaskStatus[] = ['completed', 'failed', 'cancelled'];
-export const isFinalStatus = (s: SubtaskStatus): boolean => FINAL_STATUSES.includes(s);
 
 export const DeviceStatus = z.enum(['online', 'busy', 'offline']);
 export type DeviceStatus = z.infer<typeof DeviceStatus>;

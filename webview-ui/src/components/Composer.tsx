@@ -1,0 +1,78 @@
+// The message box: Enter sends, Shift+Enter is a new line (and Enter that confirms an IME
+// composition, as when typing Chinese, does not send). Stop cancels the running reply.
+import { useRef, useState } from 'preact/hooks';
+import { useT } from '../i18n';
+import { effectiveDeviceId, liveTurns } from '../state';
+import { useAppState, useController } from '../useController';
+import { DevicePicker } from './DevicePicker';
+import { Icon } from './Icon';
+
+export function Composer() {
+  const t = useT();
+  const c = useController();
+  const state = useAppState();
+  const [text, setText] = useState(c.draft);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const target = state.devices.find((d) => d.device_id === effectiveDeviceId(state));
+  const offline = target?.status === 'offline';
+  const live = liveTurns(state);
+  const running = live[live.length - 1];
+  const canSend = text.trim().length > 0 && state.connection === 'connected' && !offline;
+
+  const send = async () => {
+    if (!canSend) return;
+    const message = text;
+    setText('');
+    c.saveDraft('');
+    const ok = await c.send(message);
+    if (!ok && !box.current?.value) setText(message);
+    box.current?.focus();
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void send();
+    }
+  };
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      {offline && target && <p class="composer-hint" role="status">{t('composer.offline', { name: target.name })}</p>}
+      <label class="sr-only" for="composer-input">
+        {t('composer.label')}
+      </label>
+      <textarea
+        id="composer-input"
+        ref={box}
+        rows={3}
+        value={text}
+        placeholder={t('composer.placeholder')}
+        onInput={(e) => {
+          const v = (e.target as HTMLTextAreaElement).value;
+          setText(v);
+          c.saveDraft(v);
+        }}
+        onKeyDown={onKeyDown}
+      />
+      <div class="composer-bar">
+        <DevicePicker />
+        <span class="spacer" />
+        {running && (
+          <button type="button" class="secondary" onClick={() => void c.cancel(running.subtask_id!)}>
+            <Icon name="debug-stop" /> {t('composer.stop')}
+          </button>
+        )}
+        <button type="submit" disabled={!canSend} aria-label={t('composer.send')} title={t('composer.send')}>
+          <Icon name="send" /> <span class="button-text">{t('composer.send')}</span>
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,169 @@
+// The device picker next to the input (S12, S13, S14): Cloud first, then the user's devices
+// with status, slot usage, a star for the default and delete with confirmation. Offline devices
+// are greyed out and cannot be chosen. Keyboard: arrows move, Escape closes.
+import type { DeviceView } from '@wegent/shared';
+import { CLOUD_DEVICE_ID } from '../protocol';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useT } from '../i18n';
+import { effectiveDeviceId } from '../state';
+import { useAppState, useController } from '../useController';
+import { DeviceStatusDot } from './DeviceStatusDot';
+import { Icon } from './Icon';
+
+export function DevicePicker() {
+  const t = useT();
+  const state = useAppState();
+  const [open, setOpen] = useState(false);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const selectedId = effectiveDeviceId(state);
+  const selected = state.devices.find((d) => d.device_id === selectedId);
+
+  const close = (refocus: boolean) => {
+    setOpen(false);
+    if (refocus) trigger.current?.focus();
+  };
+
+  useEffect(() => {
+    if (!open) return;
+    // Focus the chosen entry when the panel opens, and close it on a click elsewhere.
+    panel.current?.querySelector<HTMLButtonElement>('.picker-choice[aria-current="true"], .picker-choice')?.focus();
+    const onDown = (e: MouseEvent) => {
+      if (!panel.current?.contains(e.target as Node) && !trigger.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', onDown);
+    return () => document.removeEventListener('mousedown', onDown);
+  }, [open]);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close(true);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const choices = [...(panel.current?.querySelectorAll<HTMLButtonElement>('.picker-choice:not([disabled])') ?? [])];
+      const i = choices.indexOf(document.activeElement as HTMLButtonElement);
+      const next = choices[(i + (e.key === 'ArrowDown' ? 1 : choices.length - 1)) % choices.length];
+      next?.focus();
+    }
+  };
+
+  const label = selected ? selected.name : t('picker.cloud');
+  return (
+    <div class="picker">
+      <button
+        ref={trigger}
+        type="button"
+        class="picker-trigger"
+        aria-haspopup="true"
+        aria-expanded={open}
+        aria-label={`${t('picker.label')}: ${label}`}
+        title={t('picker.choose')}
+        onClick={() => setOpen(!open)}
+      >
+        {selected ? <DeviceStatusDot status={selected.status} /> : <Icon name="cloud" />}
+        <span class="picker-trigger-name">{label}</span>
+        {selected && <span class="picker-slots">{t('picker.slots', { used: selected.slots_used, max: selected.max_slots })}</span>}
+        <Icon name={open ? 'chevron-up' : 'chevron-down'} />
+      </button>
+      {open && (
+        <div ref={panel} class="picker-panel" role="group" aria-label={t('picker.choose')} onKeyDown={onKeyDown}>
+          <ul class="picker-list">
+            <CloudRow selected={selectedId === CLOUD_DEVICE_ID} onPick={() => close(true)} />
+            {state.devices.map((d) => (
+              <DeviceRow key={d.device_id} device={d} selected={d.device_id === selectedId} onPick={() => close(true)} />
+            ))}
+          </ul>
+          {state.devicesLoaded && state.devices.length === 0 && <p class="picker-empty">{t('picker.noDevices')}</p>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function CloudRow({ selected, onPick }: { selected: boolean; onPick: () => void }) {
+  const t = useT();
+  const c = useController();
+  return (
+    <li class={`picker-row${selected ? ' selected' : ''}`}>
+      <button
+        type="button"
+        class="picker-choice"
+        aria-current={selected}
+        onClick={() => {
+          c.pickDevice(CLOUD_DEVICE_ID);
+          onPick();
+        }}
+      >
+        <Icon name="cloud" />
+        <span class="picker-name">{t('picker.cloud')}</span>
+        <span class="picker-meta">{t('picker.cloudHint')}</span>
+      </button>
+    </li>
+  );
+}
+
+function DeviceRow({ device, selected, onPick }: { device: DeviceView; selected: boolean; onPick: () => void }) {
+  const t = useT();
+  const c = useController();
+  const state = useAppState();
+  const [confirming, setConfirming] = useState(false);
+  const offline = device.status === 'offline';
+  const isThisVsCode = state.info?.local_device_id === device.device_id;
+  const slots = t('picker.slots', { used: device.slots_used, max: device.max_slots });
+
+  if (confirming) {
+    return (
+      <li class="picker-row confirming" role="alertdialog" aria-label={t('picker.delete', { name: device.name })}>
+        <p class="picker-confirm-text">{t('picker.confirmDelete', { name: device.name })}</p>
+        <div class="picker-confirm-actions">
+          <button type="button" class="danger" onClick={() => void c.deleteDevice(device.device_id)} ref={(el) => el?.focus()}>
+            {t('picker.confirm')}
+          </button>
+          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+            {t('picker.cancel')}
+          </button>
+        </div>
+      </li>
+    );
+  }
+  return (
+    <li class={`picker-row${selected ? ' selected' : ''}${offline ? ' offline' : ''}`} data-device-id={device.device_id}>
+      <button
+        type="button"
+        class="picker-choice"
+        disabled={offline}
+        aria-current={selected}
+        aria-label={`${device.name}, ${t(`picker.${device.status}`)}, ${t('picker.slotsLong', { used: device.slots_used, max: device.max_slots })}${device.is_default ? `, ${t('picker.default')}` : ''}`}
+        onClick={() => {
+          c.pickDevice(device.device_id);
+          onPick();
+        }}
+      >
+        <DeviceStatusDot status={device.status} />
+        <span class="picker-name">{device.name}</span>
+        {isThisVsCode && <span class="picker-meta">{t('picker.thisDevice')}</span>}
+        <span class="picker-slots" aria-hidden="true">{slots}</span>
+      </button>
+      <button
+        type="button"
+        class="icon-button star"
+        aria-pressed={device.is_default}
+        aria-label={t(device.is_default ? 'picker.unsetDefault' : 'picker.setDefault', { name: device.name })}
+        title={t(device.is_default ? 'picker.unsetDefault' : 'picker.setDefault', { name: device.name })}
+        onClick={() => void c.toggleDefault(device.device_id)}
+      >
+        <Icon name={device.is_default ? 'star-full' : 'star-empty'} />
+      </button>
+      <button
+        type="button"
+        class="icon-button"
+        aria-label={t('picker.delete', { name: device.name })}
+        title={t('picker.delete', { name: device.name })}
+        onClick={() => setConfirming(true)}
+      >
+        <Icon name="trash" />
+      </button>
+    </li>
+  );
+}

@@ -1,0 +1,36 @@
+// The top bar: connection state, new conversation, history, settings.
+import { useT } from '../i18n';
+import type { View } from '../state';
+import { useAppState, useController } from '../useController';
+import { Icon } from './Icon';
+
+export function Header() {
+  const t = useT();
+  const c = useController();
+  const state = useAppState();
+  const signedIn = !!state.info?.signed_in;
+  const toggle = (view: View) => c.setView(state.view === view ? 'chat' : view);
+  return (
+    <header class="header">
+      <h1 class="title">{t('app.title')}</h1>
+      <span class={`connection connection-${state.connection}`} role="status" title={state.connectionMessage}>
+        <Icon name={state.connection === 'connected' ? 'pass-filled' : state.connection === 'connecting' ? 'loading' : 'debug-disconnect'} spin={state.connection === 'connecting'} />
+        <span class="connection-label">{t(`connection.${state.connection}`)}</span>
+      </span>
+      <span class="spacer" />
+      {signedIn && (
+        <nav class="header-actions" aria-label={t('app.title')}>
+          <button type="button" class="icon-button" aria-label={t('app.newConversation')} title={t('app.newConversation')} onClick={() => c.newConversation()}>
+            <Icon name="add" />
+          </button>
+          <button type="button" class="icon-button" aria-pressed={state.view === 'history'} aria-label={t('app.history')} title={t('app.history')} onClick={() => toggle('history')}>
+            <Icon name="history" />
+          </button>
+          <button type="button" class="icon-button" aria-pressed={state.view === 'settings'} aria-label={t('app.settings')} title={t('app.settings')} onClick={() => toggle('settings')}>
+            <Icon name="gear" />
+          </button>
+        </nav>
+      )}
+    </header>
+  );
+}

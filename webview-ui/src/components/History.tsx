@@ -1,0 +1,59 @@
+// Earlier conversations from GET /api/tasks, newest first; choosing one reopens it to continue.
+import type { TaskSummary } from '@wegent/shared';
+import { CLOUD_DEVICE_ID } from '../protocol';
+import { useT } from '../i18n';
+import { deviceName } from '../state';
+import { useAppState, useController } from '../useController';
+import { Icon } from './Icon';
+
+export function History() {
+  const t = useT();
+  const c = useController();
+  const state = useAppState();
+  return (
+    <section class="panel history" aria-labelledby="history-title">
+      <div class="panel-head">
+        <h2 id="history-title">{t('history.title')}</h2>
+        <button type="button" class="icon-button" aria-label={t('history.refresh')} title={t('history.refresh')} onClick={() => void c.loadHistory()}>
+          <Icon name="refresh" />
+        </button>
+      </div>
+      {!state.historyLoaded ? (
+        <p class="empty">{t('app.loading')}</p>
+      ) : state.history.length === 0 ? (
+        <p class="empty">{t('history.empty')}</p>
+      ) : (
+        <ul class="history-list">
+          {state.history.map((task) => (
+            <HistoryItem key={task.task_id} task={task} current={task.task_id === state.taskId} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function HistoryItem({ task, current }: { task: TaskSummary; current: boolean }) {
+  const t = useT();
+  const c = useController();
+  const state = useAppState();
+  const device = task.device_id === CLOUD_DEVICE_ID ? t('picker.cloud') : deviceName(state, task.device_id) ?? task.device_id;
+  const title = task.title || task.task_id;
+  return (
+    <li>
+      <button
+        type="button"
+        class={`history-item${current ? ' current' : ''}`}
+        aria-current={current}
+        aria-label={t('history.open', { title })}
+        onClick={() => void c.openConversation(task.task_id)}
+      >
+        <span class="history-title">{title}</span>
+        <span class="history-meta">
+          {device} · {t(`state.${task.status}`)} ·{' '}
+          {new Date(task.updated_at).toLocaleString()}
+        </span>
+      </button>
+    </li>
+  );
+}

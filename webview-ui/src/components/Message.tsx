@@ -1,0 +1,54 @@
+// One turn: the user's message as plain text, then the streamed reply as blocks (markdown text,
+// thinking, tool cards, status notes) and its status line.
+import { useMemo } from 'preact/hooks';
+import { useT } from '../i18n';
+import { renderMarkdown } from '../markdown';
+import type { Turn } from '../state';
+import { blocksOf, type Block } from '../transcript';
+import { StatusLine } from './StatusLine';
+import { ToolCard } from './ToolCard';
+
+export function Message({ turn }: { turn: Turn }) {
+  const t = useT();
+  const blocks = useMemo(() => blocksOf(turn.events), [turn.events]);
+  return (
+    <article class="turn" data-subtask-id={turn.subtask_id ?? undefined}>
+      <div class="bubble user">
+        <div class="role">{t('chat.you')}</div>
+        <div class="user-text">{turn.prompt}</div>
+      </div>
+      <div class="bubble assistant">
+        <div class="role">{t('chat.assistant')}</div>
+        {blocks.map((b, i) => (
+          <BlockView key={i} block={b} />
+        ))}
+        <StatusLine turn={turn} />
+      </div>
+    </article>
+  );
+}
+
+function BlockView({ block }: { block: Block }) {
+  const t = useT();
+  switch (block.kind) {
+    case 'text':
+      return <Markdown text={block.text} />;
+    case 'thinking':
+      return (
+        <details class="thinking">
+          <summary>{t('chat.thinking')}</summary>
+          <div class="thinking-text">{block.text}</div>
+        </details>
+      );
+    case 'status':
+      return <div class="event-status">{block.text}</div>;
+    case 'tool':
+      return <ToolCard block={block} />;
+  }
+}
+
+function Markdown({ text }: { text: string }) {
+  // Sanitized in renderMarkdown: model output is untrusted.
+  const html = useMemo(() => renderMarkdown(text), [text]);
+  return <div class="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
+}

@@ -1,0 +1,34 @@
+// Settings: in the browser, account and API tokens; in VS Code, the extension's own commands
+// (the token lives in VS Code's SecretStorage, never in this page).
+import { useT } from '../i18n';
+import { useAppState, useController } from '../useController';
+import { Tokens } from './Tokens';
+
+export function Settings() {
+  const t = useT();
+  const c = useController();
+  const state = useAppState();
+  const vscode = c.transport.kind === 'vscode';
+  return (
+    <section class="panel settings" aria-labelledby="settings-title">
+      <div class="panel-head">
+        <h2 id="settings-title">{t('settings.title')}</h2>
+      </div>
+      {vscode ? (
+        <div class="settings-actions">
+          <button type="button" onClick={() => c.transport.command?.('connectDevice')}>{t('signin.connectDevice')}</button>
+          <button type="button" class="secondary" onClick={() => c.transport.command?.('setToken')}>{t('signin.setToken')}</button>
+          <button type="button" class="secondary" onClick={() => c.transport.command?.('showOutput')}>{t('settings.showOutput')}</button>
+        </div>
+      ) : (
+        <>
+          <Tokens />
+          <div class="settings-actions">
+            <button type="button" class="secondary" onClick={() => c.transport.signOut?.()}>{t('settings.signOut')}</button>
+          </div>
+        </>
+      )}
+      {state.info && <p class="hint">{state.info.backend_url}</p>}
+    </section>
+  );
+}

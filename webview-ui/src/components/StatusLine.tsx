@@ -1,0 +1,45 @@
+// One line under each reply: queued #2 / running on "Darwin - MacBook-Pro.local" / completed /
+// failed with the error in words / stopped.
+import { CLOUD_DEVICE_ID } from '../protocol';
+import { errorText, useT, type Translate } from '../i18n';
+import { deviceName, type State, type Turn } from '../state';
+import { useAppState } from '../useController';
+import { Icon } from './Icon';
+
+export function statusText(t: Translate, state: State, turn: Turn): string {
+  switch (turn.status) {
+    case 'sending':
+      return t('status.sending');
+    case 'pending':
+      return t('status.pending');
+    case 'queued':
+      return turn.queue_position ? t('status.queued', { position: turn.queue_position }) : t('status.queuedNoPos');
+    case 'running': {
+      const name = turn.device_id === CLOUD_DEVICE_ID ? t('picker.cloud') : deviceName(state, turn.device_id) ?? turn.device_id;
+      return t('status.running', { name });
+    }
+    case 'completed':
+      return t('status.completed');
+    case 'failed':
+      return t('status.failed', { error: errorText(t, turn.error) });
+    case 'cancelled':
+      return t('status.cancelled');
+  }
+}
+
+const ICONS: Record<Turn['status'], string> = {
+  sending: 'loading', pending: 'loading', queued: 'watch', running: 'loading',
+  completed: 'pass', failed: 'error', cancelled: 'circle-slash',
+};
+
+export function StatusLine({ turn }: { turn: Turn }) {
+  const t = useT();
+  const state = useAppState();
+  const spin = ICONS[turn.status] === 'loading';
+  return (
+    <div class={`status-line status-${turn.status}`} data-status={turn.status}>
+      <Icon name={ICONS[turn.status]} spin={spin} />
+      <span>{statusText(t, state, turn)}</span>
+    </div>
+  );
+}

@@ -1,0 +1,257 @@
+// Glue between a Transport and the pure store: turns pushes into actions, user intents into
+// requests, fills stream gaps with chat:resume, and remembers the open conversation.
+import type {
+  ChatChunk,
+  ChatDone,
+  ChatResumeOk,
+  ChatStart,
+  ChatStatus,
+  DeviceList,
+  DeviceStatusEvent,
+  ProtocolError,
+  TaskDetail,
+  TaskSummary,
+} from '@wegent/shared';
+import { ChatEvent } from './protocol';
+import {
+  effectiveDeviceId,
+  hasGap,
+  initialState,
+  liveTurns,
+  reduce,
+  turnBySubtask,
+  Action,
+  State,
+  View,
+} from './state';
+import type { PersistedState, Transport, TransportEvent } from './transport/types';
+
+type Listener = (s: State) => void;
+
+export class Controller {
+  private current: State = initialState;
+  private readonly listeners = new Set<Listener>();
+  private sendCounter = 0;
+  /** Subtasks with a chat:resume in flight, so a burst of gapped chunks asks only once. */
+  private readonly resuming = new Set<string>();
+  /** Subtasks that saw another gap while their resume was in flight: resume once more after. */
+  private readonly resumeAgain = new Set<string>();
+  draft = '';
+
+  constructor(readonly transport: Transport) {
+    transport.subscribe((e) => this.onTransport(e));
+  }
+
+  get state(): State {
+    return this.current;
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  dispatch(action: Action): void {
+    const next = reduce(this.current, action);
+    if (next === this.current) return;
+    this.current = next;
+    for (const l of [...this.listeners]) l(next);
+  }
+
+  async start(): Promise<void> {
+    const saved = this.transport.loadState();
+    this.draft = saved?.draft ?? '';
+    const info = await this.transport.start();
+    this.dispatch({ type: 'init', info });
+    if (saved?.pickedDeviceId) this.dispatch({ type: 'pickDevice', device_id: saved.pickedDeviceId });
+    if (info.signed_in) await this.loadSignedIn(saved?.taskId ?? null);
+  }
+
+  // ---- user intents ---------------------------------------------------------------------------
+
+  async send(message: string): Promise<boolean> {
+    const text = message.trim();
+    if (!text) return false;
+    const key = `local:${Date.now()}:${++this.sendCounter}`;
+    const device_id = effectiveDeviceId(this.current);
+    const task_id = this.current.taskId ?? undefined;
+    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id });
+    const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, ...(task_id ? { task_id } : {}) });
+    if (!ack.ok) {
+      this.dispatch({ type: 'sendFailed', key, error: ack.error });
+      return false;
+    }
+    this.dispatch({ type: 'sendAcked', key, ack });
+    this.persist();
+    // Pushes that raced ahead of the ack were not matched to this turn: fetch them now.
+    const turn = turnBySubtask(this.current, ack.subtask_id);
+    if (turn && turn.last_seq === 0) void this.resume(ack.subtask_id);
+    return true;
+  }
+
+  async cancel(subtaskId: string): Promise<void> {
+    const ack = await this.transport.request(ChatEvent.cancel, { subtask_id: subtaskId });
+    if (!ack.ok) this.fail(ack.error);
+  }
+
+  pickDevice(deviceId: string): void {
+    this.dispatch({ type: 'pickDevice', device_id: deviceId });
+    this.persist();
+  }
+
+  async toggleDefault(deviceId: string): Promise<void> {
+    const device = this.current.devices.find((d) => d.device_id === deviceId);
+    if (!device) return;
+    const path = `/api/devices/${encodeURIComponent(deviceId)}/default`;
+    const reply = await this.transport.http(device.is_default ? 'DELETE' : 'PUT', path);
+    if (reply.status >= 300) return this.failHttp(reply.body);
+    this.dispatch({ type: 'defaultChanged', device_id: device.is_default ? null : deviceId });
+  }
+
+  async deleteDevice(deviceId: string): Promise<void> {
+    const reply = await this.transport.http('DELETE', `/api/devices/${encodeURIComponent(deviceId)}`);
+    if (reply.status >= 300 && reply.status !== 404) return this.failHttp(reply.body);
+    this.dispatch({ type: 'deviceDeleted', device_id: deviceId });
+  }
+
+  newConversation(): void {
+    this.dispatch({ type: 'newConversation' });
+    this.persist();
+  }
+
+  setView(view: View): void {
+    this.dispatch({ type: 'setView', view });
+    if (view === 'history') void this.loadHistory();
+  }
+
+  async loadHistory(): Promise<void> {
+    const reply = await this.transport.http<{ tasks: TaskSummary[] } | TaskSummary[]>('GET', '/api/tasks');
+    if (reply.status !== 200) return this.failHttp(reply.body);
+    const tasks = Array.isArray(reply.body) ? reply.body : reply.body.tasks ?? [];
+    this.dispatch({ type: 'historyLoaded', tasks });
+  }
+
+  async openConversation(taskId: string): Promise<boolean> {
+    const reply = await this.transport.http<TaskDetail | { task: TaskDetail }>('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
+    if (reply.status !== 200) {
+      if (reply.status !== 404) this.failHttp(reply.body);
+      return false;
+    }
+    const task = 'task' in reply.body ? reply.body.task : reply.body;
+    this.dispatch({ type: 'conversationLoaded', task });
+    this.persist();
+    // Anything streamed between the HTTP read and now arrives by push; resume covers the gap.
+    for (const turn of liveTurns(this.current)) void this.resume(turn.subtask_id!);
+    return true;
+  }
+
+  async refreshDevices(): Promise<void> {
+    const reply = await this.transport.http<DeviceList>('GET', '/api/devices');
+    if (reply.status === 200) this.dispatch({ type: 'devicesLoaded', devices: reply.body.devices });
+    else this.failHttp(reply.body);
+  }
+
+  dismissNotice(): void {
+    this.dispatch({ type: 'notice', notice: null });
+  }
+
+  saveDraft(draft: string): void {
+    this.draft = draft;
+    this.persist();
+  }
+
+  // ---- transport events -----------------------------------------------------------------------
+
+  private onTransport(e: TransportEvent): void {
+    switch (e.type) {
+      case 'info': {
+        const wasSignedIn = this.current.info?.signed_in;
+        this.dispatch({ type: 'init', info: e.info });
+        if (e.info.signed_in && !wasSignedIn) void this.loadSignedIn(this.current.taskId);
+        break;
+      }
+      case 'connection': {
+        const was = this.current.connection;
+        this.dispatch({ type: 'connection', status: e.status, message: e.message });
+        // After time away, devices may have changed and streams may have moved on.
+        if (e.status === 'connected' && was !== 'connected' && this.current.info?.signed_in) void this.catchUp();
+        break;
+      }
+      case 'push':
+        this.onPush(e.event, e.payload);
+        break;
+    }
+  }
+
+  private onPush(event: string, payload: unknown): void {
+    if (!payload || typeof payload !== 'object') return;
+    switch (event) {
+      case ChatEvent.start:
+        return this.dispatch({ type: 'chatStart', event: payload as ChatStart });
+      case ChatEvent.status:
+        return this.dispatch({ type: 'chatStatus', event: payload as ChatStatus });
+      case ChatEvent.chunk: {
+        const chunk = payload as ChatChunk;
+        if (hasGap(turnBySubtask(this.current, chunk.subtask_id), chunk)) void this.resume(chunk.subtask_id);
+        else this.dispatch({ type: 'chunk', event: chunk });
+        return;
+      }
+      case ChatEvent.done: {
+        const done = payload as ChatDone & { last_seq?: number };
+        const turn = turnBySubtask(this.current, done.subtask_id);
+        // Never let `done` close a stream that still misses chunks: resume first, it carries done.
+        if (turn && done.last_seq !== undefined && done.last_seq > turn.last_seq) {
+          void this.resume(done.subtask_id);
+        } else this.dispatch({ type: 'done', event: done });
+        return;
+      }
+      case ChatEvent.deviceStatus:
+        return this.dispatch({ type: 'deviceStatus', event: payload as DeviceStatusEvent });
+    }
+  }
+
+  /** Fetches everything after the last applied seq of a subtask and applies it in order. */
+  async resume(subtaskId: string): Promise<void> {
+    if (this.resuming.has(subtaskId)) {
+      this.resumeAgain.add(subtaskId);
+      return;
+    }
+    this.resuming.add(subtaskId);
+    try {
+      const turn = turnBySubtask(this.current, subtaskId);
+      if (!turn) return;
+      const ack = await this.transport.request(ChatEvent.resume, { subtask_id: subtaskId, after_seq: turn.last_seq });
+      if (!ack.ok) return;
+      const { chunks, done } = ack as ChatResumeOk;
+      for (const c of [...chunks].sort((a, b) => a.seq - b.seq)) this.dispatch({ type: 'chunk', event: c });
+      if (done) this.dispatch({ type: 'done', event: done });
+    } finally {
+      this.resuming.delete(subtaskId);
+      if (this.resumeAgain.delete(subtaskId)) void this.resume(subtaskId);
+    }
+  }
+
+  private async loadSignedIn(taskId: string | null): Promise<void> {
+    await this.refreshDevices();
+    if (taskId && !(await this.openConversation(taskId))) this.newConversation();
+  }
+
+  private async catchUp(): Promise<void> {
+    await this.refreshDevices();
+    await Promise.all(liveTurns(this.current).map((t) => this.resume(t.subtask_id!)));
+  }
+
+  private fail(error: ProtocolError): void {
+    this.dispatch({ type: 'notice', notice: { kind: 'error', text: `${error.code}: ${error.message}` } });
+  }
+
+  private failHttp(body: unknown): void {
+    const error = (body as { error?: ProtocolError } | null)?.error;
+    this.fail(error ?? { code: 'UNAVAILABLE', message: 'The backend did not answer.' });
+  }
+
+  private persist(): void {
+    const s: PersistedState = { taskId: this.current.taskId, pickedDeviceId: this.current.pickedDeviceId, draft: this.draft };
+    this.transport.saveState(s);
+  }
+}

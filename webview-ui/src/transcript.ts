@@ -1,0 +1,58 @@
+// Turns a subtask's raw event stream into what the chat shows: consecutive text merged into one
+// markdown block, each tool call paired with its result in one card.
+import type { TaskEvent } from '@wegent/shared';
+
+export type Block =
+  | { kind: 'text'; text: string }
+  | { kind: 'thinking'; text: string }
+  | { kind: 'status'; text: string }
+  | { kind: 'tool'; id: string; name: string; input: unknown; result?: { text: string; is_error: boolean } };
+
+export function blocksOf(events: readonly TaskEvent[]): Block[] {
+  const blocks: Block[] = [];
+  const tools = new Map<string, Extract<Block, { kind: 'tool' }>>();
+  for (const e of events) {
+    const last = blocks[blocks.length - 1];
+    switch (e.type) {
+      case 'text':
+      case 'thinking':
+        if (last && last.kind === e.type) last.text += e.text;
+        else blocks.push({ kind: e.type, text: e.text });
+        break;
+      case 'status':
+        blocks.push({ kind: 'status', text: e.text });
+        break;
+      case 'tool_use': {
+        const card = { kind: 'tool' as const, id: e.id, name: e.name, input: e.input };
+        tools.set(e.id, card);
+        blocks.push(card);
+        break;
+      }
+      case 'tool_result': {
+        const card = tools.get(e.tool_use_id);
+        const result = { text: e.text, is_error: e.is_error };
+        if (card) card.result = result;
+        // A result whose call we never saw still deserves a card.
+        else blocks.push({ kind: 'tool', id: e.tool_use_id, name: '?', input: undefined, result });
+        break;
+      }
+    }
+  }
+  return blocks;
+}
+
+/** The reply's text as a screen reader would want it announced: the text blocks only. */
+export function replyText(events: readonly TaskEvent[]): string {
+  return events.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('');
+}
+
+/** Pretty JSON for a tool's input, tolerant of anything. */
+export function formatInput(input: unknown): string {
+  if (input === undefined) return '';
+  if (typeof input === 'string') return input;
+  try {
+    return JSON.stringify(input, null, 2);
+  } catch {
+    return String(input);
+  }
+}

@@ -1,0 +1,144 @@
+// The browser host: the page served by the backend signs in with a password, keeps the session
+// token in sessionStorage (gone when the tab closes), talks to /chat with socket.io-client and to
+// the HTTP API with fetch and a Bearer header.
+import type {
+  ChatClientToServer,
+  ChatPushName,
+  ChatServerToClient,
+  HostInfo,
+  HttpMethod,
+  HttpReply,
+  LoginResponse,
+  ProtocolError,
+} from '@wegent/shared';
+import { ChatEvent, NAMESPACE, isAuthErrorCode } from '../protocol';
+import { io, type Socket } from 'socket.io-client';
+import { Listeners, NETWORK_ERROR, type PersistedState, type Transport } from './types';
+
+const TOKEN_KEY = 'wegent.session';
+const STATE_KEY = 'wegent.ui';
+const ACK_TIMEOUT_MS = 20_000;
+
+const PUSH_EVENTS: ChatPushName[] = [
+  ChatEvent.start, ChatEvent.status, ChatEvent.chunk, ChatEvent.done, ChatEvent.deviceStatus,
+];
+
+export class BrowserTransport implements Transport {
+  readonly kind = 'browser' as const;
+  private readonly listeners = new Listeners();
+  private socket?: Socket<ChatServerToClient, ChatClientToServer>;
+
+  constructor(
+    private readonly baseUrl = location.origin,
+    private readonly storage: Storage = sessionStorage,
+  ) {}
+
+  async start(): Promise<HostInfo> {
+    if (this.token) this.connect();
+    return this.info();
+  }
+
+  async signIn(username: string, password: string): Promise<{ ok: true } | { ok: false; error: ProtocolError }> {
+    const reply = await this.fetchJson<LoginResponse & { error?: ProtocolError }>('POST', '/api/auth/login', { username, password }, false);
+    if (reply.status !== 200 || !reply.body?.token) return { ok: false, error: reply.body?.error ?? NETWORK_ERROR };
+    this.storage.setItem(TOKEN_KEY, reply.body.token);
+    this.connect();
+    this.listeners.emit({ type: 'info', info: this.info() });
+    return { ok: true };
+  }
+
+  signOut(message?: string): void {
+    this.storage.removeItem(TOKEN_KEY);
+    this.socket?.disconnect();
+    this.socket = undefined;
+    this.listeners.emit({ type: 'info', info: this.info() });
+    this.listeners.emit({ type: 'connection', status: 'signed-out', message });
+  }
+
+  request: Transport['request'] = async (event, payload) => {
+    const socket = this.socket;
+    if (!socket?.connected) return { ok: false, error: NETWORK_ERROR } as never;
+    try {
+      // The typed emit cannot see through the generic event name; the bridge types pin it down.
+      return (await (socket.timeout(ACK_TIMEOUT_MS) as unknown as Socket).emitWithAck(event, payload)) as never;
+    } catch {
+      return { ok: false, error: NETWORK_ERROR } as never;
+    }
+  };
+
+  http<T>(method: HttpMethod, path: string, body?: unknown): Promise<HttpReply<T>> {
+    return this.fetchJson<T>(method, path, body, true);
+  }
+
+  subscribe = (l: Parameters<Transport['subscribe']>[0]) => this.listeners.add(l);
+
+  loadState(): PersistedState | undefined {
+    try {
+      const raw = this.storage.getItem(STATE_KEY);
+      return raw ? (JSON.parse(raw) as PersistedState) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  saveState(state: PersistedState): void {
+    this.storage.setItem(STATE_KEY, JSON.stringify(state));
+  }
+
+  private get token(): string | null {
+    return this.storage.getItem(TOKEN_KEY);
+  }
+
+  private info(): HostInfo {
+    return { host: 'browser', locale: navigator.language, backend_url: this.baseUrl, signed_in: !!this.token };
+  }
+
+  private connect(): void {
+    this.socket?.disconnect();
+    this.listeners.emit({ type: 'connection', status: 'connecting' });
+    const socket: Socket<ChatServerToClient, ChatClientToServer> = io(this.baseUrl + NAMESPACE.chat, {
+      auth: { token: this.token },
+    });
+    this.socket = socket;
+    socket.on('connect', () => this.listeners.emit({ type: 'connection', status: 'connected' }));
+    socket.on('disconnect', (reason) => {
+      if (this.socket !== socket) return;
+      // The server only hangs up on purpose when the token lapsed (auth:expired came first).
+      if (reason === 'io server disconnect') socket.connect();
+      this.listeners.emit({ type: 'connection', status: 'disconnected' });
+    });
+    socket.on('connect_error', (err: Error & { data?: ProtocolError }) => {
+      const code = err.data?.code ?? err.message;
+      if (isAuthErrorCode(code)) this.signOut(err.data?.message ?? code);
+      else this.listeners.emit({ type: 'connection', status: 'disconnected', message: err.message });
+    });
+    socket.on(ChatEvent.authExpired, (p) => this.signOut(p?.message));
+    for (const event of PUSH_EVENTS) {
+      socket.on(event, (payload: unknown) => this.listeners.emit({ type: 'push', event, payload }));
+    }
+  }
+
+  private async fetchJson<T>(method: HttpMethod, path: string, body: unknown, auth: boolean): Promise<HttpReply<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (auth && this.token) headers.authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      return { status: 0, body: { error: NETWORK_ERROR } as T };
+    }
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = { error: { code: 'INTERNAL', message: text.slice(0, 200) } };
+    }
+    const code = (parsed as { error?: ProtocolError } | null)?.error?.code;
+    if (auth && res.status === 401 && isAuthErrorCode(code)) {
+      this.signOut((parsed as { error: ProtocolError }).error.message);
+    }
+    return { status: res.status, body: parsed as T };
+  }
+}

@@ -1,0 +1,115 @@
+// The VS Code host: every request and HTTP call goes to the extension host by postMessage
+// (shared/src/bridge.ts); the host holds the /chat socket and the token, so the token never
+// enters the webview. UI state survives hide/show through the webview state API.
+import type { HostInfo, HostToWebview, HttpMethod, HttpReply, WebviewToHost } from '@wegent/shared';
+import { Listeners, NETWORK_ERROR, type HostCommand, type PersistedState, type Transport } from './types';
+
+/** The object VS Code injects into webviews; acquirable once per page. */
+export interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var acquireVsCodeApi: (() => VsCodeApi) | undefined;
+}
+
+/** How long a relayed request may take before the UI treats the host as unresponsive. */
+const REPLY_TIMEOUT_MS = 30_000;
+
+type Pending = { resolve: (v: never) => void; timer: ReturnType<typeof setTimeout> };
+
+export class VsCodeTransport implements Transport {
+  readonly kind = 'vscode' as const;
+  private readonly listeners = new Listeners();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private info?: HostInfo;
+  private waitingForInit: ((info: HostInfo) => void)[] = [];
+
+  constructor(
+    private readonly api: VsCodeApi,
+    private readonly win: Window = window,
+  ) {
+    this.win.addEventListener('message', (e: MessageEvent) => this.onMessage(e.data as HostToWebview));
+  }
+
+  start(): Promise<HostInfo> {
+    const ready = new Promise<HostInfo>((resolve) => {
+      if (this.info) resolve(this.info);
+      else this.waitingForInit.push(resolve);
+    });
+    this.post({ type: 'ready' });
+    return ready;
+  }
+
+  request: Transport['request'] = (event, payload) =>
+    this.call((id) => ({ type: 'request', id, event, payload }), { ok: false, error: NETWORK_ERROR } as never);
+
+  http<T>(method: HttpMethod, path: string, body?: unknown): Promise<HttpReply<T>> {
+    return this.call((id) => ({ type: 'http', id, method, path, body }), { status: 0, body: { error: NETWORK_ERROR } } as never);
+  }
+
+  subscribe = (l: Parameters<Transport['subscribe']>[0]) => this.listeners.add(l);
+
+  loadState(): PersistedState | undefined {
+    return (this.api.getState() as PersistedState | undefined) ?? undefined;
+  }
+
+  saveState(state: PersistedState): void {
+    this.api.setState(state);
+  }
+
+  command(command: HostCommand): void {
+    this.post({ type: 'command', command });
+  }
+
+  private call<R>(make: (id: number) => WebviewToHost, onTimeout: R): Promise<R> {
+    const id = this.nextId++;
+    return new Promise<R>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(onTimeout);
+      }, REPLY_TIMEOUT_MS);
+      this.pending.set(id, { resolve: resolve as (v: never) => void, timer });
+      this.post(make(id));
+    });
+  }
+
+  private settle(id: number, value: unknown): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.resolve(value as never);
+  }
+
+  private onMessage(msg: HostToWebview): void {
+    if (!msg || typeof msg !== 'object') return;
+    switch (msg.type) {
+      case 'init':
+        this.info = msg.info;
+        for (const w of this.waitingForInit.splice(0)) w(msg.info);
+        this.listeners.emit({ type: 'info', info: msg.info });
+        break;
+      case 'connection':
+        this.listeners.emit({ type: 'connection', status: msg.status, message: msg.message });
+        break;
+      case 'response':
+        this.settle(msg.id, msg.ack);
+        break;
+      case 'httpResponse':
+        this.settle(msg.id, msg.reply);
+        break;
+      case 'push':
+        this.listeners.emit({ type: 'push', event: msg.event, payload: msg.payload });
+        break;
+    }
+  }
+
+  private post(msg: WebviewToHost): void {
+    this.api.postMessage(msg);
+  }
+}

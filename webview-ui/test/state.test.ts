@@ -1,0 +1,193 @@
+// The chat store's rules: streams applied once and in order, pushes matched to the right turn,
+// the default device pre-selected, live device updates.
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { ChatChunk, DeviceView, TaskDetail, TaskEvent } from '@wegent/shared';
+import {
+  applyChunk,
+  effectiveDeviceId,
+  hasGap,
+  initialState,
+  liveTurns,
+  reduce,
+  type Action,
+  type State,
+  type Turn,
+} from '../src/state';
+
+const device = (id: string, over: Partial<DeviceView> = {}): DeviceView => ({
+  device_id: id, name: `Linux - ${id}`, status: 'online', slots_used: 0, max_slots: 5, is_default: false,
+  last_seen_at: null, executor_version: '0.1.0', mode: 'local', ...over,
+});
+const text = (t: string): TaskEvent => ({ type: 'text', text: t });
+const chunk = (seq: number, subtask_id = 's1', task_id = 't1'): ChatChunk => ({ task_id, subtask_id, seq, events: [text(`<${seq}>`)] });
+const run = (actions: Action[], from: State = initialState) => actions.reduce(reduce, from);
+
+/** A conversation with one sent-and-acked running turn s1 in task t1. */
+const running = () =>
+  run([
+    { type: 'sendStarted', key: 'k1', prompt: 'hello', device_id: 'cloud' },
+    { type: 'sendAcked', key: 'k1', ack: { task_id: 't1', subtask_id: 's1', status: 'running' } },
+  ]);
+const turn = (s: State, i = 0): Turn => s.turns[i];
+
+describe('chat state: streams', () => {
+  it('applies chunks in order and each seq once', () => {
+    const s = run([{ type: 'chunk', event: chunk(1) }, { type: 'chunk', event: chunk(2) }, { type: 'chunk', event: chunk(2) }, { type: 'chunk', event: chunk(1) }], running());
+    assert.deepEqual(turn(s).events, [text('<1>'), text('<2>')]);
+    assert.equal(turn(s).last_seq, 2);
+  });
+
+  it('does not apply a chunk past a gap, and reports the gap so the controller resumes', () => {
+    const s = run([{ type: 'chunk', event: chunk(1) }], running());
+    assert.equal(hasGap(turn(s), chunk(3)), true);
+    assert.equal(hasGap(turn(s), chunk(2)), false);
+    const after = reduce(s, { type: 'chunk', event: chunk(3) });
+    assert.equal(turn(after).last_seq, 1);
+  });
+
+  it('property: any delivery (lost, duplicated, reordered) plus a resume yields every event exactly once, in order', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(fc.nat(40), { maxLength: 80 }), (n, deliveries) => {
+        let t = turn(running());
+        for (const d of deliveries) if (d >= 1 && d <= n && !hasGap(t, chunk(d))) t = applyChunk(t, chunk(d));
+        // chat:resume answers everything after last_seq, in order.
+        for (let seq = t.last_seq + 1; seq <= n; seq++) t = applyChunk(t, chunk(seq));
+        assert.deepEqual(t.events, Array.from({ length: n }, (_, i) => text(`<${i + 1}>`)));
+      }),
+    );
+  });
+
+  it('a first chunk moves a queued turn to running; done records status and error', () => {
+    let s = run([
+      { type: 'sendStarted', key: 'k1', prompt: 'hi', device_id: 'd1' },
+      { type: 'sendAcked', key: 'k1', ack: { task_id: 't1', subtask_id: 's1', status: 'queued', queue_position: 1 } },
+    ]);
+    assert.equal(turn(s).status, 'queued');
+    assert.equal(turn(s).queue_position, 1);
+    s = reduce(s, { type: 'chunk', event: chunk(1) });
+    assert.equal(turn(s).status, 'running');
+    s = reduce(s, { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'failed', error: { code: 'DEVICE_OFFLINE', message: 'gone' } } });
+    assert.equal(turn(s).status, 'failed');
+    assert.deepEqual(turn(s).error, { code: 'DEVICE_OFFLINE', message: 'gone' });
+    assert.deepEqual(liveTurns(s), []);
+  });
+
+  it('chat:status moves the queue position and never reopens a finished turn', () => {
+    let s = run([
+      { type: 'sendStarted', key: 'k1', prompt: 'hi', device_id: 'd1' },
+      { type: 'sendAcked', key: 'k1', ack: { task_id: 't1', subtask_id: 's1', status: 'queued', queue_position: 2 } },
+      { type: 'chatStatus', event: { task_id: 't1', subtask_id: 's1', device_id: 'd1', status: 'queued', queue_position: 1 } },
+    ]);
+    assert.equal(turn(s).queue_position, 1);
+    s = run([
+      { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'cancelled' } },
+      { type: 'chatStatus', event: { task_id: 't1', subtask_id: 's1', device_id: 'd1', status: 'running' } },
+    ], s);
+    assert.equal(turn(s).status, 'cancelled');
+  });
+});
+
+describe('chat state: matching pushes to turns', () => {
+  it('adopts our own waiting turn when chat:start overtakes the ack, without a duplicate', () => {
+    const s = run([
+      { type: 'sendStarted', key: 'k1', prompt: 'hello', device_id: 'cloud' },
+      { type: 'chatStart', event: { task_id: 't1', subtask_id: 's1', device_id: 'cloud', status: 'running', prompt: 'hello' } },
+      { type: 'chunk', event: chunk(1) },
+      { type: 'sendAcked', key: 'k1', ack: { task_id: 't1', subtask_id: 's1', status: 'queued', queue_position: 1 } },
+    ]);
+    assert.equal(s.turns.length, 1);
+    assert.equal(s.taskId, 't1');
+    assert.equal(turn(s).status, 'running', 'a late ack must not move the turn back to queued');
+    assert.equal(turn(s).last_seq, 1);
+  });
+
+  it('adds a message sent to this conversation from another window', () => {
+    const s = reduce(running(), { type: 'chatStart', event: { task_id: 't1', subtask_id: 's2', device_id: 'cloud', status: 'queued', prompt: 'from elsewhere' } });
+    assert.equal(s.turns.length, 2);
+    assert.equal(turn(s, 1).prompt, 'from elsewhere');
+    assert.equal(turn(s, 1).subtask_id, 's2');
+  });
+
+  it('ignores streams of other conversations but updates their status in the history list', () => {
+    let s = run([{ type: 'historyLoaded', tasks: [{ task_id: 't9', title: 'x', device_id: 'cloud', status: 'running', session_id: null, created_at: '', updated_at: '' }] }], running());
+    s = run([
+      { type: 'chatStart', event: { task_id: 't9', subtask_id: 's9', device_id: 'cloud', status: 'running' } },
+      { type: 'chunk', event: chunk(1, 's9', 't9') },
+      { type: 'done', event: { task_id: 't9', subtask_id: 's9', status: 'completed' } },
+    ], s);
+    assert.equal(s.turns.length, 1);
+    assert.deepEqual(turn(s).events, []);
+    assert.equal(s.history[0].status, 'completed');
+  });
+
+  it('a failed send marks the turn failed with the error', () => {
+    const s = run([
+      { type: 'sendStarted', key: 'k1', prompt: 'hi', device_id: 'd1' },
+      { type: 'sendFailed', key: 'k1', error: { code: 'DEVICE_OFFLINE', message: 'The device is offline.' } },
+    ]);
+    assert.equal(turn(s).status, 'failed');
+    assert.equal(turn(s).error?.code, 'DEVICE_OFFLINE');
+  });
+
+  it('rebuilds a reopened conversation from its stored events, sorted and de-duplicated', () => {
+    const task: TaskDetail = {
+      task_id: 't1', title: 'hello', device_id: 'd1', status: 'running', session_id: 'x', created_at: '', updated_at: '',
+      subtasks: [
+        { subtask_id: 's1', task_id: 't1', device_id: 'd1', prompt: 'one', status: 'completed', result: 'ok', error: null, created_at: '', started_at: null, completed_at: null, last_seq: 2, events: [chunk(2), chunk(1)] },
+        { subtask_id: 's2', task_id: 't1', device_id: 'd2', prompt: 'two', status: 'running', result: null, error: null, created_at: '', started_at: null, completed_at: null, last_seq: 1, events: [chunk(1, 's2'), chunk(1, 's2')] },
+      ],
+    };
+    const s = reduce(initialState, { type: 'conversationLoaded', task });
+    assert.equal(s.taskId, 't1');
+    assert.deepEqual(turn(s, 0).events, [text('<1>'), text('<2>')]);
+    assert.equal(turn(s, 0).status, 'completed');
+    assert.equal(turn(s, 1).last_seq, 1);
+    assert.equal(turn(s, 1).events.length, 1);
+    assert.deepEqual(liveTurns(s).map((t) => t.subtask_id), ['s2']);
+    assert.equal(s.pickedDeviceId, 'd2', 'continuing a conversation stays on its last device');
+  });
+});
+
+describe('chat state: devices and the picker', () => {
+  it('pre-selects the default device, falls back to Cloud when it is offline or there is none', () => {
+    let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('a'), device('b', { is_default: true })] });
+    assert.equal(effectiveDeviceId(s), 'b');
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'b', name: 'Linux - b', status: 'offline', slots_used: 0, max_slots: 5 } });
+    assert.equal(effectiveDeviceId(s), 'cloud');
+    s = reduce(s, { type: 'defaultChanged', device_id: null });
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'b', name: 'Linux - b', status: 'online', slots_used: 0, max_slots: 5 } });
+    assert.equal(effectiveDeviceId(s), 'cloud');
+  });
+
+  it('keeps the choice per conversation; a new conversation goes back to the default', () => {
+    let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('a'), device('b', { is_default: true })] });
+    s = reduce(s, { type: 'pickDevice', device_id: 'a' });
+    assert.equal(effectiveDeviceId(s), 'a');
+    s = reduce(s, { type: 'pickDevice', device_id: 'cloud' });
+    assert.equal(effectiveDeviceId(s), 'cloud');
+    s = reduce(s, { type: 'newConversation' });
+    assert.equal(effectiveDeviceId(s), 'b');
+  });
+
+  it('live device:status updates slots and status, adds new devices, removes deleted ones', () => {
+    let s = run([{ type: 'devicesLoaded', devices: [device('a')] }, { type: 'pickDevice', device_id: 'a' }]);
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'a', name: 'Linux - a', status: 'busy', slots_used: 5, max_slots: 5 } });
+    assert.deepEqual([s.devices[0].status, s.devices[0].slots_used], ['busy', 5]);
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'n', name: 'Darwin - new', status: 'online', slots_used: 0, max_slots: 3 } });
+    assert.deepEqual(s.devices.map((d) => d.device_id).sort(), ['a', 'n']);
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'a', name: 'Linux - a', status: 'offline', slots_used: 0, max_slots: 5, deleted: true } });
+    assert.deepEqual(s.devices.map((d) => d.device_id), ['n']);
+    assert.equal(s.pickedDeviceId, null, 'a deleted device is no longer chosen');
+    assert.equal(effectiveDeviceId(s), 'cloud');
+  });
+
+  it('holds one default at most, and lists the default first, then reachable, then offline', () => {
+    let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('z', { status: 'offline' }), device('m', { status: 'busy' }), device('a'), device('d', { is_default: true })] });
+    assert.deepEqual(s.devices.map((d) => d.device_id), ['d', 'a', 'm', 'z']);
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'm', name: 'Linux - m', status: 'busy', slots_used: 5, max_slots: 5, is_default: true } });
+    assert.deepEqual(s.devices.filter((d) => d.is_default).map((d) => d.device_id), ['m']);
+    s = reduce(s, { type: 'defaultChanged', device_id: 'a' });
+    assert.deepEqual(s.devices.filter((d) => d.is_default).map((d) => d.device_id), ['a']);
+  });
+});
