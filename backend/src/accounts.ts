@@ -1,0 +1,159 @@
+// Users, password hashing and API tokens. Passwords: scrypt (node:crypto) with a per-user salt.
+// Tokens: JWT HS256, 7 days, sub = user id, jti = token id; each has a record in Redis so it can be
+// listed and revoked, and a token whose record is revoked is refused even though its signature holds.
+import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Redis } from 'ioredis';
+import { ErrorCode, TOKEN_TTL_S, WegentError, type Role, type TokenInfo, type UserView } from '@wegent/shared';
+import { keys } from './store/keys';
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+
+function scrypt(password: string, salt: Buffer, opts: ScryptOptions & { keylen: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scryptCb(password, salt, opts.keylen, { N: opts.N, r: opts.r, p: opts.p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
+}
+
+/** "scrypt$N$r$p$salt$hash" (base64url parts) — parameters travel with the hash so they can change later. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, N, r, p, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const key = await scrypt(password, Buffer.from(salt, 'base64url'), { N: Number(N), r: Number(r), p: Number(p), keylen: expected.length });
+  return timingSafeEqual(key, expected);
+}
+
+export interface User extends UserView {
+  password_hash: string;
+}
+
+export interface Principal {
+  user: UserView;
+  tokenId: string;
+  /** Seconds since epoch when the token stops being valid. */
+  expiresAt: number;
+}
+
+export function toView(u: User | UserView): UserView {
+  return { id: u.id, username: u.username, role: u.role, created_at: u.created_at };
+}
+
+export class Accounts {
+  constructor(
+    private readonly redis: Redis,
+    private readonly secret: string,
+    private readonly tokenTtlS = TOKEN_TTL_S,
+  ) {}
+
+  async createUser(username: string, password: string, role: Role = 'user'): Promise<UserView> {
+    const id = `u_${randomUUID()}`;
+    const claimed = await this.redis.set(keys.usernameIndex(username), id, 'NX');
+    if (!claimed) throw new WegentError(ErrorCode.USERNAME_TAKEN, `The username "${username}" is taken; choose another.`, 409);
+    const user: User = { id, username, role, created_at: new Date().toISOString(), password_hash: await hashPassword(password) };
+    await this.redis.multi().hset(keys.user(id), { ...user }).sadd(keys.users, id).exec();
+    return toView(user);
+  }
+
+  async userCount(): Promise<number> {
+    return this.redis.scard(keys.users);
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const h = await this.redis.hgetall(keys.user(id));
+    if (!h.id) return null;
+    return { id: h.id, username: h.username, role: (h.role as Role) ?? 'user', created_at: h.created_at, password_hash: h.password_hash };
+  }
+
+  async findByUsername(username: string): Promise<User | null> {
+    const id = await this.redis.get(keys.usernameIndex(username));
+    return id ? this.getUser(id) : null;
+  }
+
+  async setRole(userId: string, role: Role): Promise<void> {
+    await this.redis.hset(keys.user(userId), 'role', role);
+  }
+
+  async setPassword(userId: string, password: string): Promise<void> {
+    await this.redis.hset(keys.user(userId), 'password_hash', await hashPassword(password));
+  }
+
+  /** Checks credentials; null when wrong (the caller answers AUTH_INVALID without saying which part). */
+  async checkCredentials(username: string, password: string): Promise<User | null> {
+    const user = await this.findByUsername(username);
+    if (!user) {
+      // Spend the same time as a real check so timing does not reveal which usernames exist.
+      await hashPassword(password);
+      return null;
+    }
+    return (await verifyPassword(password, user.password_hash)) ? user : null;
+  }
+
+  /** Issues a token and records it (for listing and revocation). */
+  async issueToken(userId: string, name = '', kind: 'login' | 'api' = 'api', ttlS = this.tokenTtlS): Promise<{ token: string; info: TokenInfo }> {
+    const jti = `t_${randomUUID()}`;
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + ttlS;
+    const token = jwt.sign({ kind }, this.secret, { algorithm: 'HS256', subject: userId, jwtid: jti, expiresIn: ttlS, noTimestamp: false });
+    const info: TokenInfo = { id: jti, name: name || (kind === 'login' ? 'login' : 'API token'), created_at: new Date(now * 1000).toISOString(), expires_at: new Date(exp * 1000).toISOString(), kind };
+    await this.redis
+      .multi()
+      .hset(keys.token(jti), { ...info, user_id: userId, revoked: '0' })
+      .pexpireat(keys.token(jti), exp * 1000 + 60_000)
+      .zadd(keys.userTokens(userId), exp, jti)
+      .zremrangebyscore(keys.userTokens(userId), '-inf', now - 1)
+      .exec();
+    return { token, info };
+  }
+
+  async listTokens(userId: string): Promise<TokenInfo[]> {
+    const now = Math.floor(Date.now() / 1000);
+    const ids = await this.redis.zrangebyscore(keys.userTokens(userId), now, '+inf');
+    const out: TokenInfo[] = [];
+    for (const id of ids) {
+      const h = await this.redis.hgetall(keys.token(id));
+      if (!h.id || h.revoked === '1') continue;
+      out.push({ id: h.id, name: h.name, created_at: h.created_at, expires_at: h.expires_at, kind: h.kind as TokenInfo['kind'] });
+    }
+    return out.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  /** Marks a token revoked; false when it is not the user's (or unknown). */
+  async revokeToken(userId: string, tokenId: string): Promise<boolean> {
+    const owner = await this.redis.hget(keys.token(tokenId), 'user_id');
+    if (owner !== userId) return false;
+    await this.redis.multi().hset(keys.token(tokenId), 'revoked', '1').zrem(keys.userTokens(userId), tokenId).exec();
+    return true;
+  }
+
+  /** Verifies a bearer token: signature (HS256 only — `alg: none` and others are refused), expiry, record. */
+  async authenticate(token: string | undefined | null): Promise<Principal> {
+    if (!token) throw new WegentError(ErrorCode.AUTH_MISSING, 'No API token was given. Sign in, or generate a token and pass it as "Authorization: Bearer <token>".', 401);
+    let claims: jwt.JwtPayload;
+    try {
+      const decoded = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+      if (typeof decoded === 'string') throw new Error('string payload');
+      claims = decoded;
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) {
+        throw new WegentError(ErrorCode.AUTH_EXPIRED, 'The API token has expired (tokens last 7 days). Generate a new one and reconnect.', 401);
+      }
+      throw new WegentError(ErrorCode.AUTH_INVALID, 'The API token is not valid for this backend. Generate a new token and try again.', 401);
+    }
+    if (!claims.sub || !claims.jti || !claims.exp) throw new WegentError(ErrorCode.AUTH_INVALID, 'The API token is missing required claims. Generate a new token.', 401);
+    const record = await this.redis.hmget(keys.token(claims.jti), 'user_id', 'revoked');
+    if (record[0] !== claims.sub) throw new WegentError(ErrorCode.AUTH_INVALID, 'The API token is not known to this backend. Generate a new token.', 401);
+    if (record[1] === '1') throw new WegentError(ErrorCode.AUTH_REVOKED, 'The API token was revoked. Generate a new token and reconnect.', 401);
+    const user = await this.getUser(claims.sub);
+    if (!user) throw new WegentError(ErrorCode.AUTH_INVALID, 'The account of this token no longer exists.', 401);
+    return { user: toView(user), tokenId: claims.jti, expiresAt: claims.exp };
+  }
+}

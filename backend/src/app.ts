@@ -1,0 +1,120 @@
+// Koa + Socket.IO on one http server, wired to the services. Nothing else lives here.
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import { Server as IoServer } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Redis } from 'ioredis';
+import { LIMITS, NAMESPACE } from '@wegent/shared';
+import type { Config } from './config';
+import type { Logger } from './log';
+import type { Notifier } from './notifier';
+import { createServices, type Services } from './services';
+import { authRoutes } from './http/auth';
+import type { AppState } from './http/context';
+import { deviceRoutes } from './http/devices';
+import { errorMiddleware, securityHeaders } from './http/errors';
+import { healthRoutes } from './http/health';
+import { staticPage } from './http/static';
+import { taskRoutes } from './http/tasks';
+import { tokenRoutes } from './http/tokens';
+import { revokeEverywhere } from './realtime/auth';
+import { attachChatNamespace } from './realtime/chat';
+import { attachDeviceNamespace } from './realtime/devices';
+import { deviceRoom, socketNotifier } from './realtime/notifier';
+
+export interface App {
+  server: HttpServer;
+  io: IoServer;
+  services: Services;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Graceful: stop accepting, let in-flight handlers finish, close sockets (clients reconnect elsewhere). */
+  close(): Promise<void>;
+}
+
+export interface AppDeps {
+  config: Config;
+  redis: Redis;
+  /** A dedicated connection for the Socket.IO adapter (it blocks on XREAD). */
+  adapterRedis: Redis;
+  log: Logger;
+}
+
+export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
+  let shuttingDown = false;
+  // The request handler is bound late (Koa needs the services, which need Socket.IO), but it must be
+  // registered before Socket.IO attaches so engine.io can route /socket.io requests away from Koa.
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  const server = createServer((req, res) => handle(req, res));
+  const io = new IoServer(server, {
+    maxHttpBufferSize: LIMITS.socketFrameBytes,
+    adapter: createAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io' }),
+    cors: { origin: false },
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+  });
+  const chatNsp = io.of(NAMESPACE.chat);
+  const deviceNsp = io.of(NAMESPACE.devices);
+
+  const notify: Notifier = socketNotifier(chatNsp, deviceNsp);
+  const services = createServices(config, redis, log, notify);
+
+  const app = new Koa<AppState>({ proxy: false });
+  app.on('error', () => {}); // errors are answered and logged by errorMiddleware
+  app.use(errorMiddleware(log));
+  app.use(securityHeaders);
+  app.use(async (ctx, next) => {
+    if (shuttingDown && ctx.path !== '/healthz') {
+      ctx.set('Connection', 'close');
+    }
+    await next();
+  });
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
+  const routers = [
+    healthRoutes(services, () => shuttingDown),
+    authRoutes(services),
+    tokenRoutes(services, (jti) => revokeEverywhere([chatNsp, deviceNsp], jti)),
+    deviceRoutes(services, notify, (deviceId) => {
+      // Its socket stays connected but is no longer the device's: heartbeats answer DEVICE_NOT_REGISTERED
+      // and a running executor registers again (the documented "stop the executor first" behaviour).
+      deviceNsp.in(deviceRoom(deviceId)).socketsLeave(deviceRoom(deviceId));
+    }),
+    taskRoutes(services),
+  ];
+  for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
+  app.use(staticPage(config.webviewDir));
+  handle = app.callback();
+
+  attachDeviceNamespace(deviceNsp, services);
+  attachChatNamespace(chatNsp, services);
+
+  return {
+    server,
+    io,
+    services,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          services.monitor.start();
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    async close() {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      services.monitor.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.inflight.idle(config.shutdownGraceMs);
+      // Drop transports (not a Socket.IO "server disconnect"): clients see a transport close and
+      // reconnect on their own, to this node once it is back or to another behind the balancer.
+      for (const nsp of [deviceNsp, chatNsp]) for (const socket of nsp.sockets.values()) socket.conn.close();
+      server.closeAllConnections();
+      await closed;
+      io.close();
+    },
+  };
+}

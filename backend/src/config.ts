@@ -1,0 +1,103 @@
+// Environment → one typed, validated config, read once at start (PROTOCOL.md "Running the backend").
+// Bad values stop the backend with a message that says what to fix, instead of a surprise later.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EXECUTE_ACK_TIMEOUT_MS, MAX_QUEUE_PER_DEVICE, timingFromEnv, type Timing } from '@wegent/shared';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset: try 127.0.0.1:6379, else start a private redis-server (store/embedded.ts). */
+  redisUrl: string | undefined;
+  jwtSecret: string;
+  /** Where the secret came from — logged so operators know, the secret itself never is. */
+  jwtSecretSource: 'env' | 'file';
+  allowSignup: boolean;
+  dataDir: string;
+  timing: Timing;
+  executeAckTimeoutMs: number;
+  maxQueuePerDevice: number;
+  logLevel: string;
+  /** Create a first local user and print a token when there is none (default on). */
+  bootstrapUser: boolean;
+  /** Failed logins allowed per username+address per minute before 429 RATE_LIMITED. */
+  loginAttemptsPerMinute: number;
+  /** How long graceful shutdown waits for in-flight handlers before closing anyway. */
+  shutdownGraceMs: number;
+  /** Folder with the built chat page (index.html + assets). */
+  webviewDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}").`);
+  return n;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be 1 or 0 (got "${env[name]}").`);
+}
+
+export const MIN_SECRET_BYTES = 32;
+
+/** The JWT secret: WEGENT_JWT_SECRET, else one generated once into the data dir (mode 0600). */
+function jwtSecret(env: Env, dataDir: string): { secret: string; source: 'env' | 'file' } {
+  const fromEnv = env.WEGENT_JWT_SECRET;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (Buffer.byteLength(fromEnv) < MIN_SECRET_BYTES) {
+      throw new ConfigError(`WEGENT_JWT_SECRET is too short: it must be at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -hex 32\`).`);
+    }
+    return { secret: fromEnv, source: 'env' };
+  }
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) throw new ConfigError(`${file} holds a secret shorter than ${MIN_SECRET_BYTES} bytes; delete it to generate a new one.`);
+    return { secret, source: 'file' };
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secret = randomBytes(48).toString('hex');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return { secret, source: 'file' };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = resolve(env.WEGENT_DATA_DIR || join(homedir(), '.wegent'));
+  const { secret, source } = jwtSecret(env, dataDir);
+  const timing = timingFromEnv(env);
+  if (timing.heartbeatIntervalMs >= timing.onlineTtlMs) {
+    throw new ConfigError('WEGENT_HEARTBEAT_INTERVAL_MS must be shorter than WEGENT_ONLINE_TTL_MS, or every device would flap offline.');
+  }
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    redisUrl: env.REDIS_URL || undefined,
+    jwtSecret: secret,
+    jwtSecretSource: source,
+    allowSignup: flag(env, 'WEGENT_ALLOW_SIGNUP', false),
+    dataDir,
+    timing,
+    executeAckTimeoutMs: int(env, 'WEGENT_EXECUTE_ACK_TIMEOUT_MS', EXECUTE_ACK_TIMEOUT_MS, 1),
+    maxQueuePerDevice: int(env, 'WEGENT_MAX_QUEUE_PER_DEVICE', MAX_QUEUE_PER_DEVICE, 0),
+    logLevel: env.LOG_LEVEL || 'info',
+    bootstrapUser: flag(env, 'WEGENT_BOOTSTRAP_USER', true),
+    loginAttemptsPerMinute: int(env, 'WEGENT_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1),
+    shutdownGraceMs: int(env, 'WEGENT_SHUTDOWN_GRACE_MS', 5_000, 0),
+    webviewDir: resolve(env.WEGENT_WEBVIEW_DIR || join(__dirname, '..', '..', 'webview-ui', 'dist')),
+  };
+}

@@ -1,0 +1,55 @@
+// POST /api/auth/register, POST /api/auth/login, GET /api/me. Failed logins are rate limited per
+// username+address (and overall per address) in Redis, so the limit holds across backend nodes.
+import { Router } from '@koa/router';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { Credentials, ErrorCode, LoginRequest, WegentError, type LoginResponse } from '@wegent/shared';
+import { toView } from '../accounts';
+import type { Services } from '../services';
+import { keys } from '../store/keys';
+import { body, principal, requireAuth, type AppState } from './context';
+
+function rateLimited(res: unknown): WegentError {
+  const secs = res instanceof RateLimiterRes ? Math.ceil(res.msBeforeNext / 1000) : 60;
+  return new WegentError(ErrorCode.RATE_LIMITED, `Too many failed sign-in attempts; wait ${secs} s and try again.`, 429);
+}
+
+export function authRoutes(svc: Services): Router<AppState> {
+  const router = new Router<AppState>();
+  const perUser = new RateLimiterRedis({ storeClient: svc.redis, keyPrefix: `${keys.loginLimiterPrefix}:user`, points: svc.config.loginAttemptsPerMinute, duration: 60 });
+  const perAddress = new RateLimiterRedis({ storeClient: svc.redis, keyPrefix: `${keys.loginLimiterPrefix}:ip`, points: svc.config.loginAttemptsPerMinute * 10, duration: 60 });
+
+  router.post('/api/auth/register', async (ctx) => {
+    if (!svc.config.allowSignup) throw new WegentError(ErrorCode.SIGNUP_DISABLED, 'Sign-up is disabled on this backend; ask its operator for an account.', 403);
+    const { username, password } = body(ctx, Credentials);
+    const user = await svc.accounts.createUser(username, password, 'user');
+    ctx.status = 201;
+    ctx.body = { user };
+  });
+
+  router.post('/api/auth/login', async (ctx) => {
+    const { username, password } = body(ctx, LoginRequest);
+    const userKey = `${ctx.ip}:${username.toLowerCase()}`;
+    const [u, a] = await Promise.all([perUser.get(userKey), perAddress.get(ctx.ip)]);
+    if ((u && u.remainingPoints <= 0) || (a && a.remainingPoints <= 0)) throw rateLimited(u?.remainingPoints === 0 ? u : a);
+    const user = await svc.accounts.checkCredentials(username, password);
+    if (!user) {
+      svc.metrics.authFailures.inc({ code: ErrorCode.AUTH_INVALID });
+      try {
+        await Promise.all([perUser.consume(userKey), perAddress.consume(ctx.ip)]);
+      } catch (res) {
+        throw rateLimited(res);
+      }
+      throw new WegentError(ErrorCode.AUTH_INVALID, 'Wrong username or password.', 401);
+    }
+    await perUser.delete(userKey);
+    const { token, info } = await svc.accounts.issueToken(user.id, 'login', 'login');
+    const res: LoginResponse = { token, expires_at: info.expires_at, user: toView(user) };
+    ctx.body = res;
+  });
+
+  router.get('/api/me', requireAuth(svc), async (ctx) => {
+    ctx.body = { user: principal(ctx).user };
+  });
+
+  return router;
+}

@@ -1,0 +1,46 @@
+// One error middleware: every failure leaves as {error:{code,message}} with a fitting status.
+// Unexpected errors are logged and answered INTERNAL without internals in the body.
+import type { Context, Next } from 'koa';
+import { ErrorCode, WegentError } from '@wegent/shared';
+import type { Logger } from '../log';
+
+export function errorMiddleware(log: Logger) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        ctx.status = 404;
+        ctx.body = { error: { code: ErrorCode.NOT_FOUND, message: `No route ${ctx.method} ${ctx.path}.` } };
+      }
+    } catch (err) {
+      if (err instanceof WegentError) {
+        ctx.status = err.status;
+        ctx.body = { error: err.toJSON() };
+        if (err.code === ErrorCode.RATE_LIMITED) ctx.set('Retry-After', '60');
+        return;
+      }
+      const status = (err as { status?: number }).status;
+      if (status === 413) {
+        ctx.status = 413;
+        ctx.body = { error: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'The request body is too large.' } };
+      } else if (status && status >= 400 && status < 500) {
+        ctx.status = status;
+        ctx.body = { error: { code: ErrorCode.INVALID_PAYLOAD, message: 'The request body must be valid JSON.' } };
+      } else {
+        log.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
+        ctx.status = 500;
+        ctx.body = { error: { code: ErrorCode.INTERNAL, message: 'The backend hit an internal error; it was logged. Try again.' } };
+      }
+    }
+  };
+}
+
+/** Security headers for every response (the chat page's CSP is set by the static route). */
+export async function securityHeaders(ctx: Context, next: Next) {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+  ctx.set('Cache-Control', 'no-store');
+  await next();
+}

@@ -1,0 +1,60 @@
+// Process entry: config, Redis (embedded default), app, first-run account, graceful shutdown.
+import { loadConfig, ConfigError } from './config';
+import { createApp } from './app';
+import { bootstrapFirstUser } from './bootstrap';
+import { createLogger } from './log';
+import { connectRedis, waitReady } from './store/redis';
+import { resolveRedis, RedisMissingError } from './store/embedded';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const target = await resolveRedis(config.redisUrl, config.dataDir);
+  const redis = connectRedis(target.url, 'cmd');
+  const adapterRedis = connectRedis(target.url, 'adapter');
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  adapterRedis.on('error', (err) => log.warn({ err: err.message }, 'redis adapter connection error'));
+  await waitReady(redis);
+
+  const app = createApp({ config, redis, adapterRedis, log });
+  const addr = await app.listen(config.port, config.host);
+  const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  log.info({ url, redis: target.source, jwtSecret: config.jwtSecretSource, timing: config.timing }, 'backend listening');
+
+  if (config.bootstrapUser) {
+    const lines = await bootstrapFirstUser(app.services.accounts, url);
+    if (lines) process.stdout.write(lines.join('\n') + '\n');
+  }
+  // The line outside tools wait for: printed once, when the backend accepts connections.
+  process.stdout.write(`Wegent backend listening on ${url}\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5_000);
+    force.unref();
+    try {
+      await app.close();
+      await Promise.allSettled([redis.quit(), adapterRedis.quit()]);
+      await target.stop?.();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // A bug in one handler must not take every device and chat down with it.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || err instanceof RedisMissingError) {
+    process.stderr.write(`wegent-backend: ${err.message}\n`);
+  } else {
+    process.stderr.write(`wegent-backend: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  process.exit(1);
+});

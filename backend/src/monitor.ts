@@ -1,0 +1,90 @@
+// The presence monitor: turns lapsed online deadlines into offline devices and failed tasks.
+// It sleeps until the earliest deadline in the ZSET (never longer than the monitor period), so a
+// device is declared offline when its TTL lapses, not up to a period later. Each lapse is claimed by
+// a Lua script that only one backend node can win, so tasks are never failed twice.
+import type { Redis } from 'ioredis';
+import type { Dispatcher } from './dispatch';
+import type { Logger } from './log';
+import type { Metrics } from './metrics';
+import { keys } from './store/keys';
+import type { Scripts } from './store/scripts';
+
+export class Monitor {
+  private timer: NodeJS.Timeout | null = null;
+  private wakeAt = Infinity;
+  private running = false;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: Scripts,
+    private readonly dispatcher: Dispatcher,
+    private readonly periodMs: number,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** A deadline `inMs` from now exists (a device registered here): wake for it if that is sooner. */
+  poke(inMs = 0): void {
+    this.schedule(inMs);
+  }
+
+  private schedule(inMs: number): void {
+    if (this.stopped) return;
+    const at = Date.now() + Math.max(0, inMs);
+    if (this.timer && at >= this.wakeAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.wakeAt = at;
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, inMs));
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = null;
+    this.wakeAt = Infinity;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    let next = this.periodMs;
+    try {
+      const now = Number(await this.scripts.run('redisNow', [], []));
+      const lapsed = await this.redis.zrangebyscore(keys.presenceDeadlines, '-inf', now);
+      for (const deviceId of lapsed) {
+        const won = await this.scripts.run<number>('claimLapse', [keys.deviceOnline(deviceId), keys.presenceDeadlines], [deviceId]);
+        if (won !== 1) continue;
+        this.metrics.offlineDetections.inc();
+        this.log.info({ deviceId }, 'device offline: online TTL lapsed');
+        await this.dispatcher.failDevice(deviceId, 'offline');
+        await this.dispatcher.emitDeviceStatus(deviceId);
+      }
+      const first = await this.redis.zrange(keys.presenceDeadlines, 0, 0, 'WITHSCORES');
+      if (first.length === 2) {
+        // +2 ms: Redis expires keys on the ms boundary; waking a hair later avoids a wasted pass.
+        next = Math.min(this.periodMs, Math.max(5, Number(first[1]) - now + 2));
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'monitor pass failed; retrying');
+      next = Math.min(this.periodMs, 500);
+    } finally {
+      this.running = false;
+    }
+    if (this.again) {
+      this.again = false;
+      next = 0;
+    }
+    this.schedule(next);
+  }
+}

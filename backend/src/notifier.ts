@@ -1,0 +1,18 @@
+// What the domain modules need from the realtime layer, as an interface so the flow stays one-way
+// (dispatch.ts never imports Socket.IO). realtime/notifier.ts implements it over the adapter, so
+// every call reaches the right sockets on whichever backend node holds them.
+import type { Ack, ChatServerToClient, TaskCancel, TaskExecute } from '@wegent/shared';
+
+export type ChatPush = keyof ChatServerToClient;
+
+/** The answer to one task:execute emission: the device's ack, or no answer in time / nobody there. */
+export type ExecuteAnswer = { kind: 'ack'; ack: Ack } | { kind: 'timeout' } | { kind: 'nobody' };
+
+export interface Notifier {
+  /** Emits to every /chat socket of the user (all nodes). */
+  toUser<E extends ChatPush>(userId: string, event: E, payload: Parameters<ChatServerToClient[E]>[0]): void;
+  /** Tells the device's current socket to stop a task. */
+  cancelOnDevice(deviceId: string, payload: TaskCancel): void;
+  /** Emits task:execute to the device's socket and waits up to `timeoutMs` for its ack. */
+  execute(deviceId: string, payload: TaskExecute, timeoutMs: number): Promise<ExecuteAnswer>;
+}

@@ -1,0 +1,35 @@
+// The /chat namespace: a chat page sends messages, cancels and resumes; pushes reach only the
+// owner's sockets through the `user:{id}` room.
+import type { Namespace, Socket } from 'socket.io';
+import { ChatCancel, ChatResume, ChatSend, type ChatResumeOk } from '@wegent/shared';
+import type { Services } from '../services';
+import { enforceToken, socketAuth, type SocketData } from './auth';
+import { on } from './handler';
+import { userRoom } from './notifier';
+
+export function attachChatNamespace(nsp: Namespace, svc: Services): void {
+  const { accounts, tasks, dispatcher, metrics, log, inflight } = svc;
+  const ctx = { log, inflight };
+  nsp.use(socketAuth(accounts, metrics));
+
+  nsp.on('connection', (socket: Socket) => {
+    const user = (socket.data as SocketData).principal.user;
+    metrics.chatSockets.inc();
+    socket.once('disconnect', () => metrics.chatSockets.dec());
+    enforceToken(socket);
+    void socket.join(userRoom(user.id));
+
+    on(socket, 'chat:send', ChatSend, (p) => dispatcher.send(user, p), ctx);
+
+    on(socket, 'chat:cancel', ChatCancel, async (p) => {
+      await dispatcher.cancel(user, p.subtask_id);
+    }, ctx);
+
+    on(socket, 'chat:resume', ChatResume, async (p): Promise<ChatResumeOk> => {
+      const s = await tasks.getOwnedSubtask(user.id, p.subtask_id);
+      const chunks = await tasks.chunksAfter(s.subtask_id, p.after_seq);
+      const done = tasks.doneEvent(s);
+      return done ? { chunks, done } : { chunks };
+    }, ctx);
+  });
+}

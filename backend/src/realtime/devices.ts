@@ -1,0 +1,97 @@
+// The /local-executor namespace: executors register, heartbeat, stream progress and complete tasks.
+import type { Namespace, Socket } from 'socket.io';
+import {
+  DeviceHeartbeat, DeviceRegister, ErrorCode, TaskComplete, TaskProgress, WegentError,
+  type RegisterOk,
+} from '@wegent/shared';
+import type { Services } from '../services';
+import { enforceToken, socketAuth, type SocketData } from './auth';
+import { on } from './handler';
+import { deviceRoom } from './notifier';
+import { keys } from '../store/keys';
+
+function notRegistered(deviceId: string): WegentError {
+  return new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, `The device "${deviceId}" is not registered on this connection; send device:register first.`);
+}
+
+export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
+  const { accounts, devices, dispatcher, monitor, metrics, log, inflight, config } = svc;
+  const ttlMs = config.timing.onlineTtlMs;
+  const ctx = { log, inflight };
+  nsp.use(socketAuth(accounts, metrics));
+
+  nsp.on('connection', (socket: Socket) => {
+    const data = socket.data as SocketData;
+    const user = data.principal.user;
+    metrics.deviceSockets.inc();
+    enforceToken(socket);
+
+    /** The device this socket registered, re-checked against Redis (it may have been deleted). */
+    const registered = async (deviceId: string) => {
+      if (data.deviceId !== deviceId) throw notRegistered(deviceId);
+      const d = await devices.get(deviceId);
+      if (!d || d.user_id !== user.id) throw notRegistered(deviceId);
+      return d;
+    };
+    const requireDevice = () => {
+      if (!data.deviceId) throw new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, 'Send device:register on this connection before task events.');
+      return data.deviceId;
+    };
+
+    on(socket, 'device:register', DeviceRegister, async (p): Promise<RegisterOk & Record<string, unknown>> => {
+      const d = await devices.register(user, p);
+      if (data.deviceId && data.deviceId !== p.device_id) void socket.leave(deviceRoom(data.deviceId));
+      // The newest socket wins: the previous one (on any node) is told and disconnected.
+      nsp.to(deviceRoom(d.device_id)).except(socket.id).emit('device:replaced', { message: 'This device connected again from another session; this connection is closed.' });
+      nsp.in(deviceRoom(d.device_id)).except(socket.id).disconnectSockets(true);
+      await socket.join(deviceRoom(d.device_id));
+      data.deviceId = d.device_id;
+      await devices.touch(d.device_id, socket.id);
+      monitor.poke(ttlMs);
+      const cancel = await dispatcher.reconcile(d, p.running_task_ids ?? [], true);
+      for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
+      await dispatcher.emitDeviceStatus(d.device_id);
+      log.info({ deviceId: d.device_id, userId: user.id, mode: d.mode }, 'device registered');
+      return {
+        device: await devices.view(d),
+        heartbeat_interval_s: config.timing.heartbeatIntervalMs / 1000,
+        online_ttl_s: ttlMs / 1000,
+        heartbeat_interval_ms: config.timing.heartbeatIntervalMs,
+        online_ttl_ms: ttlMs,
+        ...(cancel.length ? { cancel_subtask_ids: cancel } : {}),
+      };
+    }, ctx);
+
+    on(socket, 'device:heartbeat', DeviceHeartbeat, async (p) => {
+      const d = await registered(p.device_id);
+      const wasOnline = await devices.isOnline(d.device_id);
+      await devices.touch(d.device_id, socket.id);
+      monitor.poke(ttlMs);
+      const cancel = await dispatcher.reconcile(d, p.running_task_ids, false);
+      if (!wasOnline) await dispatcher.emitDeviceStatus(d.device_id);
+      return cancel.length ? { cancel_subtask_ids: cancel } : {};
+    }, ctx);
+
+    on(socket, 'task:progress', TaskProgress, async (p) => {
+      await dispatcher.progress(requireDevice(), p);
+    }, ctx);
+
+    on(socket, 'task:complete', TaskComplete, async (p) => {
+      await dispatcher.complete(requireDevice(), p);
+    }, ctx);
+
+    socket.on('disconnect', (reason) => {
+      metrics.deviceSockets.dec();
+      const deviceId = data.deviceId;
+      if (!deviceId || reason !== 'client namespace disconnect') return;
+      // A clean goodbye with nothing running: offline now rather than at the TTL. With tasks running
+      // we keep the TTL, so a quick reconnect can reclaim them.
+      void (async () => {
+        if ((await devices.slotsUsed(deviceId)) > 0) return;
+        if ((await svc.redis.get(keys.deviceOnline(deviceId))) !== socket.id) return;
+        await devices.expireNow(deviceId);
+        monitor.poke(0);
+      })().catch((err) => log.warn({ err, deviceId }, 'clean disconnect handling failed'));
+    });
+  });
+}

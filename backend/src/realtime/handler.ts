@@ -1,0 +1,67 @@
+// Wraps every client→server event: parse the payload with its schema (INVALID_PAYLOAD naming the
+// field), run the handler, answer the ack with {ok:true,...} or {ok:false,error}. A throw becomes an
+// INTERNAL ack and a log line — never a crash, never silence.
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import { ErrorCode, WegentError, parsePayload, type Ack } from '@wegent/shared';
+import type { Logger } from '../log';
+
+/** Counts handlers in flight so graceful shutdown can let them finish. */
+export class InFlight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.count++;
+    try {
+      return await work();
+    } finally {
+      this.count--;
+      if (this.count === 0) for (const w of this.waiters.splice(0)) w();
+    }
+  }
+
+  /** Resolves when nothing is in flight, or after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
+
+export function errorAck(err: unknown, log: Logger, event: string): Ack {
+  if (err instanceof WegentError) return { ok: false, error: err.toJSON() };
+  log.error({ err, event }, 'handler failed');
+  return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'The backend hit an internal error handling this event; it was logged. Try again.' } };
+}
+
+export function on<S extends z.ZodType>(
+  socket: Socket,
+  event: string,
+  schema: S,
+  run: (value: z.infer<S>) => Promise<object | void>,
+  ctx: { log: Logger; inflight: InFlight },
+): void {
+  socket.on(event, (...args: unknown[]) => {
+    // The ack is the last argument when the client asked for one; a client that sent none still
+    // gets its event handled (the answer just has nowhere to go).
+    const last = args[args.length - 1];
+    const ack = typeof last === 'function' ? (last as (a: Ack) => void) : () => {};
+    const payload = typeof last === 'function' ? args[0] === last ? undefined : args[0] : args[0];
+    void ctx.inflight.track(async () => {
+      const parsed = parsePayload(schema, payload);
+      if (!parsed.ok) return ack({ ok: false, error: parsed.error });
+      try {
+        const result = await run(parsed.value);
+        ack({ ok: true, ...(result ?? {}) });
+      } catch (err) {
+        ack(errorAck(err, ctx.log, event));
+      }
+    });
+  });
+}

@@ -1,0 +1,36 @@
+// The Notifier over Socket.IO: rooms `user:{id}` on /chat and `device:{id}` on /local-executor.
+// Emissions go through the adapter, so they reach sockets held by any backend node.
+import type { Namespace } from 'socket.io';
+import type { Ack } from '@wegent/shared';
+import type { ExecuteAnswer, Notifier } from '../notifier';
+
+export const userRoom = (userId: string) => `user:${userId}`;
+export const deviceRoom = (deviceId: string) => `device:${deviceId}`;
+
+function isAck(v: unknown): v is Ack {
+  return typeof v === 'object' && v !== null && typeof (v as { ok?: unknown }).ok === 'boolean';
+}
+
+export function socketNotifier(chat: Namespace, devices: Namespace): Notifier {
+  return {
+    toUser(userId, event, payload) {
+      (chat.to(userRoom(userId)).emit as (ev: string, p: unknown) => boolean)(event, payload);
+    },
+    cancelOnDevice(deviceId, payload) {
+      devices.to(deviceRoom(deviceId)).emit('task:cancel', payload);
+    },
+    execute(deviceId, payload, timeoutMs) {
+      return new Promise<ExecuteAnswer>((resolve) => {
+        devices
+          .to(deviceRoom(deviceId))
+          .timeout(timeoutMs)
+          .emit('task:execute', payload, (err: Error | null, responses: unknown[]) => {
+            const answer = responses?.find(isAck);
+            if (answer) resolve({ kind: 'ack', ack: answer });
+            else if (responses?.length) resolve({ kind: 'ack', ack: { ok: false, error: { code: 'EXECUTOR_ERROR', message: 'The device answered task:execute with something that is not an ack object.' } } });
+            else resolve(err ? { kind: 'timeout' } : { kind: 'nobody' });
+          });
+      });
+    },
+  };
+}

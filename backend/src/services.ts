@@ -1,0 +1,40 @@
+// Builds the domain services once per app over one Redis connection; the HTTP and realtime layers
+// receive this bag instead of constructing anything themselves.
+import type { Redis } from 'ioredis';
+import { Accounts } from './accounts';
+import type { Config } from './config';
+import { Devices } from './devices';
+import { Dispatcher } from './dispatch';
+import type { Logger } from './log';
+import { createMetrics, type Metrics } from './metrics';
+import { Monitor } from './monitor';
+import type { Notifier } from './notifier';
+import { InFlight } from './realtime/handler';
+import { Scripts } from './store/scripts';
+import { Tasks } from './tasks';
+
+export interface Services {
+  config: Config;
+  redis: Redis;
+  log: Logger;
+  metrics: Metrics;
+  scripts: Scripts;
+  accounts: Accounts;
+  devices: Devices;
+  tasks: Tasks;
+  dispatcher: Dispatcher;
+  monitor: Monitor;
+  inflight: InFlight;
+}
+
+/** `notify` is filled in by app.ts once Socket.IO exists (it needs the namespaces). */
+export function createServices(config: Config, redis: Redis, log: Logger, notify: Notifier): Services {
+  const metrics = createMetrics(redis);
+  const scripts = new Scripts(redis);
+  const accounts = new Accounts(redis, config.jwtSecret);
+  const devices = new Devices(redis, scripts, config.timing.onlineTtlMs);
+  const tasks = new Tasks(redis);
+  const dispatcher = new Dispatcher(redis, scripts, devices, tasks, notify, config, metrics, log);
+  const monitor = new Monitor(redis, scripts, dispatcher, config.timing.monitorIntervalMs, metrics, log);
+  return { config, redis, log, metrics, scripts, accounts, devices, tasks, dispatcher, monitor, inflight: new InFlight() };
+}

@@ -1,0 +1,40 @@
+// Every Redis key the backend uses, in one place. All live under the "wg:" prefix so a shared
+// Redis (and the Socket.IO adapter's own keys) cannot collide with them.
+const P = 'wg:';
+
+export const keys = {
+  // accounts
+  user: (userId: string) => `${P}user:${userId}`,
+  usernameIndex: (username: string) => `${P}username:${username}`,
+  users: `${P}users`,
+  token: (jti: string) => `${P}token:${jti}`,
+  userTokens: (userId: string) => `${P}user:${userId}:tokens`,
+  loginLimiterPrefix: `${P}rl:login`,
+
+  // devices and presence
+  device: (deviceId: string) => `${P}device:${deviceId}`,
+  deviceOnline: (deviceId: string) => `${P}device:${deviceId}:online`,
+  /** ZSET device id → ms (Redis clock) when its online key lapses. */
+  presenceDeadlines: `${P}presence:deadlines`,
+  userDevices: (userId: string) => `${P}user:${userId}:devices`,
+  userDefaultDevice: (userId: string) => `${P}user:${userId}:default-device`,
+  cloudDevices: `${P}cloud:devices`,
+  allDevices: `${P}devices`,
+
+  // slots: subtasks holding a slot (awaiting ack or running), and the FIFO queue behind them
+  deviceSlots: (deviceId: string) => `${P}device:${deviceId}:slots`,
+  deviceQueue: (deviceId: string) => `${P}device:${deviceId}:queue`,
+
+  // conversations
+  task: (taskId: string) => `${P}task:${taskId}`,
+  taskSubtasks: (taskId: string) => `${P}task:${taskId}:subtasks`,
+  userTasks: (userId: string) => `${P}user:${userId}:tasks`,
+  subtask: (subtaskId: string) => `${P}subtask:${subtaskId}`,
+  subtaskEvents: (subtaskId: string) => `${P}subtask:${subtaskId}:events`,
+
+  /** Pub/sub channel for cluster-wide notices (e.g. token revocations). */
+  noticeChannel: `${P}notices`,
+} as const;
+
+/** The prefix used in Lua scripts that build keys from ids (single-node Redis, not Cluster). */
+export const KEY_PREFIX = P;

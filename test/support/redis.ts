@@ -1,0 +1,145 @@
+// Shared test helper: a private, real `redis-server` per test file.
+//
+//   const redis = await startRedis();            // { url, port, dir, stop(), restart() }
+//   ... REDIS_URL = redis.url ...
+//   await redis.stop();                          // kills it and removes its temp dir
+//
+// Each instance listens on a free loopback port (never the machine's 6379), keeps its files in a
+// fresh temp dir, and is stopped on process exit if a test forgets. `appendonly: true` turns on
+// AOF so `restart()` (SIGTERM, then start again on the same port and dir) keeps the data — the way
+// a backend restart test proves nothing is lost. `kill()` (SIGKILL) simulates a crash.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisOptions {
+  /** Turn on append-only persistence (default false: RDB snapshot on shutdown only). */
+  appendonly?: boolean;
+  /** How long to wait for the server to answer PING (default 15 000 ms). */
+  startTimeoutMs?: number;
+}
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  dir: string;
+  /** Stop the server (SIGTERM, so it saves) and remove its temp dir. Idempotent. */
+  stop(): Promise<void>;
+  /** Stop (SIGTERM, saving data) and start again on the same port and dir. */
+  restart(): Promise<void>;
+  /** SIGKILL the server without removing its dir; `start()` brings it back. */
+  kill(): Promise<void>;
+  /** Start again after kill(). */
+  start(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    let buffer = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d) => {
+      buffer += d.toString();
+      if (buffer.includes('\r\n')) done(buffer.startsWith('+PONG'));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'wegent-redis-'));
+  const port = await freePort();
+  const timeout = options.startTimeoutMs ?? 15_000;
+  let child: ChildProcess | null = null;
+  let stopped = false;
+
+  const launch = async () => {
+    const args = [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+      '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always',
+      '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning',
+    ];
+    const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr?.on('data', (d) => (stderr += d.toString()));
+    const spawnError = new Promise<never>((_, reject) =>
+      proc.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed? apt-get install redis-server): ${err.message}`))),
+    );
+    live.add(proc);
+    proc.once('exit', () => live.delete(proc));
+    child = proc;
+    const deadline = Date.now() + timeout;
+    const ready = (async () => {
+      while (Date.now() < deadline) {
+        if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}): ${stderr.trim()}`);
+        if (await ping(port)) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`redis-server on port ${port} did not answer PING within ${timeout} ms`);
+    })();
+    await Promise.race([ready, spawnError]);
+  };
+
+  const halt = async (signal: NodeJS.Signals) => {
+    const proc = child;
+    child = null;
+    if (!proc) return;
+    proc.kill(signal);
+    await exited(proc);
+  };
+
+  await launch();
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await halt('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await halt('SIGTERM');
+      await launch();
+    },
+    async kill() {
+      await halt('SIGKILL');
+    },
+    async start() {
+      if (!child) await launch();
+    },
+  };
+}
