@@ -218,22 +218,23 @@ export class Dispatcher {
     this.metrics.completions.inc({ status });
     await this.tasks.touchTask(final);
     this.notify.toUser(final.user_id, 'chat:done', this.tasks.doneEvent(final)!);
-    this.afterSlotsChanged(s.device_id, promoted);
+    // Positions behind it move when it left the queue itself or pulled the next one into a slot.
+    this.afterSlotsChanged(s.device_id, promoted, promoted.length > 0 || !s.in_slot);
     return { outcome, promoted };
   }
 
   /** After slots or the queue changed: start the promoted, tell queued owners their new position. */
-  private afterSlotsChanged(deviceId: string, promoted: string[]): void {
+  private afterSlotsChanged(deviceId: string, promoted: string[], queueMoved = promoted.length > 0): void {
     for (const id of promoted) this.startExecution(deviceId, id);
-    void this.announceQueue(deviceId, promoted).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
+    void this.announceQueue(deviceId, promoted, queueMoved).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
   }
 
-  private async announceQueue(deviceId: string, promoted: string[]): Promise<void> {
+  private async announceQueue(deviceId: string, promoted: string[], queueMoved: boolean): Promise<void> {
     for (const id of promoted) {
       const s = await this.tasks.getSubtask(id);
       if (s) this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: id, device_id: s.requested_device, status: s.status });
     }
-    if (promoted.length) {
+    if (queueMoved) {
       const queue = await this.redis.lrange(keys.deviceQueue(deviceId), 0, -1);
       for (const [i, id] of queue.entries()) {
         const s = await this.tasks.getSubtask(id);
