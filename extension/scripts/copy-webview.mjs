@@ -14,8 +14,8 @@ if (!existsSync(join(source, 'main.js'))) {
 }
 rmSync(target, { recursive: true, force: true });
 mkdirSync(target, { recursive: true });
-// Source maps stay out of the package; everything else the bundle emitted (js, css, fonts) goes in.
+// Source maps and the browser host's page stay out; what the bundle emitted (js, css, fonts) goes in.
 for (const name of readdirSync(source)) {
-  if (!name.endsWith('.map')) cpSync(join(source, name), join(target, name), { recursive: true });
+  if (!name.endsWith('.map') && name !== 'index.html') cpSync(join(source, name), join(target, name), { recursive: true });
 }
 console.log(`copy-webview: ${readdirSync(target).join(', ')} → ${target}`);

@@ -26,7 +26,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   async function askForToken(): Promise<string | undefined> {
     const token = await vscode.window.showInputBox({
       title: t('Wegent API Token'),
-      prompt: t('Paste an API token from Wegent: Settings → API Token → Generate. It is kept in VS Code\'s secret storage.'),
+      prompt: t('Paste an API token from Wegent: Settings → API Token → Generate. It is kept in VS Code’s secret storage.'),
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (!v.trim() ? t('The token must not be empty.') : /\s/.test(v.trim()) ? t('A token has no spaces; paste it as copied.') : undefined),

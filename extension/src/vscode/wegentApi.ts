@@ -1,5 +1,6 @@
 // What `activate()` returns: the live pieces, so tests in the extension host (and other extensions)
 // can observe the device without scraping the UI.
+import type { Uri } from 'vscode';
 import type { ChatViewProvider } from './chatView';
 import type { DeviceController } from './deviceController';
 import type { WegentOutput } from './output';
@@ -9,6 +10,8 @@ import type { DeviceStatusBar } from './statusBar';
 export const EXTENSION_ID = 'wegent.wegent';
 
 export interface WegentApi {
+  /** Folder of this extension's logs; the output channel is `Wegent.log` in it. */
+  logUri: Uri;
   controller: DeviceController;
   statusBar: DeviceStatusBar;
   output: WegentOutput;

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports';
+import { freePort } from '../../../test/support/redis';
 
 export const CODE_SERVER_VERSION = process.env.WEGENT_CODE_SERVER_VERSION ?? '4.139.1';
 

@@ -1,16 +1,24 @@
-// `npm run test:vscode`: the extension tested in a real VS Code. Builds, starts the services, runs
-// the mocha suite inside the extension host (Route A), then the UI test on the installed .vsix
-// (Route B), and exits non-zero if anything failed. Without code-server it says how to install it.
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run test:vscode`: the extension tested in a real VS Code. Builds, starts Redis, the backend and
+// the scripted model server, runs the mocha suite inside the extension host (Route A), then the UI
+// test on the installed .vsix (Route B), and exits non-zero if anything failed.
+// `--only host|ui` runs one route. Without code-server it says how to install it and fails.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FAST_TIMING, createUser, startBackend } from '../../../test/support/backend';
+import { reply, startModelServer, text } from '../../../test/support/modelServer';
+import { startRedis } from '../../../test/support/redis';
+import { ENV, SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY, UI_MARKER, UI_REPLY } from '../vscode/scenario';
 import { launchChromium } from './browser';
-import { buildForTests, EXTENSION_DIR, SUITE_MODULE } from './build';
-import { findCodeServer } from './codeServer';
+import { buildForTests, EXTENSION_DIR, REPO, SUITE_MODULE } from './build';
+import { findCodeServer, type CodeServerInstall } from './codeServer';
 import { runExtensionTests } from './runExtensionTests';
+import { runUiTest } from './uiTest';
+
+export const ARTIFACTS = join(REPO, '.test-artifacts', 'vscode');
 
 async function main(): Promise<number> {
-  let install;
+  let install: CodeServerInstall;
   try {
     install = findCodeServer();
   } catch (err) {
@@ -20,20 +28,52 @@ async function main(): Promise<number> {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   console.log('building the extension, webview and in-host suite…');
   await buildForTests();
-  const workspace = mkdtempSync(join(tmpdir(), 'wegent-ws-'));
+
+  const scratch = mkdtempSync(join(tmpdir(), 'wegent-vscode-test-'));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const redis = await startRedis();
+  const backend = await startBackend({ redisUrl: redis.url, env: FAST_TIMING });
+  const model = await startModelServer();
+  model.script(STREAM_MARKER, reply(text(STREAM_REPLY), { chunks: 6, chunkDelayMs: 30 }));
+  model.script(SLOW_MARKER, reply(text(SLOW_REPLY), { delayMs: 2_500, chunks: 4, chunkDelayMs: 200 }));
+  model.script(UI_MARKER, reply(text(UI_REPLY), { chunks: 8, chunkDelayMs: 60 }));
   const browser = await launchChromium();
+  let failed = 0;
   try {
-    let failed = 0;
+    const [alice, bob] = [await createUser(backend), await createUser(backend)];
+    const claudeHome = join(scratch, 'claude-home');
+    mkdirSync(claudeHome);
+    // Reaches the extension host: the executor's Claude Code talks to the scripted model server.
+    const env = {
+      ...model.claudeEnv(claudeHome),
+      [ENV.backendUrl]: backend.url,
+      [ENV.token]: alice.token,
+      [ENV.otherToken]: bob.token,
+      // The device keeps its id file under HOME: a private one, not the real ~/.wegent-executor.
+      HOME: mkdtempSync(join(scratch, 'home-')),
+    };
+
     if (!only || only === 'host') {
       console.log('\n== mocha suite inside the VS Code extension host');
-      const code = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace });
+      const workspace = mkdtempSync(join(scratch, 'ws-'));
+      const code = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env });
       if (code !== 0) failed++;
     }
-    return failed ? 1 : 0;
+    if (!only || only === 'ui') {
+      console.log('\n== UI test on the installed .vsix');
+      const user = await createUser(backend);
+      const ok = await runUiTest({ install, browser, backendUrl: backend.url, token: user.token, env, scratch, artifacts: ARTIFACTS });
+      if (!ok) failed++;
+    }
   } finally {
-    await browser.close();
-    rmSync(workspace, { recursive: true, force: true });
+    await browser.close().catch(() => undefined);
+    await model.close().catch(() => undefined);
+    await backend.stop().catch(() => undefined);
+    await redis.stop().catch(() => undefined);
+    rmSync(scratch, { recursive: true, force: true });
   }
+  console.log(failed ? `\nVS Code tests: ${failed} route(s) failed` : '\nVS Code tests: all passed');
+  return failed ? 1 : 0;
 }
 
 main().then(

@@ -8,6 +8,8 @@ export async function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'suite', mocha);
   if (process.env.WEGENT_TEST_GREP) mocha.grep(process.env.WEGENT_TEST_GREP);
   await import('./activation.suite');
+  await import('./device.suite');
+  await import('./chatView.suite');
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension host test(s) failed`);
 }

@@ -1,0 +1,93 @@
+// Packages the extension as a .vsix: `npm run package -w extension -- [--target linux-x64] [--out file]`.
+//
+// The bundles (esbuild) carry all our code and libraries, so vsce runs with --no-dependencies on a
+// clean staging folder. The one thing that cannot be bundled is the Claude Agent SDK with its native
+// Claude Code binary (~360 MB, one per platform): for a platform target (linux-x64, darwin-arm64,
+// win32-x64, …) the SDK and that platform's binary are shipped under dist/node_modules, where the
+// bundle's `import('@anthropic-ai/claude-agent-sdk')` finds them. `--target universal` ships no SDK
+// (small; tasks then need the SDK reachable from the extension or `wegent.claudeCodePath`).
+// vsce needs Node >= 22: the one installed by .ci/setup.d/vscode-host.sh is used when this Node is older.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const extensionDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = resolve(extensionDir, '..');
+const args = process.argv.slice(2);
+const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const target = opt('--target') ?? `${process.platform}-${process.arch}`;
+const skipBuild = args.includes('--skip-build');
+
+/** vsce target → the SDK's platform package (the SDK names musl builds "-musl", vsce "alpine-"). */
+const SDK_PLATFORM = {
+  'linux-x64': 'linux-x64', 'linux-arm64': 'linux-arm64', 'alpine-x64': 'linux-x64-musl', 'alpine-arm64': 'linux-arm64-musl',
+  'darwin-x64': 'darwin-x64', 'darwin-arm64': 'darwin-arm64', 'win32-x64': 'win32-x64', 'win32-arm64': 'win32-arm64',
+};
+if (target !== 'universal' && !SDK_PLATFORM[target]) fail(`Unknown --target ${target}. Use one of: universal, ${Object.keys(SDK_PLATFORM).join(', ')}.`);
+
+const manifest = JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8'));
+const out = resolve(opt('--out') ?? join(extensionDir, 'dist', `${manifest.name}-${manifest.version}-${target}.vsix`));
+
+function fail(message) {
+  console.error(`package: ${message}`);
+  process.exit(1);
+}
+
+function sh(cmd, cmdArgs, cwd) {
+  const r = spawnSync(cmd, cmdArgs, { cwd, stdio: 'inherit' });
+  if (r.status !== 0) fail(`${cmd} ${cmdArgs.join(' ')} failed (${r.status ?? r.signal})`);
+}
+
+/** Node >= 22 and vsce: this Node if new enough (with vsce from npx), else the cached toolchain. */
+function toolchain() {
+  const version = process.env.WEGENT_CODE_SERVER_VERSION ?? '4.139.1';
+  const dir = join(process.env.WEGENT_VSCODE_HOST_DIR ?? join(homedir(), '.cache', 'wegent-vscode-host'), version);
+  const node = join(dir, 'node_modules/.bin/node');
+  const vsce = join(dir, 'node_modules/.bin/vsce');
+  if (existsSync(node) && existsSync(vsce)) return { node, vsce };
+  fail(`vsce (Node >= 22) not found in ${dir}. Install the toolchain with: bash .ci/setup.d/vscode-host.sh`);
+}
+
+if (!skipBuild) {
+  sh(process.execPath, ['esbuild.mjs', '--only', 'extension,executor,webview', '--production'], repo);
+  sh(process.execPath, [join(extensionDir, 'scripts/copy-webview.mjs')], repo);
+}
+for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/webview/main.js']) {
+  if (!existsSync(join(extensionDir, f))) fail(`${f} is missing: the build did not produce it.`);
+}
+
+const stage = mkdtempSync(join(tmpdir(), 'wegent-vsix-'));
+try {
+  // The published manifest: no dependencies (everything is bundled or staged), no scripts to run.
+  const { dependencies, devDependencies, scripts, private: _private, ...published } = manifest;
+  writeFileSync(join(stage, 'package.json'), JSON.stringify(published, null, 2));
+  for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE', 'package.nls.json', 'package.nls.zh-cn.json', 'l10n', 'media']) {
+    if (existsSync(join(extensionDir, f))) cpSync(join(extensionDir, f), join(stage, f), { recursive: true });
+  }
+  mkdirSync(join(stage, 'dist'));
+  for (const f of ['extension.js', 'cli.js', 'webview']) cpSync(join(extensionDir, 'dist', f), join(stage, 'dist', f), { recursive: true });
+
+  if (target !== 'universal') {
+    const require = createRequire(join(extensionDir, 'package.json'));
+    const sdkDir = dirname(require.resolve('@anthropic-ai/claude-agent-sdk'));
+    const platformPkg = `@anthropic-ai/claude-agent-sdk-${SDK_PLATFORM[target]}`;
+    const platformDir = join(dirname(sdkDir), `claude-agent-sdk-${SDK_PLATFORM[target]}`);
+    if (!existsSync(platformDir)) {
+      fail(`${platformPkg} is not installed (npm installs only this machine's). Install it first: npm install --no-save --force ${platformPkg}@${JSON.parse(readFileSync(join(sdkDir, 'package.json'), 'utf8')).version}`);
+    }
+    const into = join(stage, 'dist', 'node_modules', '@anthropic-ai');
+    cpSync(sdkDir, join(into, 'claude-agent-sdk'), { recursive: true });
+    cpSync(platformDir, join(into, `claude-agent-sdk-${SDK_PLATFORM[target]}`), { recursive: true });
+  }
+
+  mkdirSync(dirname(out), { recursive: true });
+  const { node, vsce } = toolchain();
+  const targetArgs = target === 'universal' ? [] : ['--target', target];
+  sh(node, [vsce, 'package', '--no-dependencies', ...targetArgs, '--out', out], stage);
+  console.log(`package: ${out}`);
+} finally {
+  rmSync(stage, { recursive: true, force: true });
+}

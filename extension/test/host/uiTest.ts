@@ -1,0 +1,119 @@
+// Route B: what a user sees. The packaged .vsix (platform build, with the Claude Agent SDK inside) is
+// installed into a fresh code-server; in the real workbench the test runs "Wegent: Connect Device"
+// from the command palette, pastes a token, sees the status bar and the toast, opens the Wegent chat
+// in the activity bar, picks this device, sends a message and watches the reply stream in. It saves
+// screenshots of the main states under .test-artifacts/vscode/.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { UI_MARKER, UI_REPLY } from '../vscode/scenario';
+import { EXTENSION_DIR } from './build';
+import { installVsix, makeProfile, run, startCodeServer, type CodeServerInstall } from './codeServer';
+
+export interface UiTestOptions {
+  install: CodeServerInstall;
+  browser: Browser;
+  backendUrl: string;
+  token: string;
+  env: Record<string, string>;
+  scratch: string;
+  artifacts: string;
+}
+
+const TIMEOUT = 60_000;
+
+export async function packageVsix(out: string): Promise<void> {
+  const target = `${process.platform}-${process.arch}`;
+  await run(process.execPath, [join(EXTENSION_DIR, 'scripts/package.mjs'), '--target', target, '--out', out]);
+}
+
+export async function runUiTest(o: UiTestOptions): Promise<boolean> {
+  const vsix = join(o.scratch, 'wegent.vsix');
+  const started = Date.now();
+  await packageVsix(vsix);
+  console.log(`  packaged ${vsix} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const profile = makeProfile({ 'wegent.backendUrl': o.backendUrl, 'workbench.colorTheme': 'Default Dark Modern' });
+  await installVsix(o.install, vsix, profile);
+  const workspace = mkdtempSync(join(o.scratch, 'ui-ws-'));
+  const home = mkdtempSync(join(o.scratch, 'ui-home-'));
+  const server = await startCodeServer({ install: o.install, workspace, ...profile, env: { ...o.env, HOME: home } });
+  const context = await o.browser.newContext({ viewport: { width: 1400, height: 860 } });
+  const page = await context.newPage();
+  const shot = (name: string) => page.screenshot({ path: join(o.artifacts, `${name}.png`) });
+  mkdirSync(o.artifacts, { recursive: true });
+  try {
+    await step('open the workbench', async () => {
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+      await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: TIMEOUT });
+      await statusBar(page).filter({ hasText: 'Wegent' }).first().waitFor({ timeout: TIMEOUT });
+    });
+    await step('"Wegent: Connect Device" asks for the token and connects', async () => {
+      await runCommand(page, 'Wegent: Connect Device');
+      const input = page.locator('.quick-input-widget input.input');
+      await input.waitFor({ timeout: TIMEOUT });
+      await input.fill(o.token);
+      await page.keyboard.press('Enter');
+      await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'is connected as a device' }).waitFor({ timeout: TIMEOUT });
+      await statusBar(page).filter({ hasText: 'Wegent 0/5' }).first().waitFor({ timeout: TIMEOUT });
+      await shot('connected-status-bar');
+    });
+    const chat = await step('the Wegent chat lists this device online 0/5', async () => {
+      await page.locator('.activitybar .action-item a[aria-label^="Wegent"]').first().click();
+      const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await frame.locator('.picker-trigger').waitFor({ timeout: TIMEOUT });
+      await frame.locator('.picker-trigger').click();
+      const row = frame.locator('.picker-row', { hasText: 'this VS Code' });
+      await row.waitFor({ timeout: TIMEOUT });
+      await row.locator('.picker-slots', { hasText: '0/5' }).waitFor({ timeout: TIMEOUT });
+      await shot('sidebar-picker');
+      await row.locator('.picker-choice').click();
+      return frame;
+    });
+    await step('a message to this device streams the reply into the chat', async () => {
+      const input = chat.locator('textarea');
+      await input.click();
+      await input.fill(`${UI_MARKER} hello from the UI test`);
+      await input.press('Enter');
+      await chat.getByText(UI_REPLY.split('**')[0].trim(), { exact: false }).first().waitFor({ timeout: 120_000 });
+      await chat.locator('strong', { hasText: 'Markdown' }).first().waitFor({ timeout: TIMEOUT });
+      await shot('sidebar-chat-reply');
+    });
+    await step('the output channel shows the task', async () => {
+      await runCommand(page, 'Wegent: Show Output');
+      await page.locator('.output-view, .part.panel').getByText('task completed').first().waitFor({ timeout: TIMEOUT });
+      await shot('output-channel');
+    });
+    console.log(`  UI test passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${o.artifacts}`);
+    return true;
+  } catch (err) {
+    await shot('failure').catch(() => undefined);
+    console.error(`  UI test failed: ${(err as Error).message}\n  (screenshot: ${join(o.artifacts, 'failure.png')})`);
+    return false;
+  } finally {
+    await context.close().catch(() => undefined);
+    await server.stop();
+  }
+}
+
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    const value = await fn();
+    console.log(`  ✔ ${name} (${Date.now() - t0} ms)`);
+    return value;
+  } catch (err) {
+    console.log(`  ✖ ${name}`);
+    throw err;
+  }
+}
+
+const statusBar = (page: Page) => page.locator('#workbench\\.parts\\.statusbar .statusbar-item');
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ timeout: TIMEOUT });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: TIMEOUT });
+  await page.keyboard.press('Enter');
+}

@@ -1,0 +1,16 @@
+// What the scripted "model" answers in the VS Code tests. The harness scripts the model server with
+// these; the suites inside the extension host (another process) send prompts carrying the markers
+// and assert on the replies.
+export const STREAM_MARKER = 'VSCODE-STREAM';
+export const STREAM_REPLY = 'Hello from the device inside VS Code: the workspace answered.';
+export const SLOW_MARKER = 'VSCODE-SLOW';
+export const SLOW_REPLY = 'This reply takes a while, so the slot stays in use.';
+export const UI_MARKER = 'VSCODE-UI';
+export const UI_REPLY = 'Hi! I ran on your own machine, in the open workspace. **Markdown** works too.';
+
+/** The env names through which the harness hands the suites its backend and accounts. */
+export const ENV = {
+  backendUrl: 'WEGENT_TEST_BACKEND_URL',
+  token: 'WEGENT_TEST_TOKEN',
+  otherToken: 'WEGENT_TEST_OTHER_TOKEN',
+} as const;

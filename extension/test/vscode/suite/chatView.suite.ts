@@ -1,0 +1,69 @@
+// The sidebar chat in a real VS Code: the real webview (the webview-ui bundle) loads under its CSP,
+// says ready, and talks to the backend only through the host; the host holds the socket and the
+// token and forwards the user's live events.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { HostToWebview } from '@wegent/shared';
+import { TestDevice } from '../../../../test/support/clients';
+import { setBackendUrl, testBackend, waitFor, wegent } from './helpers';
+
+describe('the sidebar chat view (real webview, real backend)', () => {
+  const posted: HostToWebview[] = [];
+  let subscription: vscode.Disposable | undefined;
+  let device: TestDevice | undefined;
+
+  before(async () => {
+    const w = await wegent();
+    await setBackendUrl(testBackend().url);
+    await w.tokens.set(testBackend().token);
+    subscription = w.chatView.posted.event((m) => posted.push(m));
+  });
+
+  after(async () => {
+    subscription?.dispose();
+    device?.close();
+    await (await wegent()).tokens.clear();
+  });
+
+  it('opens from "Wegent: Open Chat" and connects to /chat with the stored token', async () => {
+    const w = await wegent();
+    await vscode.commands.executeCommand('wegent.openChat');
+    await waitFor(() => w.chatView.isResolved, 'the webview view was resolved');
+    await waitFor(() => w.chatView.connectionStatus === 'connected', `chat connected (is ${w.chatView.connectionStatus})`);
+    const init = await waitFor(() => posted.find((m) => m.type === 'init'), 'init sent to the webview');
+    assert.equal(init.type === 'init' && init.info.host, 'vscode');
+    assert.equal(init.type === 'init' && init.info.backend_url, testBackend().url);
+    assert.equal(init.type === 'init' && init.info.locale, vscode.env.language);
+  });
+
+  it('answers the real webview\'s device list request through the host', async () => {
+    // The webview UI asks for GET /api/devices on start; its answer went back as httpResponse 200.
+    const reply = await waitFor(
+      () => posted.find((m) => m.type === 'httpResponse' && m.reply.status === 200 && Array.isArray((m.reply.body as { devices?: unknown[] })?.devices)),
+      'a 200 device list relayed to the webview',
+    );
+    assert.ok(reply);
+  });
+
+  it('forwards live device status pushes of this user to the webview', async () => {
+    device = await TestDevice.connect({ url: testBackend().url, token: testBackend().token, deviceId: 'vscode-chatview-device', name: 'Linux - chat-view-test' });
+    await waitFor(
+      () => posted.find((m) => m.type === 'push' && m.event === 'device:status' && (m.payload as { device_id?: string }).device_id === 'vscode-chatview-device'),
+      'device:status push for the new device',
+    );
+  });
+
+  it('never sends the token into the webview', async () => {
+    const { token } = testBackend();
+    assert.ok(posted.length > 0);
+    for (const m of posted) assert.ok(!JSON.stringify(m).includes(token), `message ${m.type} carries the token`);
+  });
+
+  it('reconnects as signed out when the token is cleared', async () => {
+    const w = await wegent();
+    await w.tokens.clear();
+    await waitFor(() => w.chatView.connectionStatus === 'signed-out', `signed-out (is ${w.chatView.connectionStatus})`);
+    await w.tokens.set(testBackend().token);
+    await waitFor(() => w.chatView.connectionStatus === 'connected', `connected again (is ${w.chatView.connectionStatus})`);
+  });
+});

@@ -1,0 +1,129 @@
+// "Wegent: Connect Device" in a real VS Code against a real backend, with the real executor running
+// the real Claude Code (Agent SDK) against the scripted model server: what a user relies on from the
+// status bar, the output channel and the device list.
+import * as assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import type { DeviceList, TokenCreated } from '@wegent/shared';
+import { TestChat, api } from '../../../../test/support/clients';
+import { SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY } from '../scenario';
+import { onlineSnapshot, setBackendUrl, setSetting, testBackend, waitFor, wegent } from './helpers';
+
+const connect = () => vscode.commands.executeCommand<boolean>('wegent.connectDevice');
+
+describe('Wegent: Connect Device (real backend, real executor, real Claude Code)', () => {
+  let chat: TestChat | undefined;
+
+  before(async () => {
+    await setBackendUrl(testBackend().url);
+  });
+
+  afterEach(async () => {
+    chat?.close();
+    chat = undefined;
+    const w = await wegent();
+    await vscode.commands.executeCommand('wegent.disconnectDevice');
+    await w.tokens.clear();
+    await setSetting('maxSlots', undefined);
+    await setBackendUrl(testBackend().url);
+  });
+
+  it('refuses a token the backend does not know, and connects nothing', async () => {
+    const w = await wegent();
+    await w.tokens.set('not-a-real-token');
+    assert.equal(await connect(), false);
+    assert.equal(w.controller.isRunning, false);
+    assert.equal(w.statusBar.text, '$(debug-disconnect) Wegent');
+  });
+
+  it('refuses an unreachable backend URL with nothing left running', async () => {
+    const w = await wegent();
+    await w.tokens.set(testBackend().token);
+    await setBackendUrl('http://127.0.0.1:9'); // discard port: connection refused
+    assert.equal(await connect(), false);
+    assert.equal(w.controller.isRunning, false);
+  });
+
+  it('registers this workspace as an online device with 0/5 slots, shown in the status bar', async () => {
+    const { url, token } = testBackend();
+    const w = await wegent();
+    await w.tokens.set(token);
+    assert.equal(await connect(), true);
+    const snapshot = await onlineSnapshot(w);
+    assert.equal(w.statusBar.text, '$(vm-active) Wegent 0/5');
+    const { body } = await api<DeviceList>(url, 'GET', '/api/devices', { token });
+    const device = body.devices.find((d) => d.device_id === snapshot.deviceId);
+    assert.ok(device, 'the backend lists the device');
+    assert.equal(device.status, 'online');
+    assert.equal(device.max_slots, 5);
+    // Another account does not see it (S16).
+    const other = await api<DeviceList>(url, 'GET', '/api/devices', { token: testBackend().otherToken });
+    assert.equal(other.body.devices.some((d) => d.device_id === snapshot.deviceId), false);
+  });
+
+  it('runs a chat message with Claude Code in the workspace, streams it back, and logs it in the output channel', async () => {
+    const { url, token } = testBackend();
+    const w = await wegent();
+    await w.tokens.set(token);
+    assert.equal(await connect(), true);
+    const deviceId = (await onlineSnapshot(w)).deviceId;
+    chat = await TestChat.connect({ url, token });
+    const sent = await chat.sendOk({ device_id: deviceId, message: `${STREAM_MARKER} say hello` });
+    const done = await chat.waitForDone(sent.subtask_id, 90_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(chat.text(sent.subtask_id), STREAM_REPLY);
+    // The output channel is a log file on disk: the streamed line and the end of the task are there.
+    const log = vscode.Uri.joinPath(w.logUri, 'Wegent.log');
+    const text = await waitFor(async () => {
+      const t = await readFile(log.fsPath, 'utf8').catch(() => '');
+      return t.includes('task completed') && t;
+    }, 'the output channel logs the completed task');
+    assert.match(text, new RegExp(STREAM_REPLY.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.doesNotMatch(text, new RegExp(token.slice(-20)), 'the token never reaches the log');
+  });
+
+  it('shows a full device as busy in the status bar while its only slot runs a task', async () => {
+    const { url, token } = testBackend();
+    const w = await wegent();
+    await setSetting('maxSlots', 1);
+    await w.tokens.set(token);
+    assert.equal(await connect(), true);
+    const deviceId = (await onlineSnapshot(w)).deviceId;
+    chat = await TestChat.connect({ url, token });
+    const sent = await chat.sendOk({ device_id: deviceId, message: `${SLOW_MARKER} take your time` });
+    await waitFor(() => w.statusBar.text === '$(vm-running) Wegent 1/1', `status bar busy (was ${w.statusBar.text})`, 60_000);
+    const done = await chat.waitForDone(sent.subtask_id, 90_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(chat.text(sent.subtask_id), SLOW_REPLY);
+    await waitFor(() => w.statusBar.text === '$(vm-active) Wegent 0/1', `slot released (was ${w.statusBar.text})`);
+  });
+
+  it('stops with an error in the status bar when its token is revoked while connected', async () => {
+    const { url, token } = testBackend();
+    const created = await api<TokenCreated>(url, 'POST', '/api/tokens', { token, body: { name: 'vscode-revoke-test' } });
+    assert.equal(created.status, 201);
+    const w = await wegent();
+    await w.tokens.set(created.body.token);
+    assert.equal(await connect(), true);
+    await onlineSnapshot(w);
+    const revoked = await api(url, 'DELETE', `/api/tokens/${created.body.id}`, { token });
+    assert.ok(revoked.status === 204 || revoked.status === 200, `revoke answered ${revoked.status}`);
+    await waitFor(() => w.controller.snapshot?.state === 'error', 'executor in error state', 30_000);
+    assert.equal(w.statusBar.text, '$(error) Wegent');
+    assert.equal(w.controller.snapshot?.error?.code, 'AUTH_REVOKED');
+  });
+
+  it('goes offline in the device list when disconnected', async () => {
+    const { url, token } = testBackend();
+    const w = await wegent();
+    await w.tokens.set(token);
+    assert.equal(await connect(), true);
+    const deviceId = (await onlineSnapshot(w)).deviceId;
+    await vscode.commands.executeCommand('wegent.disconnectDevice');
+    assert.equal(w.statusBar.text, '$(debug-disconnect) Wegent');
+    await waitFor(async () => {
+      const { body } = await api<DeviceList>(url, 'GET', '/api/devices', { token });
+      return body.devices.find((d) => d.device_id === deviceId)?.status === 'offline';
+    }, 'device offline in the backend', 30_000);
+  });
+});
