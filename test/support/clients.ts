@@ -243,7 +243,7 @@ export class TestDevice {
   /** Drops the connection without a goodbye (the server sees a transport close); reconnection off. */
   drop(): void {
     this.stopHeartbeats();
-    this.socket.io.opts.reconnection = false;
+    this.socket.io.reconnection(false);
     (this.socket.io as unknown as { engine?: { close(): void } }).engine?.close();
   }
 
