@@ -168,11 +168,13 @@ export class Controller {
         const wasSignedIn = this.current.info?.signed_in;
         this.dispatch({ type: 'init', info: e.info });
         if (e.info.signed_in && !wasSignedIn) void this.loadSignedIn(this.current.taskId);
+        if (!e.info.signed_in && wasSignedIn) this.forget();
         break;
       }
       case 'connection': {
         const was = this.current.connection;
         this.dispatch({ type: 'connection', status: e.status, message: e.message });
+        if (e.status === 'signed-out' && was !== 'signed-out') this.forget();
         // After time away, devices may have changed and streams may have moved on.
         if (e.status === 'connected' && was !== 'connected' && this.current.info?.signed_in) void this.catchUp();
         break;
@@ -248,6 +250,13 @@ export class Controller {
   private failHttp(body: unknown): void {
     const error = (body as { error?: ProtocolError } | null)?.error;
     this.fail(error ?? { code: 'UNAVAILABLE', message: 'The backend did not answer.' });
+  }
+
+  /** After sign-out: drop everything the previous account saw, on screen and in saved state. */
+  private forget(): void {
+    this.draft = '';
+    this.dispatch({ type: 'reset' });
+    this.persist();
   }
 
   private persist(): void {

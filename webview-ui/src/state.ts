@@ -93,7 +93,9 @@ export type Action =
   | { type: 'conversationLoaded'; task: TaskDetail }
   | { type: 'historyLoaded'; tasks: TaskSummary[] }
   | { type: 'setView'; view: View }
-  | { type: 'notice'; notice: Notice | null };
+  | { type: 'notice'; notice: Notice | null }
+  /** Signed out: nothing of the previous account may stay on screen. */
+  | { type: 'reset' };
 
 export function reduce(state: State, action: Action): State {
   switch (action.type) {
@@ -147,6 +149,8 @@ export function reduce(state: State, action: Action): State {
       return { ...state, view: action.view };
     case 'notice':
       return { ...state, notice: action.notice };
+    case 'reset':
+      return { ...initialState, info: state.info, connection: state.connection, connectionMessage: state.connectionMessage };
   }
 }
 

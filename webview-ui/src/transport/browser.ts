@@ -35,6 +35,7 @@ export class BrowserTransport implements Transport {
 
   async start(): Promise<HostInfo> {
     if (this.token) this.connect();
+    else queueMicrotask(() => this.listeners.emit({ type: 'connection', status: 'signed-out' }));
     return this.info();
   }
 
