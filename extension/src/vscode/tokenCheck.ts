@@ -62,7 +62,7 @@ export async function checkToken(backendUrl: string, token: string, timeoutMs = 
 
 /** "connection refused", "timed out", … from fetch's nested cause, without any request detail. */
 export function networkDetail(err: unknown): string {
-  const cause = (err as { cause?: { code?: string } })?.cause;
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (err as { name?: string })?.name;
   switch (code) {
     case 'ECONNREFUSED':
@@ -77,6 +77,8 @@ export function networkDetail(err: unknown): string {
     case 'ECONNRESET':
       return 'connection reset';
     default:
-      return typeof code === 'string' ? code : 'network error';
+      // e.g. fetch's "bad port" for ports browsers refuse; never the request itself (it has no secrets
+      // in the URL, but headers are not echoed here either).
+      return cause?.message ?? (typeof code === 'string' ? code : 'network error');
   }
 }

@@ -84,6 +84,7 @@ export function makeProfile(settings: Record<string, unknown> = {}): { userDataD
         'telemetry.telemetryLevel': 'off',
         'security.workspace.trust.enabled': false,
         'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
         ...settings,
       },
       null,

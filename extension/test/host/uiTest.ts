@@ -76,6 +76,7 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
       await input.press('Enter');
       await chat.getByText(UI_REPLY.split('**')[0].trim(), { exact: false }).first().waitFor({ timeout: 120_000 });
       await chat.locator('strong', { hasText: 'Markdown' }).first().waitFor({ timeout: TIMEOUT });
+      await statusBar(page).filter({ hasText: 'Wegent 0/5' }).first().waitFor({ timeout: TIMEOUT }); // slot released
       await shot('sidebar-chat-reply');
     });
     await step('the output channel shows the task', async () => {

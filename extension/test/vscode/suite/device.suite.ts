@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { DeviceList, TokenCreated } from '@wegent/shared';
 import { TestChat, api } from '../../../../test/support/clients';
+import { freePort } from '../../../../test/support/redis';
 import { SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY } from '../scenario';
 import { onlineSnapshot, setBackendUrl, setSetting, testBackend, waitFor, wegent } from './helpers';
 
@@ -39,7 +40,7 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
   it('refuses an unreachable backend URL with nothing left running', async () => {
     const w = await wegent();
     await w.tokens.set(testBackend().token);
-    await setBackendUrl('http://127.0.0.1:9'); // discard port: connection refused
+    await setBackendUrl(`http://127.0.0.1:${await freePort()}`); // nothing listens there
     assert.equal(await connect(), false);
     assert.equal(w.controller.isRunning, false);
   });
