@@ -15,6 +15,8 @@ export class Monitor {
   private running = false;
   private again = false;
   private stopped = true;
+  /** No lapse is claimed before this (ms): after a backend (re)start every device gets one TTL to come back. */
+  private notBefore = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -23,11 +25,14 @@ export class Monitor {
     private readonly periodMs: number,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** While this node was down, devices could not heartbeat to it; do not hold that against them. */
+    private readonly startupGraceMs = 0,
   ) {}
 
   start(): void {
     this.stopped = false;
-    this.schedule(0);
+    this.notBefore = Date.now() + this.startupGraceMs;
+    this.schedule(this.startupGraceMs);
   }
 
   stop(): void {
@@ -59,6 +64,12 @@ export class Monitor {
     }
     this.running = true;
     let next = this.periodMs;
+    const graceLeft = this.notBefore - Date.now();
+    if (graceLeft > 0) {
+      this.running = false;
+      this.schedule(graceLeft);
+      return;
+    }
     try {
       const now = Number(await this.scripts.run('redisNow', [], []));
       const lapsed = await this.redis.zrangebyscore(keys.presenceDeadlines, '-inf', now);

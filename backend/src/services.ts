@@ -35,6 +35,6 @@ export function createServices(config: Config, redis: Redis, log: Logger, notify
   const devices = new Devices(redis, scripts, config.timing.onlineTtlMs);
   const tasks = new Tasks(redis);
   const dispatcher = new Dispatcher(redis, scripts, devices, tasks, notify, config, metrics, log);
-  const monitor = new Monitor(redis, scripts, dispatcher, config.timing.monitorIntervalMs, metrics, log);
+  const monitor = new Monitor(redis, scripts, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
   return { config, redis, log, metrics, scripts, accounts, devices, tasks, dispatcher, monitor, inflight: new InFlight() };
 }

@@ -4,6 +4,7 @@ import { startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, FAST_TIMING, type TestBackend, type TestUser } from '../../test/support/backend';
 import { TestChat, TestDevice, api } from '../../test/support/clients';
 import { waitFor } from '../../test/support/wait';
+import type { ChatSendOk } from '@wegent/shared';
 
 describe('dispatch: slots, queue and the task stream', function () {
   this.timeout(60_000);
@@ -36,7 +37,7 @@ describe('dispatch: slots, queue and the task stream', function () {
 
   it('runs 5 at once, queues the 6th and 7th with positions, and dispatches them in order as slots free', async () => {
     const { device, chat, deviceId } = await pair();
-    const sent = [];
+    const sent: ChatSendOk[] = [];
     for (let i = 1; i <= 7; i++) sent.push(await chat.sendOk({ device_id: deviceId, message: `task ${i}` }));
     assert.deepEqual(sent.map((s) => s.status), ['running', 'running', 'running', 'running', 'running', 'queued', 'queued']);
     assert.equal(sent[5].queue_position, 1);

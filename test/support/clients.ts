@@ -104,6 +104,8 @@ export class TestDevice {
   readonly running = new Set<string>();
   registerAck: AnyAck | null = null;
   heartbeats = 0;
+  /** Successful device:register acks so far (1 after connect; +1 per automatic re-register). */
+  registrations = 0;
   ackMode: 'accept' | 'withhold' | ((p: TaskExecute) => Ack | null) = 'accept';
   private readonly seqs = new Map<string, number>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -154,6 +156,7 @@ export class TestDevice {
     });
     this.registerAck = ack;
     if (ack.ok) {
+      this.registrations++;
       const ok = ack as unknown as RegisterOk & { heartbeat_interval_ms?: number; cancel_subtask_ids?: string[] };
       this.heartbeatMs = ok.heartbeat_interval_ms ?? ok.heartbeat_interval_s * 1000;
       for (const id of ok.cancel_subtask_ids ?? []) this.running.delete(id);
