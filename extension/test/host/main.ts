@@ -2,6 +2,8 @@
 // the scripted model server, runs the mocha suite inside the extension host (Route A), then the UI
 // test on the installed .vsix (Route B), and exits non-zero if anything failed.
 // `--only host|ui` runs one route. Without code-server it says how to install it and fails.
+// `--electron` runs the same in-host suite with @vscode/test-electron instead (a desktop VS Code it
+// downloads: for machines that can reach update.code.visualstudio.com), and no UI test.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,14 +20,15 @@ import { runUiTest } from './uiTest';
 export const ARTIFACTS = join(REPO, '.test-artifacts', 'vscode');
 
 async function main(): Promise<number> {
-  let install: CodeServerInstall;
+  const electron = process.argv.includes('--electron');
+  let install: CodeServerInstall | undefined;
   try {
-    install = findCodeServer();
+    if (!electron) install = findCodeServer();
   } catch (err) {
     console.error((err as Error).message);
     return 2;
   }
-  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const only = electron ? 'host' : process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   console.log('building the extension, webview and in-host suite…');
   await buildForTests();
 
@@ -37,7 +40,7 @@ async function main(): Promise<number> {
   model.script(STREAM_MARKER, reply(text(STREAM_REPLY), { chunks: 6, chunkDelayMs: 30 }));
   model.script(SLOW_MARKER, reply(text(SLOW_REPLY), { delayMs: 2_500, chunks: 4, chunkDelayMs: 200 }));
   model.script(UI_MARKER, reply(text(UI_REPLY), { chunks: 8, chunkDelayMs: 60 }));
-  const browser = await launchChromium();
+  const browser = electron ? undefined : await launchChromium();
   let failed = 0;
   try {
     const [alice, bob] = [await createUser(backend), await createUser(backend)];
@@ -56,17 +59,19 @@ async function main(): Promise<number> {
     if (!only || only === 'host') {
       console.log('\n== mocha suite inside the VS Code extension host');
       const workspace = mkdtempSync(join(scratch, 'ws-'));
-      const code = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env });
+      const code = install && browser
+        ? await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env })
+        : await runInElectron(workspace, env);
       if (code !== 0) failed++;
     }
-    if (!only || only === 'ui') {
+    if ((!only || only === 'ui') && install && browser) {
       console.log('\n== UI test on the installed .vsix');
       const user = await createUser(backend);
       const ok = await runUiTest({ install, browser, backendUrl: backend.url, token: user.token, env, scratch, artifacts: ARTIFACTS });
       if (!ok) failed++;
     }
   } finally {
-    await browser.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
     await model.close().catch(() => undefined);
     await backend.stop().catch(() => undefined);
     await redis.stop().catch(() => undefined);
@@ -74,6 +79,19 @@ async function main(): Promise<number> {
   }
   console.log(failed ? `\nVS Code tests: ${failed} route(s) failed` : '\nVS Code tests: all passed');
   return failed ? 1 : 0;
+}
+
+async function runInElectron(workspace: string, env: Record<string, string>): Promise<number> {
+  const { runTests } = await import('@vscode/test-electron');
+  return runTests({
+    extensionDevelopmentPath: EXTENSION_DIR,
+    extensionTestsPath: SUITE_MODULE,
+    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
+    extensionTestsEnv: env,
+  }).catch((err: unknown) => {
+    console.error(err);
+    return 1;
+  });
 }
 
 main().then(
