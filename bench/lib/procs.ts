@@ -1,0 +1,99 @@
+// Processes the bench runs: the bare relay (baseline server), load-generator workers (one scenario
+// each, forked, answering over IPC), and the CPU/RSS readings of a server process.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+export const BENCH_DIR = resolve(__dirname, '..');
+const TSX = ['--import', 'tsx'];
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+export interface Relay {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts bench/relay.ts in its own process and waits for its "listening" line. */
+export async function startRelay(timeoutMs = 30_000): Promise<Relay> {
+  const child = track(spawn(process.execPath, [...TSX, join(BENCH_DIR, 'relay.ts')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let out = '';
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`relay did not start within ${timeoutMs} ms: ${out}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/relay listening on (\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`relay exited (${code}): ${out}`));
+    });
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * Runs one scenario in a forked load-generator process (bench/worker.ts) and resolves with what it
+ * reports. The worker is bounded: it is killed after `timeoutMs`.
+ */
+export function runWorker<T>(scenario: string, params: object, timeoutMs = 10 * 60_000): Promise<T> {
+  const child = track(fork(join(BENCH_DIR, 'worker.ts'), [], { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  return new Promise<T>((ok, fail) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(new Error(`worker "${scenario}" did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const finish = (err: Error | null, value?: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) fail(err);
+      else ok(value as T);
+    };
+    child.on('message', (m: { ok: boolean; result?: T; error?: string }) => {
+      if (m.ok) finish(null, m.result);
+      else finish(new Error(`worker "${scenario}" failed: ${m.error}`));
+    });
+    child.once('exit', (code) => finish(new Error(`worker "${scenario}" exited (${code}) without a result`)));
+    child.send({ scenario, params });
+  });
+}
+
+export interface ProcStats {
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+/** The backend's own process figures from its Prometheus endpoint (prom-client default metrics). */
+export async function backendStats(url: string): Promise<ProcStats> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(text.match(new RegExp(`^${name} ([0-9.e+-]+)`, 'm'))?.[1] ?? NaN);
+  return { cpuSeconds: read('wegent_process_process_cpu_seconds_total'), rssBytes: read('wegent_process_process_resident_memory_bytes') };
+}
+
+export async function relayStats(url: string): Promise<ProcStats> {
+  const s = (await (await fetch(`${url}/stats`)).json()) as { cpu_s: number; rss: number };
+  return { cpuSeconds: s.cpu_s, rssBytes: s.rss };
+}

@@ -1,0 +1,86 @@
+// `npm run bench`: the benchmark of the real stack (backend processes, Redis) against a bare
+// Socket.IO relay measured side by side with the same load generator in the same run.
+//   npm run bench                       # everything, full scale
+//   npm run bench -- --quick            # small scale (smoke: a minute or so)
+//   npm run bench -- --only dispatch,stream
+// Prints a table and writes bench/results.json. Loopback only; every process it starts is stopped.
+import { execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { startRedis, type TestRedis } from '../test/support/redis';
+import { createUser, startBackend, type TestBackend } from '../test/support/backend';
+import { BENCH_DIR, startRelay, type Relay } from './lib/procs';
+import { table, targetsTable, type Row, type Target } from './lib/report';
+import { suites, type Context } from './suites';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a, i) => args[i - 1] === '--only');
+const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const runId = started.getTime().toString(36);
+  console.log(`wegent bench ${quick ? '(quick)' : '(full)'}: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const cleanup: (() => Promise<void>)[] = [];
+  const rows: Row[] = [];
+  const targets: Target[] = [];
+  const results: Record<string, unknown> = {};
+  try {
+    const redis: TestRedis = await startRedis();
+    cleanup.push(() => redis.stop());
+    const backend: TestBackend = await startBackend({ redisUrl: redis.url, env: { LOG_LEVEL: 'warn' } });
+    cleanup.push(() => backend.stop());
+    const relay: Relay = await startRelay();
+    cleanup.push(() => relay.stop());
+    const ctx: Context = {
+      quick, runId, redis, backend, relay,
+      users: (n) => Promise.all(Array.from({ length: n }, () => createUser(backend))),
+      cleanup: (fn) => cleanup.push(fn),
+    };
+    for (const suite of suites) {
+      if (only && !only.has(suite.name)) continue;
+      console.log(`\n== ${suite.name}: ${suite.title}`);
+      const t = Date.now();
+      const out = await suite.run(ctx);
+      results[suite.name] = out.data;
+      rows.push(...out.rows);
+      targets.push(...out.targets);
+      console.log(table(out.rows));
+      console.log(`   (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    for (const fn of cleanup.reverse()) await fn().catch((err) => console.error('cleanup failed:', err));
+  }
+  const report = {
+    meta: {
+      started: started.toISOString(), finished: new Date().toISOString(), quick, node: process.version, cores: cpus().length,
+      cpu: cpus()[0]?.model, loadavg_at_end: loadavg(), commit: gitCommit(),
+    },
+    rows, targets, results,
+  };
+  const file = join(BENCH_DIR, 'results.json');
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  console.log('\n== results (ratios are wegent / bare Socket.IO relay, same run)\n');
+  console.log(table(rows));
+  console.log('\n== targets\n');
+  console.log(targetsTable(targets));
+  console.log(`\nwritten to ${file}`);
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,45 @@
+// Suite 1: dispatch latency at 10, 100 and 1,000 connected devices, relay then backend at each size.
+import { runWorker } from '../lib/procs';
+import { ratio } from '../lib/stats';
+import type { DispatchParams, DispatchResult } from '../scenarios/dispatch';
+import type { Row, Target } from '../lib/report';
+import type { Suite } from './context';
+
+export const dispatchSuite: Suite = {
+  name: 'dispatch',
+  title: 'chat:send → task:execute and task:progress → chat:chunk, p50/p99',
+  async run(ctx) {
+    const sizes = ctx.quick ? [10, 100] : [10, 100, 1000];
+    const samples = ctx.quick ? 100 : 400;
+    const [owner] = await ctx.users(1);
+    const data: { devices: number; relay: DispatchResult; backend: DispatchResult }[] = [];
+    const rows: Row[] = [];
+    for (const devices of sizes) {
+      const base: Omit<DispatchParams, 'target' | 'url'> = { devices, samples, warmup: 30, runId: ctx.runId };
+      const relay = await runWorker<DispatchResult>('dispatch', { ...base, target: 'relay', url: ctx.relay.url });
+      const backend = await runWorker<DispatchResult>('dispatch', { ...base, target: 'backend', url: ctx.backend.url, token: owner.token });
+      data.push({ devices, relay, backend });
+      for (const [hop, key] of [['send→execute', 'execute'], ['progress→chunk', 'chunk']] as const) {
+        for (const p of ['p50', 'p99'] as const) {
+          rows.push({ scenario: `dispatch ${devices} dev`, metric: `${hop} ${p}`, ours: backend[key][p], baseline: relay[key][p], ratio: ratio(backend[key][p], relay[key][p]), unit: 'ms' });
+        }
+      }
+    }
+    const largest = data[data.length - 1];
+    const targets: Target[] = [
+      ...data.map((d) => ({
+        name: `dispatch p50 at ${d.devices} devices`,
+        goal: '≤ 1.5× bare relay',
+        value: `${ratio(d.backend.execute.p50, d.relay.execute.p50)}× (${d.backend.execute.p50} / ${d.relay.execute.p50} ms)`,
+        met: d.backend.execute.p50 <= 1.5 * d.relay.execute.p50,
+      })),
+      {
+        name: `dispatch p99 at ${largest.devices} devices`,
+        goal: '< 10 ms',
+        value: `${largest.backend.execute.p99} ms (chunk ${largest.backend.chunk.p99} ms)`,
+        met: largest.backend.execute.p99 < 10 && largest.devices >= 1000,
+      },
+    ];
+    return { data, rows, targets };
+  },
+};

@@ -1,0 +1,7 @@
+// The suites in the order the bench runs them.
+import { dispatchSuite } from './dispatch';
+import { streamSuite } from './stream';
+import type { Suite } from './context';
+
+export type { Context, Suite } from './context';
+export const suites: Suite[] = [dispatchSuite, streamSuite];

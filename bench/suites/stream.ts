@@ -1,0 +1,41 @@
+// Suite 2: stream throughput with persistence on, 1 and 50 concurrent streams, relay then backend.
+import { runWorker } from '../lib/procs';
+import { ratio } from '../lib/stats';
+import type { StreamParams, StreamResult } from '../scenarios/stream';
+import type { Row, Target } from '../lib/report';
+import type { Suite } from './context';
+
+export const BATCH = 10;
+
+export const streamSuite: Suite = {
+  name: 'stream',
+  title: 'events/s device → chat (persisted), backend CPU and RSS',
+  async run(ctx) {
+    const counts = [1, 50];
+    const durationMs = ctx.quick ? 2_000 : 8_000;
+    const users = await ctx.users(Math.max(...counts));
+    const data: { streams: number; relay: StreamResult; backend: StreamResult }[] = [];
+    const rows: Row[] = [];
+    for (const streams of counts) {
+      const base: Omit<StreamParams, 'target' | 'urls'> = { streams, durationMs, batch: BATCH, runId: ctx.runId };
+      const relay = await runWorker<StreamResult>('stream', { ...base, target: 'relay', urls: [ctx.relay.url] });
+      const backend = await runWorker<StreamResult>('stream', { ...base, target: 'backend', urls: [ctx.backend.url], tokens: users.slice(0, streams).map((u) => u.token) });
+      data.push({ streams, relay, backend });
+      const s = `stream ×${streams}`;
+      rows.push({ scenario: s, metric: 'events/s', ours: backend.eventsPerSecond, baseline: relay.eventsPerSecond, ratio: ratio(backend.eventsPerSecond, relay.eventsPerSecond), unit: 'ev/s' });
+      rows.push({ scenario: s, metric: 'server CPU', ours: backend.cpuCores, baseline: relay.cpuCores, unit: 'cores' });
+      rows.push({ scenario: s, metric: 'server RSS', ours: backend.rssMb, baseline: relay.rssMb, unit: 'MB' });
+    }
+    const best = data.reduce((a, b) => (b.backend.eventsPerSecond > a.backend.eventsPerSecond ? b : a));
+    const targets: Target[] = [
+      { name: 'stream throughput, one backend process', goal: '≥ 20,000 events/s', value: `${best.backend.eventsPerSecond} ev/s (${best.streams} streams)`, met: best.backend.eventsPerSecond >= 20_000 },
+      ...data.map((d) => ({
+        name: `stream ×${d.streams} vs relay`,
+        goal: '≥ 0.5× bare relay',
+        value: `${ratio(d.backend.eventsPerSecond, d.relay.eventsPerSecond)}×`,
+        met: d.backend.eventsPerSecond >= 0.5 * d.relay.eventsPerSecond,
+      })),
+    ];
+    return { data, rows, targets };
+  },
+};
