@@ -52,6 +52,37 @@ export interface ExecutorOptions {
   env?: Record<string, string>;
   logger?: Logger;
   executorVersion?: string;
+  /**
+   * Asked before a tool runs when the permission mode wants an approval (e.g. 'default' and a file
+   * edit). Absent: such tool calls are denied and the model is told so.
+   */
+  approveTool?: (request: { subtaskId: string; toolName: string; input: Record<string, unknown> }) => Promise<{ allow: true } | { allow: false; message: string }>;
+  /** How long to wait for an ack from the backend before treating it as lost (default 10 000). */
+  ackTimeoutMs?: number;
+  /** First reconnect delay in ms; grows to 30 s with jitter (default 1000). */
+  reconnectDelayMs?: number;
+}
+
+export interface StopOptions {
+  /** Let running tasks finish (up to graceMs) before cancelling them; default false: cancel now. */
+  drain?: boolean;
+  /** Default 30 000. */
+  graceMs?: number;
+}
+
+/**
+ * What a shell holds (`executor.ts` exports `Executor`, a typed EventEmitter with these methods).
+ * start() resolves once the first connection attempt has an outcome: registered, or a retryable
+ * failure (state 'connecting', retrying in the background). It rejects with an ExecutorStartError
+ * when the attempt is refused for good (bad/expired token, device owned by another account).
+ */
+export interface ExecutorControl {
+  start(): Promise<void>;
+  /** Stops taking tasks, ends running ones (see StopOptions), reports them, then disconnects. */
+  stop(options?: StopOptions): Promise<void>;
+  snapshot(): ExecutorSnapshot;
+  /** Cancels a running task as `task:cancel` would. */
+  cancel(subtaskId: string): boolean;
 }
 
 /** Events emitted by the Executor (it is a typed EventEmitter). */

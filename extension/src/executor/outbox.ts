@@ -5,14 +5,20 @@
 // after every progress of its subtask is acked and carries `last_seq`. Events that arrive while a
 // message is in flight are coalesced into the next one (see coalesce.ts).
 import { EventEmitter } from 'node:events';
-import { ErrorCode, type Ack, type TaskComplete, type TaskEvent, type TaskProgress } from '@wegent/shared';
+import { ErrorCode, type Ack, type ProtocolError, type TaskComplete, type TaskEvent, type TaskProgress } from '@wegent/shared';
 import type { Logger } from './api';
 import { appendCoalesced, takeBatch } from './coalesce';
 
 /** Sends one event and resolves with the ack, or undefined when none came (offline, timeout). */
 export type SendFn = (event: 'task:progress' | 'task:complete', payload: TaskProgress | TaskComplete) => Promise<Ack | undefined>;
 
-export type CompletePayload = Omit<TaskComplete, 'last_seq' | 'subtask_id'>;
+export interface CompletePayload {
+  status: TaskComplete['status'];
+  result?: string;
+  error?: ProtocolError;
+  session_id?: string;
+  usage?: Record<string, unknown>;
+}
 
 interface SubtaskQueue {
   nextSeq: number;
@@ -97,7 +103,7 @@ export class Outbox extends EventEmitter<{ settled: [subtaskId: string, delivere
         if (!progress && !q.complete) return;
         const ack = progress
           ? await this.send('task:progress', progress)
-          : await this.send('task:complete', { subtask_id: subtaskId, ...q.complete!, last_seq: q.nextSeq - 1 });
+          : await this.send('task:complete', { subtask_id: subtaskId, ...q.complete!, last_seq: q.nextSeq - 1 } as TaskComplete);
         if (ack?.ok) {
           if (!progress) return this.settle(subtaskId, true);
           q.sealed.shift();

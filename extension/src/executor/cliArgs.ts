@@ -1,0 +1,134 @@
+// Command line and environment → executor options for `wegent-executor` (util.parseArgs). Pure, so
+// every usage error is unit-tested; the process side lives in ../cli.ts.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExecutorMode, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import type { ExecutorOptions } from './api';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3, unreachable: 4, refused: 5 } as const;
+
+export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8080';
+
+export const HELP = `Usage: wegent-executor --mode local --token TOKEN [options]
+
+Turns this machine into a Wegent device: it connects to the backend, takes tasks sent from the
+Wegent chat and runs them with Claude Code in the workspace folder, streaming the output back.
+
+Options:
+  --mode local|cloud       local: run your own tasks (default). cloud: join the shared cloud pool
+                           (needs an operator token; one workspace per user and task under --workspace)
+  --token TOKEN            API token (Wegent → Settings → API Token). Env: WEGENT_TOKEN
+  --backend-url URL        Backend to connect to (default ${DEFAULT_BACKEND_URL}). Env: WEGENT_BACKEND_URL
+  --workspace DIR          Folder tasks run in (default: the current folder; cloud: the root of the
+                           per-task folders, default ~/.wegent-executor/workspaces)
+  --max-slots N            Tasks run at once, 1–${MAX_SLOTS} (default ${MAX_SLOTS})
+  --name NAME              Device name (default "<OS type> - <hostname>")
+  --permission-mode MODE   default | acceptEdits | plan | bypassPermissions (default acceptEdits:
+                           file edits in the workspace are accepted, anything else that needs an
+                           approval is denied; bypassPermissions runs every tool unasked)
+  --claude-path PATH       Claude Code executable (default: the one bundled with the Agent SDK)
+  --data-dir DIR           Where the device id is kept (default ~/.wegent-executor)
+  --grace SECONDS          On SIGINT/SIGTERM, how long running tasks may finish before they are
+                           cancelled (default 30; a second signal cancels at once)
+  --connect-timeout SECONDS  Give up (exit 4) if the backend cannot be reached at start within this
+                           time (default 60; 0 = keep trying)
+  --json                   Log JSON lines instead of text
+  --verbose                Log debug detail
+  -h, --help               Show this help
+  -v, --version            Show the version
+
+Exit codes:
+  0 stopped normally   1 unexpected error   2 usage error   3 token missing, invalid, expired or
+  revoked   4 backend unreachable   5 refused by the backend (device id owned by another account,
+  replaced by another executor with the same id, cloud mode without operator rights)
+`;
+
+export interface CliConfig {
+  executor: ExecutorOptions;
+  json: boolean;
+  verbose: boolean;
+  graceMs: number;
+  connectTimeoutMs: number;
+}
+
+export type CliParse = { kind: 'run'; config: CliConfig } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage-error'; message: string };
+
+function seconds(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number of seconds ≥ 0`);
+  return Math.round(n * 1000);
+}
+
+export function parseCli(argv: string[], env: Record<string, string | undefined>): CliParse {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        mode: { type: 'string' },
+        token: { type: 'string' },
+        'backend-url': { type: 'string' },
+        workspace: { type: 'string' },
+        'max-slots': { type: 'string' },
+        name: { type: 'string' },
+        'permission-mode': { type: 'string' },
+        'claude-path': { type: 'string' },
+        'data-dir': { type: 'string' },
+        grace: { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+    if (values.help) return { kind: 'help' };
+    if (values.version) return { kind: 'version' };
+    const mode = ExecutorMode.safeParse(values.mode ?? 'local');
+    if (!mode.success) throw new Error('--mode must be "local" or "cloud"');
+    const token = (values.token ?? env.WEGENT_TOKEN ?? '').trim();
+    if (!token) throw new Error('an API token is required: pass --token TOKEN or set WEGENT_TOKEN (Wegent → Settings → API Token)');
+    const backendUrl = values['backend-url'] ?? env.WEGENT_BACKEND_URL ?? DEFAULT_BACKEND_URL;
+    if (!/^https?:\/\/[^\s/]+/.test(backendUrl)) throw new Error(`--backend-url must be an http:// or https:// URL, got "${backendUrl}"`);
+    const maxSlots = values['max-slots'] === undefined ? MAX_SLOTS : Number(values['max-slots']);
+    if (!Number.isInteger(maxSlots) || maxSlots < 1 || maxSlots > MAX_SLOTS) throw new Error(`--max-slots must be a whole number from 1 to ${MAX_SLOTS}`);
+    const permission = PermissionMode.safeParse(values['permission-mode'] ?? 'acceptEdits');
+    if (!permission.success) throw new Error(`--permission-mode must be one of ${PermissionMode.options.join(', ')}`);
+    const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : undefined;
+    const defaultWorkspace = mode.data === 'cloud' ? path.join(dataDir ?? path.join(os.homedir(), '.wegent-executor'), 'workspaces') : process.cwd();
+    return {
+      kind: 'run',
+      config: {
+        json: Boolean(values.json),
+        verbose: Boolean(values.verbose),
+        graceMs: seconds(values.grace, 'grace', 30),
+        connectTimeoutMs: seconds(values['connect-timeout'], 'connect-timeout', 60),
+        executor: {
+          backendUrl: backendUrl.replace(/\/+$/, ''),
+          token,
+          workspace: path.resolve(values.workspace ?? defaultWorkspace),
+          mode: mode.data,
+          maxSlots,
+          deviceName: values.name,
+          permissionMode: permission.data,
+          claudeCodePath: values['claude-path'] ? path.resolve(values['claude-path']) : undefined,
+          dataDir,
+        },
+      },
+    };
+  } catch (err) {
+    return { kind: 'usage-error', message: (err as Error).message };
+  }
+}
+
+/** Exit code for an error code the executor stopped with. */
+export function exitCodeFor(code: string | undefined): number {
+  if (!code) return EXIT.failure;
+  if (code.startsWith('AUTH_')) return EXIT.auth;
+  if (code === 'UNAVAILABLE') return EXIT.unreachable;
+  if (['DEVICE_OWNED_BY_OTHER_USER', 'DEVICE_REPLACED', 'FORBIDDEN', 'INVALID_PAYLOAD'].includes(code)) return EXIT.refused;
+  return EXIT.failure;
+}

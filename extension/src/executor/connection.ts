@@ -1,0 +1,172 @@
+// The device's Socket.IO connection to /local-executor: token auth, `device:register` (again after
+// every reconnect, reporting the tasks still running), heartbeats every `heartbeat_interval_s`
+// carrying running subtask ids, reconnect with backoff and jitter (socket.io-client's Manager), and
+// the ends that must NOT be retried: a refused token (connect_error AUTH_*, `auth:expired`),
+// `device:replaced`, or a registration the backend refuses for good.
+import { EventEmitter } from 'node:events';
+import { io, type Socket } from 'socket.io-client';
+import {
+  DeviceEvent, ErrorCode, NAMESPACE, isAuthErrorCode, type Ack, type AckFn, type DeviceClientToServer, type DeviceRegister,
+  type DeviceServerToClient, type HeartbeatOk, type ProtocolError, type RegisterOk,
+} from '@wegent/shared';
+import type { Logger } from './api';
+import { authError, registerError, replacedError, unreachableError } from './authMessages';
+
+export type ConnectionState = 'connecting' | 'online' | 'offline' | 'error' | 'stopped';
+
+export interface ConnectionOptions {
+  backendUrl: string;
+  token: string;
+  deviceId: string;
+  logger: Logger;
+  /** Built fresh for every (re-)registration, so it reports what runs right now. */
+  registerPayload: () => DeviceRegister;
+  runningIds: () => string[];
+  onExecute: (payload: unknown, ack: AckFn) => void;
+  onCancel: (subtaskId: string) => void;
+  ackTimeoutMs?: number;
+  /** First reconnect delay; grows to reconnectDelayMaxMs with ±50 % jitter. */
+  reconnectDelayMs?: number;
+  reconnectDelayMaxMs?: number;
+}
+
+type DeviceSocket = Socket<DeviceServerToClient, DeviceClientToServer>;
+
+/** Register refusals that another attempt cannot fix. */
+const FATAL_REGISTER = new Set<string>([ErrorCode.DEVICE_OWNED_BY_OTHER_USER, ErrorCode.FORBIDDEN, ErrorCode.INVALID_PAYLOAD]);
+
+export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; registered: [RegisterOk] }> {
+  state: ConnectionState = 'offline';
+  /** The last problem; kept while reconnecting so a UI can say why it is offline. */
+  lastError?: ProtocolError;
+  private socket?: DeviceSocket;
+  private heartbeat?: NodeJS.Timeout;
+  private registerRetry?: NodeJS.Timeout;
+  private registered = false;
+  private readonly ackTimeoutMs: number;
+
+  constructor(private readonly o: ConnectionOptions) {
+    super();
+    this.ackTimeoutMs = o.ackTimeoutMs ?? 10_000;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered;
+  }
+
+  start(): void {
+    if (this.socket) return;
+    const socket: DeviceSocket = io(this.o.backendUrl.replace(/\/+$/, '') + NAMESPACE.devices, {
+      auth: { token: this.o.token },
+      reconnectionDelay: this.o.reconnectDelayMs ?? 1000,
+      reconnectionDelayMax: this.o.reconnectDelayMaxMs ?? 30_000,
+      randomizationFactor: 0.5,
+    });
+    this.socket = socket;
+    this.setState('connecting');
+    socket.on('connect', () => void this.register());
+    socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
+      const code = err.data?.code ?? err.message;
+      if (isAuthErrorCode(code)) return this.fail(authError(code, err.data?.message));
+      const error = unreachableError(this.o.backendUrl, err.message);
+      // Say it once per distinct problem, not on every retry.
+      if (error.message !== this.lastError?.message) this.o.logger.warn(error.message);
+      else this.o.logger.debug('Still cannot reach the backend', { reason: err.message });
+      this.lastError = error;
+      this.setState('connecting', true);
+    });
+    socket.on('disconnect', (reason) => {
+      this.onOffline();
+      if (this.state === 'error' || this.state === 'stopped') return;
+      this.o.logger.warn('Disconnected from the backend; reconnecting', { reason });
+      this.setState('connecting');
+      // The server closed us without saying why (e.g. it shut down): socket.io does not retry that itself.
+      if (reason === 'io server disconnect') setTimeout(() => this.state === 'connecting' && socket.connect(), this.o.reconnectDelayMs ?? 1000);
+    });
+    socket.on(DeviceEvent.execute, (payload, ack) => this.o.onExecute(payload, typeof ack === 'function' ? ack : () => {}));
+    socket.on(DeviceEvent.cancel, (payload) => {
+      if (payload && typeof payload.subtask_id === 'string') this.o.onCancel(payload.subtask_id);
+    });
+    socket.on(DeviceEvent.replaced, () => this.fail(replacedError(this.o.deviceId)));
+    socket.on(DeviceEvent.authExpired, (p) => this.fail(authError(p?.code ?? ErrorCode.AUTH_EXPIRED, p?.message)));
+  }
+
+  /** Sends one client→server event and resolves with its ack, or undefined (not registered, timeout, disconnect). */
+  async request<E extends keyof DeviceClientToServer>(event: E, payload: Parameters<DeviceClientToServer[E]>[0]): Promise<Ack | undefined> {
+    if (!this.registered || !this.socket?.connected) return undefined;
+    return this.emit_(event, payload);
+  }
+
+  /** Closes the socket for good. */
+  stop(): void {
+    if (this.state !== 'error') this.setState('stopped');
+    this.onOffline();
+    this.socket?.disconnect();
+    this.socket?.removeAllListeners();
+  }
+
+  /** Tells the backend now (not at the next heartbeat) what runs, e.g. after a task ended. */
+  async heartbeatNow(): Promise<void> {
+    if (!this.registered) return;
+    const ack = (await this.emit_(DeviceEvent.heartbeat, { device_id: this.o.deviceId, running_task_ids: this.o.runningIds().slice(0, 64) })) as Ack<HeartbeatOk> | undefined;
+    if (!ack) return;
+    if (ack.ok) for (const id of ack.cancel_subtask_ids ?? []) this.o.onCancel(id);
+    else if (ack.error.code === ErrorCode.DEVICE_NOT_REGISTERED) void this.register();
+  }
+
+  private async emit_(event: keyof DeviceClientToServer, payload: unknown): Promise<Ack | undefined> {
+    try {
+      return (await (this.socket as Socket).timeout(this.ackTimeoutMs).emitWithAck(event, payload)) as Ack;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async register(): Promise<void> {
+    clearTimeout(this.registerRetry);
+    this.registered = false;
+    const ack = (await this.emit_(DeviceEvent.register, this.o.registerPayload())) as Ack<RegisterOk> | undefined;
+    if (!this.socket?.connected || this.state === 'error' || this.state === 'stopped') return;
+    if (ack?.ok) {
+      this.registered = true;
+      this.lastError = undefined;
+      this.startHeartbeat(ack.heartbeat_interval_s);
+      this.setState('online');
+      this.emit('registered', ack);
+      return;
+    }
+    if (ack && FATAL_REGISTER.has(ack.error.code)) return this.fail(registerError(ack.error, this.o.deviceId));
+    this.lastError = ack?.error ?? { code: ErrorCode.UNAVAILABLE, message: 'The backend did not answer device:register; retrying.' };
+    this.o.logger.warn('Registration failed; retrying', { code: this.lastError.code, reason: this.lastError.message });
+    this.registerRetry = setTimeout(() => void this.register(), this.o.reconnectDelayMs ?? 1000);
+  }
+
+  private startHeartbeat(intervalS: number): void {
+    clearInterval(this.heartbeat);
+    const ms = Math.max(50, Math.round((Number(intervalS) || 30) * 1000));
+    this.heartbeat = setInterval(() => void this.heartbeatNow(), ms);
+  }
+
+  private onOffline(): void {
+    clearInterval(this.heartbeat);
+    clearTimeout(this.registerRetry);
+    this.registered = false;
+    if (this.state === 'online') this.setState('offline');
+  }
+
+  private fail(error: ProtocolError): void {
+    if (this.state === 'error') return;
+    this.lastError = error;
+    this.o.logger.error(error.message, { code: error.code });
+    this.onOffline();
+    this.setState('error');
+    this.socket?.disconnect(); // and no reconnect: a dead token or a taken-over id will not heal by retrying
+  }
+
+  /** `force` re-announces the same state, e.g. 'connecting' with a new lastError. */
+  private setState(state: ConnectionState, force = false): void {
+    if (this.state === state && !force) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+}

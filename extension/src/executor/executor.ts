@@ -1,0 +1,232 @@
+// The executor: composes identity, connection, slots, the Claude runner and the outbox into one object
+// with an observable state for any UI (status bar, CLI log, webview). Free of `vscode`.
+import { EventEmitter } from 'node:events';
+import {
+  DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, parsePayload, type AckFn, type PermissionMode, type ProtocolError,
+  type TaskContext, type TaskEvent,
+} from '@wegent/shared';
+import type { ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions } from './api';
+import { runClaude, type ClaudeRunResult } from './claude';
+import { DeviceConnection } from './connection';
+import { loadDeviceIdentity, type DeviceIdentity } from './identity';
+import { Outbox } from './outbox';
+import { SlotTable } from './slots';
+import { resolveWorkspace } from './workspace';
+
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** From least to most permissive: a task may ask for less than the device allows, never more. */
+const PERMISSION_ORDER: PermissionMode[] = ['plan', 'default', 'acceptEdits', 'bypassPermissions'];
+export function effectivePermission(device: PermissionMode, requested: PermissionMode | undefined): PermissionMode {
+  if (!requested) return device;
+  return PERMISSION_ORDER.indexOf(requested) < PERMISSION_ORDER.indexOf(device) ? requested : device;
+}
+
+/** Thrown by start() when the backend refuses this executor for good. */
+export class ExecutorStartError extends Error {
+  constructor(readonly error: ProtocolError) {
+    super(error.message);
+    this.name = 'ExecutorStartError';
+  }
+  get code(): string {
+    return this.error.code;
+  }
+}
+
+interface RunningTask {
+  info: RunningTaskInfo;
+  controller: AbortController;
+  /** Set when the executor (not the user) stopped the task. */
+  shutdown?: boolean;
+  done: Promise<void>;
+}
+
+export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorControl {
+  private readonly log: Logger;
+  private readonly slots: SlotTable;
+  private readonly outbox: Outbox;
+  private readonly tasks = new Map<string, RunningTask>();
+  private identity?: DeviceIdentity;
+  private connection?: DeviceConnection;
+  private draining = false;
+  private lastSnapshot = '';
+
+  constructor(private readonly options: ExecutorOptions) {
+    super();
+    this.log = options.logger ?? noopLogger;
+    this.slots = new SlotTable(Math.min(MAX_SLOTS, Math.max(1, Math.floor(options.maxSlots ?? DEFAULT_SLOTS))));
+    this.outbox = new Outbox((event, payload) => this.connection?.request(event, payload as never) ?? Promise.resolve(undefined), this.log);
+  }
+
+  snapshot(): ExecutorSnapshot {
+    return {
+      state: this.state(),
+      deviceId: this.identity?.deviceId ?? this.options.deviceId ?? '',
+      deviceName: this.identity?.deviceName ?? this.options.deviceName ?? '',
+      backendUrl: this.options.backendUrl,
+      slotsUsed: this.slots.used,
+      maxSlots: this.slots.max,
+      running: this.slots.list(),
+      error: this.connection?.lastError,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.connection) return;
+    const found = await loadDeviceIdentity({ dataDir: this.options.dataDir, deviceName: this.options.deviceName });
+    this.identity = this.options.deviceId ? { ...found, deviceId: this.options.deviceId, source: 'cache' } : found;
+    const { deviceId, deviceName } = this.identity;
+    const connection = new DeviceConnection({
+      backendUrl: this.options.backendUrl,
+      token: this.options.token,
+      deviceId,
+      logger: this.log,
+      ackTimeoutMs: this.options.ackTimeoutMs,
+      reconnectDelayMs: this.options.reconnectDelayMs,
+      registerPayload: () => ({
+        device_id: deviceId,
+        name: deviceName,
+        max_slots: this.slots.max,
+        executor_version: this.options.executorVersion,
+        running_task_ids: this.reportedIds(),
+        mode: this.options.mode ?? 'local',
+      }),
+      runningIds: () => this.reportedIds(),
+      onExecute: (payload, ack) => this.onExecute(payload, ack),
+      onCancel: (id) => void this.cancel(id),
+    });
+    this.connection = connection;
+    connection.on('state', (s) => {
+      this.outbox.setOnline(s === 'online');
+      this.emitState();
+    });
+    connection.on('registered', (ok) => this.log.info(`Device "${deviceName}" is online`, { device_id: deviceId, backend: this.options.backendUrl, heartbeat_interval_s: ok.heartbeat_interval_s }));
+    const outcome = new Promise<void>((resolve, reject) => {
+      const onState = (s: string) => {
+        if (s === 'online' || (s === 'connecting' && connection.lastError)) resolve();
+        else if (s === 'error') reject(new ExecutorStartError(connection.lastError!));
+        else return;
+        connection.off('state', onState);
+      };
+      connection.on('state', onState);
+    });
+    connection.start();
+    await outcome;
+  }
+
+  cancel(subtaskId: string): boolean {
+    const task = this.tasks.get(subtaskId);
+    if (!task) return false;
+    this.log.info('Cancelling task', { subtask_id: subtaskId });
+    task.controller.abort();
+    return true;
+  }
+
+  async stop(options: StopOptions = {}): Promise<void> {
+    this.draining = true;
+    if (options.drain && this.tasks.size) {
+      this.log.info(`Waiting up to ${Math.round((options.graceMs ?? 30_000) / 1000)} s for ${this.tasks.size} running task(s) to finish`);
+      const deadline = Date.now() + (options.graceMs ?? 30_000);
+      while (this.tasks.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const task of this.tasks.values()) {
+      task.shutdown = true;
+      task.controller.abort();
+    }
+    await Promise.all([...this.tasks.values()].map((t) => t.done));
+    // Report what ended before leaving, while the connection can still deliver it.
+    if (this.connection?.isRegistered && !(await this.outbox.whenEmpty(5_000))) this.log.warn('Some task output could not be delivered before stopping');
+    this.connection?.stop();
+    this.emitState();
+  }
+
+  private state(): ExecutorState {
+    const s = this.connection?.state;
+    if (!s || s === 'stopped') return 'disconnected';
+    if (s === 'online') return this.slots.full ? 'busy' : 'online';
+    return s;
+  }
+
+  /** Running tasks plus finished ones whose outcome is not acked yet: the backend must not orphan them. */
+  private reportedIds(): string[] {
+    return [...new Set([...this.slots.ids(), ...this.outbox.pendingIds()])];
+  }
+
+  private emitState(): void {
+    const snapshot = this.snapshot();
+    const key = JSON.stringify(snapshot);
+    if (key === this.lastSnapshot) return;
+    this.lastSnapshot = key;
+    this.emit('state', snapshot);
+  }
+
+  private onExecute(payload: unknown, ack: AckFn): void {
+    const parsed = parsePayload(TaskExecute, payload);
+    if (!parsed.ok) return ack({ ok: false, error: parsed.error });
+    const { task_id, subtask_id, prompt, context } = parsed.value;
+    if (this.draining) return ack({ ok: false, error: { code: ErrorCode.SHUTTING_DOWN, message: 'This executor is shutting down and takes no new tasks.' } });
+    const info: RunningTaskInfo = { subtaskId: subtask_id, taskId: task_id, prompt, startedAt: new Date().toISOString() };
+    const acquired = this.slots.tryAcquire(info);
+    if (acquired === 'duplicate') return ack({ ok: true }); // a resend of a task this device already has
+    if (acquired === 'full') return ack({ ok: false, error: { code: ErrorCode.SLOTS_FULL, message: `All ${this.slots.max} slots of this device are busy.` } });
+    ack({ ok: true });
+    const controller = new AbortController();
+    const task: RunningTask = { info, controller, done: Promise.resolve() };
+    this.tasks.set(subtask_id, task);
+    task.done = this.runTask(task, context);
+  }
+
+  private async runTask(task: RunningTask, context: TaskContext): Promise<void> {
+    const { subtaskId, taskId } = task.info;
+    this.log.info('Task started', { subtask_id: subtaskId, task_id: taskId });
+    this.emit('task:start', task.info);
+    this.emitState();
+    const onEvent = (event: TaskEvent) => {
+      this.outbox.push(subtaskId, event);
+      this.emit('task:event', { subtaskId, event });
+    };
+    let outcome: ClaudeRunResult;
+    try {
+      outcome = await this.execute(task, context, onEvent);
+    } catch (err) {
+      outcome = { status: 'failed', error: { code: ErrorCode.EXECUTOR_ERROR, message: `The executor failed: ${(err as Error).message}` } };
+    }
+    if (task.shutdown) outcome = { ...outcome, status: 'cancelled', error: { code: ErrorCode.SHUTTING_DOWN, message: 'The executor was stopped while this task ran.' } };
+    const error = outcome.status === 'failed' || task.shutdown ? outcome.error : undefined;
+    this.outbox.complete(subtaskId, { status: outcome.status, result: outcome.result, error, session_id: outcome.sessionId, usage: outcome.usage });
+    this.slots.release(subtaskId);
+    this.tasks.delete(subtaskId);
+    this.log[outcome.status === 'failed' ? 'warn' : 'info'](`Task ${outcome.status}`, { subtask_id: subtaskId, ...(error ? { code: error.code, reason: error.message } : {}) });
+    this.emit('task:end', { subtaskId, status: outcome.status, result: outcome.result, error });
+    this.emitState();
+    void this.connection?.heartbeatNow();
+  }
+
+  private async execute(task: RunningTask, context: TaskContext, onEvent: (e: TaskEvent) => void): Promise<ClaudeRunResult> {
+    const mode = this.options.mode ?? 'local';
+    const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId);
+    if (!where.ok) return { status: 'failed', error: where.error };
+    const withHistory = !context.session_id && context.history?.length;
+    const prompt = withHistory
+      ? `Earlier in this conversation:\n${context.history!.map((h) => `${h.role}: ${h.text}`).join('\n')}\n\nNow: ${task.info.prompt}`
+      : task.info.prompt;
+    return runClaude({
+      subtaskId: task.info.subtaskId,
+      prompt,
+      cwd: where.cwd,
+      permissionMode: effectivePermission(this.options.permissionMode ?? 'default', context.permission_mode),
+      resume: context.session_id,
+      model: context.model,
+      env: this.options.env,
+      claudeCodePath: this.options.claudeCodePath,
+      signal: task.controller.signal,
+      onEvent,
+      approveTool: this.options.approveTool,
+      logger: this.log,
+    });
+  }
+}
+
+export function createExecutor(options: ExecutorOptions): Executor {
+  return new Executor(options);
+}
