@@ -95,8 +95,8 @@ export const TaskComplete = z.object({
   // A plain string from a simple client is accepted and treated as the message.
   error: z
     .union([ErrorObject, z.string().max(10_000)])
-    .optional()
-    .transform((e) => (typeof e === 'string' ? { code: 'EXECUTOR_ERROR', message: e } : e)),
+    .transform((e) => (typeof e === 'string' ? { code: 'EXECUTOR_ERROR', message: e } : e))
+    .optional(),
   session_id: z.string().max(256).optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   last_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
