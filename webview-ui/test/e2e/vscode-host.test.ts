@@ -1,0 +1,177 @@
+// The VS Code host flavour in real Chromium: the page is served the way VS Code serves a webview
+// (its own origin, a nonce CSP with default-src 'none', acquireVsCodeApi), and its messages go to
+// the extension's real host-side bridge (extension/src/vscode/chatBridge.ts, vscode-free), which
+// holds the /chat socket and the token against the real backend. Proves the two halves of
+// shared/src/bridge.ts fit, and that the page itself never reaches the network or sees the token.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { HostToWebview } from '@wegent/shared';
+import { ChatBridge } from '../../../extension/src/vscode/chatBridge';
+import { createUser, REPO_ROOT, type TestUser } from '../../../test/support/backend';
+import { TestDevice } from '../../../test/support/clients';
+import { waitFor } from '../../../test/support/wait';
+import { lastStatus, openPicker, pickerRow, pickerTrigger, screenshot, sendMessage, startStack, type Stack } from './harness';
+
+const ORIGIN = 'https://webview.vscode.test';
+const DIST = join(REPO_ROOT, 'webview-ui', 'dist');
+const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
+
+/** What VS Code's chat view writes (extension/src/vscode/chatView.ts chatHtml): nonce CSP, no network. */
+const HTML = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${NONCE}'; style-src ${ORIGIN}; font-src ${ORIGIN}; img-src ${ORIGIN} data:">
+<link rel="stylesheet" href="${ORIGIN}/main.css"></head>
+<body><div id="root"></div><script nonce="${NONCE}" src="${ORIGIN}/main.js"></script></body></html>`;
+
+/** A few of the variables VS Code's Dark Modern theme puts on the webview's <html>. */
+const DARK_THEME: Record<string, string> = {
+  '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-foreground': '#cccccc',
+  '--vscode-sideBar-background': '#181818', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-widget-border': '#313131',
+  '--vscode-input-background': '#313131', '--vscode-input-foreground': '#cccccc', '--vscode-input-border': '#3c3c3c',
+  '--vscode-focusBorder': '#0078d4', '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-hoverBackground': '#026ec1', '--vscode-button-secondaryBackground': '#313131',
+  '--vscode-button-secondaryForeground': '#cccccc', '--vscode-list-hoverBackground': '#2a2d2e',
+  '--vscode-list-inactiveSelectionBackground': '#37373d', '--vscode-editorWidget-background': '#202020',
+  '--vscode-textCodeBlock-background': '#2b2b2b', '--vscode-testing-iconPassed': '#73c991',
+  '--vscode-editorWarning-foreground': '#cca700', '--vscode-testing-iconFailed': '#f14c4c', '--vscode-errorForeground': '#f85149',
+};
+
+interface Host {
+  page: Page;
+  context: BrowserContext;
+  bridge: ChatBridge;
+  commands: string[];
+  /** Every request the page made: all must be to the webview's own origin. */
+  requests: string[];
+}
+
+describe('chat page in Chromium (VS Code host flavour, real host bridge, real backend)', function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  const hosts: Host[] = [];
+  const devices: TestDevice[] = [];
+
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+  afterEach(async () => {
+    for (const d of devices.splice(0)) d.close();
+    for (const h of hosts.splice(0)) {
+      h.bridge.dispose();
+      await h.context.close();
+    }
+  });
+
+  /** Opens the chat as VS Code would, with the bridge answering for a user (or for nobody). */
+  async function openVsCodeChat(user: TestUser | null, localDeviceId?: string): Promise<Host> {
+    const context = await stack.browser.newContext({ viewport: { width: 380, height: 700 }, locale: 'en-US' });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await context.route(`${ORIGIN}/**`, (route) => {
+      const name = new URL(route.request().url()).pathname.slice(1) || 'index.html';
+      if (name === 'index.html') return route.fulfill({ contentType: 'text/html', body: HTML });
+      const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : name.endsWith('.ttf') ? 'font/ttf' : 'application/octet-stream';
+      try {
+        return route.fulfill({ contentType: type, body: readFileSync(join(DIST, name)) });
+      } catch {
+        return route.fulfill({ status: 404, body: '' });
+      }
+    });
+    const commands: string[] = [];
+    const bridge = new ChatBridge({
+      post: (message: HostToWebview) => void page.evaluate((m) => window.postMessage(m, '*'), message).catch(() => {}),
+      backendUrl: () => stack.backend.url,
+      token: async () => user?.token,
+      hostInfo: (signedIn) => ({ host: 'vscode', locale: 'en', backend_url: stack.backend.url, signed_in: signedIn, ...(localDeviceId ? { local_device_id: localDeviceId } : {}) }),
+      runCommand: (command) => commands.push(command),
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    await page.exposeFunction('__toHost', (m: unknown) => void bridge.handle(m));
+    // VS Code's webview preamble: the API object (state survives hide/show) and the theme. A string,
+    // not a function, so the test transpiler's helpers do not leak into the page.
+    await page.addInitScript(`
+      window.acquireVsCodeApi = function () {
+        return {
+          postMessage: function (m) { window.__toHost(m); },
+          getState: function () { return JSON.parse(sessionStorage.getItem('vscode-state') || 'null'); },
+          setState: function (s) { sessionStorage.setItem('vscode-state', JSON.stringify(s)); },
+        };
+      };
+      document.addEventListener('DOMContentLoaded', function () {
+        var theme = ${JSON.stringify(DARK_THEME)};
+        for (var k in theme) document.documentElement.style.setProperty(k, theme[k]);
+        // The webview is transparent over the side bar, which VS Code paints in the theme colour.
+        document.documentElement.style.backgroundColor = theme['--vscode-sideBar-background'];
+        document.body.classList.add('vscode-dark');
+      });
+    `);
+    await page.goto(`${ORIGIN}/index.html`);
+    const host = { page, context, bridge, commands, requests };
+    hosts.push(host);
+    return host;
+  }
+
+  it('chats through the host bridge: picker with this VS Code marked, streaming, completion; the page never touches the network', async () => {
+    const user = await createUser(stack.backend);
+    const dev = await TestDevice.connect({ url: stack.backend.url, token: user.token, deviceId: 'vs-mac', name: 'Darwin - MacBook-Pro.local' });
+    devices.push(dev);
+    const { page, requests } = await openVsCodeChat(user, 'vs-mac');
+    await page.locator('.connection-connected').waitFor({ timeout: 20_000 });
+    await openPicker(page);
+    const row = pickerRow(page, 'vs-mac');
+    await row.getByText('this VS Code').waitFor();
+    await row.locator('.picker-choice').click();
+    await sendMessage(page, 'refactor utils.ts');
+    const exec = await dev.waitForExecute(1, 30_000);
+    assert.equal(exec.prompt, 'refactor utils.ts');
+    await dev.progress(exec.subtask_id, [
+      { type: 'text', text: 'Reading the file.\n\n' },
+      { type: 'tool_use', id: 't1', name: 'Read', input: { file_path: 'utils.ts' } },
+      { type: 'tool_result', tool_use_id: 't1', is_error: false, text: 'export const x = 1;' },
+      { type: 'text', text: 'Renamed `x` to **answer**.' },
+    ]);
+    await dev.complete(exec.subtask_id, { result: 'ok' });
+    await lastStatus(page).filter({ hasText: 'Completed' }).waitFor();
+    await page.locator('.tool-card summary').click();
+    await screenshot(page, 'vscode-sidebar-chat-dark');
+    assert.deepEqual(requests.filter((u) => !u.startsWith(ORIGIN)), [], 'the webview itself reached the network');
+    const text = await page.content();
+    assert.equal(text.includes(user.token), false, 'the token reached the webview');
+  });
+
+  it('keeps the conversation and the device choice across hide/show (webview state)', async () => {
+    const user = await createUser(stack.backend);
+    const dev = await TestDevice.connect({ url: stack.backend.url, token: user.token, deviceId: 'vs-keep', name: 'Linux - keep' });
+    devices.push(dev);
+    const { page } = await openVsCodeChat(user);
+    await page.locator('.connection-connected').waitFor({ timeout: 20_000 });
+    await openPicker(page);
+    await pickerRow(page, 'vs-keep').locator('.picker-choice').click();
+    await sendMessage(page, 'remember me');
+    const exec = await dev.waitForExecute(1, 30_000);
+    await dev.text(exec.subtask_id, 'still here');
+    await dev.complete(exec.subtask_id, { result: 'ok' });
+    await lastStatus(page).filter({ hasText: 'Completed' }).waitFor();
+    await page.getByLabel('Message').fill('a draft');
+    // VS Code disposes a hidden webview and builds it again on show: the same page, reloaded.
+    await page.reload();
+    await page.getByText('still here').waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByLabel('Message').inputValue(), 'a draft');
+    await waitFor(async () => (await pickerTrigger(page).getAttribute('aria-label'))?.includes('Linux - keep'), { message: 'device choice lost' });
+  });
+
+  it('without a token offers the extension commands instead of a password form', async () => {
+    const { page, commands } = await openVsCodeChat(null);
+    await page.getByRole('button', { name: 'Set API Token' }).click();
+    await page.getByRole('button', { name: 'Connect Device' }).click();
+    await waitFor(() => commands.length === 2);
+    assert.deepEqual(commands, ['setToken', 'connectDevice']);
+    assert.equal(await page.getByLabel('Password').count(), 0);
+    await screenshot(page, 'vscode-signed-out');
+  });
+});
