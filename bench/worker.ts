@@ -2,8 +2,9 @@
 // {ok, result | error} and exits. Bounded: it exits by itself if it outlives its budget.
 import { dispatch } from './scenarios/dispatch';
 import { stream } from './scenarios/stream';
+import { capacity, offline } from './scenarios/presence';
 
-const scenarios: Record<string, (params: any) => Promise<unknown>> = { dispatch, stream };
+const scenarios: Record<string, (params: any) => Promise<unknown>> = { dispatch, stream, capacity, offline };
 
 const budget = setTimeout(() => {
   process.stderr.write('bench worker: time budget exceeded, exiting\n');

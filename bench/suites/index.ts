@@ -1,7 +1,8 @@
 // The suites in the order the bench runs them.
 import { dispatchSuite } from './dispatch';
 import { streamSuite } from './stream';
+import { presenceSuite } from './presence';
 import type { Suite } from './context';
 
 export type { Context, Suite } from './context';
-export const suites: Suite[] = [dispatchSuite, streamSuite];
+export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite];

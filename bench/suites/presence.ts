@@ -1,0 +1,76 @@
+// Suite 3: presence capacity (largest N with heartbeat ack p99 < 50 ms, memory per device) against
+// the relay's, and offline detection error on a backend whose timings are the defaults / 30.
+import { startRedis } from '../../test/support/redis';
+import { createUser, startBackend } from '../../test/support/backend';
+import { runWorker } from '../lib/procs';
+import { ratio } from '../lib/stats';
+import type { CapacityParams, CapacityStep, OfflineResult } from '../scenarios/presence';
+import type { Row, Target } from '../lib/report';
+import type { Suite } from './context';
+
+const P99_LIMIT_MS = 50;
+/** Default timings (30 s heartbeat, 90 s TTL, 60 s monitor) compressed 30× for the offline test. */
+const COMPRESSED = { heartbeatMs: 1_000, ttlMs: 3_000, monitorMs: 2_000 };
+
+function largestHeld(steps: CapacityStep[]): CapacityStep | undefined {
+  return [...steps].reverse().find((s) => s.ack.p99 < P99_LIMIT_MS && s.lost === 0);
+}
+
+export const presenceSuite: Suite = {
+  name: 'presence',
+  title: 'idle devices heartbeating: capacity at ack p99 < 50 ms, memory per device, offline detection error',
+  async run(ctx) {
+    const steps = ctx.quick ? [200, 500] : [1_000, 2_500, 5_000, 10_000, 15_000, 20_000];
+    // 10 s instead of the default 30 s: three times the real heartbeat rate per device (conservative),
+    // and a third of the wall time per step.
+    const heartbeatMs = ctx.quick ? 2_000 : 10_000;
+    const [owner] = await ctx.users(1);
+    const base: Omit<CapacityParams, 'target' | 'url'> = { steps, heartbeatMs, p99LimitMs: P99_LIMIT_MS, runId: ctx.runId };
+    const relay = await runWorker<{ baselineRssMb: number; steps: CapacityStep[] }>('capacity', { ...base, target: 'relay', url: ctx.relay.url });
+    const backend = await runWorker<{ baselineRssMb: number; steps: CapacityStep[] }>('capacity', { ...base, target: 'backend', url: ctx.backend.url, token: owner.token });
+
+    // Offline detection on its own Redis and backend, so the main backend's monitor stays out of it.
+    const redis = await startRedis();
+    const fast = await startBackend({
+      redisUrl: redis.url,
+      env: {
+        LOG_LEVEL: 'warn',
+        WEGENT_HEARTBEAT_INTERVAL_MS: String(COMPRESSED.heartbeatMs),
+        WEGENT_ONLINE_TTL_MS: String(COMPRESSED.ttlMs),
+        WEGENT_MONITOR_INTERVAL_MS: String(COMPRESSED.monitorMs),
+      },
+    });
+    let off: OfflineResult;
+    try {
+      const user = await createUser(fast);
+      off = await runWorker<OfflineResult>('offline', { url: fast.url, token: user.token, devices: ctx.quick ? 10 : 50, heartbeatMs: COMPRESSED.heartbeatMs, ttlMs: COMPRESSED.ttlMs, runId: ctx.runId });
+    } finally {
+      await fast.stop();
+      await redis.stop();
+    }
+
+    const ours = largestHeld(backend.steps);
+    const theirs = largestHeld(relay.steps);
+    const rows: Row[] = [];
+    for (const s of backend.steps) {
+      const r = relay.steps.find((x) => x.devices === s.devices);
+      rows.push({ scenario: `presence ${s.devices} dev`, metric: 'heartbeat ack p99', ours: s.ack.p99, baseline: r?.ack.p99, ratio: r ? ratio(s.ack.p99, r.ack.p99) : undefined, unit: 'ms' });
+      rows.push({ scenario: `presence ${s.devices} dev`, metric: 'memory per device', ours: s.kbPerDevice, baseline: r?.kbPerDevice, ratio: r ? ratio(s.kbPerDevice, r.kbPerDevice) : undefined, unit: 'KB' });
+    }
+    rows.push({ scenario: 'presence', metric: `largest N (p99 < ${P99_LIMIT_MS} ms, hb ${heartbeatMs / 1000} s)`, ours: ours?.devices ?? 0, baseline: theirs?.devices ?? 0, unit: 'devices' });
+    rows.push({ scenario: 'offline detection', metric: `error vs TTL ${off.ttlMs / 1000} s, p50 / max`, ours: `${off.error.p50} / ${off.error.max}`, unit: 'ms' });
+    const maxErr = Math.max(Math.abs(off.error.min), Math.abs(off.error.max));
+    const tested = steps[steps.length - 1];
+    const targets: Target[] = [
+      {
+        name: 'devices held by one process (ack p99 < 50 ms)',
+        goal: '≥ 10,000',
+        value: `${ours?.devices ?? 0}${ours?.devices === tested ? ' (largest step tried)' : ''} at a ${heartbeatMs / 1000} s heartbeat`,
+        met: (ours?.devices ?? 0) >= 10_000,
+      },
+      { name: 'memory per idle device', goal: '≤ 30 KB', value: `${ours?.kbPerDevice ?? backend.steps[0]?.kbPerDevice} KB`, met: (ours?.kbPerDevice ?? Infinity) <= 30 },
+      { name: 'offline detection', goal: 'TTL ± 1 s', value: `${off.error.min}…${off.error.max} ms around the TTL, ${off.missed} missed`, met: maxErr <= 1_000 && off.missed === 0 },
+    ];
+    return { data: { heartbeatMs, relay, backend, offline: off, compressedTimings: COMPRESSED }, rows, targets };
+  },
+};
