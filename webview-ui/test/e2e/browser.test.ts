@@ -315,6 +315,82 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     assert.equal(await page.locator('.turn').count(), 1);
   });
 
+  it('works by keyboard alone, with a name on every control', async () => {
+    const { page } = await signedInWithDevice('mac-keys');
+    await page.getByRole('button', { name: 'New conversation' }).click(); // back to Cloud (no default)
+    await page.getByLabel('Message').focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('.picker-panel').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.includes('Cloud')), true, 'focus starts on the chosen entry');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.locator('.picker-panel').waitFor({ state: 'detached' });
+    assert.match((await pickerTrigger(page).getAttribute('aria-label')) ?? '', new RegExp(`Run on: ${MAC}`));
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('picker-trigger')), true, 'focus returns to the picker');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+    await page.locator('.picker-panel').waitFor({ state: 'detached' });
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.type('typed without a mouse');
+    await page.keyboard.press('Enter');
+    await page.locator('.bubble.user').filter({ hasText: 'typed without a mouse' }).waitFor();
+
+    await openPicker(page);
+    for (const view of ['chat', 'Conversation history', 'Settings']) {
+      if (view !== 'chat') await page.getByRole('button', { name: view }).click();
+      const unnamed = await page.evaluate(() =>
+        [...document.querySelectorAll('button, input, textarea, select, [role="button"]')]
+          .filter((el) => {
+            const labelled = el.getAttribute('aria-label') || (el as HTMLInputElement).labels?.length || el.getAttribute('aria-labelledby');
+            return !labelled && !(el.textContent ?? '').trim();
+          })
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      assert.deepEqual(unnamed, [], `unlabelled controls in ${view}`);
+    }
+  });
+
+  it('shows each user only their own devices and streams', async () => {
+    const a = await signedInWithDevice('alice-box');
+    const bob = await createUser(stack.backend);
+    await device(bob, 'bob-box', 'Linux - bob-box');
+    const b = await chat();
+    await signIn(b.page, bob);
+    await openPicker(b.page);
+    await pickerRow(b.page, 'bob-box').waitFor();
+    assert.equal(await pickerRow(b.page, 'alice-box').count(), 0);
+    await b.page.keyboard.press('Escape');
+    await sendMessage(a.page, 'private to alice');
+    const exec = await nextExecute(a.dev, 1);
+    await a.dev.text(exec.subtask_id, 'alice secret');
+    await a.dev.complete(exec.subtask_id, { result: 'x' });
+    await lastStatus(a.page).filter({ hasText: 'Completed' }).waitFor();
+    await b.page.getByRole('button', { name: 'Conversation history' }).click();
+    await b.page.getByText('No conversations yet.').waitFor();
+    assert.equal(await b.page.getByText('alice secret').count(), 0);
+    await openPicker(a.page);
+    assert.equal(await pickerRow(a.page, 'bob-box').count(), 0);
+  });
+
+  it('a backend restart mid-stream: the page reconnects by itself and resumes without gaps or duplicates', async () => {
+    const { dev, page } = await signedInWithDevice('mac-restart');
+    await sendMessage(page, 'survive a restart');
+    const exec = await nextExecute(dev, 1);
+    await dev.text(exec.subtask_id, 'x1;');
+    await dev.text(exec.subtask_id, 'x2;');
+    await page.getByText('x1;x2;').waitFor();
+    await stack.backend.restart();
+    await page.locator('.connection-disconnected, .connection-connecting').first().waitFor({ timeout: 20_000 }).catch(() => {});
+    // The device reconnects and reclaims its task (running_task_ids), then streams on.
+    await waitFor(async () => dev.connected && (await dev.text(exec.subtask_id, 'x3;')).ok, { timeout: 30_000, message: 'device could not stream after the restart' });
+    await dev.text(exec.subtask_id, 'x4;');
+    await page.locator('.connection-connected').waitFor({ timeout: 30_000 });
+    await dev.complete(exec.subtask_id, { result: 'done' });
+    await lastStatus(page).filter({ hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.turn .markdown').innerText(), 'x1;x2;x3;x4;');
+  });
+
   it('speaks 简体中文 when the browser does, and follows a dark colour scheme', async () => {
     const user = await createUser(stack.backend);
     await device(user, 'mac-zh');
