@@ -4,7 +4,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { ChatCancel, ChatResume, ChatSend, type ChatResumeOk } from '@wegent/shared';
 import type { Services } from '../services';
 import { enforceToken, socketAuth, type SocketData } from './auth';
-import { on } from './handler';
+import { answerUnknownEvents, on } from './handler';
 import { userRoom } from './notifier';
 
 export function attachChatNamespace(nsp: Namespace, svc: Services): void {
@@ -17,6 +17,7 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
     metrics.chatSockets.inc();
     socket.once('disconnect', () => metrics.chatSockets.dec());
     enforceToken(socket);
+    answerUnknownEvents(socket, ['chat:send', 'chat:cancel', 'chat:resume']);
     void socket.join(userRoom(user.id));
 
     on(socket, 'chat:send', ChatSend, (p) => dispatcher.send(user, p), ctx);

@@ -6,7 +6,7 @@ import {
 } from '@wegent/shared';
 import type { Services } from '../services';
 import { enforceToken, socketAuth, type SocketData } from './auth';
-import { on } from './handler';
+import { answerUnknownEvents, on } from './handler';
 import { deviceRoom } from './notifier';
 import { keys } from '../store/keys';
 
@@ -25,6 +25,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     const user = data.principal.user;
     metrics.deviceSockets.inc();
     enforceToken(socket);
+    answerUnknownEvents(socket, ['device:register', 'device:heartbeat', 'task:progress', 'task:complete']);
 
     /** The device this socket registered, re-checked against Redis (it may have been deleted). */
     const registered = async (deviceId: string) => {

@@ -65,3 +65,21 @@ export function on<S extends z.ZodType>(
     });
   });
 }
+
+/**
+ * Answers events this namespace does not handle, so a client that sent one with an ack (a typo, an
+ * older or newer client) gets NOT_FOUND naming the events it may send instead of waiting forever.
+ */
+export function answerUnknownEvents(socket: Socket, known: readonly string[]): void {
+  const accepted = new Set(known);
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    if (typeof event === 'string' && accepted.has(event)) return;
+    const ack = args[args.length - 1];
+    if (typeof ack !== 'function') return;
+    const name = typeof event === 'string' ? event.slice(0, 64) : typeof event;
+    (ack as (a: Ack) => void)({
+      ok: false,
+      error: { code: ErrorCode.NOT_FOUND, message: `Unknown event "${name}" on this connection; it accepts ${[...accepted].join(', ')}.` },
+    });
+  });
+}
