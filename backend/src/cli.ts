@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
-  const target = await resolveRedis(config.redisUrl, config.dataDir);
+  const target = await resolveRedis(config.redisUrl, config.dataDir, config.localRedisPort);
   const redis = connectRedis(target.url, 'cli');
   try {
     await waitReady(redis);

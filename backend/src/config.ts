@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   /** Unset: try 127.0.0.1:6379, else start a private redis-server (store/embedded.ts). */
   redisUrl: string | undefined;
+  /** Port probed for an already running local Redis when REDIS_URL is unset (0 = never probe). */
+  localRedisPort: number;
   jwtSecret: string;
   /** Where the secret came from — logged so operators know, the secret itself never is. */
   jwtSecretSource: 'env' | 'file';
@@ -87,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',
     redisUrl: env.REDIS_URL || undefined,
+    localRedisPort: int(env, 'WEGENT_LOCAL_REDIS_PORT', 6379, 0, 65535),
     jwtSecret: secret,
     jwtSecretSource: source,
     allowSignup: flag(env, 'WEGENT_ALLOW_SIGNUP', false),

@@ -9,7 +9,7 @@ import { resolveRedis, RedisMissingError } from './store/embedded';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const target = await resolveRedis(config.redisUrl, config.dataDir);
+  const target = await resolveRedis(config.redisUrl, config.dataDir, config.localRedisPort);
   const redis = connectRedis(target.url, 'cmd');
   const adapterRedis = connectRedis(target.url, 'adapter');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));

@@ -187,7 +187,8 @@ export class Tasks {
 
   view(s: SubtaskRecord): Omit<SubtaskView, 'events'> {
     return {
-      subtask_id: s.subtask_id, task_id: s.task_id, device_id: s.device_id, prompt: s.prompt, status: s.status,
+      // What the user chose ("cloud" stays "cloud": pool device ids are the operator's business).
+      subtask_id: s.subtask_id, task_id: s.task_id, device_id: s.requested_device, prompt: s.prompt, status: s.status,
       result: s.result, error: s.error, created_at: s.created_at, started_at: s.started_at, completed_at: s.completed_at,
       last_seq: s.last_seq,
     };

@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import * as esbuild from 'esbuild';
 import type { Role } from '@wegent/shared';
@@ -78,14 +78,19 @@ process.once('exit', () => {
 });
 let buildDir: string | null = null;
 
-/** Bundles backend/src/main.ts once per test process (a private dir: parallel runs never collide). */
+/** Path of the bundled operator CLI (wegent-admin), built with the backend. */
+export async function buildBackendCli(): Promise<string> {
+  return join(dirname(await buildBackend()), 'cli.js');
+}
+
+/** Bundles backend/src/main.ts (and cli.ts) once per test process (a private dir: parallel runs never collide). */
 export function buildBackend(): Promise<string> {
   buildPromise ??= (async () => {
     const base = join(REPO_ROOT, '.test-artifacts');
     mkdirSync(base, { recursive: true });
     buildDir = mkdtempSync(join(base, `backend-${process.pid}-`));
     await esbuild.build({
-      entryPoints: { main: join(REPO_ROOT, 'backend/src/main.ts') },
+      entryPoints: { main: join(REPO_ROOT, 'backend/src/main.ts'), cli: join(REPO_ROOT, 'backend/src/cli.ts') },
       outdir: buildDir,
       bundle: true,
       platform: 'node',

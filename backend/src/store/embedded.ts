@@ -51,9 +51,10 @@ const INSTALL_HINT =
   'Redis is needed and none was found. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`), ' +
   'or point REDIS_URL at a running Redis (e.g. REDIS_URL=redis://127.0.0.1:6379).';
 
-export async function resolveRedis(redisUrl: string | undefined, dataDir: string): Promise<RedisTarget> {
+/** `localPort`: where to look for an already running Redis (6379; WEGENT_LOCAL_REDIS_PORT changes it). */
+export async function resolveRedis(redisUrl: string | undefined, dataDir: string, localPort = 6379): Promise<RedisTarget> {
   if (redisUrl) return { url: redisUrl, source: 'env' };
-  if (await ping(6379)) return { url: 'redis://127.0.0.1:6379', source: 'local-6379' };
+  if (localPort > 0 && (await ping(localPort))) return { url: `redis://127.0.0.1:${localPort}`, source: 'local-6379' };
 
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
