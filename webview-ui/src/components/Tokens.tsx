@@ -42,8 +42,10 @@ export function Tokens() {
 
   const copy = async () => {
     if (!created) return;
-    await navigator.clipboard?.writeText(created.token).catch(() => undefined);
-    setCopied(true);
+    const ok = (await navigator.clipboard?.writeText(created.token).then(() => true, () => false)) ?? false;
+    setCopied(ok);
+    // No clipboard access (e.g. plain http on another host): select it for Ctrl+C instead.
+    if (!ok) document.querySelector<HTMLInputElement>('.token-value')?.select();
   };
 
   return (

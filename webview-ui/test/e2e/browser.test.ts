@@ -57,7 +57,7 @@ describe('chat page in Chromium (browser host, real backend)', function () {
 
   it('signs in (and refuses a wrong password in words), then generates, lists and revokes an API token', async () => {
     const user = await createUser(stack.backend);
-    const { page, errors, cspViolations } = await chat();
+    const { page, errors, cspViolations } = await chat({ permissions: ['clipboard-read', 'clipboard-write'] });
     await screenshot(page, 'signin');
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill('wrong-password');
@@ -75,6 +75,9 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await shown.waitFor();
     const token = await shown.inputValue();
     await page.locator('.new-token').getByText(/^Expires /).waitFor();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
     await screenshot(page, 'settings-token-generated');
 
     // The token shown once really is a working API token: a device connects with it.

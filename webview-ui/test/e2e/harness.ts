@@ -58,8 +58,9 @@ export interface ChatPage {
 }
 
 /** A fresh browser profile (own sessionStorage) on the chat page. */
-export async function openChat(stack: Stack, opts: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<ChatPage> {
+export async function openChat(stack: Stack, opts: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number; permissions?: string[] } = {}): Promise<ChatPage> {
   const context = await stack.browser.newContext({
+    permissions: opts.permissions ?? [],
     locale: opts.locale ?? 'en-US',
     colorScheme: opts.colorScheme ?? 'light',
     viewport: { width: opts.width ?? 900, height: opts.height ?? 720 },
