@@ -3,8 +3,9 @@
 import { dispatch } from './scenarios/dispatch';
 import { stream } from './scenarios/stream';
 import { capacity, offline } from './scenarios/presence';
+import { executorOverhead } from './scenarios/executor';
 
-const scenarios: Record<string, (params: any) => Promise<unknown>> = { dispatch, stream, capacity, offline };
+const scenarios: Record<string, (params: any) => Promise<unknown>> = { dispatch, stream, capacity, offline, executor: executorOverhead };
 
 const budget = setTimeout(() => {
   process.stderr.write('bench worker: time budget exceeded, exiting\n');
