@@ -15,7 +15,7 @@ describe('end to end: one task from chat to device and back', function () {
 
   before(async () => {
     redis = await startRedis();
-    backend = await startBackend({ redisUrl: redis.url, env: FAST_TIMING });
+    backend = await startBackend({ redisUrl: redis.url, env: { ...FAST_TIMING, LOG_LEVEL: 'debug' } });
     alice = await createUser(backend, { username: 'alice' });
   });
   afterEach(() => {
@@ -86,5 +86,15 @@ describe('end to end: one task from chat to device and back', function () {
     assert.deepEqual(exec.context.history, [{ role: 'user', text: 'one' }, { role: 'assistant', text: 'r1' }]);
     await device.complete(second.subtask_id, { result: 'r2' });
     await chat.waitForDone(second.subtask_id);
+  });
+
+  it('never writes tokens or passwords to its logs', async () => {
+    const login = await api(backend.url, 'POST', '/api/auth/login', { body: { username: 'alice', password: alice.password } });
+    assert.equal(login.status, 200);
+    await api(backend.url, 'POST', '/api/auth/login', { body: { username: 'alice', password: 'wrong-password-xyz' } });
+    await api(backend.url, 'GET', '/api/me', { token: 'garbage.token.value' });
+    const logs = backend.logs();
+    assert.ok(logs.includes('"level":'), 'debug logs were captured');
+    for (const secret of [alice.token, login.body.token, alice.password, 'wrong-password-xyz', backend.secret]) assert.equal(logs.includes(secret), false);
   });
 });
