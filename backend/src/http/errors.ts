@@ -10,7 +10,11 @@ export function errorMiddleware(log: Logger) {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
         ctx.status = 404;
-        ctx.body = { error: { code: ErrorCode.NOT_FOUND, message: `No route ${ctx.method} ${ctx.path}.` } };
+        ctx.body = { error: { code: ErrorCode.NOT_FOUND, message: `No route ${ctx.method} ${ctx.path.slice(0, 200)}.` } };
+      } else if ((ctx.status === 405 || ctx.status === 501) && (ctx.body == null || typeof ctx.body === 'string')) {
+        // The router's allowedMethods() answers in plain text; clients match on {error:{code}}.
+        const allow = ctx.response.get('Allow');
+        ctx.body = { error: { code: ErrorCode.NOT_FOUND, message: `No route ${ctx.method} ${ctx.path.slice(0, 200)}.${allow ? ` This path accepts ${allow}.` : ''}` } };
       }
     } catch (err) {
       if (err instanceof WegentError) {

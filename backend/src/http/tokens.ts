@@ -24,7 +24,7 @@ export function tokenRoutes(svc: Services, onRevoked: (tokenId: string) => void)
   router.delete('/api/tokens/:id', async (ctx) => {
     const id = ctx.params.id;
     if (!(await svc.accounts.revokeToken(principal(ctx).user.id, id))) {
-      throw new WegentError(ErrorCode.NOT_FOUND, `No token "${id}" in your account.`, 404);
+      throw new WegentError(ErrorCode.NOT_FOUND, `No token "${id.slice(0, 140)}" in your account.`, 404);
     }
     onRevoked(id);
     svc.log.info({ tokenId: id, userId: principal(ctx).user.id }, 'token revoked');
