@@ -37,6 +37,8 @@ export interface ReplyOptions {
   delayMs?: number;
   /** Stream the blocks, then keep the response open without finishing (for cancel tests). */
   hang?: boolean;
+  /** Stream the blocks, then finish only once this settles (hold a task busy until the test says). */
+  gate?: Promise<unknown>;
   /** Defaults to "tool_use" when a tool_use block is present, else "end_turn". */
   stopReason?: string;
 }
@@ -193,6 +195,7 @@ export async function startModelServer(): Promise<ModelServer> {
       return;
     }
     if (options.hang) return; // left open until the client goes away or the server closes
+    if (options.gate) await options.gate.catch(() => {});
     const stopReason = options.stopReason ?? (turn.blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
     await send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 20 } });
     await send('message_stop', {});

@@ -43,6 +43,7 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
   private heartbeat?: NodeJS.Timeout;
   private registerRetry?: NodeJS.Timeout;
   private registered = false;
+  private heartbeatInFlight = false;
   private readonly ackTimeoutMs: number;
 
   constructor(private readonly o: ConnectionOptions) {
@@ -105,9 +106,21 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
     this.socket?.removeAllListeners();
   }
 
-  /** Tells the backend now (not at the next heartbeat) what runs, e.g. after a task ended. */
+  /**
+   * One heartbeat at a time: the backend counts a running task missing from two heartbeats as
+   * orphaned, so a second heartbeat built before a just-accepted task must never be in flight.
+   */
   async heartbeatNow(): Promise<void> {
-    if (!this.registered) return;
+    if (!this.registered || this.heartbeatInFlight) return;
+    this.heartbeatInFlight = true;
+    try {
+      await this.sendHeartbeat();
+    } finally {
+      this.heartbeatInFlight = false;
+    }
+  }
+
+  private async sendHeartbeat(): Promise<void> {
     const ack = (await this.emit_(DeviceEvent.heartbeat, { device_id: this.o.deviceId, running_task_ids: this.o.runningIds().slice(0, 64) })) as Ack<HeartbeatOk> | undefined;
     if (!ack) return;
     if (ack.ok) for (const id of ack.cancel_subtask_ids ?? []) this.o.onCancel(id);
@@ -133,6 +146,8 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
       this.startHeartbeat(ack.heartbeat_interval_s);
       this.setState('online');
       this.emit('registered', ack);
+      // Tasks this device still runs that the backend no longer wants (cancelled or failed meanwhile).
+      for (const id of (ack as { cancel_subtask_ids?: string[] }).cancel_subtask_ids ?? []) this.o.onCancel(id);
       return;
     }
     if (ack && FATAL_REGISTER.has(ack.error.code)) return this.fail(registerError(ack.error, this.o.deviceId));

@@ -199,7 +199,6 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.log[outcome.status === 'failed' ? 'warn' : 'info'](`Task ${outcome.status}`, { subtask_id: subtaskId, ...(error ? { code: error.code, reason: error.message } : {}) });
     this.emit('task:end', { subtaskId, status: outcome.status, result: outcome.result, error });
     this.emitState();
-    void this.connection?.heartbeatNow();
   }
 
   private async execute(task: RunningTask, context: TaskContext, onEvent: (e: TaskEvent) => void): Promise<ClaudeRunResult> {

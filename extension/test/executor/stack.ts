@@ -1,0 +1,65 @@
+// One real stack per test file: a private redis-server, the real backend (child process, short
+// presence timings), the scripted model server, a user with a token and a chat client.
+import { startBackend, createUser, type TestBackend, type TestUser } from '../../../test/support/backend';
+import { TestChat } from '../../../test/support/clients';
+import { startRedis } from '../../../test/support/redis';
+import { startModelServer, type ModelServer } from '../../../test/support/modelServer';
+import { Executor } from '../../src/executor/executor';
+import type { ExecutorOptions } from '../../src/executor/api';
+import { removeTempDirs, silentLogger, tempDir } from './tmp';
+
+/** Heartbeat 300 ms, online TTL 3 s, monitor 500 ms: fast, yet tolerant of a loaded 2-core machine. */
+export const TEST_TIMING = { WEGENT_HEARTBEAT_INTERVAL_MS: '300', WEGENT_ONLINE_TTL_MS: '3000', WEGENT_MONITOR_INTERVAL_MS: '500' };
+
+export interface Stack {
+  backend: TestBackend;
+  model: ModelServer;
+  user: TestUser;
+  chat: TestChat;
+  claudeConfigDir: string;
+  /** Starts an in-process executor for `user` (stopped by stop()). */
+  executor(options?: Partial<ExecutorOptions>): Promise<Executor>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const redis = await startRedis();
+  const backend = await startBackend({ redisUrl: redis.url, env: TEST_TIMING });
+  const model = await startModelServer();
+  const user = await createUser(backend);
+  const chat = await TestChat.connect({ url: backend.url, token: user.token });
+  const claudeConfigDir = tempDir('claude-config');
+  const executors: Executor[] = [];
+  return {
+    backend,
+    model,
+    user,
+    chat,
+    claudeConfigDir,
+    async executor(options = {}) {
+      const executor = new Executor({
+        backendUrl: backend.url,
+        token: user.token,
+        workspace: tempDir('ws'),
+        dataDir: tempDir('data'),
+        permissionMode: 'acceptEdits',
+        env: model.claudeEnv(claudeConfigDir),
+        logger: silentLogger,
+        reconnectDelayMs: 100,
+        ackTimeoutMs: 5000,
+        ...options,
+      });
+      executors.push(executor);
+      await executor.start();
+      return executor;
+    },
+    async stop() {
+      await Promise.all(executors.map((e) => e.stop().catch(() => {})));
+      chat.close();
+      await model.close();
+      await backend.stop();
+      await redis.stop();
+      removeTempDirs();
+    },
+  };
+}
