@@ -1,0 +1,91 @@
+// What every fault/fuzz/security file needs around the shared helpers in test/support:
+//
+//   const stack = await startStack({ env: {...}, users: 2 });   // real Redis + backend child process + users
+//   const before = await stack.snapshot();                      // the backend's durable state in Redis
+//   ... hostile input ...
+//   assert.equal(await stack.snapshot(), before);               // rejected input changed nothing
+//   await stack.assertAlive();                                  // process up, /healthz 200, no INTERNAL in logs
+//   await stack.stop();
+//
+// snapshot() reads every `wg:` key except the ones that move on their own (presence keys and
+// deadlines, last_seen_at, the Socket.IO adapter stream, login rate-limit counters), so equal
+// snapshots mean "no user-visible state changed".
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { startRedis, type RedisOptions, type TestRedis } from '../../support/redis';
+import { createUser, startBackend, type TestBackend, type TestUser } from '../../support/backend';
+import { api } from '../../support/clients';
+
+const VOLATILE_KEY = [/^wg:socket\.io/, /^wg:rl:/, /^wg:device:[^:]+(?::[^:]+)*:online$/, /^wg:presence:deadlines$/];
+const VOLATILE_FIELD = new Set(['last_seen_at', 'missing_beats']);
+
+export interface Stack {
+  redis: TestRedis;
+  backend: TestBackend;
+  users: TestUser[];
+  /** A Redis client on the same server, for reading state (not for changing it). */
+  peek: Redis;
+  snapshot(): Promise<string>;
+  /** The backend process runs, /healthz answers 200, and it never logged a handler failure. */
+  assertAlive(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function redisSnapshot(client: Redis): Promise<string> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', 'wg:*', 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch.filter((k) => !VOLATILE_KEY.some((re) => re.test(k))));
+  } while (cursor !== '0');
+  keys.sort();
+  const types = await client.pipeline(keys.map((k) => ['type', k])).exec();
+  const reads = client.pipeline();
+  keys.forEach((k, i) => {
+    const type = types?.[i]?.[1];
+    if (type === 'hash') reads.hgetall(k);
+    else if (type === 'set') reads.smembers(k);
+    else if (type === 'list') reads.lrange(k, 0, -1);
+    else if (type === 'zset') reads.zrange(k, 0, -1, 'WITHSCORES');
+    else if (type === 'string') reads.get(k);
+    else reads.type(k);
+  });
+  const values = (await reads.exec()) ?? [];
+  const state: Record<string, unknown> = {};
+  keys.forEach((k, i) => {
+    let v = values[i]?.[1];
+    if (types?.[i]?.[1] === 'set' && Array.isArray(v)) v = [...v].sort();
+    if (types?.[i]?.[1] === 'hash' && v && typeof v === 'object') {
+      v = Object.fromEntries(Object.entries(v as Record<string, string>).filter(([f]) => !VOLATILE_FIELD.has(f)).sort());
+    }
+    state[k] = v;
+  });
+  return JSON.stringify(state);
+}
+
+export async function startStack(opts: { env?: Record<string, string>; users?: number; redis?: RedisOptions } = {}): Promise<Stack> {
+  const redis = await startRedis(opts.redis);
+  const backend = await startBackend({ redisUrl: redis.url, env: opts.env });
+  const users: TestUser[] = [];
+  for (let i = 0; i < (opts.users ?? 2); i++) users.push(await createUser(backend));
+  const peek = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  peek.on('error', () => {});
+  return {
+    redis,
+    backend,
+    users,
+    peek,
+    snapshot: () => redisSnapshot(peek),
+    async assertAlive() {
+      const health = await api(backend.url, 'GET', '/healthz');
+      assert.equal(health.status, 200, `backend unhealthy: ${JSON.stringify(health.body)}\n${backend.logs().slice(-3000)}`);
+      assert.doesNotMatch(backend.logs(), /handler failed|request failed|unhandled rejection|uncaught/i, 'the backend logged an internal failure');
+    },
+    async stop() {
+      peek.disconnect();
+      await backend.stop();
+      await redis.stop();
+    },
+  };
+}
