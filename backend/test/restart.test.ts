@@ -65,7 +65,13 @@ describe('restart: nothing is lost', function () {
   }
 
   it('survives a graceful backend restart with a task running and one queued', async () => {
-    await scenario('restart-graceful', () => backend.restart());
+    let device: TestDevice | undefined;
+    await scenario('restart-graceful', async () => {
+      device = open.find((c): c is TestDevice => c instanceof TestDevice);
+      await backend.restart();
+    });
+    // graceful shutdown drops transports: clients reconnect by themselves (not "io server disconnect")
+    assert.deepEqual(device?.disconnectReasons, ['transport close']);
   });
 
   it('survives a SIGKILLed backend and a Redis restart from its append-only file', async () => {

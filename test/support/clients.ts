@@ -104,6 +104,8 @@ export class TestDevice {
   readonly running = new Set<string>();
   registerAck: AnyAck | null = null;
   heartbeats = 0;
+  /** Socket.IO disconnect reasons seen, in order ("transport close", "io server disconnect", ...). */
+  readonly disconnectReasons: string[] = [];
   /** Successful device:register acks so far (1 after connect; +1 per automatic re-register). */
   registrations = 0;
   ackMode: 'accept' | 'withhold' | ((p: TaskExecute) => Ack | null) = 'accept';
@@ -120,6 +122,7 @@ export class TestDevice {
     socket.on('task:cancel', (p: { subtask_id: string }) => this.cancels.push(p));
     socket.on('device:replaced', (p: { message: string }) => (this.replaced = p));
     socket.on('auth:expired', (p: { code: string; message: string }) => this.authExpired.push(p));
+    socket.on('disconnect', (reason: string) => this.disconnectReasons.push(reason));
     // A real executor registers again after every reconnect, reporting what it still runs.
     socket.io.on('reconnect', () => {
       if (this.registerAck?.ok) void this.register().catch(() => {});
