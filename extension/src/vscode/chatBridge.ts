@@ -9,7 +9,8 @@ import {
   type HostInfo, type HostToWebview, type HttpMethod, type HttpReply, type WebviewToHost,
 } from '@wegent/shared';
 import type { Logger } from '../executor/api';
-import { authFailureMessage, networkDetail, unreachableMessage } from './tokenCheck';
+import { authError } from '../executor/authMessages';
+import { networkDetail, unreachableMessage } from './tokenCheck';
 
 type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
 /** `event` is only known to be one of the request names at run time, so emit is called untyped. */
@@ -70,7 +71,7 @@ export class ChatBridge {
     const token = await this.opts.token();
     if (generation !== this.generation) return; // a newer start() won the race
     this.postInit(Boolean(token));
-    if (!token) return this.setStatus('signed-out', authFailureMessage(ErrorCode.AUTH_MISSING, this.opts.backendUrl()));
+    if (!token) return this.setStatus('signed-out', authError(ErrorCode.AUTH_MISSING).message);
     this.setStatus('connecting');
     const url = this.opts.backendUrl();
     const socket: ChatSocket = io(url + NAMESPACE.chat, { auth: { token }, reconnectionDelayMax: 10_000 });
@@ -84,7 +85,7 @@ export class ChatBridge {
       const code = (err as Error & { data?: { code?: string } }).data?.code ?? err.message;
       if (isAuthErrorCode(code)) {
         socket.disconnect(); // retrying a refused token cannot succeed
-        this.setStatus('signed-out', authFailureMessage(code, url));
+        this.setStatus('signed-out', authError(code).message);
       } else {
         this.setStatus('disconnected', unreachableMessage(url, networkDetail(err)));
       }
@@ -94,7 +95,7 @@ export class ChatBridge {
       this.opts.post({ type: 'push', event: event as ChatPushName, payload });
       if (event === 'auth:expired') {
         const code = (payload as { code?: string })?.code ?? ErrorCode.AUTH_EXPIRED;
-        this.setStatus('signed-out', authFailureMessage(code, url));
+        this.setStatus('signed-out', authError(code).message);
       }
     });
   }
@@ -149,7 +150,7 @@ export class ChatBridge {
     if (typeof method !== 'string' || !HTTP_METHODS.has(method)) return refuse(400, ErrorCode.INVALID_PAYLOAD, 'Unsupported HTTP method.');
     if (typeof path !== 'string' || !isBridgeHttpPath(path)) return refuse(403, ErrorCode.FORBIDDEN, 'The chat view may not call this path.');
     const token = await this.opts.token();
-    if (!token) return refuse(401, ErrorCode.AUTH_MISSING, authFailureMessage(ErrorCode.AUTH_MISSING, this.opts.backendUrl()));
+    if (!token) return refuse(401, ErrorCode.AUTH_MISSING, authError(ErrorCode.AUTH_MISSING).message);
     const url = this.opts.backendUrl();
     try {
       const res = await fetch(url + path, {

@@ -2,9 +2,11 @@
 // SecretStorage), a token check against the backend with a clear message on failure (S18), then
 // the executor. Everything a user can do from the palette, the status bar menu or the chat.
 import * as vscode from 'vscode';
+import { isAuthErrorCode } from '@wegent/shared';
 import { checkToken } from './tokenCheck';
 import { readSettings, WAS_CONNECTED_KEY, type TokenStore } from './settings';
 import type { DeviceController } from './deviceController';
+import type { ExecutorOptions } from '../executor/api';
 import type { WegentOutput } from './output';
 import { CHAT_VIEW_ID } from './chatView';
 
@@ -14,6 +16,8 @@ export interface CommandDeps {
   tokens: TokenStore;
   output: WegentOutput;
   executorVersion: string;
+  /** Answers Claude Code's permission questions (ToolApprovals.approve). */
+  approveTool: ExecutorOptions['approveTool'];
   /** Called after the device connected or disconnected (the chat learns its local device id). */
   onDeviceChanged(): void;
 }
@@ -74,6 +78,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         permissionMode: settings.permissionMode,
         claudeCodePath: settings.claudeCodePath,
         executorVersion: deps.executorVersion,
+        approveTool: deps.approveTool,
       });
       await context.globalState.update(WAS_CONNECTED_KEY, true);
       deps.onDeviceChanged();
@@ -83,8 +88,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return true;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      const code = (err as { code?: unknown }).code;
       output.error(`The device could not start: ${message}`);
-      void showError(t('Wegent: the device could not start: {0}', message), 'showOutput');
+      void showError(t('Wegent: the device could not start: {0}', message), ...(isAuthErrorCode(code) ? (['setToken'] as const) : (['showOutput'] as const)));
       return false;
     }
   }

@@ -3,14 +3,10 @@
 // controller is tested against a real backend in plain mocha and inside the extension host.
 import type { EventEmitter } from 'node:events';
 import type { ProtocolError, TaskEvent } from '@wegent/shared';
-import type { ExecutorEvents, ExecutorOptions, ExecutorSnapshot, Logger, RunningTaskInfo } from '../executor/api';
+import type { ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, Logger, RunningTaskInfo, StopOptions } from '../executor/api';
 
-/** What the shell needs of the executor core (`executor.ts` exports a class with this shape). */
-export type ExecutorHandle = EventEmitter<ExecutorEvents> & {
-  start(): Promise<void>;
-  stop(opts?: { drain?: boolean }): Promise<void>;
-  snapshot(): ExecutorSnapshot;
-};
+/** What the shell holds of the executor core (`executor.ts` exports a class with this shape). */
+export type ExecutorHandle = EventEmitter<ExecutorEvents> & ExecutorControl;
 export type ExecutorFactory = (options: ExecutorOptions) => ExecutorHandle;
 
 export interface DeviceControllerSinks {
@@ -26,6 +22,8 @@ export interface DeviceControllerSinks {
 export class DeviceController {
   private executor: ExecutorHandle | undefined;
   private lastState: ExecutorSnapshot['state'] | undefined;
+  /** While start() runs, a refusal is reported by connect() rejecting, not by onError as well. */
+  private starting = false;
 
   constructor(
     private readonly createExecutor: ExecutorFactory,
@@ -51,18 +49,21 @@ export class DeviceController {
     executor.on('task:event', ({ subtaskId, event }) => this.sinks.taskEvent?.(subtaskId, event));
     executor.on('task:end', ({ subtaskId, status, error }) => this.sinks.taskEnded?.(subtaskId, status, error));
     this.sinks.onSnapshot(executor.snapshot());
+    this.starting = true;
     try {
       await executor.start();
     } catch (err) {
       // start() refusing (bad token, no SDK, …) leaves nothing running.
       if (this.executor === executor) await this.disconnect();
       throw err;
+    } finally {
+      this.starting = false;
     }
     return executor.snapshot();
   }
 
   /** Stops the executor; with `drain` running tasks finish first, else they are cancelled. */
-  async disconnect(opts: { drain?: boolean } = {}): Promise<void> {
+  async disconnect(opts: StopOptions = {}): Promise<void> {
     const executor = this.executor;
     if (!executor) return;
     this.executor = undefined;
@@ -79,6 +80,6 @@ export class DeviceController {
     const entered = snapshot.state !== this.lastState;
     this.lastState = snapshot.state;
     this.sinks.onSnapshot(snapshot);
-    if (entered && snapshot.state === 'error' && snapshot.error) this.sinks.onError(snapshot.error);
+    if (entered && snapshot.state === 'error' && snapshot.error && !this.starting) this.sinks.onError(snapshot.error);
   }
 }

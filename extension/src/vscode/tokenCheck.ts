@@ -1,27 +1,15 @@
 // Checks an API token against the backend before the device connects (`GET /api/me`), so the user
-// gets one clear, actionable sentence (S18) instead of a socket that silently keeps retrying.
+// gets one clear, actionable sentence (S18) instead of a socket that silently keeps retrying. The
+// sentences for refused tokens are the executor's own (authMessages.ts), so both places agree.
 // Free of `vscode`: the same check can be tested in plain mocha against a real backend.
 import { ErrorCode, isAuthErrorCode, type UserView } from '@wegent/shared';
+import { authError } from '../executor/authMessages';
 
 export type TokenCheck =
   | { ok: true; user: UserView }
   | { ok: false; code: string; message: string; kind: 'auth' | 'unreachable' | 'backend' };
 
 const CHECK_TIMEOUT_MS = 10_000;
-
-/** Sentences per refusal: what happened and what to do next. */
-export function authFailureMessage(code: string, backendUrl: string): string {
-  switch (code) {
-    case ErrorCode.AUTH_EXPIRED:
-      return 'Your Wegent API token has expired (tokens are valid for 7 days). Generate a new one in Settings → API Token and run "Wegent: Set API Token".';
-    case ErrorCode.AUTH_REVOKED:
-      return 'Your Wegent API token was revoked. Generate a new one in Settings → API Token and run "Wegent: Set API Token".';
-    case ErrorCode.AUTH_MISSING:
-      return 'No Wegent API token is set. Run "Wegent: Set API Token" and paste a token from Settings → API Token.';
-    default:
-      return `The Wegent API token was not accepted by ${backendUrl}. Check that it was generated on this backend (Settings → API Token) and run "Wegent: Set API Token".`;
-  }
-}
 
 export function unreachableMessage(backendUrl: string, detail: string): string {
   return `Cannot reach the Wegent backend at ${backendUrl} (${detail}). Check the "wegent.backendUrl" setting, that the backend is running, and that no proxy or firewall blocks it.`;
@@ -42,7 +30,7 @@ export async function checkToken(backendUrl: string, token: string, timeoutMs = 
   const code = body?.error?.code;
   if (res.status === 401 || isAuthErrorCode(code)) {
     const authCode = isAuthErrorCode(code) ? code : ErrorCode.AUTH_INVALID;
-    return { ok: false, kind: 'auth', code: authCode, message: authFailureMessage(authCode, backendUrl) };
+    return { ok: false, kind: 'auth', code: authCode, message: authError(authCode).message };
   }
   if (res.status === 404) {
     return {

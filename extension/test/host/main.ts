@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAST_TIMING, createUser, startBackend } from '../../../test/support/backend';
+import { createUser, startBackend } from '../../../test/support/backend';
 import { reply, startModelServer, text } from '../../../test/support/modelServer';
 import { startRedis } from '../../../test/support/redis';
 import { ENV, SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY, UI_MARKER, UI_REPLY } from '../vscode/scenario';
@@ -16,6 +16,13 @@ import { buildForTests, EXTENSION_DIR, REPO, SUITE_MODULE } from './build';
 import { findCodeServer, type CodeServerInstall } from './codeServer';
 import { runExtensionTests } from './runExtensionTests';
 import { runUiTest } from './uiTest';
+
+/**
+ * Presence timings for these tests: short enough that "offline" shows within seconds, long enough
+ * that a busy 2-core machine (code-server, Chromium and Claude Code at once) never misses a heartbeat
+ * by accident — the 1 s TTL of FAST_TIMING failed running tasks as "device disconnected" here.
+ */
+const VSCODE_TIMING = { WEGENT_HEARTBEAT_INTERVAL_MS: '1000', WEGENT_ONLINE_TTL_MS: '6000', WEGENT_MONITOR_INTERVAL_MS: '1000' };
 
 export const ARTIFACTS = join(REPO, '.test-artifacts', 'vscode');
 
@@ -35,7 +42,7 @@ async function main(): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'wegent-vscode-test-'));
   mkdirSync(ARTIFACTS, { recursive: true });
   const redis = await startRedis();
-  const backend = await startBackend({ redisUrl: redis.url, env: FAST_TIMING });
+  const backend = await startBackend({ redisUrl: redis.url, env: VSCODE_TIMING });
   const model = await startModelServer();
   model.script(STREAM_MARKER, reply(text(STREAM_REPLY), { chunks: 6, chunkDelayMs: 30 }));
   model.script(SLOW_MARKER, reply(text(SLOW_REPLY), { delayMs: 2_500, chunks: 4, chunkDelayMs: 200 }));
@@ -66,8 +73,8 @@ async function main(): Promise<number> {
     }
     if ((!only || only === 'ui') && install && browser) {
       console.log('\n== UI test on the installed .vsix');
-      const user = await createUser(backend);
-      const ok = await runUiTest({ install, browser, backendUrl: backend.url, token: user.token, env, scratch, artifacts: ARTIFACTS });
+      // Alice again: the device id comes from this machine's hardware id, so it is hers already.
+      const ok = await runUiTest({ install, browser, backendUrl: backend.url, token: alice.token, env, model, scratch, artifacts: ARTIFACTS });
       if (!ok) failed++;
     }
   } finally {

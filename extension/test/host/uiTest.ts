@@ -6,7 +6,9 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { UI_MARKER, UI_REPLY } from '../vscode/scenario';
+import { existsSync, readFileSync } from 'node:fs';
+import { reply, text, toolUse, type ModelServer } from '../../../test/support/modelServer';
+import { TOOL_FILE, TOOL_FILE_CONTENT, TOOL_MARKER, TOOL_REPLY, UI_MARKER, UI_REPLY } from '../vscode/scenario';
 import { EXTENSION_DIR } from './build';
 import { installVsix, makeProfile, run, startCodeServer, type CodeServerInstall } from './codeServer';
 
@@ -16,6 +18,7 @@ export interface UiTestOptions {
   backendUrl: string;
   token: string;
   env: Record<string, string>;
+  model: ModelServer;
   scratch: string;
   artifacts: string;
 }
@@ -78,6 +81,21 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
       await chat.locator('strong', { hasText: 'Markdown' }).first().waitFor({ timeout: TIMEOUT });
       await statusBar(page).filter({ hasText: 'Wegent 0/5' }).first().waitFor({ timeout: TIMEOUT }); // slot released
       await shot('sidebar-chat-reply');
+    });
+    await step('a tool that edits the workspace asks first; "Allow" lets it write the file', async () => {
+      const file = join(workspace, TOOL_FILE);
+      o.model.script(TOOL_MARKER, reply(text('Creating the file.'), toolUse('Write', { file_path: file, content: TOOL_FILE_CONTENT })), reply(text(TOOL_REPLY)));
+      const input = chat.locator('textarea');
+      await input.fill(`${TOOL_MARKER} create ${TOOL_FILE}`);
+      await input.press('Enter');
+      const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'wants to use Write' });
+      await toast.waitFor({ timeout: 120_000 });
+      if (existsSync(file)) throw new Error('the file was written before the user allowed it');
+      await shot('tool-approval');
+      await toast.getByRole('button', { name: 'Allow', exact: true }).click();
+      await chat.getByText(TOOL_REPLY).first().waitFor({ timeout: 120_000 });
+      if (readFileSync(file, 'utf8') !== TOOL_FILE_CONTENT) throw new Error(`${file} does not hold what the tool wrote`);
+      await shot('tool-approved');
     });
     await step('the output channel shows the task', async () => {
       await runCommand(page, 'Wegent: Show Output');

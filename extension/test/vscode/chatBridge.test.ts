@@ -160,7 +160,7 @@ describe('chat bridge (host side, real backend)', function () {
   it('a refused token ends as signed out with an actionable message', async () => {
     const w = await webview('not-a-token');
     await waitFor(() => w.status()?.status === 'signed-out', { message: 'signed out', timeout: 15_000 });
-    assert.match(w.status()!.message!, /not accepted/);
+    assert.match(w.status()!.message!, /did not accept the API token/);
   });
 
   it('a token revoked while connected signs the chat out', async () => {

@@ -8,6 +8,11 @@ export const SLOW_REPLY = 'This reply takes a while, so the slot stays in use.';
 export const UI_MARKER = 'VSCODE-UI';
 export const UI_REPLY = 'Hi! I ran on your own machine, in the open workspace. **Markdown** works too.';
 
+export const TOOL_MARKER = 'VSCODE-TOOL';
+export const TOOL_FILE = 'hello-from-wegent.txt';
+export const TOOL_FILE_CONTENT = 'Written by Claude Code, approved in VS Code.\n';
+export const TOOL_REPLY = `Done: ${TOOL_FILE} is in your workspace.`;
+
 /** The env names through which the harness hands the suites its backend and accounts. */
 export const ENV = {
   backendUrl: 'WEGENT_TEST_BACKEND_URL',

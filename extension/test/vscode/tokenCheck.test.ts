@@ -36,7 +36,7 @@ describe('token check before connecting (real backend)', function () {
     assert.ok(!check.ok);
     assert.equal(check.kind, 'auth');
     assert.equal(check.code, 'AUTH_INVALID');
-    assert.match(check.message, new RegExp(`not accepted by ${backend.url}`));
+    assert.match(check.message, /did not accept the API token/);
     assert.match(check.message, /Wegent: Set API Token/);
   });
 
@@ -49,13 +49,13 @@ describe('token check before connecting (real backend)', function () {
     assert.match(check.message, /revoked/);
   });
 
-  it('says an expired token expired and how long tokens last', async () => {
+  it('says an expired token expired', async () => {
     const short = await issueToken(backend, alice.userId, { ttlS: 1 });
     const check = await waitFor(async () => {
       const c = await checkToken(backend.url, short.token);
       return !c.ok && c.code === 'AUTH_EXPIRED' ? c : undefined;
     }, { timeout: 10_000, interval: 200, message: 'token never reported expired' });
-    assert.match(check.message, /expired \(tokens are valid for 7 days\)/);
+    assert.match(check.message, /has expired\. Generate a new one/);
   });
 
   it('tells an unreachable backend URL apart from a bad token', async () => {

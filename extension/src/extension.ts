@@ -1,0 +1,83 @@
+// Entry point of the Wegent extension: builds the pieces in ./vscode (the only code that touches the
+// VS Code API) around the executor core and registers them. Returns a small API for tests.
+import * as vscode from 'vscode';
+import { Executor } from './executor/executor';
+import { DeviceController } from './vscode/deviceController';
+import { DeviceStatusBar } from './vscode/statusBar';
+import { WegentOutput } from './vscode/output';
+import { ChatViewProvider, CHAT_VIEW_ID } from './vscode/chatView';
+import { registerCommands } from './vscode/commands';
+import { ToolApprovals } from './vscode/toolApproval';
+import { readSettings, TokenStore, WAS_CONNECTED_KEY } from './vscode/settings';
+import type { WegentApi } from './vscode/wegentApi';
+
+export type { WegentApi };
+
+let controller: DeviceController | undefined;
+
+export function activate(context: vscode.ExtensionContext): WegentApi {
+  const output = new WegentOutput();
+  const statusBar = new DeviceStatusBar();
+  const tokens = new TokenStore(context.secrets);
+  const approvals = new ToolApprovals();
+  const setStateContext = (state: string) => void vscode.commands.executeCommand('setContext', 'wegent.deviceState', state);
+
+  controller = new DeviceController((options) => new Executor(options), {
+    log: output,
+    onSnapshot: (snapshot) => {
+      statusBar.update(snapshot);
+      setStateContext(snapshot?.state ?? 'disconnected');
+    },
+    onError: (error) => {
+      const action = vscode.l10n.t('Show Output');
+      void vscode.window.showErrorMessage(`Wegent: ${error.message}`, action).then((picked) => {
+        if (picked === action) output.show();
+      });
+    },
+    taskStarted: (task) => output.taskStarted(task),
+    taskEvent: (subtaskId, event) => output.taskEvent(subtaskId, event),
+    taskEnded: (subtaskId, status, error) => {
+      approvals.forget(subtaskId);
+      output.taskEnded(subtaskId, status, error);
+    },
+  });
+  const device = controller;
+
+  const chatView = new ChatViewProvider({
+    extensionUri: context.extensionUri,
+    tokens,
+    log: output,
+    localDeviceId: () => device.snapshot?.deviceId,
+  });
+
+  context.subscriptions.push(
+    output,
+    statusBar,
+    tokens,
+    chatView,
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chatView, { webviewOptions: { retainContextWhenHidden: true } }),
+    ...registerCommands({
+      context,
+      controller: device,
+      tokens,
+      output,
+      executorVersion: String(context.extension.packageJSON.version ?? '0.0.0'),
+      approveTool: approvals.approve,
+      onDeviceChanged: () => chatView.refreshHostInfo(),
+    }),
+  );
+  setStateContext('disconnected');
+
+  // "From then on that machine is a device": reconnect if it was connected when the window closed.
+  if (readSettings().autoConnect && context.globalState.get<boolean>(WAS_CONNECTED_KEY)) {
+    void vscode.commands.executeCommand('wegent.reconnectSilently');
+  }
+
+  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens };
+}
+
+/** Stops the device: running tasks are cancelled and reported to the backend as such. */
+export async function deactivate(): Promise<void> {
+  await controller?.disconnect({ drain: false });
+  controller = undefined;
+}
