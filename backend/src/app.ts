@@ -49,7 +49,9 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   const server = createServer((req, res) => handle(req, res));
   const io = new IoServer(server, {
     maxHttpBufferSize: LIMITS.socketFrameBytes,
-    adapter: createAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io' }),
+    // Several nodes: emissions to rooms reach sockets on every node through a Redis stream.
+    // One known node ('local'): the in-memory default adapter, no Redis round trip per emission.
+    ...(config.socketAdapter === 'redis-streams' ? { adapter: createAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io' }) } : {}),
     cors: { origin: false },
     pingInterval: 10_000,
     pingTimeout: 10_000,

@@ -30,6 +30,12 @@ export interface Config {
   shutdownGraceMs: number;
   /** Folder with the built chat page (index.html + assets). */
   webviewDir: string;
+  /**
+   * How Socket.IO reaches sockets held by other backend nodes. 'redis-streams' (default): the Redis
+   * streams adapter, needed as soon as there are two nodes. 'local': in-memory, for a deployment that
+   * is known to be one node (every broadcast skips a Redis XADD).
+   */
+  socketAdapter: 'redis-streams' | 'local';
 }
 
 export class ConfigError extends Error {
@@ -78,6 +84,13 @@ function jwtSecret(env: Env, dataDir: string): { secret: string; source: 'env' |
   return { secret, source: 'file' };
 }
 
+function socketAdapter(env: Env): Config['socketAdapter'] {
+  const raw = (env.WEGENT_SOCKET_ADAPTER ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'redis-streams' || raw === 'redis') return 'redis-streams';
+  if (raw === 'local' || raw === 'none') return 'local';
+  throw new ConfigError(`WEGENT_SOCKET_ADAPTER must be "redis-streams" (several nodes share one Redis) or "local" (one node only) (got "${env.WEGENT_SOCKET_ADAPTER}").`);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.WEGENT_DATA_DIR || join(homedir(), '.wegent'));
   const { secret, source } = jwtSecret(env, dataDir);
@@ -102,5 +115,6 @@ export function loadConfig(env: Env = process.env): Config {
     loginAttemptsPerMinute: int(env, 'WEGENT_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1),
     shutdownGraceMs: int(env, 'WEGENT_SHUTDOWN_GRACE_MS', 5_000, 0),
     webviewDir: resolve(env.WEGENT_WEBVIEW_DIR || join(__dirname, '..', '..', 'webview-ui', 'dist')),
+    socketAdapter: socketAdapter(env),
   };
 }
