@@ -57,7 +57,7 @@ export class Dispatcher {
       [subtask.subtask_id, device.max_slots, this.opts.maxQueuePerDevice, this.scripts.prefix],
     );
     if (res[0] === 'full') {
-      await this.tasks.discard(user.id, task_id, subtask.subtask_id, newTask);
+      await this.tasks.discard(task_id, subtask.subtask_id, newTask);
       this.metrics.chatSends.inc({ result: 'queue_full' });
       throw new WegentError(ErrorCode.QUEUE_FULL, `The device "${device.name}" already has ${this.opts.maxQueuePerDevice} tasks waiting. Wait for some to finish or cancel them.`, 429);
     }
@@ -65,11 +65,11 @@ export class Dispatcher {
     const promoted = res.slice(2).map(String);
     const status = position > 0 ? 'queued' : 'running';
     this.metrics.chatSends.inc({ result: status });
+    await this.tasks.attach({ ...subtask, status: position > 0 ? 'queued' : 'pending' });
     this.notify.toUser(user.id, 'chat:start', {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
     });
-    await this.tasks.touchTask({ ...subtask, status: position > 0 ? 'queued' : 'pending' });
     this.afterSlotsChanged(device.device_id, promoted);
     return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
   }

@@ -83,7 +83,10 @@ export class Tasks {
     if (owner !== userId) throw new WegentError(ErrorCode.TASK_NOT_FOUND, `No conversation "${taskId}" in your account.`, 404);
   }
 
-  /** Creates the subtask (and its task when `taskId` is absent), status "pending". */
+  /**
+   * Creates the subtask (and its task when `taskId` is absent), status "pending". An existing
+   * conversation is not touched until `attach` — a send refused with QUEUE_FULL must leave no trace.
+   */
   async create(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string): Promise<{ task_id: string; subtask: SubtaskRecord; newTask: boolean }> {
     const now = new Date().toISOString();
     const newTask = !taskId;
@@ -91,23 +94,30 @@ export class Tasks {
     const sid = newId('sub');
     const m = this.redis.multi();
     if (newTask) {
-      m.hset(keys.task(tid), { task_id: tid, user_id: userId, title: prompt.slice(0, 120), created_at: now });
+      m.hset(keys.task(tid), { task_id: tid, user_id: userId, title: prompt.slice(0, 120), created_at: now, device_id: requestedDevice, status: 'pending', updated_at: now });
     }
-    m.hset(keys.task(tid), { device_id: requestedDevice, status: 'pending', updated_at: now, last_subtask_id: sid });
     m.hset(keys.subtask(sid), {
       subtask_id: sid, task_id: tid, user_id: userId, device_id: deviceId, requested_device: requestedDevice,
       prompt, status: 'pending', created_at: now, last_seq: '0', in_slot: '0',
     });
-    m.rpush(keys.taskSubtasks(tid), sid);
-    m.zadd(keys.userTasks(userId), Date.now(), tid);
     await m.exec();
     return { task_id: tid, subtask: (await this.getSubtask(sid))!, newTask };
   }
 
-  /** Undoes `create` (used when the queue is full: nothing should remain of a refused send). */
-  async discard(userId: string, taskId: string, subtaskId: string, newTask: boolean): Promise<void> {
-    const m = this.redis.multi().del(keys.subtask(subtaskId), keys.subtaskEvents(subtaskId)).lrem(keys.taskSubtasks(taskId), 0, subtaskId);
-    if (newTask) m.del(keys.task(taskId), keys.taskSubtasks(taskId)).zrem(keys.userTasks(userId), taskId);
+  /** Adds an accepted subtask to its conversation and the user's history. */
+  async attach(s: SubtaskRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(keys.task(s.task_id), { device_id: s.requested_device, status: s.status, updated_at: new Date().toISOString(), last_subtask_id: s.subtask_id })
+      .rpush(keys.taskSubtasks(s.task_id), s.subtask_id)
+      .zadd(keys.userTasks(s.user_id), Date.now(), s.task_id)
+      .exec();
+  }
+
+  /** Undoes `create` (the queue was full). */
+  async discard(taskId: string, subtaskId: string, newTask: boolean): Promise<void> {
+    const m = this.redis.multi().del(keys.subtask(subtaskId), keys.subtaskEvents(subtaskId));
+    if (newTask) m.del(keys.task(taskId));
     await m.exec();
   }
 
