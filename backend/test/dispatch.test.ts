@@ -90,6 +90,18 @@ describe('dispatch: slots, queue and the task stream', function () {
     assert.equal(prompts.length, 9);
   });
 
+  it('leaves a conversation untouched when a follow-up is refused with QUEUE_FULL', async () => {
+    const { chat, deviceId } = await pair({ maxSlots: 1 });
+    const first = await chat.sendOk({ device_id: deviceId, message: 'first' });
+    for (let i = 0; i < 4; i++) await chat.sendOk({ device_id: deviceId, message: `fill ${i}` });
+    const before = await api(backend.url, 'GET', `/api/tasks/${first.task_id}`, { token: alice.token });
+    const list = await api(backend.url, 'GET', '/api/tasks', { token: alice.token });
+    const refused = await chat.send({ device_id: deviceId, message: 'one too many', task_id: first.task_id });
+    assert.equal(!refused.ok && refused.error.code, 'QUEUE_FULL');
+    assert.deepEqual(await api(backend.url, 'GET', `/api/tasks/${first.task_id}`, { token: alice.token }).then((r) => r.body), before.body);
+    assert.deepEqual(await api(backend.url, 'GET', '/api/tasks', { token: alice.token }).then((r) => r.body), list.body);
+  });
+
   it('resends task:execute until the device acks, and the subtask becomes running only then', async () => {
     let withheld = 0;
     const { device, chat, deviceId } = await pair({ ackMode: () => (++withheld <= 2 ? null : { ok: true }) });
