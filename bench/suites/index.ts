@@ -3,7 +3,8 @@ import { dispatchSuite } from './dispatch';
 import { streamSuite } from './stream';
 import { presenceSuite } from './presence';
 import { executorSuite } from './executor';
+import { scaleSuite } from './scale';
 import type { Suite } from './context';
 
 export type { Context, Suite } from './context';
-export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite, executorSuite];
+export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite, executorSuite, scaleSuite];
