@@ -13,8 +13,9 @@
 //   await model.close();
 //
 // Routing: a request is answered by the script whose marker occurs in the LATEST user message of the
-// conversation (so a resumed session's follow-up, which carries both prompts, goes to the newer
-// marker, and a tool_result round goes to the marker of the prompt that started it). Each script's
+// conversation, and within that message the one written last (so a resumed session's follow-up, or a
+// prompt that quotes earlier turns, goes to the newer marker, and a tool_result round goes to the
+// marker of the prompt that started it). Each script's
 // turns are used in order; when a script (or no script) matches and nothing is left, the server
 // answers the `fallback` turn (by default the text "OK").
 import http from 'node:http';
@@ -151,10 +152,12 @@ export async function startModelServer(): Promise<ModelServer> {
 
   function pickTurn(req: RecordedRequest): Turn {
     // The marker found in the latest user message wins (see the file comment).
-    let best: { marker: string; index: number } | undefined;
+    // Within one message the marker written last wins ("Earlier: A … Now: B" goes to B).
+    let best: { marker: string; index: number; at: number } | undefined;
     for (const marker of scripts.keys()) {
       const index = req.userTexts.findLastIndex((t) => t.includes(marker));
-      if (index >= 0 && (!best || index > best.index)) best = { marker, index };
+      const at = index >= 0 ? req.userTexts[index].lastIndexOf(marker) : -1;
+      if (index >= 0 && (!best || index > best.index || (index === best.index && at > best.at))) best = { marker, index, at };
     }
     if (!best) return state.fallback;
     req.marker = best.marker;

@@ -205,25 +205,34 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const mode = this.options.mode ?? 'local';
     const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId);
     if (!where.ok) return { status: 'failed', error: where.error };
-    const withHistory = !context.session_id && context.history?.length;
-    const prompt = withHistory
-      ? `Earlier in this conversation:\n${context.history!.map((h) => `${h.role}: ${h.text}`).join('\n')}\n\nNow: ${task.info.prompt}`
-      : task.info.prompt;
-    return runClaude({
-      subtaskId: task.info.subtaskId,
-      prompt,
-      cwd: where.cwd,
-      permissionMode: effectivePermission(this.options.permissionMode ?? 'default', context.permission_mode),
-      resume: context.session_id,
-      model: context.model,
-      env: this.options.env,
-      claudeCodePath: this.options.claudeCodePath,
-      signal: task.controller.signal,
-      onEvent,
-      approveTool: this.options.approveTool,
-      logger: this.log,
-    });
+    const run = (prompt: string, resume: string | undefined) =>
+      runClaude({
+        subtaskId: task.info.subtaskId,
+        prompt,
+        cwd: where.cwd,
+        permissionMode: effectivePermission(this.options.permissionMode ?? 'default', context.permission_mode),
+        resume,
+        model: context.model,
+        env: this.options.env,
+        claudeCodePath: this.options.claudeCodePath,
+        signal: task.controller.signal,
+        onEvent,
+        approveTool: this.options.approveTool,
+        logger: this.log,
+      });
+    if (!context.session_id) return run(withHistory(task.info.prompt, context), undefined);
+    const outcome = await run(task.info.prompt, context.session_id);
+    // The session lives on another machine (a cloud pool member, a reinstalled device): go on from the history.
+    if (outcome.status !== 'failed' || !/No conversation found/i.test(outcome.error?.message ?? '')) return outcome;
+    onEvent({ type: 'status', text: 'The earlier Claude session is not on this device; continuing from the conversation history.' });
+    return run(withHistory(task.info.prompt, context), undefined);
   }
+}
+
+/** The prompt with the earlier turns of the conversation in front, for a run without its session. */
+function withHistory(prompt: string, context: TaskContext): string {
+  if (!context.history?.length) return prompt;
+  return `Earlier in this conversation:\n${context.history.map((h) => `${h.role}: ${h.text}`).join('\n')}\n\nNow: ${prompt}`;
 }
 
 export function createExecutor(options: ExecutorOptions): Executor {
