@@ -24,6 +24,11 @@ type FinishResult = { outcome: 'notfound' | 'already' | 'gap' | 'done'; lastSeq?
 export class Dispatcher {
   /** Subtasks this node is currently sending task:execute for (one loop per subtask per node). */
   private readonly executing = new Set<string>();
+  /**
+   * Immutable routing facts of subtasks being streamed (task, owner, device), so the hot progress
+   * path costs one Lua call instead of a read plus the call. Bounded; the script re-checks the device.
+   */
+  private readonly routes = new Map<string, Pick<SubtaskRecord, 'task_id' | 'user_id' | 'device_id' | 'requested_device' | 'subtask_id'>>();
 
   constructor(
     private readonly redis: Redis,
@@ -94,7 +99,7 @@ export class Dispatcher {
     if (Buffer.byteLength(JSON.stringify(p.events)) > LIMITS.progressBytes) {
       throw new WegentError(ErrorCode.PAYLOAD_TOO_LARGE, `One task:progress may carry at most ${LIMITS.progressBytes} bytes of events; split it into several seqs.`, 413);
     }
-    const s = await this.tasks.getSubtask(p.subtask_id);
+    const s = await this.route(p.subtask_id);
     if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
     const chunk = { task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq, events: p.events };
     const res = await this.scripts.run<(string | number)[]>(
@@ -109,7 +114,10 @@ export class Dispatcher {
         throw new WegentError(ErrorCode.SEQ_GAP, `Expected seq ${Number(res[1]) + 1} for subtask "${s.subtask_id}", got ${p.seq}; send the missing seqs first, in order.`);
       case 'applied':
         this.metrics.progressEvents.inc(p.events.length);
-        if (Number(res[1]) === 1) this.notifyRunning(s);
+        if (Number(res[1]) === 1) {
+          const full = await this.tasks.getSubtask(s.subtask_id);
+          if (full) this.notifyRunning(full);
+        }
         this.notify.toUser(s.user_id, 'chat:chunk', chunk);
         return;
       default:
@@ -196,6 +204,17 @@ export class Dispatcher {
 
   // ---- internals ----------------------------------------------------------------------------
 
+  private async route(subtaskId: string) {
+    const cached = this.routes.get(subtaskId);
+    if (cached) return cached;
+    const s = await this.tasks.getSubtask(subtaskId);
+    if (!s) return null;
+    const r = { subtask_id: s.subtask_id, task_id: s.task_id, user_id: s.user_id, device_id: s.device_id, requested_device: s.requested_device };
+    if (this.routes.size >= 10_000) this.routes.delete(this.routes.keys().next().value!);
+    this.routes.set(subtaskId, r);
+    return r;
+  }
+
   /** Moves a subtask to a final status once (Lua), then tells its owner and fills the freed slot. */
   async finish(
     s: SubtaskRecord,
@@ -214,6 +233,7 @@ export class Dispatcher {
     const outcome = res[0] as FinishResult['outcome'];
     if (outcome !== 'done') return { outcome, lastSeq: Number(res[1]), promoted: [] };
     const promoted = res.slice(1).map(String);
+    this.routes.delete(s.subtask_id);
     const final = (await this.tasks.getSubtask(s.subtask_id))!;
     this.metrics.completions.inc({ status });
     await this.tasks.touchTask(final);
