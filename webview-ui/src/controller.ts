@@ -165,7 +165,9 @@ export class Controller {
   private onTransport(e: TransportEvent): void {
     switch (e.type) {
       case 'info': {
-        const wasSignedIn = this.current.info?.signed_in;
+        // The first info is start()'s to handle (it restores the saved conversation first).
+        if (!this.current.info) return;
+        const wasSignedIn = this.current.info.signed_in;
         this.dispatch({ type: 'init', info: e.info });
         if (e.info.signed_in && !wasSignedIn) void this.loadSignedIn(this.current.taskId);
         if (!e.info.signed_in && wasSignedIn) this.forget();

@@ -31,15 +31,23 @@ export function DevicePicker() {
     const onDown = (e: MouseEvent) => {
       if (!panel.current?.contains(e.target as Node) && !trigger.current?.contains(e.target as Node)) setOpen(false);
     };
+    // Escape closes wherever focus is (it may still be on the trigger right after opening).
+    const onEscape = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      setOpen(false);
+      trigger.current?.focus();
+    };
     document.addEventListener('mousedown', onDown);
-    return () => document.removeEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onEscape);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onEscape);
+    };
   }, [open]);
 
   const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      close(true);
-    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
       const choices = [...(panel.current?.querySelectorAll<HTMLButtonElement>('.picker-choice:not([disabled])') ?? [])];
       const i = choices.indexOf(document.activeElement as HTMLButtonElement);

@@ -325,7 +325,8 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.locator('.picker-panel').waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.includes('Cloud')), true, 'focus starts on the chosen entry');
+    await waitFor(() => page.evaluate(() => !!document.activeElement?.closest('.picker-panel')), { message: 'focus never moved into the picker' });
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('.picker-row')?.textContent?.includes('Cloud')), true, 'focus starts on the chosen entry');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.locator('.picker-panel').waitFor({ state: 'detached' });
