@@ -46,6 +46,8 @@ export interface StartBackendOptions {
   port?: number;
   /** How long to wait for "listening" (default 30 000 ms). */
   startTimeoutMs?: number;
+  /** Extra node flags for the child process, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR'] (the bench's --profile). */
+  nodeArgs?: string[];
 }
 
 export interface TestBackend {
@@ -193,7 +195,7 @@ export async function startBackend(opts: StartBackendOptions): Promise<TestBacke
   let child: ChildProcess | null = null;
 
   const launch = async () => {
-    const proc = spawn(process.execPath, ['--enable-source-maps', main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--enable-source-maps', ...(opts.nodeArgs ?? []), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(proc);
     proc.once('exit', () => children.delete(proc));
     child = proc;
