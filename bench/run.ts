@@ -3,14 +3,17 @@
 //   npm run bench                       # everything, full scale
 //   npm run bench -- --quick            # small scale (smoke: a minute or so)
 //   npm run bench -- --only dispatch,stream
+//   npm run bench -- --profile          # backend under --cpu-prof → bench/profiles/*.cpuprofile
+//   npm run bench -- --adapter local    # main backend with the in-memory Socket.IO adapter
 // Prints a table and writes bench/results.json. Loopback only; every process it starts is stopped.
 import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type TestRedis } from '../test/support/redis';
 import { createUser, startBackend, type TestBackend } from '../test/support/backend';
 import { BENCH_DIR, startRelay, type Relay } from './lib/procs';
+import { summarizeProfile } from './profile';
 import { table, targetsTable, type Row, type Target } from './lib/report';
 import { suites, type Context } from './suites';
 
@@ -18,6 +21,10 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a, i) => args[i - 1] === '--only');
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+/** --profile: the main backend runs with --cpu-prof; profiles land in bench/profiles (see bench/profile.ts). */
+const profile = args.includes('--profile');
+/** --adapter local: the main backend uses the in-memory Socket.IO adapter (one node). */
+const adapter = args.find((a, i) => args[i - 1] === '--adapter');
 
 async function main(): Promise<void> {
   const started = new Date();
@@ -30,7 +37,11 @@ async function main(): Promise<void> {
   try {
     const redis: TestRedis = await startRedis();
     cleanup.push(() => redis.stop());
-    const backend: TestBackend = await startBackend({ redisUrl: redis.url, env: { LOG_LEVEL: 'warn' } });
+    const backend: TestBackend = await startBackend({
+      redisUrl: redis.url,
+      env: { LOG_LEVEL: 'warn', ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}) },
+      nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`] : [],
+    });
     cleanup.push(() => backend.stop());
     const relay: Relay = await startRelay();
     cleanup.push(() => relay.stop());
@@ -53,9 +64,10 @@ async function main(): Promise<void> {
   } finally {
     for (const fn of cleanup.reverse()) await fn().catch((err) => console.error('cleanup failed:', err));
   }
+  if (profile) summarizeProfiles(started.getTime());
   const report = {
     meta: {
-      started: started.toISOString(), finished: new Date().toISOString(), quick, node: process.version, cores: cpus().length,
+      started: started.toISOString(), finished: new Date().toISOString(), quick, adapter: adapter ?? 'redis-streams', node: process.version, cores: cpus().length,
       cpu: cpus()[0]?.model, loadavg_at_end: loadavg(), commit: gitCommit(),
     },
     rows, targets, results,
@@ -67,6 +79,18 @@ async function main(): Promise<void> {
   console.log('\n== targets\n');
   console.log(targetsTable(targets));
   console.log(`\nwritten to ${file}`);
+}
+
+/** Writes NAME.txt beside each profile of this run while the backend bundle (for source maps) exists. */
+function summarizeProfiles(since: number): void {
+  const dir = join(BENCH_DIR, 'profiles');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.cpuprofile'))) {
+    const file = join(dir, f);
+    if (statSync(file).mtimeMs < since) continue;
+    const text = summarizeProfile(file, 40);
+    writeFileSync(file.replace(/\.cpuprofile$/, '.txt'), text + '\n');
+    console.log(`\n== profile ${f}\n${text.split('\n').slice(0, 30).join('\n')}`);
+  }
 }
 
 function gitCommit(): string | undefined {
