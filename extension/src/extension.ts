@@ -15,6 +15,8 @@ export type { WegentApi };
 
 let controller: DeviceController | undefined;
 
+const DEVICE_SETTINGS = ['wegent.backendUrl', 'wegent.maxSlots', 'wegent.deviceName', 'wegent.permissionMode', 'wegent.claudeCodePath'];
+
 export function activate(context: vscode.ExtensionContext): WegentApi {
   const output = new WegentOutput();
   const statusBar = new DeviceStatusBar();
@@ -67,6 +69,16 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     }),
   );
   setStateContext('disconnected');
+
+  // A running device keeps the settings it started with; offer to restart it with the new ones.
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!device.isRunning || !DEVICE_SETTINGS.some((key) => e.affectsConfiguration(key))) return;
+      const now = vscode.l10n.t('Reconnect Now');
+      const picked = await vscode.window.showInformationMessage(vscode.l10n.t('Wegent: reconnect the device to apply the changed settings.'), now);
+      if (picked === now) await vscode.commands.executeCommand('wegent.reconnectSilently');
+    }),
+  );
 
   // "From then on that machine is a device": reconnect if it was connected when the window closed.
   if (readSettings().autoConnect && context.globalState.get<boolean>(WAS_CONNECTED_KEY)) {

@@ -127,4 +127,15 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
       return body.devices.find((d) => d.device_id === deviceId)?.status === 'offline';
     }, 'device offline in the backend', 30_000);
   });
+
+  it('Sign Out disconnects the device and forgets the token', async () => {
+    const w = await wegent();
+    await w.tokens.set(testBackend().token);
+    assert.equal(await connect(), true);
+    await onlineSnapshot(w);
+    await vscode.commands.executeCommand('wegent.signOut');
+    assert.equal(w.controller.isRunning, false);
+    assert.equal(await w.tokens.get(), undefined);
+    assert.equal(w.statusBar.text, '$(debug-disconnect) Wegent');
+  });
 });
