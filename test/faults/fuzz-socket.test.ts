@@ -179,6 +179,21 @@ describe('faults: socket event fuzz', function () {
     }
   });
 
+  it('leaves an existing conversation untouched when a send to it is refused with QUEUE_FULL', async () => {
+    // Fill the device's 5 slots and its queue of 3 (whatever the fuzz left running counts too).
+    for (let i = 0; i < 9; i++) {
+      const ack = await chat.send({ device_id: 'fz-alice', message: `filler ${i}` });
+      if (!ack.ok) break;
+    }
+    settle = true;
+    const before = await settledSnapshot();
+    const ack = await chat.send({ device_id: 'fz-alice', message: 'one too many', task_id: ids.task });
+    totalCases++;
+    assert.equal(ack.ok, false);
+    assert.equal(ack.ok === false && ack.error.code, 'QUEUE_FULL');
+    assert.equal(await stack.snapshot(), before, 'the refused send left a trace in the conversation');
+  });
+
   it('applies out-of-order, repeated and skipped seqs only in order, each once, and streams them so', async () => {
     const send = await chat.sendOk({ device_id: 'fz-alice', message: 'seq fuzz', task_id: ids.task }).catch(() => null);
     // The device may be full of fuzzed sends: use bob's running subtask on bob's own device instead.
