@@ -84,7 +84,9 @@ describe('http: health, metrics, chat page', function () {
     }
   });
 
-  it('reports 503 on /healthz while Redis is down and 200 once it is back', async () => {
+  it('reports 503 on /healthz and UNAVAILABLE on requests while Redis is down, and recovers', async () => {
+    const user = await createUser(backend);
+    const chat = await TestChat.connect({ url: backend.url, token: user.token });
     assert.equal((await api(backend.url, 'GET', '/healthz')).status, 200);
     await redis.kill();
     try {
@@ -93,7 +95,13 @@ describe('http: health, metrics, chat page', function () {
         return r.status === 503 ? r : null;
       }, { timeout: 10_000 });
       assert.equal(down.body.redis, 'down');
+      const list = await api(backend.url, 'GET', '/api/devices', { token: user.token });
+      assert.equal(list.status, 503);
+      assert.equal(list.body.error.code, 'UNAVAILABLE');
+      const send = await chat.send({ device_id: 'any', message: 'while down' });
+      assert.equal(!send.ok && send.error.code, 'UNAVAILABLE');
     } finally {
+      chat.close();
       await redis.start();
     }
     await waitFor(async () => (await api(backend.url, 'GET', '/healthz')).status === 200, { timeout: 20_000, message: 'healthy again' });

@@ -3,6 +3,7 @@
 import type { Context, Next } from 'koa';
 import { ErrorCode, WegentError } from '@wegent/shared';
 import type { Logger } from '../log';
+import { STORE_UNAVAILABLE_MESSAGE, isStoreUnavailable } from '../store/errors';
 
 export function errorMiddleware(log: Logger) {
   return async (ctx: Context, next: Next) => {
@@ -30,6 +31,11 @@ export function errorMiddleware(log: Logger) {
       } else if (status && status >= 400 && status < 500) {
         ctx.status = status;
         ctx.body = { error: { code: ErrorCode.INVALID_PAYLOAD, message: 'The request body must be valid JSON.' } };
+      } else if (isStoreUnavailable(err)) {
+        log.warn({ err: (err as Error).message, path: ctx.path }, 'request failed: Redis unavailable');
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.body = { error: { code: ErrorCode.UNAVAILABLE, message: STORE_UNAVAILABLE_MESSAGE } };
       } else {
         log.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
         ctx.status = 500;

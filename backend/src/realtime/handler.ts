@@ -5,6 +5,7 @@ import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { ErrorCode, WegentError, parsePayload, type Ack } from '@wegent/shared';
 import type { Logger } from '../log';
+import { STORE_UNAVAILABLE_MESSAGE, isStoreUnavailable } from '../store/errors';
 
 /** Counts handlers in flight so graceful shutdown can let them finish. */
 export class InFlight {
@@ -36,6 +37,10 @@ export class InFlight {
 
 export function errorAck(err: unknown, log: Logger, event: string): Ack {
   if (err instanceof WegentError) return { ok: false, error: err.toJSON() };
+  if (isStoreUnavailable(err)) {
+    log.warn({ err: (err as Error).message, event }, 'handler failed: Redis unavailable');
+    return { ok: false, error: { code: ErrorCode.UNAVAILABLE, message: STORE_UNAVAILABLE_MESSAGE } };
+  }
   log.error({ err, event }, 'handler failed');
   return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'The backend hit an internal error handling this event; it was logged. Try again.' } };
 }

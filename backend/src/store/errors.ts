@@ -1,0 +1,11 @@
+// Recognises "Redis is unreachable" failures so the edges answer UNAVAILABLE (retry later) instead
+// of INTERNAL (a bug): the backend rides out a Redis restart, and clients should too.
+export function isStoreUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'MaxRetriesPerRequestError') return true;
+  const code = (err as { code?: string }).code;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'NR_CLOSED'].includes(code)) return true;
+  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|LOADING/.test(err.message);
+}
+
+export const STORE_UNAVAILABLE_MESSAGE = 'The backend cannot reach its database right now; try again in a few seconds.';
