@@ -43,6 +43,7 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
   private heartbeat?: NodeJS.Timeout;
   private registerRetry?: NodeJS.Timeout;
   private registered = false;
+  private wasOnline = false;
   private heartbeatInFlight = false;
   private readonly ackTimeoutMs: number;
 
@@ -74,15 +75,15 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
       if (error.message !== this.lastError?.message) this.o.logger.warn(error.message);
       else this.o.logger.debug('Still cannot reach the backend', { reason: err.message });
       this.lastError = error;
-      this.setState('connecting', true);
+      // 'connecting' until the first registration; afterwards a lost connection reads 'offline'.
+      this.setState(this.wasOnline ? 'offline' : 'connecting', true);
     });
     socket.on('disconnect', (reason) => {
       this.onOffline();
       if (this.state === 'error' || this.state === 'stopped') return;
       this.o.logger.warn('Disconnected from the backend; reconnecting', { reason });
-      this.setState('connecting');
       // The server closed us without saying why (e.g. it shut down): socket.io does not retry that itself.
-      if (reason === 'io server disconnect') setTimeout(() => this.state === 'connecting' && socket.connect(), this.o.reconnectDelayMs ?? 1000);
+      if (reason === 'io server disconnect') setTimeout(() => this.state === 'offline' && socket.connect(), this.o.reconnectDelayMs ?? 1000);
     });
     socket.on(DeviceEvent.execute, (payload, ack) => this.o.onExecute(payload, typeof ack === 'function' ? ack : () => {}));
     socket.on(DeviceEvent.cancel, (payload) => {
@@ -142,6 +143,7 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
     if (!this.socket?.connected || this.state === 'error' || this.state === 'stopped') return;
     if (ack?.ok) {
       this.registered = true;
+      this.wasOnline = true;
       this.lastError = undefined;
       this.startHeartbeat(ack.heartbeat_interval_s);
       this.setState('online');
