@@ -143,7 +143,9 @@ export class Tasks {
   /** Mirrors the newest subtask's state onto its conversation (for lists). */
   async touchTask(s: SubtaskRecord): Promise<void> {
     const now = new Date().toISOString();
-    const m = this.redis.multi().hset(keys.task(s.task_id), { status: s.status, updated_at: now });
+    // An older turn ending (e.g. a cancelled queued one) must not overwrite the newest turn's status.
+    const newest = (await this.redis.hget(keys.task(s.task_id), 'last_subtask_id')) === s.subtask_id;
+    const m = this.redis.multi().hset(keys.task(s.task_id), newest ? { status: s.status, updated_at: now } : { updated_at: now });
     if (s.session_id) m.hset(keys.task(s.task_id), 'session_id', s.session_id);
     m.zadd(keys.userTasks(s.user_id), Date.now(), s.task_id);
     await m.exec();
