@@ -87,11 +87,17 @@ export class Devices {
     return (await this.get(p.device_id))!;
   }
 
-  /** Refreshes the online key and deadline; returns the deadline in ms (Redis clock). */
-  async touch(deviceId: string, holder: string): Promise<number> {
-    const deadline = await this.scripts.run<number>('touch', [keys.deviceOnline(deviceId), keys.presenceDeadlines], [deviceId, this.onlineTtlMs, holder]);
-    await this.redis.hset(keys.device(deviceId), 'last_seen_at', new Date().toISOString());
-    return Number(deadline);
+  /**
+   * Refreshes the online key, the deadline and last_seen_at in one Lua call (the heartbeat's hot
+   * path); returns the deadline in ms (Redis clock) and whether the device was online before.
+   */
+  async touch(deviceId: string, holder: string): Promise<{ deadline: number; wasOnline: boolean }> {
+    const [deadline, was] = await this.scripts.run<[number, number]>(
+      'touch',
+      [keys.deviceOnline(deviceId), keys.presenceDeadlines, keys.device(deviceId)],
+      [deviceId, this.onlineTtlMs, holder, new Date().toISOString()],
+    );
+    return { deadline: Number(deadline), wasOnline: Number(was) === 1 };
   }
 
   /** Makes the device offline now (clean shutdown with nothing running, or deletion). */

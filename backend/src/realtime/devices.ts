@@ -65,8 +65,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
 
     on(socket, 'device:heartbeat', DeviceHeartbeat, async (p) => {
       const d = await registered(p.device_id);
-      const wasOnline = await devices.isOnline(d.device_id);
-      await devices.touch(d.device_id, socket.id);
+      const { wasOnline } = await devices.touch(d.device_id, socket.id);
       monitor.poke(ttlMs);
       const cancel = await dispatcher.reconcile(d, p.running_task_ids, false);
       if (!wasOnline) await dispatcher.emitDeviceStatus(d.device_id);

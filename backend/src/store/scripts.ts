@@ -125,13 +125,16 @@ if h[1] ~= 'running' and h[4] == '1' then
 end
 return {'applied', started}`;
 
-/** KEYS: online, deadlines. ARGV: device_id, ttl_ms, value → deadline (ms, Redis clock). */
+/** KEYS: online, deadlines, device. ARGV: device_id, ttl_ms, value, now_iso
+ *  → {deadline (ms, Redis clock), 1 if the device was online before}. One call per heartbeat. */
 const touch = `
 ${nowMs}
+local was = redis.call('EXISTS', KEYS[1])
 local deadline = now_ms() + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], deadline, ARGV[1])
-return deadline`;
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('HSET', KEYS[3], 'last_seen_at', ARGV[4]) end
+return {deadline, was}`;
 
 /** KEYS: online, deadlines. ARGV: device_id → 1 when THIS caller owns the lapse (only one node can). */
 const claimLapse = `
@@ -160,7 +163,7 @@ const SCRIPTS = {
   markRunning: { keys: 1, lua: markRunning },
   requeueHead: { keys: 3, lua: requeueHead },
   progress: { keys: 2, lua: progress },
-  touch: { keys: 2, lua: touch },
+  touch: { keys: 3, lua: touch },
   claimLapse: { keys: 2, lua: claimLapse },
   expireNow: { keys: 2, lua: expireNow },
   redisNow: { keys: 0, lua: redisNow },
