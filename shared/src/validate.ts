@@ -13,10 +13,33 @@ export function parsePayload<S extends z.ZodType>(schema: S, data: unknown): Par
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, error: { code: ErrorCode.INVALID_PAYLOAD, message: 'The payload must be a JSON object.' } };
   }
+  if (nestedDeeperThan(data, MAX_PAYLOAD_DEPTH)) {
+    return { ok: false, error: { code: ErrorCode.INVALID_PAYLOAD, message: `The payload nests objects or arrays more than ${MAX_PAYLOAD_DEPTH} levels deep; send flatter data.` } };
+  }
   const result = schema.safeParse(data);
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
     error: { code: ErrorCode.INVALID_PAYLOAD, message: describeIssue(result.error.issues[0]) },
   };
+}
+
+/**
+ * Payloads nesting deeper than this are refused. Free-form fields (tool_use.input, usage) are
+ * stored with JSON.stringify and pushed through Socket.IO's encoder, both recursive: a few thousand
+ * levels (a 10 KB payload) overflow the stack and would turn into an endless retry of one event.
+ */
+export const MAX_PAYLOAD_DEPTH = 64;
+
+/** True when objects/arrays in `value` nest more than `max` levels (checked without recursion). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length) {
+    const [v, depth] = pending.pop()!;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v as object)) {
+      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
