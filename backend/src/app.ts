@@ -14,7 +14,7 @@ import { createServices, type Services } from './services';
 import { authRoutes } from './http/auth';
 import type { AppState } from './http/context';
 import { deviceRoutes } from './http/devices';
-import { errorMiddleware, securityHeaders } from './http/errors';
+import { answerClientError, errorMiddleware, securityHeaders } from './http/errors';
 import { healthRoutes } from './http/health';
 import { staticPage } from './http/static';
 import { taskRoutes } from './http/tasks';
@@ -47,6 +47,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   // registered before Socket.IO attaches so engine.io can route /socket.io requests away from Koa.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server = createServer((req, res) => handle(req, res));
+  server.on('clientError', answerClientError);
   const io = new IoServer(server, {
     maxHttpBufferSize: LIMITS.socketFrameBytes,
     // Several nodes: emissions to rooms reach sockets on every node through a Redis stream.

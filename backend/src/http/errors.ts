@@ -1,5 +1,7 @@
 // One error middleware: every failure leaves as {error:{code,message}} with a fitting status.
 // Unexpected errors are logged and answered INTERNAL without internals in the body.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import { ErrorCode, WegentError } from '@wegent/shared';
 import type { Logger } from '../log';
@@ -53,4 +55,27 @@ export async function securityHeaders(ctx: Context, next: Next) {
   ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
   ctx.set('Cache-Control', 'no-store');
   await next();
+}
+
+/**
+ * Node's `clientError`: requests too malformed to reach Koa (headers past the size limit, bad
+ * framing, a header timeout). Node's default answer has an empty body; clients match on
+ * {error:{code,message}}, so answer in that shape and close, as the default does.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const error = status === 431
+    ? { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'The request headers are too large (the URL or a header is too long).' }
+    : status === 408
+      ? { code: ErrorCode.INVALID_PAYLOAD, message: 'The request took too long to arrive.' }
+      : { code: ErrorCode.INVALID_PAYLOAD, message: 'The request is not valid HTTP.' };
+  const body = JSON.stringify({ error });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
