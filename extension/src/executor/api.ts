@@ -59,8 +59,10 @@ export interface ExecutorOptions {
   approveTool?: (request: { subtaskId: string; toolName: string; input: Record<string, unknown> }) => Promise<{ allow: true } | { allow: false; message: string }>;
   /** How long to wait for an ack from the backend before treating it as lost (default 10 000). */
   ackTimeoutMs?: number;
-  /** First reconnect delay in ms; grows to 30 s with jitter (default 1000). */
+  /** First reconnect delay in ms; grows to reconnectDelayMaxMs with jitter (default 1000). */
   reconnectDelayMs?: number;
+  /** Longest reconnect delay in ms (default 30 000). */
+  reconnectDelayMaxMs?: number;
 }
 
 export interface StopOptions {

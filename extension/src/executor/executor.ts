@@ -83,6 +83,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
       logger: this.log,
       ackTimeoutMs: this.options.ackTimeoutMs,
       reconnectDelayMs: this.options.reconnectDelayMs,
+      reconnectDelayMaxMs: this.options.reconnectDelayMaxMs,
       registerPayload: () => ({
         device_id: deviceId,
         name: deviceName,

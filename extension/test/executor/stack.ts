@@ -22,9 +22,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export async function startStack(timing: Record<string, string> = TEST_TIMING): Promise<Stack> {
   const redis = await startRedis();
-  const backend = await startBackend({ redisUrl: redis.url, env: TEST_TIMING });
+  const backend = await startBackend({ redisUrl: redis.url, env: timing });
   const model = await startModelServer();
   const user = await createUser(backend);
   const chat = await TestChat.connect({ url: backend.url, token: user.token });
@@ -46,6 +46,7 @@ export async function startStack(): Promise<Stack> {
         env: model.claudeEnv(claudeConfigDir),
         logger: silentLogger,
         reconnectDelayMs: 100,
+        reconnectDelayMaxMs: 1000,
         ackTimeoutMs: 5000,
         ...options,
       });
