@@ -3,7 +3,7 @@
 // are greyed out and cannot be chosen. Keyboard: arrows move, Escape closes.
 import type { DeviceView } from '@wegent/shared';
 import { CLOUD_DEVICE_ID } from '../protocol';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useT } from '../i18n';
 import { effectiveDeviceId } from '../state';
 import { useAppState, useController } from '../useController';
@@ -24,30 +24,28 @@ export function DevicePicker() {
     if (refocus) trigger.current?.focus();
   };
 
+  // Focus the chosen entry as soon as the panel is in the DOM (before paint, so keys go there).
+  useLayoutEffect(() => {
+    if (open) panel.current?.querySelector<HTMLButtonElement>('.picker-choice[aria-current="true"], .picker-choice')?.focus();
+  }, [open]);
+
   useEffect(() => {
     if (!open) return;
-    // Focus the chosen entry when the panel opens, and close it on a click elsewhere.
-    panel.current?.querySelector<HTMLButtonElement>('.picker-choice[aria-current="true"], .picker-choice')?.focus();
+    // A click elsewhere closes the panel.
     const onDown = (e: MouseEvent) => {
       if (!panel.current?.contains(e.target as Node) && !trigger.current?.contains(e.target as Node)) setOpen(false);
     };
-    // Escape closes wherever focus is (it may still be on the trigger right after opening).
-    const onEscape = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape') return;
-      e.preventDefault();
-      setOpen(false);
-      trigger.current?.focus();
-    };
     document.addEventListener('mousedown', onDown);
-    document.addEventListener('keydown', onEscape);
-    return () => {
-      document.removeEventListener('mousedown', onDown);
-      document.removeEventListener('keydown', onEscape);
-    };
+    return () => document.removeEventListener('mousedown', onDown);
   }, [open]);
 
+  // On the wrapper, so Escape works whether focus is still on the trigger or already inside.
   const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    if (!open) return;
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close(true);
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
       const choices = [...(panel.current?.querySelectorAll<HTMLButtonElement>('.picker-choice:not([disabled])') ?? [])];
       const i = choices.indexOf(document.activeElement as HTMLButtonElement);
@@ -58,7 +56,7 @@ export function DevicePicker() {
 
   const label = selected ? selected.name : t('picker.cloud');
   return (
-    <div class="picker">
+    <div class="picker" onKeyDown={onKeyDown}>
       <button
         ref={trigger}
         type="button"
@@ -75,7 +73,7 @@ export function DevicePicker() {
         <Icon name={open ? 'chevron-up' : 'chevron-down'} />
       </button>
       {open && (
-        <div ref={panel} class="picker-panel" role="group" aria-label={t('picker.choose')} onKeyDown={onKeyDown}>
+        <div ref={panel} class="picker-panel" role="group" aria-label={t('picker.choose')}>
           <ul class="picker-list">
             <CloudRow selected={selectedId === CLOUD_DEVICE_ID} onPick={() => close(true)} />
             {state.devices.map((d) => (
