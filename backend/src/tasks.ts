@@ -96,12 +96,13 @@ export class Tasks {
     if (newTask) {
       m.hset(keys.task(tid), { task_id: tid, user_id: userId, title: prompt.slice(0, 120), created_at: now, device_id: requestedDevice, status: 'pending', updated_at: now });
     }
-    m.hset(keys.subtask(sid), {
+    const fields = {
       subtask_id: sid, task_id: tid, user_id: userId, device_id: deviceId, requested_device: requestedDevice,
       prompt, status: 'pending', created_at: now, last_seq: '0', in_slot: '0',
-    });
+    };
+    m.hset(keys.subtask(sid), fields);
     await m.exec();
-    return { task_id: tid, subtask: (await this.getSubtask(sid))!, newTask };
+    return { task_id: tid, subtask: toSubtask(fields)!, newTask };
   }
 
   /** Adds an accepted subtask to its conversation and the user's history. */
