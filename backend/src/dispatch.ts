@@ -49,8 +49,10 @@ export class Dispatcher {
       device = await this.devices.pickCloud();
       if (!device) throw new WegentError(ErrorCode.CLOUD_UNAVAILABLE, 'No cloud executor is online right now. Try again later or pick one of your own devices.', 503);
     } else {
-      device = await this.devices.getOwned(user.id, p.device_id);
-      if (!(await this.devices.isOnline(device.device_id))) {
+      // Both reads in one round trip (auto-pipelined); the online answer only counts for an owned device.
+      const [owned, online] = await Promise.all([this.devices.getOwned(user.id, p.device_id), this.devices.isOnline(p.device_id)]);
+      device = owned;
+      if (!online) {
         throw new WegentError(ErrorCode.DEVICE_OFFLINE, `The device "${device.name}" is offline. Start its executor (VS Code: "Wegent: Connect Device") or pick another device.`, 409);
       }
     }
@@ -280,9 +282,10 @@ export class Dispatcher {
 
   private async executeLoop(deviceId: string, subtaskId: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const s = await this.tasks.getSubtask(subtaskId);
+      // One round trip for both reads (auto-pipelined): this is on the path of every dispatch.
+      const [s, online] = await Promise.all([this.tasks.getSubtask(subtaskId), this.devices.isOnline(deviceId)]);
       if (!s || !s.in_slot || s.status === 'running' || this.tasks.doneEvent(s)) return;
-      if (!(await this.devices.isOnline(deviceId))) return; // the monitor fails it, or a re-register resumes
+      if (!online) return; // the monitor fails it, or a re-register resumes
       const context = await this.tasks.contextFor(s, s.user_id);
       const answer = await this.notify.execute(deviceId, { task_id: s.task_id, subtask_id: s.subtask_id, prompt: s.prompt, context }, this.opts.executeAckTimeoutMs);
       if (answer.kind === 'nobody') {
