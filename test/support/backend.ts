@@ -15,6 +15,8 @@
 // createUser/issueToken can sign tokens it accepts), a temp WEGENT_DATA_DIR, LOG_LEVEL warn, no
 // first-run user. `env` overrides or adds (e.g. FAST_TIMING, WEGENT_EXECUTE_ACK_TIMEOUT_MS).
 // Several backends on one Redis (multi-node tests) just call startBackend twice with the same redisUrl.
+// issueToken(target, userId, { ttlS }) makes more (or short-lived) tokens; buildBackend() /
+// buildBackendCli() give the bundled main.js / cli.js paths for tests that spawn them directly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

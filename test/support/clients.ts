@@ -2,7 +2,7 @@
 //
 //   const device = await TestDevice.connect({ url: backend.url, token: alice.token, deviceId: 'dev-1' });
 //   const chat = await TestChat.connect({ url: backend.url, token: alice.token });
-//   const sent = await chat.send({ device_id: 'dev-1', message: 'hello' });     // the ack
+//   const sent = await chat.sendOk({ device_id: 'dev-1', message: 'hello' });   // the ok ack (send() returns any ack)
 //   const exec = await device.waitForExecute(sent.subtask_id);                  // task:execute received (and acked)
 //   await device.progress(exec.subtask_id, [{ type: 'text', text: 'hi' }]);     // seq 1, 2, ... automatic
 //   await device.complete(exec.subtask_id, { result: 'hi' });                   // last_seq automatic
@@ -17,8 +17,12 @@
 //     maxSlots tasks run), 'withhold' (record, never ack), or a function returning the ack (or null to
 //     withhold). Every receipt (resends included) is in `executes`; accepted ones are in `running`.
 //   - records task:cancel (`cancels`), device:replaced (`replaced`), auth:expired (`authExpired`),
-//     and each cancel_subtask_ids a heartbeat returned (`cancelledByHeartbeat`).
+//     each cancel_subtask_ids a heartbeat returned (`cancelledByHeartbeat`), disconnect reasons
+//     (`disconnectReasons`), heartbeats sent (`heartbeats`) and successful registrations (`registrations`).
+//   - `runningTaskIds` at connect: what a reconnecting executor reports it still runs.
 //   - `emit(event, payload)` sends anything (raw; for malformed-payload tests) and resolves with the ack.
+//   - `drop()` cuts the transport without a goodbye and never reconnects (a crash or network loss);
+//     `close()` is a clean goodbye (offline at once when nothing runs).
 // TestChat
 //   - connects to /chat, records every push in `events` in arrival order; helpers `chunks(id)`,
 //     `text(id)`, `doneFor(id)`, `waitForDone(id)`, `waitForEvent(name, predicate)`.
