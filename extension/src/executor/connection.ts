@@ -122,7 +122,7 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
   }
 
   private async sendHeartbeat(): Promise<void> {
-    const ack = (await this.emit_(DeviceEvent.heartbeat, { device_id: this.o.deviceId, running_task_ids: this.o.runningIds().slice(0, 64) })) as Ack<HeartbeatOk> | undefined;
+    const ack = (await this.emit_(DeviceEvent.heartbeat, { device_id: this.o.deviceId, running_task_ids: this.o.runningIds() })) as Ack<HeartbeatOk> | undefined;
     if (!ack) return;
     if (ack.ok) for (const id of ack.cancel_subtask_ids ?? []) this.o.onCancel(id);
     else if (ack.error.code === ErrorCode.DEVICE_NOT_REGISTERED) void this.register();

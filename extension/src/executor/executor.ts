@@ -99,6 +99,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.connection = connection;
     connection.on('state', (s) => {
       this.outbox.setOnline(s === 'online');
+      // A final error (dead token, taken-over id) means no result can ever be reported: stop the work.
+      if (s === 'error') for (const task of this.tasks.values()) (task.shutdown = true), task.controller.abort();
       this.emitState();
     });
     connection.on('registered', (ok) => this.log.info(`Device "${deviceName}" is online`, { device_id: deviceId, backend: this.options.backendUrl, heartbeat_interval_s: ok.heartbeat_interval_s }));
@@ -150,7 +152,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
 
   /** Running tasks plus finished ones whose outcome is not acked yet: the backend must not orphan them. */
   private reportedIds(): string[] {
-    return [...new Set([...this.slots.ids(), ...this.outbox.pendingIds()])];
+    return [...new Set([...this.slots.ids(), ...this.outbox.pendingIds()])].slice(0, 64); // the protocol's cap
   }
 
   private emitState(): void {

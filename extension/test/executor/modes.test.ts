@@ -64,13 +64,19 @@ describe('executor: cloud mode and final errors', function () {
     assert.equal(list.body.devices.find((d: { device_id: string }) => d.device_id === 'same-id-device')?.status, 'online');
   });
 
-  it('a token that expires while connected: state "error" with how to get a new token, no reconnect', async () => {
-    const { token } = await issueToken(stack.backend, stack.user.userId, { ttlS: 3 });
+  it('a token that expires while connected: state "error" with how to get a new token, no reconnect, running work stopped', async () => {
+    const { token } = await issueToken(stack.backend, stack.user.userId, { ttlS: 8 });
     const executor = await stack.executor({ token, deviceId: 'expiring-device' });
     assert.equal(executor.snapshot().state, 'online');
+    stack.model.script('EXPIRE-RUN', reply(text('working until the token dies'), { hang: true }));
+    const sent = await stack.chat.sendOk({ device_id: 'expiring-device', message: 'EXPIRE-RUN go' });
+    await waitFor(() => stack.model.requestsFor('EXPIRE-RUN').length > 0, { timeout: 30_000, message: 'task reached the model' });
     await waitFor(() => executor.snapshot().state === 'error', { timeout: 30_000, message: 'expiry noticed' });
     assert.equal(executor.snapshot().error?.code, 'AUTH_EXPIRED');
     assert.match(executor.snapshot().error!.message, /Your API token has expired\. Generate a new one in Wegent → Settings → API Token/);
+    await stack.model.waitFor(() => stack.model.requestsFor('EXPIRE-RUN').some((r) => r.clientAborted));
+    await waitFor(() => executor.snapshot().slotsUsed === 0, { timeout: 30_000, message: 'the task was stopped' });
+    assert.ok(sent.subtask_id);
   });
 
   it('a revoked token: state "error" AUTH_REVOKED at once', async () => {
