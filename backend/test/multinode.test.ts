@@ -95,12 +95,35 @@ describe('multi-node: two backends behind one address', function () {
     assert.equal(tasks.body.subtasks[0].last_seq, 10);
   });
 
+  it('needs no sticky sessions for WebSocket-only clients: devices spread round-robin over both nodes all run tasks sent from one chat', async () => {
+    await a.start(); // node A back after the kill above
+    const rr = await startBalancer([a.port, b.port], { policy: 'round-robin' });
+    try {
+      const devices = await Promise.all([0, 1, 2, 3].map((i) => TestDevice.connect({ url: rr.url, token: alice.token, deviceId: `rr-dev-${i}` })));
+      const chat = await TestChat.connect({ url: rr.url, token: alice.token });
+      open.push(...devices, chat);
+      assert.ok((rr.connections.get(a.port) ?? 0) >= 2 && (rr.connections.get(b.port) ?? 0) >= 2, 'connections went to both nodes');
+      for (const d of devices) {
+        const sent = await chat.sendOk({ device_id: d.deviceId, message: `hello ${d.deviceId}` });
+        await d.waitForExecute(sent.subtask_id);
+        await d.text(sent.subtask_id, d.deviceId);
+        await d.complete(sent.subtask_id, { result: 'ok' });
+        await chat.waitForDone(sent.subtask_id);
+        assert.equal(chat.text(sent.subtask_id), d.deviceId);
+      }
+    } finally {
+      for (const c of open.splice(0)) c.close();
+      await rr.close();
+    }
+  });
+
   it('detects a device that vanished from the surviving node as offline and fails its task once', async () => {
-    await a.start(); // node A back; the balancer prefers it again
+    await a.start(); // (no-op when already back) the failover balancer prefers node A again
     const device = await TestDevice.connect({ url: lb.url, token: alice.token, deviceId: 'lb-lapse' });
     const chat = await TestChat.connect({ url: b.url, token: alice.token });
     open.push(device, chat);
-    assert.equal(await gauge(a.url, 'wegent_device_sockets'), 1, 'the new device is on the restarted node A');
+    // (devices of the previous test are still leaving: wait for the count to settle)
+    await waitFor(async () => (await gauge(a.url, 'wegent_device_sockets')) === 1, { message: 'the new device is on the restarted node A' });
     const sent = await chat.sendOk({ device_id: 'lb-lapse', message: 'doomed' });
     await device.waitForExecute(sent.subtask_id);
     device.drop();
