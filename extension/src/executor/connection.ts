@@ -83,7 +83,7 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
       if (this.state === 'error' || this.state === 'stopped') return;
       this.o.logger.warn('Disconnected from the backend; reconnecting', { reason });
       // The server closed us without saying why (e.g. it shut down): socket.io does not retry that itself.
-      if (reason === 'io server disconnect') setTimeout(() => this.state === 'offline' && socket.connect(), this.o.reconnectDelayMs ?? 1000);
+      if (reason === 'io server disconnect') setTimeout(() => this.state !== 'error' && this.state !== 'stopped' && !socket.connected && socket.connect(), this.o.reconnectDelayMs ?? 1000);
     });
     socket.on(DeviceEvent.execute, (payload, ack) => this.o.onExecute(payload, typeof ack === 'function' ? ack : () => {}));
     socket.on(DeviceEvent.cancel, (payload) => {

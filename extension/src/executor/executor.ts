@@ -8,7 +8,7 @@ import {
 import type { ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions } from './api';
 import { runClaude, type ClaudeRunResult } from './claude';
 import { DeviceConnection } from './connection';
-import { loadDeviceIdentity, type DeviceIdentity } from './identity';
+import { defaultDeviceName, loadDeviceIdentity, type DeviceIdentity } from './identity';
 import { Outbox } from './outbox';
 import { SlotTable } from './slots';
 import { resolveWorkspace } from './workspace';
@@ -73,8 +73,9 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
 
   async start(): Promise<void> {
     if (this.connection) return;
-    const found = await loadDeviceIdentity({ dataDir: this.options.dataDir, deviceName: this.options.deviceName });
-    this.identity = this.options.deviceId ? { ...found, deviceId: this.options.deviceId, source: 'cache' } : found;
+    this.identity = this.options.deviceId
+      ? { deviceId: this.options.deviceId, deviceName: this.options.deviceName?.trim() || defaultDeviceName(), source: 'option' }
+      : await loadDeviceIdentity({ dataDir: this.options.dataDir, deviceName: this.options.deviceName });
     const { deviceId, deviceName } = this.identity;
     const connection = new DeviceConnection({
       backendUrl: this.options.backendUrl,

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DeviceId } from '@wegent/shared';
 
-export type IdentitySource = 'cache' | 'hardware' | 'mac' | 'random';
+/** Where the id came from; 'option' means the shell passed one (ExecutorOptions.deviceId). */
+export type IdentitySource = 'cache' | 'hardware' | 'mac' | 'random' | 'option';
 
 export interface DeviceIdentity {
   deviceId: string;
