@@ -395,6 +395,48 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     assert.equal(await page.locator('.turn .markdown').innerText(), 'x1;x2;x3;x4;');
   });
 
+  it('a chunk lost in transit is recovered with chat:resume, in order and once', async () => {
+    const user = await createUser(stack.backend);
+    const dev = await device(user, 'mac-lossy');
+    const c = await chat();
+    const { page, context } = c;
+    // Sit between the page and the backend on the WebSocket and lose the chunk with seq 2.
+    let lost = 0;
+    await context.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => server.send(m));
+      server.onMessage((m) => {
+        if (typeof m === 'string' && m.includes('"chat:chunk"') && /"seq":2[,}]/.test(m) && lost === 0) {
+          lost++;
+          return;
+        }
+        ws.send(m);
+      });
+    });
+    await page.reload();
+    await signIn(page, user);
+    await openPicker(page);
+    await pickerRow(page, 'mac-lossy').locator('.picker-choice').click();
+    await sendMessage(page, 'over a lossy line');
+    const exec = await nextExecute(dev, 1);
+    await waitFor(async () => (await page.evaluate(() => document.querySelector('.turn')?.getAttribute('data-subtask-id'))) === exec.subtask_id);
+    for (const part of ['one;', 'two;', 'three;']) await dev.text(exec.subtask_id, part);
+    await page.getByText('one;two;three;').waitFor();
+    assert.equal(lost, 1, 'the chunk with seq 2 was not dropped: the test did not test the gap');
+    await dev.complete(exec.subtask_id, { result: 'ok' });
+    await lastStatus(page).filter({ hasText: 'Completed' }).waitFor();
+    assert.equal(await page.locator('.turn .markdown').innerText(), 'one;two;three;');
+  });
+
+  it('says in words when Cloud has no executor', async () => {
+    const user = await createUser(stack.backend);
+    const { page } = await chat();
+    await signIn(page, user);
+    assert.match((await pickerTrigger(page).getAttribute('aria-label')) ?? '', /Run on: Cloud/);
+    await sendMessage(page, 'anyone there?');
+    await lastStatus(page).filter({ hasText: 'Failed: Cloud executors are unavailable right now' }).waitFor();
+  });
+
   it('speaks 简体中文 when the browser does, and follows a dark colour scheme', async () => {
     const user = await createUser(stack.backend);
     await device(user, 'mac-zh');
