@@ -144,7 +144,7 @@ export class Dispatcher {
    * Returns ids the device should stop. A slot-holding subtask the device stopped reporting is
    * failed after two reports without it (one report of grace for a completion still in flight).
    */
-  async reconcile(device: DeviceRecord, running: string[], onRegister: boolean): Promise<string[]> {
+  async reconcile(device: DeviceRecord, running: string[]): Promise<string[]> {
     const cancel: string[] = [];
     const reported = new Set(running);
     for (const id of reported) {
@@ -164,7 +164,9 @@ export class Dispatcher {
       const s = await this.tasks.getSubtask(id);
       if (!s) continue;
       if (s.status !== 'running') {
-        if (onRegister) this.startExecution(device.device_id, id);
+        // Not acked yet: make sure some node is sending it (the node that dispatched it may be gone).
+        // A duplicate emission is harmless: the device treats a repeated subtask_id as the same task.
+        this.startExecution(device.device_id, id);
         continue;
       }
       if ((await this.tasks.bumpMissing(id)) >= 2) {

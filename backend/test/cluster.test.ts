@@ -95,4 +95,24 @@ describe('cluster: two backend nodes on one Redis', function () {
     const after = (await metric(a.url, 'wegent_offline_detections_total')) + (await metric(b.url, 'wegent_offline_detections_total'));
     assert.equal(after - before, 3);
   });
+
+  it('keeps sending an unacknowledged task:execute when the node that dispatched it dies', async () => {
+    const device = await TestDevice.connect({ url: b.url, token: alice.token, deviceId: 'orphaned-dispatch', ackMode: 'withhold' });
+    const chat = await TestChat.connect({ url: a.url, token: alice.token });
+    open.push(device, chat);
+    await delay(200);
+    const sent = await chat.sendOk({ device_id: 'orphaned-dispatch', message: 'dispatched by node A' });
+    await device.waitForExecute(sent.subtask_id);
+    await a.kill(); // node A held the resend loop
+    device.ackMode = 'accept';
+    const seen = device.executes.length;
+    await waitFor(() => device.executes.length > seen && device.running.has(sent.subtask_id), { timeout: 20_000, message: 'node B resent task:execute' });
+    await device.text(sent.subtask_id, 'still streamed');
+    await device.complete(sent.subtask_id, { result: 'ok' });
+    const chatB = await TestChat.connect({ url: b.url, token: alice.token });
+    open.push(chatB);
+    const resumed = await chatB.resume(sent.subtask_id, 0);
+    assert.equal(resumed.done?.status, 'completed');
+    await a.start();
+  });
 });

@@ -49,7 +49,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       data.deviceId = d.device_id;
       await devices.touch(d.device_id, socket.id);
       monitor.poke(ttlMs);
-      const cancel = await dispatcher.reconcile(d, p.running_task_ids ?? [], true);
+      const cancel = await dispatcher.reconcile(d, p.running_task_ids ?? []);
       for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
       await dispatcher.emitDeviceStatus(d.device_id);
       log.info({ deviceId: d.device_id, userId: user.id, mode: d.mode }, 'device registered');
@@ -67,7 +67,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       const d = await registered(p.device_id);
       const { wasOnline } = await devices.touch(d.device_id, socket.id);
       monitor.poke(ttlMs);
-      const cancel = await dispatcher.reconcile(d, p.running_task_ids, false);
+      const cancel = await dispatcher.reconcile(d, p.running_task_ids);
       if (!wasOnline) await dispatcher.emitDeviceStatus(d.device_id);
       return cancel.length ? { cancel_subtask_ids: cancel } : {};
     }, ctx);
