@@ -37,6 +37,22 @@ const DARK_THEME: Record<string, string> = {
   '--vscode-editorWarning-foreground': '#cca700', '--vscode-testing-iconFailed': '#f14c4c', '--vscode-errorForeground': '#f85149',
 };
 
+/** Light Modern and High Contrast: the same page must take every colour from the theme. */
+const LIGHT_THEME: Record<string, string> = {
+  ...DARK_THEME, '--vscode-foreground': '#3b3b3b', '--vscode-sideBar-background': '#f8f8f8', '--vscode-input-background': '#ffffff',
+  '--vscode-input-foreground': '#3b3b3b', '--vscode-input-border': '#cecece', '--vscode-widget-border': '#e5e5e5',
+  '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b',
+  '--vscode-editorWidget-background': '#f8f8f8', '--vscode-textCodeBlock-background': '#f0f0f0', '--vscode-descriptionForeground': '#616161',
+  '--vscode-list-inactiveSelectionBackground': '#e4e6f1', '--vscode-list-hoverBackground': '#f2f2f2',
+};
+const HIGH_CONTRAST_THEME: Record<string, string> = {
+  ...DARK_THEME, '--vscode-foreground': '#ffffff', '--vscode-sideBar-background': '#000000', '--vscode-input-background': '#000000',
+  '--vscode-input-foreground': '#ffffff', '--vscode-input-border': '#6fc3df', '--vscode-contrastBorder': '#6fc3df',
+  '--vscode-widget-border': '#6fc3df', '--vscode-focusBorder': '#f38518', '--vscode-button-background': '#000000',
+  '--vscode-button-secondaryBackground': '#000000', '--vscode-editorWidget-background': '#0c141f', '--vscode-textCodeBlock-background': '#000000',
+};
+const THEMES = { dark: [DARK_THEME, 'vscode-dark'], light: [LIGHT_THEME, 'vscode-light'], 'high-contrast': [HIGH_CONTRAST_THEME, 'vscode-high-contrast'] } as const;
+
 interface Host {
   page: Page;
   context: BrowserContext;
@@ -67,7 +83,8 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
   });
 
   /** Opens the chat as VS Code would, with the bridge answering for a user (or for nobody). */
-  async function openVsCodeChat(user: TestUser | null, localDeviceId?: string): Promise<Host> {
+  async function openVsCodeChat(user: TestUser | null, localDeviceId?: string, theme: keyof typeof THEMES = 'dark'): Promise<Host> {
+    const [themeVars, themeClass] = THEMES[theme];
     const context = await stack.browser.newContext({ viewport: { width: 380, height: 700 }, locale: 'en-US' });
     const page = await context.newPage();
     const requests: string[] = [];
@@ -103,11 +120,11 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
         };
       };
       document.addEventListener('DOMContentLoaded', function () {
-        var theme = ${JSON.stringify(DARK_THEME)};
+        var theme = ${JSON.stringify(themeVars)};
         for (var k in theme) document.documentElement.style.setProperty(k, theme[k]);
         // The webview is transparent over the side bar, which VS Code paints in the theme colour.
         document.documentElement.style.backgroundColor = theme['--vscode-sideBar-background'];
-        document.body.classList.add('vscode-dark');
+        document.body.classList.add('${themeClass}');
       });
     `);
     await page.goto(`${ORIGIN}/index.html`);
@@ -164,6 +181,37 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
     assert.equal(await page.getByLabel('Message').inputValue(), 'a draft');
     await waitFor(async () => (await pickerTrigger(page).getAttribute('aria-label'))?.includes('Linux - keep'), { message: 'device choice lost' });
   });
+
+  for (const theme of ['light', 'high-contrast'] as const) {
+    it(`takes its colours from the ${theme} theme`, async () => {
+      const user = await createUser(stack.backend);
+      const dev = await TestDevice.connect({ url: stack.backend.url, token: user.token, deviceId: `vs-${theme}`, name: 'Linux - themed' });
+      devices.push(dev);
+      const { page } = await openVsCodeChat(user, `vs-${theme}`, theme);
+      await page.locator('.connection-connected').waitFor({ timeout: 20_000 });
+      await openPicker(page);
+      await pickerRow(page, `vs-${theme}`).locator('.picker-choice').click();
+      await sendMessage(page, 'theme check');
+      const exec = await dev.waitForExecute(1, 30_000);
+      await dev.progress(exec.subtask_id, [{ type: 'text', text: 'Some `code` here.' }, { type: 'tool_use', id: 'x', name: 'Bash', input: { command: 'ls' } }]);
+      await page.locator('.tool-card').waitFor();
+      const [vars] = THEMES[theme];
+      const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur()); // focus paints its own border
+      const colours = await page.evaluate(() => ({
+        text: getComputedStyle(document.querySelector('.markdown')!).color,
+        input: getComputedStyle(document.querySelector('textarea')!).backgroundColor,
+        inputBorder: getComputedStyle(document.querySelector('textarea')!).borderTopColor,
+      }));
+      assert.deepEqual(colours, { text: rgb(vars['--vscode-foreground']), input: rgb(vars['--vscode-input-background']), inputBorder: rgb(vars['--vscode-input-border']) });
+      if (theme === 'high-contrast') {
+        const cardBorder = await page.evaluate(() => getComputedStyle(document.querySelector('.tool-card')!).borderTopColor);
+        assert.equal(cardBorder, rgb(vars['--vscode-contrastBorder']));
+      }
+      await screenshot(page, `vscode-sidebar-${theme}`);
+      await dev.complete(exec.subtask_id, { result: 'ok' });
+    });
+  }
 
   it('without a token offers the extension commands instead of a password form', async () => {
     const { page, commands } = await openVsCodeChat(null);
