@@ -23,6 +23,7 @@ import { revokeEverywhere } from './realtime/auth';
 import { attachChatNamespace } from './realtime/chat';
 import { attachDeviceNamespace } from './realtime/devices';
 import { deviceRoom, socketNotifier } from './realtime/notifier';
+import { guardSlowConsumers } from './realtime/slowConsumers';
 
 export interface App {
   server: HttpServer;
@@ -89,6 +90,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   app.use(staticPage(config.webviewDir));
   handle = app.callback();
 
+  const stopSlowConsumerGuard = guardSlowConsumers(io, log);
   attachDeviceNamespace(deviceNsp, services);
   attachChatNamespace(chatNsp, services);
 
@@ -110,6 +112,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
       if (shuttingDown) return;
       shuttingDown = true;
       services.monitor.stop();
+      stopSlowConsumerGuard();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await services.inflight.idle(config.shutdownGraceMs);
       // Drop transports (not a Socket.IO "server disconnect"): clients see a transport close and
