@@ -64,9 +64,9 @@ export async function redisSnapshot(client: Redis): Promise<string> {
   return JSON.stringify(state);
 }
 
-export async function startStack(opts: { env?: Record<string, string>; users?: number; redis?: RedisOptions } = {}): Promise<Stack> {
+export async function startStack(opts: { env?: Record<string, string>; users?: number; redis?: RedisOptions; inProcess?: boolean } = {}): Promise<Stack> {
   const redis = await startRedis(opts.redis);
-  const backend = await startBackend({ redisUrl: redis.url, env: opts.env });
+  const backend = await startBackend({ redisUrl: redis.url, env: opts.env, inProcess: opts.inProcess });
   const users: TestUser[] = [];
   for (let i = 0; i < (opts.users ?? 2); i++) users.push(await createUser(backend));
   const peek = new Redis(redis.url, { maxRetriesPerRequest: 1 });
