@@ -89,7 +89,11 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
     for await (const message of q as AsyncIterable<SdkMessageLike>) {
       if (message.session_id) sessionId = message.session_id;
       if (message.type === 'assistant' && typeof message.error === 'string') assistantError = message.error;
-      if (message.type === 'result') result = message;
+      if (message.type === 'result') {
+        result = message;
+        const denied = deniedTools(message);
+        if (denied) req.onEvent({ type: 'status', text: `Claude Code was not allowed to use ${denied} (permission mode "${req.permissionMode}"). Approve such tools when asked, or run the executor with a more permissive mode (e.g. --permission-mode acceptEdits / the wegent.permissionMode setting).` });
+      }
       for (const event of mapper.map(message)) req.onEvent(event);
     }
   } catch (err) {
@@ -120,6 +124,13 @@ function thrownError(err: unknown, claudeCodePath: string | undefined, stderrTai
   if (/EACCES/i.test(message)) return { code: 'PERMISSION_DENIED', message: `Claude Code could not be started: ${message}. Make the claude executable runnable (chmod +x) or pass another --claude-path.` };
   const stderr = stderrTail.join('').trim().slice(-500);
   return classifyClaudeError(undefined, stderr ? `${message} (${stderr})` : message);
+}
+
+/** "Write, Bash" for the tools a turn was refused, or undefined. */
+function deniedTools(result: SdkMessageLike): string | undefined {
+  const denials = Array.isArray(result.permission_denials) ? (result.permission_denials as Array<{ tool_name?: string }>) : [];
+  const names = [...new Set(denials.map((d) => d.tool_name).filter(Boolean))];
+  return names.length ? names.join(', ') : undefined;
 }
 
 function toCanUseTool(subtaskId: string, approve: ApproveTool) {

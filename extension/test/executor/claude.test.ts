@@ -128,6 +128,8 @@ describe('executor: Claude runner (real Agent SDK)', function () {
     assert.equal(existsSync(file), false);
     const result = events.find((e) => e.type === 'tool_result');
     assert.ok(result && result.type === 'tool_result' && result.is_error, 'the denial reaches the chat as an error tool_result');
+    const note = events.find((e) => e.type === 'status' && /not allowed to use Write/.test(e.text));
+    assert.ok(note, `a status event says which tool was refused and how to allow it: ${JSON.stringify(events)}`);
   });
 
   it('asks approveTool in the default mode and runs the tool when allowed', async () => {
