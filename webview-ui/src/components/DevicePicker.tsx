@@ -69,6 +69,11 @@ export function DevicePicker() {
       >
         {selected ? <DeviceStatusDot status={selected.status} /> : <Icon name="cloud" />}
         <span class="picker-trigger-name">{label}</span>
+        {selected?.is_default && (
+          <span class="picker-default-mark" title={t('picker.default')}>
+            <Icon name="star-full" />
+          </span>
+        )}
         {selected && <span class="picker-slots">{t('picker.slots', { used: selected.slots_used, max: selected.max_slots })}</span>}
         <Icon name={open ? 'chevron-up' : 'chevron-down'} />
       </button>
