@@ -69,28 +69,7 @@ export function makeProfile(settings: Record<string, unknown> = {}): { userDataD
   const extensionsDir = join(root, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(
-    join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        // Without this code-server starts an agent host and a copilot runtime on a 2-core machine.
-        'chat.disableAIFeatures': true,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'update.mode': 'none',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'extensions.gallery.serviceUrl': '',
-        'telemetry.telemetryLevel': 'off',
-        'security.workspace.trust.enabled': false,
-        'workbench.welcomePage.walkthroughs.openOnInstall': false,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        ...settings,
-      },
-      null,
-      2,
-    ),
-  );
+  writeSettings(userDataDir, settings);
   return { userDataDir, extensionsDir, root };
 }
 
@@ -165,6 +144,24 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       if (profile) rmSync(profile.root, { recursive: true, force: true });
     },
   };
+}
+
+/** Writes the profile's user settings (quiet defaults + `settings`); a running workbench picks them up. */
+export function writeSettings(userDataDir: string, settings: Record<string, unknown>): void {
+  const quiet = {
+    // Without this code-server starts an agent host and a copilot runtime on a 2-core machine.
+    'chat.disableAIFeatures': true,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+    'security.workspace.trust.enabled': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  };
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...quiet, ...settings }, null, 2));
 }
 
 /** `code-server --install-extension x.vsix` into a profile's extensions dir. */

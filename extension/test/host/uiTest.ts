@@ -3,7 +3,7 @@
 // from the command palette, pastes a token, sees the status bar and the toast, opens the Wegent chat
 // in the activity bar, picks this device, sends a message and watches the reply stream in. It saves
 // screenshots of the main states under .test-artifacts/vscode/.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
   const started = Date.now();
   await packageVsix(vsix);
   console.log(`  packaged ${vsix} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const profile = makeProfile({ 'wegent.backendUrl': o.backendUrl, 'workbench.colorTheme': 'Default Dark Modern' });
+  const profile = makeProfile({ 'wegent.backendUrl': o.backendUrl, 'workbench.colorTheme': 'Dark Modern' });
   await installVsix(o.install, vsix, profile);
   const workspace = mkdtempSync(join(o.scratch, 'ui-ws-'));
   const home = mkdtempSync(join(o.scratch, 'ui-home-'));
@@ -102,6 +102,17 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
       await page.locator('.output-view, .part.panel').getByText('task completed').first().waitFor({ timeout: TIMEOUT });
       await shot('output-channel');
     });
+    await step('the chat follows the light and high-contrast themes', async () => {
+      await page.keyboard.press('Escape');
+      for (const [theme, cls, name] of [['Light Modern', 'vs', 'sidebar-light'], ['Dark High Contrast', 'hc-black', 'sidebar-high-contrast']]) {
+        await page.keyboard.press('Control+K'); // Ctrl+K Ctrl+T: the color theme picker
+        await page.keyboard.press('Control+T');
+        await pickQuickItem(page, theme);
+        await page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: TIMEOUT });
+        await chat.locator('body.vscode-' + (cls === 'vs' ? 'light' : 'high-contrast')).waitFor({ timeout: TIMEOUT });
+        await shot(name);
+      }
+    });
     console.log(`  UI test passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${o.artifacts}`);
     return true;
   } catch (err) {
@@ -111,6 +122,7 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
   } finally {
     await context.close().catch(() => undefined);
     await server.stop();
+    rmSync(profile.root, { recursive: true, force: true });
   }
 }
 
@@ -130,9 +142,14 @@ const statusBar = (page: Page) => page.locator('#workbench\\.parts\\.statusbar .
 
 async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
+  await pickQuickItem(page, title, '>');
+}
+
+/** Types into the open quick input and accepts the first row showing `label`. */
+async function pickQuickItem(page: Page, label: string, prefix = ''): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ timeout: TIMEOUT });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: TIMEOUT });
+  await input.fill(`${prefix}${label}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: TIMEOUT });
   await page.keyboard.press('Enter');
 }
