@@ -1,0 +1,85 @@
+// The whole product once, end to end in the browser: the chat page in Chromium, the real backend
+// and Redis, the real executor core running the real Claude Code through the Agent SDK against a
+// scripted model server. A message typed in the page writes a real file in the device's workspace
+// and the reply (thinking, tool card, markdown) streams back into the page.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Executor } from '../../../extension/src/executor/executor';
+import { createUser } from '../../../test/support/backend';
+import { reply, startModelServer, text, thinking, toolUse, type ModelServer } from '../../../test/support/modelServer';
+import { waitFor } from '../../../test/support/wait';
+import { lastStatus, openChat, openPicker, pickerRow, screenshot, sendMessage, signIn, startStack, type ChatPage, type Stack } from './harness';
+
+describe('chat page in Chromium driving the real executor and Claude Agent SDK', function () {
+  this.timeout(180_000);
+  let stack: Stack;
+  let model: ModelServer;
+  let executor: Executor | undefined;
+  let page: ChatPage | undefined;
+  const dirs: string[] = [];
+  const temp = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), `wegent-ui-${prefix}-`));
+    dirs.push(dir);
+    return dir;
+  };
+
+  before(async () => {
+    stack = await startStack();
+    model = await startModelServer();
+  });
+  after(async () => {
+    await executor?.stop().catch(() => {});
+    await page?.close();
+    await model?.close();
+    await stack?.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a message from the page writes a file in the workspace and streams thinking, a tool card and markdown back', async () => {
+    const user = await createUser(stack.backend);
+    const workspace = temp('ws');
+    const target = join(workspace, 'hello.txt');
+    model.script(
+      'UI-WRITE-MARKER',
+      reply(thinking('The user wants a greeting file.'), text('Writing the file now.'), toolUse('Write', { file_path: target, content: 'hi from the chat page\n' })),
+      reply(text('Wrote **hello.txt** in your workspace.')),
+    );
+    executor = new Executor({
+      backendUrl: stack.backend.url,
+      token: user.token,
+      workspace,
+      dataDir: temp('data'),
+      deviceId: 'real-executor',
+      deviceName: 'Linux - real-executor',
+      permissionMode: 'acceptEdits',
+      env: model.claudeEnv(temp('claude-config')),
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      reconnectDelayMs: 100,
+      reconnectDelayMaxMs: 1000,
+    });
+    await executor.start();
+
+    page = await openChat(stack);
+    const p = page.page;
+    await signIn(p, user);
+    await openPicker(p);
+    const row = pickerRow(p, 'real-executor');
+    await row.locator('.device-status-online').waitFor({ timeout: 20_000 });
+    await row.locator('.picker-choice').click();
+    await sendMessage(p, 'Please create hello.txt (UI-WRITE-MARKER)');
+
+    await lastStatus(p).filter({ hasText: 'Completed' }).waitFor({ timeout: 120_000 });
+    assert.equal(readFileSync(target, 'utf8'), 'hi from the chat page\n', 'the file was not written in the workspace');
+    await p.locator('.turn .thinking').waitFor();
+    const card = p.locator('.tool-card').filter({ hasText: 'Tool: Write' });
+    await card.locator('summary').click();
+    await card.getByText('hello.txt').first().waitFor();
+    await p.locator('.turn .markdown strong').filter({ hasText: 'hello.txt' }).waitFor();
+    await waitFor(async () => (await p.locator('.picker-trigger').innerText()).includes('0/5'), { timeout: 20_000, message: 'the slot was not released' });
+    await screenshot(p, 'chat-real-executor');
+    assert.deepEqual(page.errors, []);
+    assert.deepEqual(page.cspViolations, []);
+  });
+});
