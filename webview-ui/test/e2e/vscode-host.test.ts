@@ -31,7 +31,7 @@ const DARK_THEME: Record<string, string> = {
   '--vscode-input-background': '#313131', '--vscode-input-foreground': '#cccccc', '--vscode-input-border': '#3c3c3c',
   '--vscode-focusBorder': '#0078d4', '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff',
   '--vscode-button-hoverBackground': '#026ec1', '--vscode-button-secondaryBackground': '#313131',
-  '--vscode-button-secondaryForeground': '#cccccc', '--vscode-list-hoverBackground': '#2a2d2e',
+  '--vscode-button-secondaryForeground': '#cccccc', '--vscode-button-secondaryHoverBackground': '#3c3c3c', '--vscode-list-hoverBackground': '#2a2d2e',
   '--vscode-list-inactiveSelectionBackground': '#37373d', '--vscode-editorWidget-background': '#202020',
   '--vscode-textCodeBlock-background': '#2b2b2b', '--vscode-testing-iconPassed': '#73c991',
   '--vscode-editorWarning-foreground': '#cca700', '--vscode-testing-iconFailed': '#f14c4c', '--vscode-errorForeground': '#f85149',
