@@ -48,8 +48,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   /** Returns false (after telling the user why) when the device cannot connect. */
   async function connect(opts: { interactive: boolean }): Promise<boolean> {
     const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder || folder.uri.scheme !== 'file') {
+    if (!folder) {
       void showError(t('Open a folder first: Wegent runs tasks in the open workspace.'));
+      return false;
+    }
+    if (folder.uri.scheme !== 'file') {
+      void showError(t('Wegent runs tasks on files on this machine; "{0}" is not a folder on disk.', folder.uri.toString()));
       return false;
     }
     let token = await tokens.get();
