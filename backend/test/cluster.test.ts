@@ -89,8 +89,8 @@ describe('cluster: two backend nodes on one Redis', function () {
     const sent = await Promise.all(devices.map((d) => chat.sendOk({ device_id: d.deviceId, message: 'doomed' })));
     await Promise.all(devices.map((d, i) => d.waitForExecute(sent[i].subtask_id)));
     for (const d of devices) d.drop();
-    for (const s of sent) assert.equal((await chat.waitForDone(s.subtask_id, 10_000)).error?.code, 'DEVICE_OFFLINE');
-    await delay(1500); // more than a TTL: a second claim would have happened by now
+    for (const s of sent) assert.equal((await chat.waitForDone(s.subtask_id, 20_000)).error?.code, 'DEVICE_OFFLINE');
+    await delay(Number(FAST_TIMING.WEGENT_ONLINE_TTL_MS) + 500); // more than a TTL: a second claim would have happened by now
     for (const s of sent) assert.equal(chat.of('chat:done', (p) => p.subtask_id === s.subtask_id).length, 1);
     const after = (await metric(a.url, 'wegent_offline_detections_total')) + (await metric(b.url, 'wegent_offline_detections_total'));
     assert.equal(after - before, 3);

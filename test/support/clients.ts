@@ -234,6 +234,9 @@ export class TestDevice {
   }
 
   async complete(subtaskId: string, extra: { status?: 'completed' | 'failed' | 'cancelled'; result?: string; error?: unknown; session_id?: string; last_seq?: number } = {}): Promise<AnyAck> {
+    // Like a real executor, the slot is free once the task has ended, before the backend confirms:
+    // the backend may hand the slot to the next task before this ack arrives.
+    const wasRunning = this.running.delete(subtaskId);
     const ack = await request(this.socket, 'task:complete', {
       subtask_id: subtaskId,
       status: extra.status ?? 'completed',
@@ -242,7 +245,7 @@ export class TestDevice {
       ...(extra.error !== undefined ? { error: extra.error } : {}),
       ...(extra.session_id !== undefined ? { session_id: extra.session_id } : {}),
     });
-    if (ack.ok) this.running.delete(subtaskId);
+    if (!ack.ok && wasRunning) this.running.add(subtaskId);
     return ack;
   }
 
