@@ -34,6 +34,11 @@ async function main(): Promise<number> {
     if (s.state === 'error') void executor.stop().then(() => finish(exitCodeFor(s.error?.code)));
   });
   executor.on('task:start', (t) => log.info('Task received', { subtask_id: t.subtaskId, prompt: t.prompt.length > 80 ? `${t.prompt.slice(0, 80)}…` : t.prompt }));
+  // What a task does, at a glance: tool calls and status lines (never file contents or tool output).
+  executor.on('task:event', ({ subtaskId, event }) => {
+    if (event.type === 'tool_use') log.info(`Tool ${event.name}`, { subtask_id: subtaskId, file: (event.input as { file_path?: unknown })?.file_path });
+    else if (event.type === 'status') log.info(event.text, { subtask_id: subtaskId });
+  });
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

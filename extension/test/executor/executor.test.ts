@@ -4,21 +4,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChatChunk, TaskEvent } from '@wegent/shared';
 import { api } from '../../../test/support/clients';
 import { waitFor } from '../../../test/support/wait';
 import { httpError, reply, text, thinking, toolUse } from '../../../test/support/modelServer';
 import type { ExecutorSnapshot } from '../../src/executor/api';
-import { startStack, type Stack } from './stack';
+import { assertSeqsInOrder, events, startStack, type Stack } from './stack';
 import { startTcpProxy } from './tcpProxy';
 import { tempDir } from './tmp';
-
-const events = (chunks: ChatChunk[]): TaskEvent[] => chunks.flatMap((c) => c.events);
-
-/** Seqs the chat received for a subtask are exactly 1..n, each once, in order. */
-function assertSeqsInOrder(chunks: ChatChunk[]): void {
-  assert.deepEqual(chunks.map((c) => c.seq), chunks.map((_, i) => i + 1));
-}
 
 describe('executor: against the real backend', function () {
   this.timeout(120_000);

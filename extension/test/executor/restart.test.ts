@@ -3,16 +3,10 @@
 // Own stack with an online TTL (20 s) longer than a restart takes on a loaded machine, as in
 // production (90 s), so the restart itself is what is tested, not the TTL.
 import assert from 'node:assert/strict';
-import type { ChatChunk, TaskEvent } from '@wegent/shared';
 import { api } from '../../../test/support/clients';
 import { waitFor } from '../../../test/support/wait';
 import { reply, text } from '../../../test/support/modelServer';
-import { startStack, type Stack } from './stack';
-
-const events = (chunks: ChatChunk[]): TaskEvent[] => chunks.flatMap((c) => c.events);
-function assertSeqsInOrder(chunks: ChatChunk[]): void {
-  assert.deepEqual(chunks.map((c) => c.seq), chunks.map((_, i) => i + 1));
-}
+import { assertSeqsInOrder, events, startStack, type Stack } from './stack';
 
 describe('executor: backend restart mid-task', function () {
   this.timeout(150_000);

@@ -1,5 +1,7 @@
 // One real stack per test file: a private redis-server, the real backend (child process, short
 // presence timings), the scripted model server, a user with a token and a chat client.
+import assert from 'node:assert/strict';
+import type { ChatChunk, TaskEvent } from '@wegent/shared';
 import { startBackend, createUser, type TestBackend, type TestUser } from '../../../test/support/backend';
 import { TestChat } from '../../../test/support/clients';
 import { startRedis } from '../../../test/support/redis';
@@ -63,4 +65,12 @@ export async function startStack(timing: Record<string, string> = TEST_TIMING): 
       removeTempDirs();
     },
   };
+}
+
+/** Every event of a subtask's chunks, in order. */
+export const events = (chunks: ChatChunk[]): TaskEvent[] => chunks.flatMap((c) => c.events);
+
+/** The seqs received for a subtask are exactly 1..n: each once, in order, none missing. */
+export function assertSeqsInOrder(chunks: ChatChunk[]): void {
+  assert.deepEqual(chunks.map((c) => c.seq), chunks.map((_, i) => i + 1));
 }
