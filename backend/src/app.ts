@@ -3,8 +3,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { bodyParser } from '@koa/bodyparser';
-import { Server as IoServer } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Server as IoServer, type ServerOptions } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { LIMITS, NAMESPACE } from '@wegent/shared';
 import type { Config } from './config';
@@ -22,6 +21,7 @@ import { tokenRoutes } from './http/tokens';
 import { revokeEverywhere } from './realtime/auth';
 import { attachChatNamespace } from './realtime/chat';
 import { attachDeviceNamespace } from './realtime/devices';
+import { localFirstStreamsAdapter } from './realtime/adapter';
 import { deviceRoom, socketNotifier } from './realtime/notifier';
 import { guardSlowConsumers } from './realtime/slowConsumers';
 
@@ -53,7 +53,13 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     maxHttpBufferSize: LIMITS.socketFrameBytes,
     // Several nodes: emissions to rooms reach sockets on every node through a Redis stream.
     // One known node ('local'): the in-memory default adapter, no Redis round trip per emission.
-    ...(config.socketAdapter === 'redis-streams' ? { adapter: createAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io' }) } : {}),
+    ...(config.socketAdapter === 'redis-streams'
+      ? {
+          adapter: localFirstStreamsAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io' }, (err) =>
+            log.warn({ err }, 'socket.io adapter: publishing to other nodes failed'),
+          ) as unknown as ServerOptions['adapter'],
+        }
+      : {}),
     cors: { origin: false },
     pingInterval: 10_000,
     pingTimeout: 10_000,
