@@ -38,7 +38,7 @@ describe('faults: network drops between executor, backend and chat', function ()
   }
 
   it('completes a task through repeated client-side and server-side drops; the chat gets every event once, in order', async () => {
-    const rounds = scaled(4, 12);
+    const rounds = scaled(3, 12);
     const executor = await stack.executor({ backendUrl: proxy.url });
     const deviceId = executor.snapshot().deviceId;
     const said = words(scaled(150, 450), 'w');

@@ -95,7 +95,7 @@ describe('faults: socket event fuzz', function () {
     }
   }
 
-  const runs = scaled(150, 1500);
+  const runs = scaled(70, 1500);
 
   function fuzz(event: string, client: () => TestDevice | TestChat, bases: () => Record<string, unknown>[], after?: () => Promise<void>) {
     it(`${event}: ${runs} hostile payloads, each answered with a protocol ack`, async () => {

@@ -96,7 +96,7 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
   });
 
   it('fails the tasks of a SIGKILLed executor at the TTL: running → DEVICE_OFFLINE, queued → DEVICE_UNAVAILABLE, slots freed, nothing left running', async () => {
-    const cli = await stack.cli('Killed box', ['--max-slots', '1']);
+    const cli = await stack.cli('Killed box', ['--max-slots', '1', '--verbose']);
     stack.model.script('EXEC-KILL', reply(text(words(50, 'x')), { chunks: 50, chunkDelayMs: 20, hang: true }));
     const running = await stack.chat.sendOk({ device_id: cli.deviceId, message: 'EXEC-KILL run forever' });
     const queued = await stack.chat.sendOk({ device_id: cli.deviceId, message: 'EXEC-KILL behind it' });
@@ -122,6 +122,7 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
     const devices = await api(stack.backend.url, 'GET', '/api/devices', { token: stack.user.token });
     const view = devices.body.devices.find((d: { device_id: string }) => d.device_id === cli.deviceId);
     assert.deepEqual({ status: view.status, slots_used: view.slots_used }, { status: 'offline', slots_used: 0 });
+    assert.ok(cli.output().length > 0 && !cli.output().includes(stack.user.token), 'the executor logged its token (or nothing at all)');
     recordFigure('offline detection after executor SIGKILL', { ttlMs: TTL_MS, detectedMs });
     figures.tasks += 2;
   });
