@@ -33,7 +33,6 @@ async function main(): Promise<number> {
     // A refused token or a takeover is final: say why (the connection already logged it) and leave.
     if (s.state === 'error') void executor.stop().then(() => finish(exitCodeFor(s.error?.code)));
   });
-  executor.on('task:start', (t) => log.info('Task received', { subtask_id: t.subtaskId, prompt: t.prompt.length > 80 ? `${t.prompt.slice(0, 80)}…` : t.prompt }));
   // What a task does, at a glance: tool calls and status lines (never file contents or tool output).
   executor.on('task:event', ({ subtaskId, event }) => {
     if (event.type === 'tool_use') log.info(`Tool ${event.name}`, { subtask_id: subtaskId, file: (event.input as { file_path?: unknown })?.file_path });

@@ -19,7 +19,8 @@ Options:
   --mode local|cloud       local: run your own tasks (default). cloud: join the shared cloud pool
                            (needs an operator token; one workspace per user and task under --workspace)
   --token TOKEN            API token (Wegent → Settings → API Token). Env: WEGENT_TOKEN
-  --backend-url URL        Backend to connect to (default ${DEFAULT_BACKEND_URL}). Env: WEGENT_BACKEND_URL
+  --backend-url URL        Backend to connect to (default ${DEFAULT_BACKEND_URL}); alias --backend.
+                           Env: WEGENT_BACKEND_URL
   --workspace DIR          Folder tasks run in (default: the current folder; cloud: the root of the
                            per-task folders, default ~/.wegent-executor/workspaces)
   --max-slots N            Tasks run at once, 1–${MAX_SLOTS} (default ${MAX_SLOTS})
@@ -54,8 +55,9 @@ export interface CliConfig {
 
 export type CliParse = { kind: 'run'; config: CliConfig } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage-error'; message: string };
 
+/** A flag in seconds (fallback in seconds too), returned in ms. */
 function seconds(raw: string | undefined, name: string, fallback: number): number {
-  if (raw === undefined) return fallback;
+  if (raw === undefined) return fallback * 1000;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number of seconds ≥ 0`);
   return Math.round(n * 1000);
@@ -71,6 +73,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
         mode: { type: 'string' },
         token: { type: 'string' },
         'backend-url': { type: 'string' },
+        backend: { type: 'string' }, // alias of --backend-url
         workspace: { type: 'string' },
         'max-slots': { type: 'string' },
         name: { type: 'string' },
@@ -91,7 +94,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (!mode.success) throw new Error('--mode must be "local" or "cloud"');
     const token = (values.token ?? env.WEGENT_TOKEN ?? '').trim();
     if (!token) throw new Error('an API token is required: pass --token TOKEN or set WEGENT_TOKEN (Wegent → Settings → API Token)');
-    const backendUrl = values['backend-url'] ?? env.WEGENT_BACKEND_URL ?? DEFAULT_BACKEND_URL;
+    const backendUrl = values['backend-url'] ?? values.backend ?? env.WEGENT_BACKEND_URL ?? DEFAULT_BACKEND_URL;
     if (!/^https?:\/\/[^\s/]+/.test(backendUrl)) throw new Error(`--backend-url must be an http:// or https:// URL, got "${backendUrl}"`);
     const maxSlots = values['max-slots'] === undefined ? MAX_SLOTS : Number(values['max-slots']);
     if (!Number.isInteger(maxSlots) || maxSlots < 1 || maxSlots > MAX_SLOTS) throw new Error(`--max-slots must be a whole number from 1 to ${MAX_SLOTS}`);

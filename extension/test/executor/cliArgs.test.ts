@@ -14,6 +14,8 @@ describe('executor: CLI arguments', () => {
     assert.equal(r.config.executor.workspace, process.cwd());
     assert.equal(r.config.executor.maxSlots, 5);
     assert.equal(r.config.executor.permissionMode, 'acceptEdits', 'never bypass-everything by default');
+    assert.equal(r.config.graceMs, 30_000);
+    assert.equal(r.config.connectTimeoutMs, 60_000);
   });
 
   it('lets flags win over the environment and defaults the backend to 127.0.0.1:8080', () => {
@@ -25,6 +27,16 @@ describe('executor: CLI arguments', () => {
     assert.equal(r.config.executor.maxSlots, 2);
     assert.equal(r.config.executor.deviceName, 'Box');
     assert.equal(r.config.json, true);
+    const timed = parseCli(['--token', 't', '--grace', '2.5', '--connect-timeout', '0'], {});
+    assert.ok(timed.kind === 'run');
+    assert.equal(timed.config.graceMs, 2500);
+    assert.equal(timed.config.connectTimeoutMs, 0);
+  });
+
+  it('accepts --backend as an alias of --backend-url (the backend prints that form)', () => {
+    const r = parseCli(['--token', 't', '--backend', 'http://127.0.0.1:18099'], {});
+    assert.ok(r.kind === 'run');
+    assert.equal(r.config.executor.backendUrl, 'http://127.0.0.1:18099');
   });
 
   it('puts cloud workspaces under the data dir by default', () => {
