@@ -5,7 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { HostToWebview } from '@wegent/shared';
 import { TestDevice } from '../../../../test/support/clients';
-import { setBackendUrl, testBackend, waitFor, wegent } from './helpers';
+import { waitFor } from '../../../../test/support/wait';
+import { setBackendUrl, testBackend, wegent } from './helpers';
 
 describe('the sidebar chat view (real webview, real backend)', () => {
   const posted: HostToWebview[] = [];
@@ -28,9 +29,9 @@ describe('the sidebar chat view (real webview, real backend)', () => {
   it('opens from "Wegent: Open Chat" and connects to /chat with the stored token', async () => {
     const w = await wegent();
     await vscode.commands.executeCommand('wegent.openChat');
-    await waitFor(() => w.chatView.isResolved, 'the webview view was resolved');
-    await waitFor(() => w.chatView.connectionStatus === 'connected', `chat connected (is ${w.chatView.connectionStatus})`);
-    const init = await waitFor(() => posted.find((m) => m.type === 'init'), 'init sent to the webview');
+    await waitFor(() => w.chatView.isResolved, { message: 'the webview view was resolved', timeout: 30_000 });
+    await waitFor(() => w.chatView.connectionStatus === 'connected', { message: `chat connected (is ${w.chatView.connectionStatus})`, timeout: 30_000 });
+    const init = await waitFor(() => posted.find((m) => m.type === 'init'), { message: 'init sent to the webview', timeout: 30_000 });
     assert.equal(init.type === 'init' && init.info.host, 'vscode');
     assert.equal(init.type === 'init' && init.info.backend_url, testBackend().url);
     assert.equal(init.type === 'init' && init.info.locale, vscode.env.language);
@@ -39,18 +40,14 @@ describe('the sidebar chat view (real webview, real backend)', () => {
   it('answers the real webview\'s device list request through the host', async () => {
     // The webview UI asks for GET /api/devices on start; its answer went back as httpResponse 200.
     const reply = await waitFor(
-      () => posted.find((m) => m.type === 'httpResponse' && m.reply.status === 200 && Array.isArray((m.reply.body as { devices?: unknown[] })?.devices)),
-      'a 200 device list relayed to the webview',
-    );
+      () => posted.find((m) => m.type === 'httpResponse' && m.reply.status === 200 && Array.isArray((m.reply.body as { devices?: unknown[] })?.devices)), { message: 'a 200 device list relayed to the webview', timeout: 30_000 });
     assert.ok(reply);
   });
 
   it('forwards live device status pushes of this user to the webview', async () => {
     device = await TestDevice.connect({ url: testBackend().url, token: testBackend().token, deviceId: 'vscode-chatview-device', name: 'Linux - chat-view-test' });
     await waitFor(
-      () => posted.find((m) => m.type === 'push' && m.event === 'device:status' && (m.payload as { device_id?: string }).device_id === 'vscode-chatview-device'),
-      'device:status push for the new device',
-    );
+      () => posted.find((m) => m.type === 'push' && m.event === 'device:status' && (m.payload as { device_id?: string }).device_id === 'vscode-chatview-device'), { message: 'device:status push for the new device', timeout: 30_000 });
   });
 
   it('never sends the token into the webview', async () => {
@@ -62,8 +59,8 @@ describe('the sidebar chat view (real webview, real backend)', () => {
   it('reconnects as signed out when the token is cleared', async () => {
     const w = await wegent();
     await w.tokens.clear();
-    await waitFor(() => w.chatView.connectionStatus === 'signed-out', `signed-out (is ${w.chatView.connectionStatus})`);
+    await waitFor(() => w.chatView.connectionStatus === 'signed-out', { message: `signed-out (is ${w.chatView.connectionStatus})`, timeout: 30_000 });
     await w.tokens.set(testBackend().token);
-    await waitFor(() => w.chatView.connectionStatus === 'connected', `connected again (is ${w.chatView.connectionStatus})`);
+    await waitFor(() => w.chatView.connectionStatus === 'connected', { message: `connected again (is ${w.chatView.connectionStatus})`, timeout: 30_000 });
   });
 });

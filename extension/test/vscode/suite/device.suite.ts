@@ -8,7 +8,8 @@ import type { DeviceList, TokenCreated } from '@wegent/shared';
 import { TestChat, api } from '../../../../test/support/clients';
 import { freePort } from '../../../../test/support/redis';
 import { SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY } from '../scenario';
-import { onlineSnapshot, setBackendUrl, setSetting, testBackend, waitFor, wegent } from './helpers';
+import { waitFor } from '../../../../test/support/wait';
+import { onlineSnapshot, setBackendUrl, setSetting, testBackend, wegent } from './helpers';
 
 const connect = () => vscode.commands.executeCommand<boolean>('wegent.connectDevice');
 
@@ -77,8 +78,8 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     const log = vscode.Uri.joinPath(w.logUri, 'Wegent.log');
     const text = await waitFor(async () => {
       const t = await readFile(log.fsPath, 'utf8').catch(() => '');
-      return t.includes('task completed') && t;
-    }, 'the output channel logs the completed task');
+      return t.includes('task completed') ? t : undefined;
+    }, { message: 'the output channel logs the completed task', timeout: 30_000 });
     assert.match(text, new RegExp(STREAM_REPLY.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     assert.doesNotMatch(text, new RegExp(token.slice(-20)), 'the token never reaches the log');
   });
@@ -92,11 +93,11 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     const deviceId = (await onlineSnapshot(w)).deviceId;
     chat = await TestChat.connect({ url, token });
     const sent = await chat.sendOk({ device_id: deviceId, message: `${SLOW_MARKER} take your time` });
-    await waitFor(() => w.statusBar.text === '$(vm-running) Wegent 1/1', `status bar busy (was ${w.statusBar.text})`, 60_000);
+    await waitFor(() => w.statusBar.text === '$(vm-running) Wegent 1/1', { message: `status bar busy (was ${w.statusBar.text})`, timeout: 60_000 });
     const done = await chat.waitForDone(sent.subtask_id, 90_000);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
     assert.equal(chat.text(sent.subtask_id), SLOW_REPLY);
-    await waitFor(() => w.statusBar.text === '$(vm-active) Wegent 0/1', `slot released (was ${w.statusBar.text})`);
+    await waitFor(() => w.statusBar.text === '$(vm-active) Wegent 0/1', { message: `slot released (was ${w.statusBar.text})`, timeout: 30_000 });
   });
 
   it('stops with an error in the status bar when its token is revoked while connected', async () => {
@@ -109,7 +110,7 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     await onlineSnapshot(w);
     const revoked = await api(url, 'DELETE', `/api/tokens/${created.body.id}`, { token });
     assert.ok(revoked.status === 204 || revoked.status === 200, `revoke answered ${revoked.status}`);
-    await waitFor(() => w.controller.snapshot?.state === 'error', 'executor in error state', 30_000);
+    await waitFor(() => w.controller.snapshot?.state === 'error', { message: 'executor in error state', timeout: 30_000 });
     assert.equal(w.statusBar.text, '$(error) Wegent');
     assert.equal(w.controller.snapshot?.error?.code, 'AUTH_REVOKED');
   });
@@ -125,7 +126,7 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     await waitFor(async () => {
       const { body } = await api<DeviceList>(url, 'GET', '/api/devices', { token });
       return body.devices.find((d) => d.device_id === deviceId)?.status === 'offline';
-    }, 'device offline in the backend', 30_000);
+    }, { message: 'device offline in the backend', timeout: 30_000 });
   });
 
   it('Sign Out disconnects the device and forgets the token', async () => {

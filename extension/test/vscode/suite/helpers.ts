@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, type WegentApi } from '../../../src/vscode/wegentApi';
 import { ENV } from '../scenario';
+import { waitFor } from '../../../../test/support/wait';
 import type { ExecutorSnapshot } from '../../../src/executor/api';
 
 export async function wegent(): Promise<WegentApi> {
@@ -31,23 +32,7 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
 
 export const setBackendUrl = (url: string) => setSetting('backendUrl', url);
 
-/** Polls `fn` until it returns something truthy, which it resolves with. */
-export async function waitFor<T>(fn: () => T | Promise<T>, message: string, timeout = 30_000): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
-  const deadline = Date.now() + timeout;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as Exclude<T, false | null | undefined | 0 | ''>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms: ${message}${last instanceof Error ? ` (${last.message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Waits for this window's device to be online and returns its snapshot. */
 export async function onlineSnapshot(w: WegentApi): Promise<ExecutorSnapshot> {
-  return waitFor(() => (w.controller.snapshot?.state === 'online' ? w.controller.snapshot : undefined), `device online (is ${w.controller.snapshot?.state})`, 60_000);
+  return waitFor(() => (w.controller.snapshot?.state === 'online' ? w.controller.snapshot : undefined), { timeout: 60_000, message: 'device online' });
 }
