@@ -4,9 +4,9 @@
 // clean staging folder. The one thing that cannot be bundled is the Claude Agent SDK with its native
 // Claude Code binary (~360 MB, one per platform): for a platform target (linux-x64, darwin-arm64,
 // win32-x64, …) the SDK and that platform's binary are shipped under dist/node_modules, where the
-// bundle's `import('@anthropic-ai/claude-agent-sdk')` finds them. `--target universal` ships no SDK
-// (small; tasks then need the SDK reachable from the extension or `wegent.claudeCodePath`).
-// vsce needs Node >= 22: the one installed by .ci/setup.d/vscode-host.sh is used when this Node is older.
+// bundle's `import('@anthropic-ai/claude-agent-sdk')` finds them. `--target universal` ships the SDK
+// without a binary (2 MB; tasks then need `wegent.claudeCodePath` to point at a Claude Code).
+// vsce needs Node >= 22: the Node 24 + vsce installed by .ci/setup.d/vscode-host.sh are used.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -70,16 +70,17 @@ try {
   mkdirSync(join(stage, 'dist'));
   for (const f of ['extension.js', 'cli.js', 'webview']) cpSync(join(extensionDir, 'dist', f), join(stage, 'dist', f), { recursive: true });
 
+  // The SDK's JavaScript always ships (5 MB); its Claude Code binary only in platform builds.
+  const require = createRequire(join(extensionDir, 'package.json'));
+  const sdkDir = dirname(require.resolve('@anthropic-ai/claude-agent-sdk'));
+  const into = join(stage, 'dist', 'node_modules', '@anthropic-ai');
+  cpSync(sdkDir, join(into, 'claude-agent-sdk'), { recursive: true });
   if (target !== 'universal') {
-    const require = createRequire(join(extensionDir, 'package.json'));
-    const sdkDir = dirname(require.resolve('@anthropic-ai/claude-agent-sdk'));
     const platformPkg = `@anthropic-ai/claude-agent-sdk-${SDK_PLATFORM[target]}`;
     const platformDir = join(dirname(sdkDir), `claude-agent-sdk-${SDK_PLATFORM[target]}`);
     if (!existsSync(platformDir)) {
       fail(`${platformPkg} is not installed (npm installs only this machine's). Install it first: npm install --no-save --force ${platformPkg}@${JSON.parse(readFileSync(join(sdkDir, 'package.json'), 'utf8')).version}`);
     }
-    const into = join(stage, 'dist', 'node_modules', '@anthropic-ai');
-    cpSync(sdkDir, join(into, 'claude-agent-sdk'), { recursive: true });
     cpSync(platformDir, join(into, `claude-agent-sdk-${SDK_PLATFORM[target]}`), { recursive: true });
   }
 
