@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import {
   CLOUD_DEVICE_ID, ErrorCode, LIMITS, WegentError,
-  type ChatSend, type ChatSendOk, type ProtocolError, type TaskComplete, type TaskProgress, type UserView,
+  type ChatSend, type ChatSendOk, type TaskContext, type ProtocolError, type TaskComplete, type TaskProgress, type UserView,
 } from '@wegent/shared';
 import type { Devices, DeviceRecord } from './devices';
 import type { Logger } from './log';
@@ -29,6 +29,12 @@ export class Dispatcher {
    * path costs one Lua call instead of a read plus the call. Bounded; the script re-checks the device.
    */
   private readonly routes = new Map<string, Pick<SubtaskRecord, 'task_id' | 'user_id' | 'device_id' | 'requested_device' | 'subtask_id'>>();
+  /**
+   * What chat:send just wrote for a subtask that took a slot at once: its first task:execute goes out
+   * without reading it back (two Redis round trips off every dispatch, see bench/trace.ts). Entries
+   * live for one loop start; later attempts re-read as before.
+   */
+  private readonly justSent = new Map<string, { s: SubtaskRecord; context?: TaskContext }>();
 
   constructor(
     private readonly redis: Redis,
@@ -77,6 +83,10 @@ export class Dispatcher {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
     });
+    if (promoted.includes(subtask.subtask_id)) {
+      // A new conversation has no history or session yet: its context is known without reading.
+      this.justSent.set(subtask.subtask_id, { s: { ...subtask, in_slot: true }, context: newTask ? { user_id: user.id } : undefined });
+    }
     this.afterSlotsChanged(device.device_id, promoted);
     return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
   }
@@ -275,20 +285,30 @@ export class Dispatcher {
 
   /** Sends task:execute until the device acks it, the subtask leaves its slot, or the device is offline. */
   startExecution(deviceId: string, subtaskId: string): void {
+    const sent = this.justSent.get(subtaskId);
+    this.justSent.delete(subtaskId);
     if (this.executing.has(subtaskId)) return;
     this.executing.add(subtaskId);
-    this.executeLoop(deviceId, subtaskId)
+    this.executeLoop(deviceId, subtaskId, sent)
       .catch((err) => this.log.error({ err, subtaskId }, 'execute loop failed'))
       .finally(() => this.executing.delete(subtaskId));
   }
 
-  private async executeLoop(deviceId: string, subtaskId: string): Promise<void> {
+  private async executeLoop(deviceId: string, subtaskId: string, justSent?: { s: SubtaskRecord; context?: TaskContext }): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      // One round trip for both reads (auto-pipelined): this is on the path of every dispatch.
-      const [s, online] = await Promise.all([this.tasks.getSubtask(subtaskId), this.devices.isOnline(deviceId)]);
+      let s: SubtaskRecord | null;
+      if (attempt === 1 && justSent) {
+        // Written and found online by chat:send a moment ago; a cancel in between is caught by the
+        // ack handling below (markRunning answers 'final' and the device is told to stop).
+        s = justSent.s;
+      } else {
+        // One round trip for both reads (auto-pipelined).
+        const [read, online] = await Promise.all([this.tasks.getSubtask(subtaskId), this.devices.isOnline(deviceId)]);
+        if (!online) return; // the monitor fails it, or a re-register resumes
+        s = read;
+      }
       if (!s || !s.in_slot || s.status === 'running' || this.tasks.doneEvent(s)) return;
-      if (!online) return; // the monitor fails it, or a re-register resumes
-      const context = await this.tasks.contextFor(s, s.user_id);
+      const context = (attempt === 1 ? justSent?.context : undefined) ?? (await this.tasks.contextFor(s, s.user_id));
       const answer = await this.notify.execute(deviceId, { task_id: s.task_id, subtask_id: s.subtask_id, prompt: s.prompt, context }, this.opts.executeAckTimeoutMs);
       if (answer.kind === 'nobody') {
         // The socket is gone but the TTL has not lapsed: wait for it to come back (register resumes too).
