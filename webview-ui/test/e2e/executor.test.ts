@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { Executor } from '../../../extension/src/executor/executor';
 import { createUser } from '../../../test/support/backend';
 import { reply, startModelServer, text, thinking, toolUse, type ModelServer } from '../../../test/support/modelServer';
-import { waitFor } from '../../../test/support/wait';
-import { lastStatus, openChat, openPicker, pickerRow, screenshot, sendMessage, signIn, startStack, type ChatPage, type Stack } from './harness';
+import { lastStatus, openChat, openPicker, pickerRow, screenshot, sendMessage, signIn, startStack, type ChatPage, type Stack, waitFor } from './harness';
 
 describe('chat page in Chromium driving the real executor and Claude Agent SDK', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let stack: Stack;
   let model: ModelServer;
   let executor: Executor | undefined;
@@ -66,7 +65,7 @@ describe('chat page in Chromium driving the real executor and Claude Agent SDK',
     await signIn(p, user);
     await openPicker(p);
     const row = pickerRow(p, 'real-executor');
-    await row.locator('.device-status-online').waitFor({ timeout: 20_000 });
+    await row.locator('.device-status-online').waitFor();
     await row.locator('.picker-choice').click();
     await sendMessage(p, 'Please create hello.txt (UI-WRITE-MARKER)');
 
@@ -77,7 +76,7 @@ describe('chat page in Chromium driving the real executor and Claude Agent SDK',
     await card.locator('summary').click();
     await card.getByText('hello.txt').first().waitFor();
     await p.locator('.turn .markdown strong').filter({ hasText: 'hello.txt' }).waitFor();
-    await waitFor(async () => (await p.locator('.picker-trigger').innerText()).includes('0/5'), { timeout: 20_000, message: 'the slot was not released' });
+    await waitFor(async () => (await p.locator('.picker-trigger').innerText()).includes('0/5'), { message: 'the slot was not released' });
     await screenshot(p, 'chat-real-executor');
     assert.deepEqual(page.errors, []);
     assert.deepEqual(page.cspViolations, []);

@@ -7,6 +7,17 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { FAST_TIMING, REPO_ROOT, startBackend, type TestBackend, type TestUser } from '../../../test/support/backend';
 import { startRedis, type TestRedis } from '../../../test/support/redis';
+import { waitFor as waitForBase, type WaitOptions } from '../../../test/support/wait';
+
+/**
+ * Waits in these tests are generous: the machine is small and shared, and a wait only costs its
+ * full length when the behaviour is missing.
+ */
+export const PATIENCE_MS = 60_000;
+
+export function waitFor<T>(fn: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
+  return waitForBase(fn, { timeout: PATIENCE_MS, ...opts });
+}
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(REPO_ROOT, '.test-artifacts', 'screenshots');
@@ -65,6 +76,7 @@ export async function openChat(stack: Stack, opts: { locale?: string; colorSchem
     colorScheme: opts.colorScheme ?? 'light',
     viewport: { width: opts.width ?? 900, height: opts.height ?? 720 },
   });
+  context.setDefaultTimeout(PATIENCE_MS);
   const page = await context.newPage();
   const errors: string[] = [];
   const cspViolations: string[] = [];
@@ -89,7 +101,7 @@ export async function signIn(page: Page, user: TestUser): Promise<void> {
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('.connection-connected').waitFor({ timeout: 20_000 });
+  await page.locator('.connection-connected').waitFor();
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -11,8 +11,7 @@ import type { HostToWebview } from '@wegent/shared';
 import { ChatBridge } from '../../../extension/src/vscode/chatBridge';
 import { createUser, REPO_ROOT, type TestUser } from '../../../test/support/backend';
 import { TestDevice } from '../../../test/support/clients';
-import { waitFor } from '../../../test/support/wait';
-import { lastStatus, openPicker, pickerRow, pickerTrigger, screenshot, sendMessage, startStack, type Stack } from './harness';
+import { lastStatus, openPicker, pickerRow, pickerTrigger, screenshot, sendMessage, startStack, PATIENCE_MS, type Stack, waitFor } from './harness';
 
 const ORIGIN = 'https://webview.vscode.test';
 const DIST = join(REPO_ROOT, 'webview-ui', 'dist');
@@ -63,7 +62,7 @@ interface Host {
 }
 
 describe('chat page in Chromium (VS Code host flavour, real host bridge, real backend)', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let stack: Stack;
   const hosts: Host[] = [];
   const devices: TestDevice[] = [];
@@ -86,6 +85,7 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
   async function openVsCodeChat(user: TestUser | null, localDeviceId?: string, theme: keyof typeof THEMES = 'dark'): Promise<Host> {
     const [themeVars, themeClass] = THEMES[theme];
     const context = await stack.browser.newContext({ viewport: { width: 380, height: 700 }, locale: 'en-US' });
+    context.setDefaultTimeout(PATIENCE_MS);
     const page = await context.newPage();
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
@@ -138,13 +138,13 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
     const dev = await TestDevice.connect({ url: stack.backend.url, token: user.token, deviceId: 'vs-mac', name: 'Darwin - MacBook-Pro.local' });
     devices.push(dev);
     const { page, requests } = await openVsCodeChat(user, 'vs-mac');
-    await page.locator('.connection-connected').waitFor({ timeout: 20_000 });
+    await page.locator('.connection-connected').waitFor();
     await openPicker(page);
     const row = pickerRow(page, 'vs-mac');
     await row.getByText('this VS Code').waitFor();
     await row.locator('.picker-choice').click();
     await sendMessage(page, 'refactor utils.ts');
-    const exec = await dev.waitForExecute(1, 30_000);
+    const exec = await dev.waitForExecute(1, 60_000);
     assert.equal(exec.prompt, 'refactor utils.ts');
     await dev.progress(exec.subtask_id, [
       { type: 'text', text: 'Reading the file.\n\n' },
@@ -166,18 +166,18 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
     const dev = await TestDevice.connect({ url: stack.backend.url, token: user.token, deviceId: 'vs-keep', name: 'Linux - keep' });
     devices.push(dev);
     const { page } = await openVsCodeChat(user);
-    await page.locator('.connection-connected').waitFor({ timeout: 20_000 });
+    await page.locator('.connection-connected').waitFor();
     await openPicker(page);
     await pickerRow(page, 'vs-keep').locator('.picker-choice').click();
     await sendMessage(page, 'remember me');
-    const exec = await dev.waitForExecute(1, 30_000);
+    const exec = await dev.waitForExecute(1, 60_000);
     await dev.text(exec.subtask_id, 'still here');
     await dev.complete(exec.subtask_id, { result: 'ok' });
     await lastStatus(page).filter({ hasText: 'Completed' }).waitFor();
     await page.getByLabel('Message').fill('a draft');
     // VS Code disposes a hidden webview and builds it again on show: the same page, reloaded.
     await page.reload();
-    await page.getByText('still here').waitFor({ timeout: 20_000 });
+    await page.getByText('still here').waitFor();
     assert.equal(await page.getByLabel('Message').inputValue(), 'a draft');
     await waitFor(async () => (await pickerTrigger(page).getAttribute('aria-label'))?.includes('Linux - keep'), { message: 'device choice lost' });
   });
@@ -188,11 +188,11 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
       const dev = await TestDevice.connect({ url: stack.backend.url, token: user.token, deviceId: `vs-${theme}`, name: 'Linux - themed' });
       devices.push(dev);
       const { page } = await openVsCodeChat(user, `vs-${theme}`, theme);
-      await page.locator('.connection-connected').waitFor({ timeout: 20_000 });
+      await page.locator('.connection-connected').waitFor();
       await openPicker(page);
       await pickerRow(page, `vs-${theme}`).locator('.picker-choice').click();
       await sendMessage(page, 'theme check');
-      const exec = await dev.waitForExecute(1, 30_000);
+      const exec = await dev.waitForExecute(1, 60_000);
       await dev.progress(exec.subtask_id, [{ type: 'text', text: 'Some `code` here.' }, { type: 'tool_use', id: 'x', name: 'Bash', input: { command: 'ls' } }]);
       await page.locator('.tool-card').waitFor();
       const [vars] = THEMES[theme];
