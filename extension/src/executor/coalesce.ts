@@ -4,14 +4,40 @@
 // latency: the first event after an ack leaves at once).
 import { LIMITS, type TaskEvent } from '@wegent/shared';
 
+/** Text kept per event: far below the protocol's limits even in 4-byte characters (LIMITS.progressBytes). */
+export const MAX_EVENT_TEXT = 200_000;
+/** Tool output shown in the chat; the model still got all of it. */
+export const MAX_TOOL_RESULT_TEXT = 64_000;
+/** Serialized tool input kept whole; larger inputs (a big Write) are shown as a preview. */
+export const MAX_TOOL_INPUT_CHARS = 256_000;
+
+export function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n… [${text.length - max} more characters not shown]`;
+}
+
+/** Keeps one event within what the backend accepts, so a huge tool output cannot stall the stream. */
+export function clampEvent(event: TaskEvent): TaskEvent {
+  switch (event.type) {
+    case 'tool_result':
+      return { ...event, text: clipText(event.text, MAX_TOOL_RESULT_TEXT) };
+    case 'tool_use': {
+      const json = JSON.stringify(event.input ?? null) ?? 'null';
+      return json.length <= MAX_TOOL_INPUT_CHARS ? event : { ...event, input: { truncated: true, preview: json.slice(0, 4000) } };
+    }
+    default:
+      return { ...event, text: clipText(event.text, MAX_EVENT_TEXT) };
+  }
+}
+
 /** Appends `event` to `buffer`, merging it into the last event when both are text or both thinking. */
-export function appendCoalesced(buffer: TaskEvent[], event: TaskEvent): void {
+export function appendCoalesced(buffer: TaskEvent[], incoming: TaskEvent): void {
+  const event = clampEvent(incoming);
   const last = buffer[buffer.length - 1];
   if (
     last &&
     (event.type === 'text' || event.type === 'thinking') &&
     last.type === event.type &&
-    last.text.length + event.text.length <= LIMITS.textChars
+    last.text.length + event.text.length <= MAX_EVENT_TEXT
   ) {
     buffer[buffer.length - 1] = { type: event.type, text: last.text + event.text };
     return;

@@ -7,6 +7,7 @@ import {
 } from '@wegent/shared';
 import type { ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions } from './api';
 import { runClaude, type ClaudeRunResult } from './claude';
+import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
 import { defaultDeviceName, loadDeviceIdentity, type DeviceIdentity } from './identity';
 import { Outbox } from './outbox';
@@ -197,7 +198,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     }
     if (task.shutdown) outcome = { ...outcome, status: 'cancelled', error: { code: ErrorCode.SHUTTING_DOWN, message: 'The executor was stopped while this task ran.' } };
     const error = outcome.status === 'failed' || task.shutdown ? outcome.error : undefined;
-    this.outbox.complete(subtaskId, { status: outcome.status, result: outcome.result, error, session_id: outcome.sessionId, usage: outcome.usage });
+    const result = outcome.result === undefined ? undefined : clipText(outcome.result, MAX_EVENT_TEXT);
+    this.outbox.complete(subtaskId, { status: outcome.status, result, error, session_id: outcome.sessionId, usage: outcome.usage });
     this.slots.release(subtaskId);
     this.tasks.delete(subtaskId);
     this.log[outcome.status === 'failed' ? 'warn' : 'info'](`Task ${outcome.status}`, { subtask_id: subtaskId, ...(error ? { code: error.code, reason: error.message } : {}) });

@@ -22,12 +22,14 @@ export interface CompletePayload {
 
 interface SubtaskQueue {
   nextSeq: number;
-  /** Messages with a seq assigned, oldest first; the first one may be in flight. Never edited once sealed. */
-  sealed: TaskProgress[];
+  /** The message with a seq assigned, in flight or to be resent; never edited once sealed. */
+  current?: TaskProgress;
   /** Events without a seq yet. */
   buffer: TaskEvent[];
   complete?: CompletePayload;
   pumping: boolean;
+  /** Progress messages the backend refused for good (bounded, so a bad stream cannot loop). */
+  refusals: number;
 }
 
 /** Answers worth another try later; anything else means the backend will never take this stream. */
@@ -83,7 +85,7 @@ export class Outbox extends EventEmitter<{ settled: [subtaskId: string, delivere
 
   private queue(subtaskId: string): SubtaskQueue {
     let q = this.queues.get(subtaskId);
-    if (!q) this.queues.set(subtaskId, (q = { nextSeq: 1, sealed: [], buffer: [], pumping: false }));
+    if (!q) this.queues.set(subtaskId, (q = { nextSeq: 1, buffer: [], pumping: false, refusals: 0 }));
     return q;
   }
 
@@ -98,18 +100,25 @@ export class Outbox extends EventEmitter<{ settled: [subtaskId: string, delivere
     q.pumping = true;
     try {
       while (this.online) {
-        if (!q.sealed.length && q.buffer.length) q.sealed.push({ subtask_id: subtaskId, seq: q.nextSeq++, events: takeBatch(q.buffer) });
-        const progress = q.sealed[0];
+        if (!q.current && q.buffer.length) q.current = { subtask_id: subtaskId, seq: q.nextSeq++, events: takeBatch(q.buffer) };
+        const progress = q.current;
         if (!progress && !q.complete) return;
         const ack = progress
           ? await this.send('task:progress', progress)
           : await this.send('task:complete', { subtask_id: subtaskId, ...q.complete!, last_seq: q.nextSeq - 1 } as TaskComplete);
         if (ack?.ok) {
           if (!progress) return this.settle(subtaskId, true);
-          q.sealed.shift();
+          q.current = undefined;
         } else if (!ack || RETRYABLE.has(ack.error.code)) {
           // Offline or no answer: the loop stops when offline and setOnline(true) restarts it.
           if (this.online) await sleep(this.retryDelayMs);
+        } else if (progress && ack.error.code !== ErrorCode.SUBTASK_NOT_FOUND && ++q.refusals <= 3) {
+          // This batch was refused, so not applied: its seq is free again. The rest of the stream and
+          // the outcome still go through, with a note where the refused part was.
+          this.logger.warn('The backend refused part of this task\'s output', { subtask_id: subtaskId, code: ack.error.code, reason: ack.error.message });
+          q.current = undefined;
+          q.nextSeq = progress.seq;
+          q.buffer.unshift({ type: 'status', text: `Part of this task's output could not be delivered (${ack.error.code}).` });
         } else {
           this.logger.warn('The backend refused this task\'s output; dropping it', { subtask_id: subtaskId, code: ack.error.code, reason: ack.error.message });
           return this.settle(subtaskId, false);

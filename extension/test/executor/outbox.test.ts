@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Ack, TaskComplete, TaskEvent, TaskProgress } from '@wegent/shared';
 import { Outbox, type SendFn } from '../../src/executor/outbox';
-import { appendCoalesced, takeBatch } from '../../src/executor/coalesce';
+import { MAX_TOOL_RESULT_TEXT, appendCoalesced, clampEvent, takeBatch } from '../../src/executor/coalesce';
 import { silentLogger } from './tmp';
 
 class ProtocolReceiver {
+  /** Progress messages this receiver refuses for good (as a validating backend would). */
+  refuse: (p: TaskProgress) => boolean = () => false;
   applied = new Map<string, { seq: number; events: TaskEvent[]; complete?: TaskComplete }>();
   maxInFlight = 0;
   private inFlight = 0;
@@ -19,6 +21,7 @@ class ProtocolReceiver {
     if (event === 'task:progress') {
       const p = payload as TaskProgress;
       if (p.seq > s.seq + 1) return { ok: false, error: { code: 'SEQ_GAP', message: 'gap' } };
+      if (p.seq === s.seq + 1 && this.refuse(p)) return { ok: false, error: { code: 'INVALID_PAYLOAD', message: 'Invalid field "events.0.text"' } };
       if (p.seq === s.seq + 1) {
         s.seq = p.seq;
         s.events.push(...p.events);
@@ -46,7 +49,8 @@ class ProtocolReceiver {
 
 const textOf = (events: TaskEvent[]) => events.map((e) => (e.type === 'text' ? e.text : `[${e.type}]`)).join('');
 
-describe('executor: outbox', () => {
+describe('executor: outbox', function () {
+  this.timeout(60_000);
   it('delivers every event once and in order despite lost acks and disconnects (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.oneof(fc.string({ minLength: 1, maxLength: 5 }), fc.constant('#tool')), { minLength: 1, maxLength: 40 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }), async (tokens, losses) => {
@@ -116,6 +120,42 @@ describe('executor: outbox', () => {
     assert.equal(await outbox.whenEmpty(2000), true);
     assert.equal(attempts, 1);
     assert.deepEqual(settled, [false]);
+  });
+
+  it('skips a batch the backend refuses (its seq reused), notes it, and still delivers the rest and the outcome', async () => {
+    const receiver = new ProtocolReceiver();
+    receiver.refuse = (p) => p.events.some((e) => e.type === 'text' && e.text.includes('POISON'));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const send: SendFn = async (event, payload) => {
+      await gate; // let the first three events pile up into one batch
+      return receiver.handle(event, payload);
+    };
+    const outbox = new Outbox(send, silentLogger, 1);
+    outbox.setOnline(true);
+    outbox.push('s5', { type: 'text', text: 'before ' });
+    outbox.push('s5', { type: 'tool_use', id: 't', name: 'Bash', input: {} });
+    outbox.push('s5', { type: 'text', text: 'POISON' });
+    release();
+    await outbox.whenEmpty(100); // first batch through, the poisoned one refused
+    outbox.push('s5', { type: 'text', text: 'after' });
+    outbox.complete('s5', { status: 'completed', result: 'r' });
+    assert.equal(await outbox.whenEmpty(5000), true);
+    const got = receiver.applied.get('s5')!;
+    assert.equal(got.complete?.status, 'completed');
+    assert.equal(got.complete?.last_seq, got.seq);
+    const texts = got.events.map((e) => (e.type === 'text' || e.type === 'status' ? e.text : `[${e.type}]`)).join('|');
+    assert.ok(!texts.includes('POISON'));
+    assert.ok(texts.includes('could not be delivered (INVALID_PAYLOAD)') && texts.endsWith('after'), texts);
+  });
+
+  it('clamps events the backend would refuse: huge tool output clipped, huge tool input previewed', () => {
+    const big = clampEvent({ type: 'tool_result', tool_use_id: 't', is_error: false, text: 'x'.repeat(MAX_TOOL_RESULT_TEXT + 10) });
+    assert.ok(big.type === 'tool_result' && big.text.length < MAX_TOOL_RESULT_TEXT + 100 && /10 more characters not shown/.test(big.text));
+    const write = clampEvent({ type: 'tool_use', id: 't', name: 'Write', input: { file_path: '/a', content: 'y'.repeat(1_000_000) } });
+    assert.ok(write.type === 'tool_use' && (write.input as { truncated?: boolean }).truncated === true);
+    const small = { type: 'tool_use' as const, id: 't', name: 'Write', input: { file_path: '/a', content: 'z' } };
+    assert.deepEqual(clampEvent(small), small);
   });
 
   it('merges adjacent text and thinking but not across other events, and batches within limits', () => {
