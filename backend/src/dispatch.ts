@@ -108,7 +108,9 @@ export class Dispatcher {
   // ---- device side --------------------------------------------------------------------------
 
   async progress(deviceId: string, p: TaskProgress): Promise<void> {
-    if (Buffer.byteLength(JSON.stringify(p.events)) > LIMITS.progressBytes) {
+    // The events are serialized once: for the size limit and, spliced in, for the stored chunk.
+    const eventsJson = JSON.stringify(p.events);
+    if (Buffer.byteLength(eventsJson) > LIMITS.progressBytes) {
       throw new WegentError(ErrorCode.PAYLOAD_TOO_LARGE, `One task:progress may carry at most ${LIMITS.progressBytes} bytes of events; split it into several seqs.`, 413);
     }
     const s = await this.route(p.subtask_id);
@@ -117,7 +119,7 @@ export class Dispatcher {
     const res = await this.scripts.run<(string | number)[]>(
       'progress',
       [keys.subtask(s.subtask_id), keys.subtaskEvents(s.subtask_id)],
-      [deviceId, p.seq, JSON.stringify(chunk), new Date().toISOString()],
+      [deviceId, p.seq, `${JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1)},"events":${eventsJson}}`, new Date().toISOString()],
     );
     switch (res[0]) {
       case 'notfound':
