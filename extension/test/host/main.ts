@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createUser, startBackend } from '../../../test/support/backend';
 import { reply, startModelServer, text } from '../../../test/support/modelServer';
 import { startRedis } from '../../../test/support/redis';
-import { ENV, SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY, UI_MARKER, UI_REPLY } from '../vscode/scenario';
+import { CLAUDE_PATH_MARKER, CLAUDE_PATH_REPLY, ENV, SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY, UI_MARKER, UI_REPLY } from '../vscode/scenario';
 import { launchChromium } from './browser';
 import { buildForTests, EXTENSION_DIR, REPO, SUITE_MODULE } from './build';
 import { findCodeServer, type CodeServerInstall } from './codeServer';
@@ -45,6 +45,7 @@ async function main(): Promise<number> {
   const backend = await startBackend({ redisUrl: redis.url, env: VSCODE_TIMING });
   const model = await startModelServer();
   model.script(STREAM_MARKER, reply(text(STREAM_REPLY), { chunks: 6, chunkDelayMs: 30 }));
+  model.script(CLAUDE_PATH_MARKER, reply(text(CLAUDE_PATH_REPLY)));
   model.script(SLOW_MARKER, reply(text(SLOW_REPLY), { delayMs: 2_500, chunks: 4, chunkDelayMs: 200 }));
   model.script(UI_MARKER, reply(text(UI_REPLY), { chunks: 8, chunkDelayMs: 60 }));
   const browser = electron ? undefined : await launchChromium();

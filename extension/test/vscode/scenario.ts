@@ -3,6 +3,8 @@
 // and assert on the replies.
 export const STREAM_MARKER = 'VSCODE-STREAM';
 export const STREAM_REPLY = 'Hello from the device inside VS Code: the workspace answered.';
+export const CLAUDE_PATH_MARKER = 'VSCODE-CLAUDE-PATH';
+export const CLAUDE_PATH_REPLY = 'Answered by the Claude Code that wegent.claudeCodePath names.';
 export const SLOW_MARKER = 'VSCODE-SLOW';
 export const SLOW_REPLY = 'This reply takes a while, so the slot stays in use.';
 export const UI_MARKER = 'VSCODE-UI';

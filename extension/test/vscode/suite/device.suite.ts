@@ -3,11 +3,12 @@
 // status bar, the output channel and the device list.
 import * as assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DeviceList, TokenCreated } from '@wegent/shared';
 import { TestChat, api } from '../../../../test/support/clients';
 import { freePort } from '../../../../test/support/redis';
-import { SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY } from '../scenario';
+import { CLAUDE_PATH_MARKER, CLAUDE_PATH_REPLY, SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY } from '../scenario';
 import { waitFor } from '../../../../test/support/wait';
 import { onlineSnapshot, setBackendUrl, setSetting, testBackend, wegent } from './helpers';
 
@@ -27,6 +28,7 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     await vscode.commands.executeCommand('wegent.disconnectDevice');
     await w.tokens.clear();
     await setSetting('maxSlots', undefined);
+    await setSetting('claudeCodePath', undefined);
     await setBackendUrl(testBackend().url);
   });
 
@@ -139,4 +141,35 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     assert.equal(await w.tokens.get(), undefined);
     assert.equal(w.statusBar.text, '$(debug-disconnect) Wegent');
   });
+
+  it('runs tasks with the Claude Code named by wegent.claudeCodePath, and says so when it is missing', async () => {
+    const { url, token } = testBackend();
+    const w = await wegent();
+    await w.tokens.set(token);
+    chat = await TestChat.connect({ url, token });
+    // A path that does not exist: the task fails with the install hint naming the setting (S18).
+    await setSetting('claudeCodePath', '/nonexistent/bin/claude');
+    assert.equal(await connect(), true);
+    let deviceId = (await onlineSnapshot(w)).deviceId;
+    const missing = await chat.sendOk({ device_id: deviceId, message: `${CLAUDE_PATH_MARKER} with a missing Claude Code` });
+    const failed = await chat.waitForDone(missing.subtask_id, 90_000);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error?.code, 'CLAUDE_NOT_INSTALLED');
+    assert.match(failed.error?.message ?? '', /\/nonexistent\/bin\/claude.*wegent\.claudeCodePath/);
+    // The real binary, named explicitly (what a universal .vsix needs): the task runs.
+    await vscode.commands.executeCommand('wegent.disconnectDevice');
+    await setSetting('claudeCodePath', claudeBinary());
+    assert.equal(await connect(), true);
+    deviceId = (await onlineSnapshot(w)).deviceId;
+    const ran = await chat.sendOk({ device_id: deviceId, message: `${CLAUDE_PATH_MARKER} with an explicit Claude Code` });
+    const done = await chat.waitForDone(ran.subtask_id, 90_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(chat.text(ran.subtask_id), CLAUDE_PATH_REPLY);
+  });
 });
+
+/** The Claude Code binary of this platform's SDK package, as a user would point the setting at it. */
+function claudeBinary(): string {
+  const sdk = dirname(require.resolve('@anthropic-ai/claude-agent-sdk'));
+  return join(dirname(sdk), `claude-agent-sdk-${process.platform}-${process.arch}`, process.platform === 'win32' ? 'claude.exe' : 'claude');
+}
