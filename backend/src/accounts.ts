@@ -1,7 +1,7 @@
 // Users, password hashing and API tokens. Passwords: scrypt (node:crypto) with a per-user salt.
 // Tokens: JWT HS256, 7 days, sub = user id, jti = token id; each has a record in Redis so it can be
 // listed and revoked, and a token whose record is revoked is refused even though its signature holds.
-import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createSecretKey, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type KeyObject, type ScryptOptions } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Redis } from 'ioredis';
 import { ErrorCode, TOKEN_TTL_S, WegentError, type Role, type TokenInfo, type UserView } from '@wegent/shared';
@@ -48,11 +48,20 @@ export function toView(u: User | UserView): UserView {
 }
 
 export class Accounts {
+  /**
+   * The secret as a KeyObject, made once: given a string, jsonwebtoken first tries to parse it as a
+   * PEM public key and catches the throw, on every verify — the largest cost of a socket connect in
+   * the bench's profile (a reconnect storm after a node dies is thousands of them).
+   */
+  private readonly key: KeyObject;
+
   constructor(
     private readonly redis: Redis,
-    private readonly secret: string,
+    secret: string,
     private readonly tokenTtlS = TOKEN_TTL_S,
-  ) {}
+  ) {
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+  }
 
   async createUser(username: string, password: string, role: Role = 'user'): Promise<UserView> {
     const id = `u_${randomUUID()}`;
@@ -102,7 +111,7 @@ export class Accounts {
     const jti = `t_${randomUUID()}`;
     const now = Math.floor(Date.now() / 1000);
     const exp = now + ttlS;
-    const token = jwt.sign({ kind }, this.secret, { algorithm: 'HS256', subject: userId, jwtid: jti, expiresIn: ttlS, noTimestamp: false });
+    const token = jwt.sign({ kind }, this.key, { algorithm: 'HS256', subject: userId, jwtid: jti, expiresIn: ttlS, noTimestamp: false });
     const info: TokenInfo = { id: jti, name: name || (kind === 'login' ? 'login' : 'API token'), created_at: new Date(now * 1000).toISOString(), expires_at: new Date(exp * 1000).toISOString(), kind };
     await this.redis
       .multi()
@@ -139,7 +148,7 @@ export class Accounts {
     if (!token) throw new WegentError(ErrorCode.AUTH_MISSING, 'No API token was given. Sign in, or generate a token and pass it as "Authorization: Bearer <token>".', 401);
     let claims: jwt.JwtPayload;
     try {
-      const decoded = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+      const decoded = jwt.verify(token, this.key, { algorithms: ['HS256'] });
       if (typeof decoded === 'string') throw new Error('string payload');
       claims = decoded;
     } catch (err) {
