@@ -108,7 +108,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     connection.on('registered', (ok) => this.log.info(`Device "${deviceName}" is online`, { device_id: deviceId, backend: this.options.backendUrl, heartbeat_interval_s: ok.heartbeat_interval_s }));
     const outcome = new Promise<void>((resolve, reject) => {
       const onState = (s: string) => {
-        if (s === 'online' || (s === 'connecting' && connection.lastError)) resolve();
+        // 'stopped': stop() was called before the first attempt had an outcome.
+        if (s === 'online' || s === 'stopped' || (s === 'connecting' && connection.lastError)) resolve();
         else if (s === 'error') reject(new ExecutorStartError(connection.lastError!));
         else return;
         connection.off('state', onState);
