@@ -57,6 +57,12 @@ export const presenceSuite: Suite = {
       rows.push({ scenario: `presence ${s.devices} dev`, metric: 'heartbeat ack p99', ours: s.ack.p99, baseline: r?.ack.p99, ratio: r ? ratio(s.ack.p99, r.ack.p99) : undefined, unit: 'ms' });
       rows.push({ scenario: `presence ${s.devices} dev`, metric: 'memory per device', ours: s.kbPerDevice, baseline: r?.kbPerDevice, ratio: r ? ratio(s.kbPerDevice, r.kbPerDevice) : undefined, unit: 'KB' });
     }
+    const rate = (steps: CapacityStep[]) => {
+      const total = steps.reduce((sum, st) => sum + st.connectSeconds, 0);
+      return total > 0 ? Math.round((steps[steps.length - 1]?.devices ?? 0) / total) : NaN;
+    };
+    const [ourRate, theirRate] = [rate(backend.steps), rate(relay.steps)];
+    rows.push({ scenario: 'presence', metric: 'connect (+ auth + register) rate', ours: ourRate, baseline: theirRate, ratio: ratio(ourRate, theirRate), unit: 'devices/s' });
     rows.push({ scenario: 'presence', metric: `largest N (p99 < ${P99_LIMIT_MS} ms, hb ${heartbeatMs / 1000} s)`, ours: ours?.devices ?? 0, baseline: theirs?.devices ?? 0, unit: 'devices' });
     rows.push({ scenario: 'offline detection', metric: `error vs TTL ${off.ttlMs / 1000} s, p50 / max`, ours: `${off.error.p50} / ${off.error.max}`, unit: 'ms' });
     const maxErr = Math.max(Math.abs(off.error.min), Math.abs(off.error.max));
