@@ -41,18 +41,20 @@ describe('faults: network drops between executor, backend and chat', function ()
     const rounds = scaled(3, 12);
     const executor = await stack.executor({ backendUrl: proxy.url });
     const deviceId = executor.snapshot().deviceId;
-    const said = words(scaled(150, 450), 'w');
-    stack.model.script('NET-DROPS', reply(text(said), { chunks: scaled(150, 450), chunkDelayMs: 35 }));
+    const chunks = scaled(150, 900);
+    const said = words(chunks, 'w');
+    stack.model.script('NET-DROPS', reply(text(said), { chunks, chunkDelayMs: 35 }));
     const sent = await stack.chat.sendOk({ device_id: deviceId, message: 'NET-DROPS stream through the storm' });
+    const step = Math.floor(said.length / (rounds + 2));
     for (let round = 0; round < rounds; round++) {
-      // Wait for the stream to move on a little, then drop something.
-      const before = stack.chat.text(sent.subtask_id).length;
-      await waitFor(() => stack.chat.text(sent.subtask_id).length > before, { timeout: 60_000, message: `stream stalled before drop ${round + 1}` });
+      // Spread the drops over the stream: wait until it has moved on by one step, then drop something.
+      await waitFor(() => stack.chat.text(sent.subtask_id).length >= step * (round + 1), { timeout: 60_000, message: `stream stalled before drop ${round + 1}` });
+      assert.ok(!stack.chat.streams.get(sent.subtask_id)?.done, `the task ended before drop ${round + 1}`);
       if (round % 3 === 0) proxy.cut(300);
-      else if (round % 3 === 1) assert.ok(serverSideDrop() >= 1, 'no executor socket to drop');
+      else if (round % 3 === 1) await waitFor(() => serverSideDrop() >= 1, { timeout: 30_000, message: 'no executor socket to drop' });
       else (stack.chat.chat.socket.io as unknown as { engine: { close(): void } }).engine.close();
       figures.faults++;
-      await waitFor(() => executor.snapshot().state !== 'connecting', { timeout: 30_000, message: 'executor never came back' });
+      await waitFor(() => ['online', 'busy'].includes(executor.snapshot().state), { timeout: 30_000, message: 'executor never came back' });
     }
     const done = await stack.chat.waitForDone(sent.subtask_id);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
