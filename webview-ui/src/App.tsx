@@ -42,7 +42,15 @@ export function App() {
 function NoticeBar() {
   const t = useT();
   const c = useController();
-  const { notice } = useAppState();
+  const { notice, connection, connectionMessage } = useAppState();
+  // While the connection is down, say why and where (S18: "backend unreachable → the URL it tried").
+  if (!notice && connection === 'disconnected' && connectionMessage) {
+    return (
+      <div class="notice notice-info" role="status">
+        <span>{connectionMessage}</span>
+      </div>
+    );
+  }
   if (!notice) return null;
   return (
     <div class={`notice notice-${notice.kind}`} role="alert">

@@ -178,7 +178,10 @@ export class Controller {
         this.dispatch({ type: 'connection', status: e.status, message: e.message });
         if (e.status === 'signed-out' && was !== 'signed-out') this.forget();
         // After time away, devices may have changed and streams may have moved on.
-        if (e.status === 'connected' && was !== 'connected' && this.current.info?.signed_in) void this.catchUp();
+        if (e.status === 'connected' && was !== 'connected' && this.current.info?.signed_in) {
+          this.dispatch({ type: 'notice', notice: null }); // what failed while away is stale now
+          void this.catchUp();
+        }
         break;
       }
       case 'push':
@@ -246,7 +249,8 @@ export class Controller {
   }
 
   private fail(error: ProtocolError): void {
-    this.dispatch({ type: 'notice', notice: { kind: 'error', text: `${error.code}: ${error.message}` } });
+    // The server's sentence is written for people; the code is for programs.
+    this.dispatch({ type: 'notice', notice: { kind: 'error', text: error.message || error.code } });
   }
 
   private failHttp(body: unknown): void {

@@ -50,6 +50,8 @@ export interface State {
   connectionMessage?: string;
   devices: DeviceView[];
   devicesLoaded: boolean;
+  /** Devices deleted from this page: a late "offline" push must not bring them back. */
+  deletedDeviceIds: string[];
   /** The device the user chose in the picker; null means "the default" (see effectiveDeviceId). */
   pickedDeviceId: string | null;
   taskId: string | null;
@@ -65,6 +67,7 @@ export const initialState: State = {
   connection: 'connecting',
   devices: [],
   devicesLoaded: false,
+  deletedDeviceIds: [],
   pickedDeviceId: null,
   taskId: null,
   turns: [],
@@ -172,6 +175,12 @@ export function sortDevices(devices: DeviceView[]): DeviceView[] {
 function applyDeviceStatus(state: State, e: DeviceStatusEvent): State {
   if (e.deleted) return removeDevice(state, e.device_id);
   const known = state.devices.find((d) => d.device_id === e.device_id);
+  if (!known && state.deletedDeviceIds.includes(e.device_id)) {
+    // The executor going away after its deletion is old news; one that comes back online has
+    // re-registered (S14) and is listed again.
+    if (e.status === 'offline') return state;
+    state = { ...state, deletedDeviceIds: state.deletedDeviceIds.filter((id) => id !== e.device_id) };
+  }
   const updated: DeviceView = {
     ...(known ?? { is_default: false, last_seen_at: null, executor_version: null, mode: 'local' as const }),
     device_id: e.device_id,
@@ -190,6 +199,7 @@ function removeDevice(state: State, deviceId: string): State {
   return {
     ...state,
     devices: state.devices.filter((d) => d.device_id !== deviceId),
+    deletedDeviceIds: state.deletedDeviceIds.includes(deviceId) ? state.deletedDeviceIds : [...state.deletedDeviceIds.slice(-99), deviceId],
     pickedDeviceId: state.pickedDeviceId === deviceId ? null : state.pickedDeviceId,
   };
 }

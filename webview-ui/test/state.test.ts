@@ -182,6 +182,17 @@ describe('chat state: devices and the picker', () => {
     assert.equal(effectiveDeviceId(s), 'cloud');
   });
 
+  it('a late offline push does not bring a deleted device back; coming back online (re-registration) does', () => {
+    let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('gone')] });
+    s = reduce(s, { type: 'deviceDeleted', device_id: 'gone' });
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'gone', name: 'Linux - gone', status: 'offline', slots_used: 0, max_slots: 5 } });
+    assert.deepEqual(s.devices, []);
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'gone', name: 'Linux - gone', status: 'online', slots_used: 0, max_slots: 5 } });
+    assert.deepEqual(s.devices.map((d) => [d.device_id, d.status]), [['gone', 'online']]);
+    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'gone', name: 'Linux - gone', status: 'offline', slots_used: 0, max_slots: 5 } });
+    assert.deepEqual(s.devices.map((d) => [d.device_id, d.status]), [['gone', 'offline']], 'once listed again it is tracked as usual');
+  });
+
   it('holds one default at most, and lists the default first, then reachable, then offline', () => {
     let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('z', { status: 'offline' }), device('m', { status: 'busy' }), device('a'), device('d', { is_default: true })] });
     assert.deepEqual(s.devices.map((d) => d.device_id), ['d', 'a', 'm', 'z']);

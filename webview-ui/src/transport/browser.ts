@@ -111,7 +111,7 @@ export class BrowserTransport implements Transport {
     socket.on('connect_error', (err: Error & { data?: ProtocolError }) => {
       const code = err.data?.code ?? err.message;
       if (isAuthErrorCode(code)) this.signOut(err.data?.message ?? code);
-      else this.listeners.emit({ type: 'connection', status: 'disconnected', message: err.message });
+      else this.listeners.emit({ type: 'connection', status: 'disconnected', message: `Cannot reach ${this.baseUrl} (${err.message}); retrying…` });
     });
     socket.on(ChatEvent.authExpired, (p) => this.signOut(p?.message));
     for (const event of PUSH_EVENTS) {

@@ -11,6 +11,7 @@ import type { HostToWebview } from '@wegent/shared';
 import { ChatBridge } from '../../../extension/src/vscode/chatBridge';
 import { createUser, REPO_ROOT, type TestUser } from '../../../test/support/backend';
 import { TestDevice } from '../../../test/support/clients';
+import { freePort } from '../../../test/support/redis';
 import { lastStatus, openPicker, pickerRow, pickerTrigger, screenshot, sendMessage, startStack, PATIENCE_MS, type Stack, waitFor } from './harness';
 
 const ORIGIN = 'https://webview.vscode.test';
@@ -82,7 +83,7 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
   });
 
   /** Opens the chat as VS Code would, with the bridge answering for a user (or for nobody). */
-  async function openVsCodeChat(user: TestUser | null, localDeviceId?: string, theme: keyof typeof THEMES = 'dark'): Promise<Host> {
+  async function openVsCodeChat(user: TestUser | null, localDeviceId?: string, theme: keyof typeof THEMES = 'dark', backendUrl = stack.backend.url): Promise<Host> {
     const [themeVars, themeClass] = THEMES[theme];
     const context = await stack.browser.newContext({ viewport: { width: 380, height: 700 }, locale: 'en-US' });
     context.setDefaultTimeout(PATIENCE_MS);
@@ -102,9 +103,9 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
     const commands: string[] = [];
     const bridge = new ChatBridge({
       post: (message: HostToWebview) => void page.evaluate((m) => window.postMessage(m, '*'), message).catch(() => {}),
-      backendUrl: () => stack.backend.url,
+      backendUrl: () => backendUrl,
       token: async () => user?.token,
-      hostInfo: (signedIn) => ({ host: 'vscode', locale: 'en', backend_url: stack.backend.url, signed_in: signedIn, ...(localDeviceId ? { local_device_id: localDeviceId } : {}) }),
+      hostInfo: (signedIn) => ({ host: 'vscode', locale: 'en', backend_url: backendUrl, signed_in: signedIn, ...(localDeviceId ? { local_device_id: localDeviceId } : {}) }),
       runCommand: (command) => commands.push(command),
       log: { debug() {}, info() {}, warn() {}, error() {} },
     });
@@ -212,6 +213,16 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
       await dev.complete(exec.subtask_id, { result: 'ok' });
     });
   }
+
+  it('with the backend unreachable, says which URL it tried', async () => {
+    const user = await createUser(stack.backend);
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const { page } = await openVsCodeChat(user, undefined, 'dark', dead);
+    await page.locator('.connection-disconnected').waitFor();
+    await page.locator('.notice').filter({ hasText: dead }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), true);
+    await screenshot(page, 'vscode-backend-unreachable');
+  });
 
   it('without a token offers the extension commands instead of a password form', async () => {
     const { page, commands } = await openVsCodeChat(null);
