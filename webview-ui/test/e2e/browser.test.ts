@@ -141,6 +141,8 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await page.getByRole('button', { name: 'New conversation' }).click();
     await page.getByText('Send a message to run a task').waitFor();
     await page.getByRole('button', { name: 'Conversation history' }).click();
+    await page.getByRole('button', { name: /Open conversation "first line/ }).waitFor();
+    await screenshot(page, 'history');
     await page.getByRole('button', { name: /Open conversation "first line/ }).click();
     await page.locator('.turn .markdown strong').filter({ hasText: 'world' }).waitFor();
     await sendMessage(page, 'and now a follow-up');
