@@ -32,6 +32,7 @@ export class VsCodeTransport implements Transport {
   constructor(
     private readonly api: VsCodeApi,
     private readonly win: Window = window,
+    private readonly replyTimeoutMs = REPLY_TIMEOUT_MS,
   ) {
     this.win.addEventListener('message', (e: MessageEvent) => this.onMessage(e.data as HostToWebview));
   }
@@ -72,7 +73,7 @@ export class VsCodeTransport implements Transport {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         resolve(onTimeout);
-      }, REPLY_TIMEOUT_MS);
+      }, this.replyTimeoutMs);
       this.pending.set(id, { resolve: resolve as (v: never) => void, timer });
       this.post(make(id));
     });
