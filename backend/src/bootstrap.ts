@@ -32,7 +32,7 @@ export async function bootstrapFirstUser(accounts: Accounts, url: string): Promi
     'Next steps:',
     `  1. Open ${url} in a browser and sign in, or`,
     '  2. In VS Code install the Wegent extension and run "Wegent: Connect Device" with the token above, or',
-    `  3. Run an executor headless: wegent-executor --mode local --backend ${url} --token <token>`,
+    `  3. Run an executor headless in a project folder: npx wegent-executor --mode local --backend-url ${url} --token <token>`,
     '',
   ];
 }
