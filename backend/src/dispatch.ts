@@ -156,7 +156,7 @@ export class Dispatcher {
    * Returns ids the device should stop. A slot-holding subtask the device stopped reporting is
    * failed after two reports without it (one report of grace for a completion still in flight).
    */
-  async reconcile(device: DeviceRecord, running: string[]): Promise<string[]> {
+  async reconcile(device: DeviceRecord, running: string[], prefetched?: { slots: string[]; queued: number }): Promise<string[]> {
     const cancel: string[] = [];
     const reported = new Set(running);
     for (const id of reported) {
@@ -171,7 +171,7 @@ export class Dispatcher {
         if (r === 'ok') this.notifyRunning(s);
       }
     }
-    for (const id of await this.redis.smembers(keys.deviceSlots(device.device_id))) {
+    for (const id of prefetched?.slots ?? (await this.redis.smembers(keys.deviceSlots(device.device_id)))) {
       if (reported.has(id)) continue;
       const s = await this.tasks.getSubtask(id);
       if (!s) continue;
@@ -189,6 +189,8 @@ export class Dispatcher {
       }
     }
     // A slot may have freed while a device refused with SLOTS_FULL: try the queue again.
+    // (An empty queue has nothing to pull; a send queued since then pumps in its own enqueue script.)
+    if (prefetched?.queued === 0) return cancel;
     const promoted = await this.scripts.run<string[]>('pumpOnly', [keys.deviceSlots(device.device_id), keys.deviceQueue(device.device_id)], [device.max_slots, this.scripts.prefix]);
     if (promoted.length) this.afterSlotsChanged(device.device_id, promoted);
     return cancel;

@@ -64,10 +64,17 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     }, ctx);
 
     on(socket, 'device:heartbeat', DeviceHeartbeat, async (p) => {
-      const d = await registered(p.device_id);
+      if (data.deviceId !== p.device_id) throw notRegistered(p.device_id);
+      // The registration check and the slot/queue reads reconcile needs go out in one round trip
+      // (auto-pipelined), then the touch: an idle device's heartbeat costs two round trips, not four.
+      const [d, slots, queued] = await Promise.all([
+        registered(p.device_id),
+        svc.redis.smembers(keys.deviceSlots(p.device_id)),
+        svc.redis.llen(keys.deviceQueue(p.device_id)),
+      ]);
       const { wasOnline } = await devices.touch(d.device_id, socket.id);
       monitor.poke(ttlMs);
-      const cancel = await dispatcher.reconcile(d, p.running_task_ids);
+      const cancel = await dispatcher.reconcile(d, p.running_task_ids, { slots, queued });
       if (!wasOnline) await dispatcher.emitDeviceStatus(d.device_id);
       return cancel.length ? { cancel_subtask_ids: cancel } : {};
     }, ctx);
