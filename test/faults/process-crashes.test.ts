@@ -80,6 +80,8 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
     await stack.redis.start();
     await waitFor(async () => (await health()) === 200, { timeout: 30_000, message: '/healthz never recovered' });
     assert.equal(stack.backend.logs().split('Wegent backend listening').length, startsBefore, 'the backend restarted');
+    // The outage was answered as "unavailable, retry" (UNAVAILABLE), never as an internal bug.
+    assert.doesNotMatch(stack.backend.logs(), /"msg":"(handler failed|request failed)"|unhandled rejection|uncaught/i, 'the Redis outage surfaced as an internal error');
     const done = await stack.chat.waitForDone(sent.subtask_id);
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
     const check = await stack.chat.assertIntact(sent.subtask_id, said);
