@@ -65,7 +65,8 @@ describe('faults: socket event fuzz', function () {
     await stack.assertAlive();
   });
 
-  let settle = false;
+  // True until the state has been seen settled: setup (and each accepted case) leaves async work behind.
+  let settle = true;
 
   /** The state once work started by an accepted case (a dispatch, an execute ack) has settled. */
   async function settledSnapshot(): Promise<string> {
