@@ -104,7 +104,7 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
     const queued = await stack.chat.sendOk({ device_id: cli.deviceId, message: 'EXEC-KILL behind it' });
     assert.equal(queued.status, 'queued');
     await waitFor(() => stack.chat.text(running.subtask_id).length > 0, { timeout: 60_000, message: 'the CLI executor never streamed' });
-    cli.proc.kill('SIGKILL');
+    cli.killGroup();
     const killedAt = Date.now();
     figures.faults++;
     const doneRunning = await stack.chat.waitForDone(running.subtask_id, 60_000);

@@ -23,6 +23,8 @@ export interface CliExecutor {
   proc: ChildProcess;
   deviceId: string;
   output(): string;
+  /** SIGKILL the executor and the Claude Code processes it started (the machine "dies"). */
+  killGroup(): void;
 }
 
 export interface FaultStack {
@@ -38,6 +40,22 @@ export interface FaultStack {
 }
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+// Detached groups outlive a crashed test process unless killed on exit.
+const groups = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of groups) killGroup(p);
+});
+
+function killGroup(proc: ChildProcess): void {
+  groups.delete(proc);
+  if (!proc.pid) return;
+  try {
+    process.kill(-proc.pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
 
 export async function startFaultStack(opts: { env?: Record<string, string>; inProcess?: boolean } = {}): Promise<FaultStack> {
   const dirs: string[] = [];
@@ -74,8 +92,11 @@ export async function startFaultStack(opts: { env?: Record<string, string>; inPr
       const proc = spawn(process.execPath, [join(REPO_ROOT, 'extension', 'dist', 'cli.js'), '--backend-url', backend.url, '--workspace', temp('ws'), '--data-dir', temp('data'), '--name', name, ...args], {
         env: { ...process.env, ...model.claudeEnv(claudeDir), WEGENT_TOKEN: user.token, WEGENT_BACKEND_URL: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so killGroup() takes its Claude Code children down with it.
+        detached: true,
       });
       procs.push(proc);
+      groups.add(proc);
       proc.stdout!.on('data', (d: Buffer) => (out += d));
       proc.stderr!.on('data', (d: Buffer) => (out += d));
       const device = await waitFor(async () => {
@@ -83,11 +104,11 @@ export async function startFaultStack(opts: { env?: Record<string, string>; inPr
         const list = await api(backend.url, 'GET', '/api/devices', { token: user.token });
         return (list.body.devices as { device_id: string; name: string; status: string }[]).find((d) => d.name === name && d.status !== 'offline');
       }, { timeout: 60_000, interval: 100, message: `wegent-executor "${name}" never came online` });
-      return { proc, deviceId: device.device_id, output: () => out };
+      return { proc, deviceId: device.device_id, output: () => out, killGroup: () => killGroup(proc) };
     },
     async stop() {
       await Promise.all(executors.map((e) => e.stop({ graceMs: 2000 }).catch(() => {})));
-      for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      for (const p of procs) killGroup(p);
       chat.close();
       await model.close();
       await backend.stop();
