@@ -10,6 +10,8 @@ import { registerCommands } from './vscode/commands';
 import { ToolApprovals } from './vscode/toolApproval';
 import { readSettings, TokenStore, WAS_CONNECTED_KEY } from './vscode/settings';
 import type { WegentApi } from './vscode/wegentApi';
+import { Notices } from './vscode/notices';
+import { isAuthErrorCode } from '@wegent/shared';
 
 export type { WegentApi };
 
@@ -22,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   const statusBar = new DeviceStatusBar();
   const tokens = new TokenStore(context.secrets);
   const approvals = new ToolApprovals();
+  const notices = new Notices();
   const setStateContext = (state: string) => void vscode.commands.executeCommand('setContext', 'wegent.deviceState', state);
 
   controller = new DeviceController((options) => new Executor(options), {
@@ -30,12 +33,8 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
       statusBar.update(snapshot);
       setStateContext(snapshot?.state ?? 'disconnected');
     },
-    onError: (error) => {
-      const action = vscode.l10n.t('Show Output');
-      void vscode.window.showErrorMessage(`Wegent: ${error.message}`, action).then((picked) => {
-        if (picked === action) output.show();
-      });
-    },
+    // The device stopped for good (token expired/revoked while connected, replaced…): say what to do.
+    onError: (error) => void notices.error(`Wegent: ${error.message}`, ...(isAuthErrorCode(error.code) ? (['setToken', 'showOutput'] as const) : (['showOutput'] as const))),
     taskStarted: (task) => output.taskStarted(task),
     taskEvent: (subtaskId, event) => output.taskEvent(subtaskId, event),
     taskEnded: (subtaskId, status, error) => {
@@ -63,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
       controller: device,
       tokens,
       output,
+      notices,
       executorVersion: String(context.extension.packageJSON.version ?? '0.0.0'),
       approveTool: approvals.approve,
       onDeviceChanged: () => chatView.refreshHostInfo(),
@@ -85,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     void vscode.commands.executeCommand('wegent.reconnectSilently');
   }
 
-  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens };
+  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices };
 }
 
 /** Stops the device: running tasks are cancelled and reported to the backend as such. */

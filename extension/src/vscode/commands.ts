@@ -9,12 +9,18 @@ import type { DeviceController } from './deviceController';
 import type { ExecutorOptions } from '../executor/api';
 import type { WegentOutput } from './output';
 import { CHAT_VIEW_ID } from './chatView';
+import { chooseFolder } from './folderChoice';
+import type { Notices, NoticeAction } from './notices';
+
+/** workspaceState key: the folder picked last time in a multi-root workspace. */
+const FOLDER_KEY = 'wegent.workspaceFolder';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
   controller: DeviceController;
   tokens: TokenStore;
   output: WegentOutput;
+  notices: Notices;
   executorVersion: string;
   /** Answers Claude Code's permission questions (ToolApprovals.approve). */
   approveTool: ExecutorOptions['approveTool'];
@@ -38,20 +44,34 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return token?.trim() || undefined;
   }
 
-  async function showError(message: string, ...actions: Array<'setToken' | 'openSettings' | 'showOutput'>): Promise<void> {
-    const labels = { setToken: t('Set API Token'), openSettings: t('Open Settings'), showOutput: t('Show Output') };
-    const picked = await vscode.window.showErrorMessage(message, ...actions.map((a) => labels[a]));
-    const action = actions.find((a) => labels[a] === picked);
-    if (action) await vscode.commands.executeCommand(`wegent.${action}`);
+  const showError = (message: string, ...actions: NoticeAction[]) => deps.notices.error(message, ...actions);
+
+  /** The task cwd: the only folder, or the user's pick in a multi-root workspace (remembered). */
+  async function workspaceFolder(interactive: boolean): Promise<vscode.WorkspaceFolder | undefined> {
+    const folders = vscode.workspace.workspaceFolders?.map((folder) => ({ folder, name: folder.name, uri: folder.uri.toString() }));
+    const choice = await chooseFolder({
+      folders,
+      remembered: context.workspaceState.get<string>(FOLDER_KEY),
+      interactive,
+      pick: async (ordered, remembered) =>
+        vscode.window.showQuickPick(
+          ordered.map((f) => ({ ...f, label: f.name, description: f.folder.uri.fsPath, detail: f === remembered ? t('used last time') : undefined })),
+          { title: t('Wegent: which folder should tasks run in?'), placeHolder: t('Claude Code works in the folder you pick'), ignoreFocusOut: true },
+        ),
+    });
+    if (choice.kind === 'none') {
+      void showError(t('Open a folder first: Wegent runs tasks in the open workspace.'), 'openFolder');
+      return undefined;
+    }
+    if (choice.kind === 'cancelled') return undefined;
+    await context.workspaceState.update(FOLDER_KEY, choice.folder.uri);
+    return choice.folder.folder;
   }
 
   /** Returns false (after telling the user why) when the device cannot connect. */
   async function connect(opts: { interactive: boolean }): Promise<boolean> {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) {
-      void showError(t('Open a folder first: Wegent runs tasks in the open workspace.'));
-      return false;
-    }
+    const folder = await workspaceFolder(opts.interactive);
+    if (!folder) return false;
     if (folder.uri.scheme !== 'file') {
       void showError(t('Wegent runs tasks on files on this machine; "{0}" is not a folder on disk.', folder.uri.toString()));
       return false;

@@ -6,6 +6,9 @@ import { statusView } from './statusView';
 
 export class DeviceStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('wegent.device', vscode.StatusBarAlignment.Left, 50);
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** Fires with the new text whenever it changes (tests record the 0/5 → 1/5 → 0/5 sequence). */
+  readonly onDidChangeText = this.changed.event;
 
   constructor() {
     this.item.name = 'Wegent Device';
@@ -15,11 +18,13 @@ export class DeviceStatusBar implements vscode.Disposable {
 
   update(snapshot: ExecutorSnapshot | undefined): void {
     const view = statusView(snapshot);
+    const changed = this.item.text !== view.text;
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.command = view.command;
     this.item.backgroundColor = view.background ? new vscode.ThemeColor(view.background) : undefined;
     this.item.accessibilityInformation = { label: view.tooltip, role: 'button' };
+    if (changed) this.changed.fire(view.text);
   }
 
   /** For tests and the device menu: what the item shows now. */
@@ -28,6 +33,7 @@ export class DeviceStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.changed.dispose();
     this.item.dispose();
   }
 }

@@ -6,6 +6,7 @@ import type { DeviceController } from './deviceController';
 import type { WegentOutput } from './output';
 import type { TokenStore } from './settings';
 import type { DeviceStatusBar } from './statusBar';
+import type { Notices } from './notices';
 
 export const EXTENSION_ID = 'wegent.wegent';
 
@@ -17,4 +18,6 @@ export interface WegentApi {
   output: WegentOutput;
   chatView: ChatViewProvider;
   tokens: TokenStore;
+  /** The error notifications shown (message + buttons), newest last. */
+  notices: Notices;
 }

@@ -16,6 +16,7 @@ import { buildForTests, EXTENSION_DIR, REPO, SUITE_MODULE } from './build';
 import { findCodeServer, type CodeServerInstall } from './codeServer';
 import { runExtensionTests } from './runExtensionTests';
 import { runUiTest } from './uiTest';
+import { startControlServer, type ControlServer } from './control';
 
 /**
  * Presence timings for these tests: short enough that "offline" shows within seconds, long enough
@@ -46,12 +47,16 @@ async function main(): Promise<number> {
   const model = await startModelServer();
   model.script(STREAM_MARKER, reply(text(STREAM_REPLY), { chunks: 6, chunkDelayMs: 30 }));
   model.script(CLAUDE_PATH_MARKER, reply(text(CLAUDE_PATH_REPLY)));
-  model.script(SLOW_MARKER, reply(text(SLOW_REPLY), { delayMs: 2_500, chunks: 4, chunkDelayMs: 200 }));
+  // Twice: the 0/5 → 1/5 → 0/5 test and the busy 1/1 test each hold a slot with it.
+  const slow = () => reply(text(SLOW_REPLY), { delayMs: 2_500, chunks: 4, chunkDelayMs: 200 });
+  model.script(SLOW_MARKER, slow(), slow());
   model.script(UI_MARKER, reply(text(UI_REPLY), { chunks: 8, chunkDelayMs: 60 }));
   const browser = electron ? undefined : await launchChromium();
   let failed = 0;
+  let control: ControlServer | undefined;
   try {
     const [alice, bob] = [await createUser(backend), await createUser(backend)];
+    control = await startControlServer(backend, alice.userId);
     const claudeHome = join(scratch, 'claude-home');
     mkdirSync(claudeHome);
     // Reaches the extension host: the executor's Claude Code talks to the scripted model server.
@@ -60,6 +65,7 @@ async function main(): Promise<number> {
       [ENV.backendUrl]: backend.url,
       [ENV.token]: alice.token,
       [ENV.otherToken]: bob.token,
+      [ENV.control]: control.url,
       // The device keeps its id file under HOME: a private one, not the real ~/.wegent-executor.
       HOME: mkdtempSync(join(scratch, 'home-')),
     };
@@ -79,6 +85,7 @@ async function main(): Promise<number> {
       if (!ok) failed++;
     }
   } finally {
+    await control?.close().catch(() => undefined);
     await browser?.close().catch(() => undefined);
     await model.close().catch(() => undefined);
     await backend.stop().catch(() => undefined);

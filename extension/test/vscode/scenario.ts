@@ -20,4 +20,6 @@ export const ENV = {
   backendUrl: 'WEGENT_TEST_BACKEND_URL',
   token: 'WEGENT_TEST_TOKEN',
   otherToken: 'WEGENT_TEST_OTHER_TOKEN',
+  /** The harness's control endpoint (extension/test/host/control.ts): stop/start the backend, short-lived tokens. */
+  control: 'WEGENT_TEST_CONTROL_URL',
 } as const;

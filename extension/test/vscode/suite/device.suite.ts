@@ -86,6 +86,27 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     assert.doesNotMatch(text, new RegExp(token.slice(-20)), 'the token never reaches the log');
   });
 
+  it('counts the running task in the status bar: 0/5 → 1/5 → 0/5 with the default 5 slots', async () => {
+    const { url, token } = testBackend();
+    const w = await wegent();
+    await w.tokens.set(token);
+    assert.equal(await connect(), true);
+    const deviceId = (await onlineSnapshot(w)).deviceId;
+    assert.equal(w.statusBar.text, '$(vm-active) Wegent 0/5');
+    const seen: string[] = [w.statusBar.text];
+    const recording = w.statusBar.onDidChangeText((text) => seen.push(text));
+    try {
+      chat = await TestChat.connect({ url, token });
+      const sent = await chat.sendOk({ device_id: deviceId, message: `${SLOW_MARKER} one of five` });
+      const done = await chat.waitForDone(sent.subtask_id, 90_000);
+      assert.equal(done.status, 'completed', JSON.stringify(done.error));
+      await waitFor(() => w.statusBar.text === '$(vm-active) Wegent 0/5', { message: `slot released (was ${w.statusBar.text})`, timeout: 30_000 });
+    } finally {
+      recording.dispose();
+    }
+    assert.deepEqual(seen, ['$(vm-active) Wegent 0/5', '$(vm-active) Wegent 1/5', '$(vm-active) Wegent 0/5']);
+  });
+
   it('shows a full device as busy in the status bar while its only slot runs a task', async () => {
     const { url, token } = testBackend();
     const w = await wegent();

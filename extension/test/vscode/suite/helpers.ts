@@ -36,3 +36,22 @@ export const setBackendUrl = (url: string) => setSetting('backendUrl', url);
 export async function onlineSnapshot(w: WegentApi): Promise<ExecutorSnapshot> {
   return waitFor(() => (w.controller.snapshot?.state === 'online' ? w.controller.snapshot : undefined), { timeout: 60_000, message: 'device online' });
 }
+
+/** Asks the harness (extension/test/host/control.ts) to act on the backend process or issue a token. */
+export async function control<T = unknown>(path: string): Promise<T> {
+  const base = process.env[ENV.control];
+  assert.ok(base, `${ENV.control} not set by the harness`);
+  const res = await fetch(`${base}${path}`, { method: 'POST', signal: AbortSignal.timeout(90_000) });
+  const body = await res.text();
+  assert.equal(res.status, 200, `control ${path}: ${body}`);
+  return JSON.parse(body) as T;
+}
+
+/** A counter from the backend's Prometheus /metrics, summed over the series matching `labels`. */
+export async function metric(backendUrl: string, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${backendUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(name) && line.includes(labels) && !line.startsWith('#'))
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}

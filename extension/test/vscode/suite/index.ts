@@ -10,6 +10,7 @@ export async function run(): Promise<void> {
   await import('./activation.suite');
   await import('./device.suite');
   await import('./chatView.suite');
+  await import('./resilience.suite'); // last: it stops and restarts the backend
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension host test(s) failed`);
 }

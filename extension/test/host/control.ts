@@ -1,0 +1,40 @@
+// A small control endpoint the harness serves on 127.0.0.1 for the in-host suite, which runs in
+// another process (the extension host) and cannot reach the harness's objects: it stops and starts
+// the real backend process (network-loss tests) and issues short-lived tokens (expiry tests).
+// Its URL reaches the extension host through the environment code-server is started with.
+import { createServer, type Server } from 'node:http';
+import { issueToken, type TestBackend } from '../../../test/support/backend';
+
+export interface ControlServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** POST /backend/kill | /backend/start | /backend/restart; POST /token?ttl_s=N → {token, id} for `userId`. */
+export async function startControlServer(backend: TestBackend, userId: string): Promise<ControlServer> {
+  const actions: Record<string, (q: URLSearchParams) => Promise<unknown>> = {
+    '/backend/kill': async () => backend.kill(),
+    '/backend/start': async () => backend.start(),
+    '/backend/restart': async () => backend.restart(),
+    '/token': async (q) => issueToken(backend, userId, { ttlS: Number(q.get('ttl_s') ?? 60), name: 'vscode-expiry-test' }),
+  };
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const action = req.method === 'POST' ? actions[url.pathname] : undefined;
+    if (!action) {
+      res.writeHead(404).end();
+      return;
+    }
+    action(url.searchParams).then(
+      (result) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result ?? { ok: true })),
+      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String((err as Error)?.stack ?? err)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
