@@ -127,8 +127,11 @@ export class Accounts {
     const now = Math.floor(Date.now() / 1000);
     const ids = await this.redis.zrangebyscore(keys.userTokens(userId), now, '+inf');
     const out: TokenInfo[] = [];
-    for (const id of ids) {
-      const h = await this.redis.hgetall(keys.token(id));
+    // One round trip for all records: every sign-in adds a token, so the list can be long.
+    const replies = ids.length ? ((await this.redis.pipeline(ids.map((id) => ['hgetall', keys.token(id)])).exec()) ?? []) : [];
+    for (const [err, raw] of replies) {
+      if (err) throw err;
+      const h = raw as Record<string, string>;
       if (!h.id || h.revoked === '1') continue;
       out.push({ id: h.id, name: h.name, created_at: h.created_at, expires_at: h.expires_at, kind: h.kind as TokenInfo['kind'] });
     }
