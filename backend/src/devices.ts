@@ -62,13 +62,14 @@ export class Devices {
       throw new WegentError(ErrorCode.INVALID_PAYLOAD, 'Invalid field "device_id": "cloud" is reserved for the shared pool.');
     }
     const key = keys.device(p.device_id);
-    await this.redis.hsetnx(key, 'user_id', user.id);
-    const owner = await this.redis.hget(key, 'user_id');
+    // Claim the id if free and read its owner in one round trip (in order, on one connection): a
+    // reconnect storm after a node dies is thousands of registrations at once.
+    const [, owner] = await Promise.all([this.redis.hsetnx(key, 'user_id', user.id), this.redis.hget(key, 'user_id')]);
     if (owner !== user.id) {
       throw new WegentError(ErrorCode.DEVICE_OWNED_BY_OTHER_USER, `The device id "${p.device_id}" is registered to another account. Delete it there first, or use a different device id.`, 409);
     }
     const now = new Date().toISOString();
-    await this.redis
+    const m = this.redis
       .multi()
       .hsetnx(key, 'created_at', now)
       .hset(key, {
@@ -80,11 +81,14 @@ export class Devices {
         last_seen_at: now,
       })
       .sadd(keys.userDevices(user.id), p.device_id)
-      .sadd(keys.allDevices, p.device_id)
-      .exec();
-    if (mode === 'cloud') await this.redis.sadd(keys.cloudDevices, p.device_id);
-    else await this.redis.srem(keys.cloudDevices, p.device_id);
-    return (await this.get(p.device_id))!;
+      .sadd(keys.allDevices, p.device_id);
+    if (mode === 'cloud') m.sadd(keys.cloudDevices, p.device_id);
+    else m.srem(keys.cloudDevices, p.device_id);
+    // The record as stored, read back in the same transaction.
+    const results = (await m.hgetall(key).exec()) ?? [];
+    const [err, stored] = results[results.length - 1] ?? [new Error('no reply'), null];
+    if (err) throw err;
+    return toRecord(stored as Record<string, string>)!;
   }
 
   /**
