@@ -11,6 +11,7 @@ import { ToolApprovals } from './vscode/toolApproval';
 import { readSettings, TokenStore, WAS_CONNECTED_KEY } from './vscode/settings';
 import type { WegentApi } from './vscode/wegentApi';
 import { Notices } from './vscode/notices';
+import { FolderPicker } from './vscode/folderPicker';
 import { isAuthErrorCode } from '@wegent/shared';
 
 export type { WegentApi };
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   const tokens = new TokenStore(context.secrets);
   const approvals = new ToolApprovals();
   const notices = new Notices();
+  const folderPicker = new FolderPicker();
   const setStateContext = (state: string) => void vscode.commands.executeCommand('setContext', 'wegent.deviceState', state);
 
   controller = new DeviceController((options) => new Executor(options), {
@@ -63,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
       tokens,
       output,
       notices,
+      folderPicker,
       executorVersion: String(context.extension.packageJSON.version ?? '0.0.0'),
       approveTool: approvals.approve,
       onDeviceChanged: () => chatView.refreshHostInfo(),
@@ -85,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     void vscode.commands.executeCommand('wegent.reconnectSilently');
   }
 
-  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices };
+  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker };
 }
 
 /** Stops the device: running tasks are cancelled and reported to the backend as such. */

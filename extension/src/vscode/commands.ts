@@ -10,6 +10,7 @@ import type { ExecutorOptions } from '../executor/api';
 import type { WegentOutput } from './output';
 import { CHAT_VIEW_ID } from './chatView';
 import { chooseFolder } from './folderChoice';
+import type { FolderPicker } from './folderPicker';
 import type { Notices, NoticeAction } from './notices';
 
 /** workspaceState key: the folder picked last time in a multi-root workspace. */
@@ -21,6 +22,7 @@ export interface CommandDeps {
   tokens: TokenStore;
   output: WegentOutput;
   notices: Notices;
+  folderPicker: FolderPicker;
   executorVersion: string;
   /** Answers Claude Code's permission questions (ToolApprovals.approve). */
   approveTool: ExecutorOptions['approveTool'];
@@ -53,11 +55,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       folders,
       remembered: context.workspaceState.get<string>(FOLDER_KEY),
       interactive,
-      pick: async (ordered, remembered) =>
-        vscode.window.showQuickPick(
-          ordered.map((f) => ({ ...f, label: f.name, description: f.folder.uri.fsPath, detail: f === remembered ? t('used last time') : undefined })),
-          { title: t('Wegent: which folder should tasks run in?'), placeHolder: t('Claude Code works in the folder you pick'), ignoreFocusOut: true },
-        ),
+      pick: deps.folderPicker.pick,
     });
     if (choice.kind === 'none') {
       void showError(t('Open a folder first: Wegent runs tasks in the open workspace.'), 'openFolder');
@@ -90,7 +88,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       void showError(check.message, ...(check.kind === 'auth' ? (['setToken'] as const) : (['openSettings', 'showOutput'] as const)));
       return false;
     }
-    output.info(`Signed in to ${settings.backendUrl} as ${check.user.username}`);
+    output.info(`Signed in to ${settings.backendUrl} as ${check.user.username}; tasks run in ${folder.uri.fsPath}`);
     try {
       const snapshot = await controller.connect({
         backendUrl: settings.backendUrl,

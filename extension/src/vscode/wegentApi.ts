@@ -7,6 +7,7 @@ import type { WegentOutput } from './output';
 import type { TokenStore } from './settings';
 import type { DeviceStatusBar } from './statusBar';
 import type { Notices } from './notices';
+import type { FolderPicker } from './folderPicker';
 
 export const EXTENSION_ID = 'wegent.wegent';
 
@@ -20,4 +21,6 @@ export interface WegentApi {
   tokens: TokenStore;
   /** The error notifications shown (message + buttons), newest last. */
   notices: Notices;
+  /** The multi-root folder pick (its `current` is the one on screen). */
+  folderPicker: FolderPicker;
 }

@@ -50,6 +50,7 @@ export interface CodeServer {
 
 export interface CodeServerOptions {
   install: CodeServerInstall;
+  /** A folder, a .code-workspace file (multi-root), or '' for a window with no folder. */
   workspace: string;
   /** Loads a development extension and test module from the URL payload (Route A). */
   smokeTestDriver?: boolean;
@@ -91,7 +92,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
-    opts.workspace,
+    ...(opts.workspace ? [opts.workspace] : []), // '' = a window with no folder
   ];
   let output = '';
   const child: ChildProcess = spawn(opts.install.node, args, {

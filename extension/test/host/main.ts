@@ -4,13 +4,13 @@
 // `--only host|ui` runs one route. Without code-server it says how to install it and fails.
 // `--electron` runs the same in-host suite with @vscode/test-electron instead (a desktop VS Code it
 // downloads: for machines that can reach update.code.visualstudio.com), and no UI test.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser, startBackend } from '../../../test/support/backend';
-import { reply, startModelServer, text } from '../../../test/support/modelServer';
+import { reply, startModelServer, text, toolUse } from '../../../test/support/modelServer';
 import { startRedis } from '../../../test/support/redis';
-import { CLAUDE_PATH_MARKER, CLAUDE_PATH_REPLY, ENV, SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY, UI_MARKER, UI_REPLY } from '../vscode/scenario';
+import { CLAUDE_PATH_MARKER, CLAUDE_PATH_REPLY, ENV, MULTIROOT_CONTENT, MULTIROOT_FILE, MULTIROOT_MARKER, MULTIROOT_REPLY, SLOW_MARKER, SLOW_REPLY, STREAM_MARKER, STREAM_REPLY, UI_MARKER, UI_REPLY } from '../vscode/scenario';
 import { launchChromium } from './browser';
 import { buildForTests, EXTENSION_DIR, REPO, SUITE_MODULE } from './build';
 import { findCodeServer, type CodeServerInstall } from './codeServer';
@@ -50,6 +50,7 @@ async function main(): Promise<number> {
   // Twice: the 0/5 → 1/5 → 0/5 test and the busy 1/1 test each hold a slot with it.
   const slow = () => reply(text(SLOW_REPLY), { delayMs: 2_500, chunks: 4, chunkDelayMs: 200 });
   model.script(SLOW_MARKER, slow(), slow());
+  model.script(MULTIROOT_MARKER, reply(toolUse('Write', { file_path: MULTIROOT_FILE, content: MULTIROOT_CONTENT })), reply(text(MULTIROOT_REPLY)));
   model.script(UI_MARKER, reply(text(UI_REPLY), { chunks: 8, chunkDelayMs: 60 }));
   const browser = electron ? undefined : await launchChromium();
   let failed = 0;
@@ -77,6 +78,17 @@ async function main(): Promise<number> {
         ? await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env })
         : await runInElectron(workspace, env);
       if (code !== 0) failed++;
+      if (install && browser) {
+        // Two more windows for the folder choice: a multi-root workspace, and no folder at all.
+        const multiRoot = join(scratch, 'two-folders.code-workspace');
+        const folders = ['ws-a-', 'ws-b-'].map((prefix) => ({ path: mkdtempSync(join(scratch, prefix)) }));
+        writeFileSync(multiRoot, JSON.stringify({ folders }));
+        for (const [layout, where] of [['multi-root', multiRoot], ['empty', '']] as const) {
+          console.log(`\n== in-host suite, window: ${layout}`);
+          const layoutCode = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace: where, env: { ...env, [ENV.layout]: layout } });
+          if (layoutCode !== 0) failed++;
+        }
+      }
     }
     if ((!only || only === 'ui') && install && browser) {
       console.log('\n== UI test on the installed .vsix');

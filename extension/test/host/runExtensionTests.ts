@@ -8,7 +8,7 @@ import { format } from 'node:util';
 import { startCodeServer, type CodeServerInstall } from './codeServer';
 
 /** Workbench console lines that are expected on an offline machine. */
-const NOISE = /open-vsx\.org|authentication provider|AccountPolicyGate|AgentHost|Service Worker|reconnection-grace-time|Creating a socket|connection token|builtin extensions cache|\[lifecycle\]|^\s+at /;
+const NOISE = /open-vsx\.org|authentication provider|AccountPolicyGate|AgentHost|Service Worker|reconnection-grace-time|Creating a socket|connection token|builtin extensions cache|\[lifecycle\]|Canceled: Canceled|^\s+at /;
 const verbose = Boolean(process.env.WEGENT_TEST_VERBOSE);
 
 export interface ExtensionTestRun {
@@ -18,6 +18,7 @@ export interface ExtensionTestRun {
   extensionDir: string;
   /** Absolute path of the bundled test module exporting `run()`. */
   testsModule: string;
+  /** A folder, a .code-workspace file (multi-root), or '' for a window with no folder. */
   workspace: string;
   env?: Record<string, string>;
   settings?: Record<string, unknown>;
@@ -50,7 +51,12 @@ export async function runExtensionTests(opts: ExtensionTestRun): Promise<number>
       ['skipWelcome', 'true'],
       ['skipReleaseNotes', 'true'],
     ];
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(opts.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const where = !opts.workspace
+      ? 'ew=true' // empty window: no folder open
+      : opts.workspace.endsWith('.code-workspace')
+        ? `workspace=${encodeURIComponent(opts.workspace)}`
+        : `folder=${encodeURIComponent(opts.workspace)}`;
+    await page.goto(`${server.url}/?${where}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<number>((resolve) => {

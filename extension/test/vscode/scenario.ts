@@ -15,6 +15,15 @@ export const TOOL_FILE = 'hello-from-wegent.txt';
 export const TOOL_FILE_CONTENT = 'Written by Claude Code, approved in VS Code.\n';
 export const TOOL_REPLY = `Done: ${TOOL_FILE} is in your workspace.`;
 
+export const MULTIROOT_MARKER = 'VSCODE-MULTIROOT';
+/** Relative on purpose: Claude Code resolves it against its cwd, the folder the user picked. */
+export const MULTIROOT_FILE = 'written-in-the-picked-folder.txt';
+export const MULTIROOT_CONTENT = 'Claude Code ran in the folder picked in the quick pick.\n';
+export const MULTIROOT_REPLY = 'Wrote the file in the folder you picked.';
+
+/** Which window the in-host suite runs in (WEGENT_TEST_LAYOUT): one folder (default), two, or none. */
+export type WorkspaceLayout = 'folder' | 'multi-root' | 'empty';
+
 /** The env names through which the harness hands the suites its backend and accounts. */
 export const ENV = {
   backendUrl: 'WEGENT_TEST_BACKEND_URL',
@@ -22,4 +31,5 @@ export const ENV = {
   otherToken: 'WEGENT_TEST_OTHER_TOKEN',
   /** The harness's control endpoint (extension/test/host/control.ts): stop/start the backend, short-lived tokens. */
   control: 'WEGENT_TEST_CONTROL_URL',
+  layout: 'WEGENT_TEST_LAYOUT',
 } as const;
