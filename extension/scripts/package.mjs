@@ -87,7 +87,11 @@ try {
   mkdirSync(dirname(out), { recursive: true });
   const { node, vsce } = toolchain();
   const targetArgs = target === 'universal' ? [] : ['--target', target];
-  sh(node, [vsce, 'package', '--no-dependencies', ...targetArgs, '--out', out], stage);
+  // The extension lives in the repo's extension/ folder: without these, vsce rewrites the README's
+  // relative links (media/*.png screenshots) to the repo root, where they do not exist.
+  const repoUrl = String(manifest.repository?.url ?? manifest.repository ?? '').replace(/\.git$/, '');
+  const baseArgs = repoUrl ? ['--baseContentUrl', `${repoUrl}/blob/HEAD/extension`, '--baseImagesUrl', `${repoUrl}/raw/HEAD/extension`] : [];
+  sh(node, [vsce, 'package', '--no-dependencies', ...targetArgs, ...baseArgs, '--out', out], stage);
   console.log(`package: ${out}`);
 } finally {
   rmSync(stage, { recursive: true, force: true });
