@@ -83,6 +83,8 @@ export class Dispatcher {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
     });
+    // Its routing facts are known now: the first task:progress (on this node) needs no read.
+    this.remember(subtask);
     if (promoted.includes(subtask.subtask_id)) {
       // A new conversation has no history or session yet: its context is known without reading.
       this.justSent.set(subtask.subtask_id, { s: { ...subtask, in_slot: true }, context: newTask ? { user_id: user.id } : undefined });
@@ -226,10 +228,13 @@ export class Dispatcher {
     const cached = this.routes.get(subtaskId);
     if (cached) return cached;
     const s = await this.tasks.getSubtask(subtaskId);
-    if (!s) return null;
+    return s ? this.remember(s) : null;
+  }
+
+  private remember(s: SubtaskRecord) {
     const r = { subtask_id: s.subtask_id, task_id: s.task_id, user_id: s.user_id, device_id: s.device_id, requested_device: s.requested_device };
     if (this.routes.size >= 10_000) this.routes.delete(this.routes.keys().next().value!);
-    this.routes.set(subtaskId, r);
+    this.routes.set(s.subtask_id, r);
     return r;
   }
 
