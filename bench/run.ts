@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type TestRedis } from '../test/support/redis';
 import { createUser, startBackend, type TestBackend } from '../test/support/backend';
-import { BENCH_DIR, startRelay, type Relay } from './lib/procs';
+import { BENCH_DIR, settle, startRelay, type Relay } from './lib/procs';
 import { summarizeProfile } from './profile';
 import { table, targetsTable, type Row, type Target } from './lib/report';
 import { suites, type Context } from './suites';
@@ -80,21 +80,6 @@ async function main(): Promise<void> {
   console.log('\n== targets\n');
   console.log(targetsTable(targets));
   console.log(`\nwritten to ${file}`);
-}
-
-/**
- * Devices a suite closed are taken offline by the backend's monitor in a burst (each one a few Redis
- * calls); wait for that to finish so it does not land in the next suite's measurement.
- */
-async function settle(url: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await (await fetch(`${url}/metrics`)).text().catch(() => '');
-    const online = Number(text.match(/^wegent_online_devices (\S+)/m)?.[1] ?? 0);
-    if (online === 0) return;
-    if (Date.now() > deadline) return console.log(`   (still ${online} devices online after ${timeoutMs / 1000} s; going on)`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Writes NAME.txt beside each profile of this run while the backend bundle (for source maps) exists. */

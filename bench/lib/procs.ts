@@ -97,3 +97,18 @@ export async function relayStats(url: string): Promise<ProcStats> {
   const s = (await (await fetch(`${url}/stats`)).json()) as { cpu_s: number; rss: number };
   return { cpuSeconds: s.cpu_s, rssBytes: s.rss };
 }
+
+/**
+ * Devices a suite closed are taken offline by the backend's monitor in a burst (each one a few Redis
+ * calls); wait for that to finish so it does not land in the next measurement.
+ */
+export async function settle(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text().catch(() => '');
+    const online = Number(text.match(/^wegent_online_devices (\S+)/m)?.[1] ?? 0);
+    if (online === 0) return;
+    if (Date.now() > deadline) return console.log(`   (still ${online} devices online after ${timeoutMs / 1000} s; going on)`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

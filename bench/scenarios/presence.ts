@@ -29,6 +29,8 @@ export interface CapacityStep {
   connectSeconds: number;
   rssMb: number;
   kbPerDevice: number;
+  /** Server CPU during the measured period, in cores. */
+  cpuCores: number;
 }
 
 interface Beater {
@@ -70,8 +72,12 @@ export async function capacity(p: CapacityParams): Promise<{ baselineRssMb: numb
       await new Promise((r) => setTimeout(r, Math.min(2_000, p.heartbeatMs)));
       samples = [];
       lost = 0;
+      const before = await stats();
+      const w0 = now();
       await new Promise((r) => setTimeout(r, p.heartbeatMs));
-      const rss = (await stats()).rssBytes;
+      const after = await stats();
+      const rss = after.rssBytes;
+      const cpuCores = round((after.cpuSeconds - before.cpuSeconds) / ((now() - w0) / 1000), 2);
       const step: CapacityStep = {
         devices: n,
         ack: summarize(samples),
@@ -79,9 +85,10 @@ export async function capacity(p: CapacityParams): Promise<{ baselineRssMb: numb
         connectSeconds: round(connectSeconds, 1),
         rssMb: round(rss / 2 ** 20, 1),
         kbPerDevice: round((rss - rss0) / n / 1024, 1),
+        cpuCores,
       };
       steps.push(step);
-      process.stderr.write(`   presence ${p.target} ${n} devices: ack p99 ${step.ack.p99} ms, ${step.kbPerDevice} KB/device, lost ${lost}\n`);
+      process.stderr.write(`   presence ${p.target} ${n} devices: ack p99 ${step.ack.p99} ms, ${step.kbPerDevice} KB/device, server ${step.cpuCores} cores, lost ${lost}\n`);
       if (step.ack.p99 >= p.p99LimitMs || lost > 0) break;
     }
   } finally {

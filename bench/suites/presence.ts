@@ -2,7 +2,7 @@
 // the relay's, and offline detection error on a backend whose timings are the defaults / 30.
 import { startRedis } from '../../test/support/redis';
 import { createUser, startBackend } from '../../test/support/backend';
-import { runWorker } from '../lib/procs';
+import { runWorker, settle } from '../lib/procs';
 import { ratio } from '../lib/stats';
 import type { CapacityParams, CapacityStep, OfflineResult } from '../scenarios/presence';
 import type { Row, Target } from '../lib/report';
@@ -29,7 +29,9 @@ export const presenceSuite: Suite = {
     const relay = await runWorker<{ baselineRssMb: number; steps: CapacityStep[] }>('capacity', { ...base, target: 'relay', url: ctx.relay.url });
     const backend = await runWorker<{ baselineRssMb: number; steps: CapacityStep[] }>('capacity', { ...base, target: 'backend', url: ctx.backend.url, token: owner.token });
 
-    // Offline detection on its own Redis and backend, so the main backend's monitor stays out of it.
+    // Offline detection on its own Redis and backend, so the main backend's monitor stays out of it;
+    // first let the main backend finish taking the closed capacity devices offline (a CPU burst).
+    await settle(ctx.backend.url);
     const redis = await startRedis();
     const fast = await startBackend({
       redisUrl: redis.url,
