@@ -10,6 +10,7 @@ import type { ExecutorOptions } from '../executor/api';
 import type { WegentOutput } from './output';
 import { CHAT_VIEW_ID } from './chatView';
 import { chooseFolder } from './folderChoice';
+import { deviceInfo } from './deviceInfo';
 import type { FolderPicker } from './folderPicker';
 import type { Notices, NoticeAction } from './notices';
 
@@ -47,6 +48,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   }
 
   const showError = (message: string, ...actions: NoticeAction[]) => deps.notices.error(message, ...actions);
+  /** The folder the running device was started with (for Show Device Info). */
+  let connectedFolder: string | undefined;
 
   /** The task cwd: the only folder, or the user's pick in a multi-root workspace (remembered). */
   async function workspaceFolder(interactive: boolean): Promise<vscode.WorkspaceFolder | undefined> {
@@ -102,6 +105,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         executorVersion: deps.executorVersion,
         approveTool: deps.approveTool,
       });
+      connectedFolder = folder.uri.fsPath;
       await context.globalState.update(WAS_CONNECTED_KEY, true);
       deps.onDeviceChanged();
       if (opts.interactive) {
@@ -147,6 +151,20 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     void vscode.window.showInformationMessage(t('Wegent: signed out; the API token was removed from this machine.'));
   }
 
+  /** Writes the device's details to the output channel and shows a one-line summary. */
+  function showDeviceInfo(): void {
+    const snapshot = controller.snapshot;
+    const info = deviceInfo({ snapshot, backendUrl: readSettings().backendUrl, workspace: controller.isRunning ? connectedFolder : undefined });
+    output.info(['Device info:', ...info.lines.map((l) => `  ${l}`)].join('\n'));
+    const copy = t('Copy Device ID');
+    const show = t('Show Output');
+    const actions = snapshot && snapshot.state !== 'disconnected' ? [copy, show] : [show];
+    void vscode.window.showInformationMessage(info.summary, ...actions).then(async (picked) => {
+      if (picked === copy && snapshot) await vscode.env.clipboard.writeText(snapshot.deviceId);
+      if (picked === show) output.show();
+    });
+  }
+
   async function showStatusMenu(): Promise<void> {
     const running = controller.isRunning;
     type Item = vscode.QuickPickItem & { command: string };
@@ -155,6 +173,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         ? { label: `$(debug-disconnect) ${t('Disconnect Device')}`, command: 'wegent.disconnectDevice' }
         : { label: `$(plug) ${t('Connect Device')}`, command: 'wegent.connectDevice' },
       { label: `$(comment-discussion) ${t('Open Chat')}`, command: 'wegent.openChat' },
+      { label: `$(info) ${t('Show Device Info')}`, command: 'wegent.showDeviceInfo' },
       { label: `$(output) ${t('Show Output')}`, command: 'wegent.showOutput' },
       { label: `$(key) ${t('Set API Token')}`, command: 'wegent.setToken' },
       { label: `$(settings-gear) ${t('Open Settings')}`, command: 'wegent.openSettings' },
@@ -174,6 +193,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('wegent.setToken', setToken),
     register('wegent.signOut', signOut),
     register('wegent.showOutput', () => output.show()),
+    register('wegent.showDeviceInfo', showDeviceInfo),
     register('wegent.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     register('wegent.openSettings', () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:wegent.wegent')),
     register('wegent.showStatusMenu', showStatusMenu),

@@ -65,6 +65,24 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     assert.equal(other.body.devices.some((d) => d.device_id === snapshot.deviceId), false);
   });
 
+  it('Show Device Info names the device, its backend, slots and the folder tasks run in', async () => {
+    const { url, token } = testBackend();
+    const w = await wegent();
+    await w.tokens.set(token);
+    assert.equal(await connect(), true);
+    const { deviceId } = await onlineSnapshot(w);
+    await vscode.commands.executeCommand('wegent.showDeviceInfo');
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const log = vscode.Uri.joinPath(w.logUri, 'Wegent.log');
+    const text = await waitFor(async () => {
+      const t = await readFile(log.fsPath, 'utf8').catch(() => '');
+      return t.includes(`Device id: ${deviceId}`) ? t : undefined;
+    }, { message: 'device info in the output channel', timeout: 30_000 });
+    for (const line of [`Backend: ${url}`, 'State: online', 'Slots in use: 0/5', `Tasks run in: ${folder}`, 'Running tasks: none']) {
+      assert.ok(text.includes(line), `the device info has "${line}"`);
+    }
+  });
+
   it('runs a chat message with Claude Code in the workspace, streams it back, and logs it in the output channel', async () => {
     const { url, token } = testBackend();
     const w = await wegent();
