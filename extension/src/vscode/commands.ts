@@ -36,15 +36,41 @@ const t = vscode.l10n.t;
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { context, controller, tokens, output } = deps;
 
-  async function askForToken(): Promise<string | undefined> {
-    const token = await vscode.window.showInputBox({
-      title: t('Wegent API Token'),
-      prompt: t('Paste an API token from Wegent: Settings → API Token → Generate. It is kept in VS Code’s secret storage.'),
-      password: true,
-      ignoreFocusOut: true,
-      validateInput: (v) => (!v.trim() ? t('The token must not be empty.') : /\s/.test(v.trim()) ? t('A token has no spaces; paste it as copied.') : undefined),
+  /**
+   * The token input (password style). Tokens are made in the Wegent web page that the backend serves:
+   * the title bar button opens it in the browser, and the prompt says where to click there.
+   */
+  function askForToken(): Promise<string | undefined> {
+    const { backendUrl } = readSettings();
+    const box = vscode.window.createInputBox();
+    box.title = t('Wegent API Token');
+    box.prompt = t('Paste an API token from Wegent ({0}): Settings → API Token → Generate. It is kept in VS Code’s secret storage.', backendUrl);
+    box.password = true;
+    box.ignoreFocusOut = true;
+    const openWegent: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('link-external'), tooltip: t('Open Wegent in the Browser to Generate a Token') };
+    box.buttons = [openWegent];
+    const validate = (v: string) => (!v.trim() ? t('The token must not be empty.') : /\s/.test(v.trim()) ? t('A token has no spaces; paste it as copied.') : undefined);
+    return new Promise((resolve) => {
+      let result: string | undefined;
+      box.onDidTriggerButton((button) => {
+        if (button === openWegent) void vscode.env.openExternal(vscode.Uri.parse(backendUrl));
+      });
+      box.onDidChangeValue((v) => (box.validationMessage = v ? validate(v) : undefined));
+      box.onDidAccept(() => {
+        const problem = validate(box.value);
+        if (problem) {
+          box.validationMessage = problem;
+          return;
+        }
+        result = box.value.trim();
+        box.hide();
+      });
+      box.onDidHide(() => {
+        box.dispose();
+        resolve(result);
+      });
+      box.show();
     });
-    return token?.trim() || undefined;
   }
 
   const showError = (message: string, ...actions: NoticeAction[]) => deps.notices.error(message, ...actions);

@@ -54,7 +54,11 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
       await runCommand(page, 'Wegent: Connect Device');
       const input = page.locator('.quick-input-widget input.input');
       await input.waitFor({ timeout: TIMEOUT });
+      // Where tokens are made: the prompt names the Wegent URL, a title bar button opens it.
+      await page.locator('.quick-input-widget', { hasText: `Paste an API token from Wegent (${o.backendUrl})` }).waitFor({ timeout: TIMEOUT });
+      await page.locator('.quick-input-widget [aria-label="Open Wegent in the Browser to Generate a Token"]').first().waitFor({ timeout: TIMEOUT });
       await input.fill(o.token);
+      await shot('token-input');
       await page.keyboard.press('Enter');
       await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'is connected as a device' }).waitFor({ timeout: TIMEOUT });
       await statusBar(page).filter({ hasText: 'Wegent 0/5' }).first().waitFor({ timeout: TIMEOUT });
