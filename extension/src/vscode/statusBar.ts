@@ -32,6 +32,11 @@ export class DeviceStatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** What its hover says now (device, backend, running tasks). */
+  get tooltip(): string {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
+  }
+
   dispose(): void {
     this.changed.dispose();
     this.item.dispose();

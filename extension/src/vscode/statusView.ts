@@ -24,11 +24,11 @@ export function statusView(snapshot: ExecutorSnapshot | undefined): StatusView {
     case 'connecting':
       return { text: '$(sync~spin) Wegent', tooltip: `Wegent: connecting "${name}" to ${snapshot.backendUrl}…`, command: 'wegent.showStatusMenu' };
     case 'online':
-      return { text: `$(vm-active) Wegent ${slots}`, tooltip: `Wegent: "${name}" is online — ${slots} slots in use.`, command: 'wegent.showStatusMenu' };
+      return { text: `$(vm-active) Wegent ${slots}`, tooltip: `Wegent: "${name}" is online — ${slots} slots in use.${details(snapshot)}`, command: 'wegent.showStatusMenu' };
     case 'busy':
       return {
         text: `$(vm-running) Wegent ${slots}`,
-        tooltip: `Wegent: "${name}" is busy — all ${snapshot.maxSlots} slots in use; new tasks wait in the queue.`,
+        tooltip: `Wegent: "${name}" is busy — all ${snapshot.maxSlots} slots in use; new tasks wait in the queue.${details(snapshot)}`,
         background: 'statusBarItem.warningBackground',
         command: 'wegent.showStatusMenu',
       };
@@ -47,4 +47,16 @@ export function statusView(snapshot: ExecutorSnapshot | undefined): StatusView {
         command: 'wegent.showStatusMenu',
       };
   }
+}
+
+const TOOLTIP_TASKS = 5;
+
+/** The backend and the running tasks (a short prompt preview each), for the online/busy tooltip. */
+function details(snapshot: ExecutorSnapshot): string {
+  const tasks = snapshot.running.slice(0, TOOLTIP_TASKS).map((t) => {
+    const flat = t.prompt.replace(/\s+/g, ' ').trim();
+    return `\n• ${flat.length > 60 ? `${flat.slice(0, 59)}…` : flat}`;
+  });
+  const more = snapshot.running.length > TOOLTIP_TASKS ? `\n• … and ${snapshot.running.length - TOOLTIP_TASKS} more` : '';
+  return `\nBackend: ${snapshot.backendUrl}${tasks.length ? `\nRunning:${tasks.join('')}${more}` : ''}`;
 }

@@ -23,10 +23,21 @@ describe('status bar view', () => {
   it('shows slot usage when online, and busy with a warning when every slot is used', () => {
     assert.equal(statusView(snap({ slotsUsed: 2 })).text, '$(vm-active) Wegent 2/5');
     assert.match(statusView(snap({ slotsUsed: 2 })).tooltip, /"Linux - box" is online — 2\/5 slots in use/);
+    assert.match(statusView(snap({})).tooltip, /\nBackend: http:\/\/b$/, 'the backend URL, and no task list when idle');
     const busy = statusView(snap({ state: 'busy', slotsUsed: 5 }));
     assert.equal(busy.text, '$(vm-running) Wegent 5/5');
     assert.equal(busy.background, 'statusBarItem.warningBackground');
     assert.match(busy.tooltip, /queue/);
+  });
+
+  it('lists the backend and the running tasks in the tooltip, each prompt one short line', () => {
+    const running = Array.from({ length: 7 }, (_, i) => ({ subtaskId: `s${i}`, taskId: `t${i}`, prompt: i === 0 ? `Fix the login\nbug ${'and more '.repeat(20)}` : `task ${i}`, startedAt: '' }));
+    const tip = statusView(snap({ state: 'busy', slotsUsed: 5, running })).tooltip;
+    const lines = tip.split('\n');
+    assert.ok(lines.includes('Backend: http://b'));
+    assert.match(lines[lines.indexOf('Running:') + 1]!, /^• Fix the login bug and more .{0,40}…$/);
+    assert.ok(lines.includes('• task 4') && !lines.includes('• task 5'), 'at most five tasks');
+    assert.equal(lines.at(-1), '• … and 2 more');
   });
 
   it('says why when offline or in error', () => {

@@ -116,6 +116,9 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     try {
       chat = await TestChat.connect({ url, token });
       const sent = await chat.sendOk({ device_id: deviceId, message: `${SLOW_MARKER} one of five` });
+      // While it runs, the hover names the backend and the task.
+      await waitFor(() => w.statusBar.tooltip.includes(`• ${SLOW_MARKER} one of five`), { message: `tooltip lists the task (was ${w.statusBar.tooltip})`, timeout: 60_000 });
+      assert.ok(w.statusBar.tooltip.includes(`Backend: ${url}`));
       const done = await chat.waitForDone(sent.subtask_id, 90_000);
       assert.equal(done.status, 'completed', JSON.stringify(done.error));
       await waitFor(() => w.statusBar.text === '$(vm-active) Wegent 0/5', { message: `slot released (was ${w.statusBar.text})`, timeout: 30_000 });
