@@ -103,7 +103,7 @@ async function connect(p: CapacityParams, i: number): Promise<Beater> {
     const d = await TestDevice.connect({ url: p.url, token: p.token!, deviceId: `bench-${p.runId}-p${i}`, name: `Bench idle ${i}`, heartbeat: false });
     return { beat: async () => (await d.heartbeat()).ok, close: () => d.close() };
   }
-  const s: Socket = await connectRelay(p.url, `idle-${i}`);
+  const s: Socket = await connectRelay(p.url, `idle-${p.runId}-${i}`);
   const payload = { device_id: `idle-${i}`, running_task_ids: [] };
   return { beat: async () => ((await s.timeout(15_000).emitWithAck('hb', payload)) as { ok: boolean }).ok, close: () => s.close() };
 }

@@ -12,6 +12,29 @@ const P99_LIMIT_MS = 50;
 /** Default timings (30 s heartbeat, 90 s TTL, 60 s monitor) compressed 30× for the offline test. */
 const COMPRESSED = { heartbeatMs: 1_000, ttlMs: 3_000, monitorMs: 2_000 };
 
+/** Steps every generator reached, combined: devices summed, latencies and server figures the worst seen. */
+function mergeCapacity(parts: { baselineRssMb: number; steps: CapacityStep[] }[]): { baselineRssMb: number; steps: CapacityStep[] } {
+  const baselineRssMb = Math.min(...parts.map((p) => p.baselineRssMb));
+  const count = Math.min(...parts.map((p) => p.steps.length));
+  const steps: CapacityStep[] = [];
+  for (let j = 0; j < count; j++) {
+    const at = parts.map((p) => p.steps[j]);
+    const devices = at.reduce((n, x) => n + x.devices, 0);
+    const rssMb = Math.max(...at.map((x) => x.rssMb));
+    const worst = at.reduce((a, b) => (b.ack.p99 > a.ack.p99 ? b : a));
+    steps.push({
+      devices,
+      ack: { ...worst.ack, n: at.reduce((n, x) => n + x.ack.n, 0), p50: Math.max(...at.map((x) => x.ack.p50)) },
+      lost: at.reduce((n, x) => n + x.lost, 0),
+      connectSeconds: Math.max(...at.map((x) => x.connectSeconds)),
+      rssMb,
+      kbPerDevice: Math.round(((rssMb - baselineRssMb) * 1024 * 10) / devices) / 10,
+      cpuCores: Math.max(...at.map((x) => x.cpuCores)),
+    });
+  }
+  return { baselineRssMb, steps };
+}
+
 function largestHeld(steps: CapacityStep[]): CapacityStep | undefined {
   return [...steps].reverse().find((s) => s.ack.p99 < P99_LIMIT_MS && s.lost === 0);
 }
@@ -26,8 +49,21 @@ export const presenceSuite: Suite = {
     const heartbeatMs = ctx.quick ? 2_000 : 10_000;
     const [owner] = await ctx.users(1);
     const base: Omit<CapacityParams, 'target' | 'url'> = { steps, heartbeatMs, p99LimitMs: P99_LIMIT_MS, runId: ctx.runId };
-    const relay = await runWorker<{ baselineRssMb: number; steps: CapacityStep[] }>('capacity', { ...base, target: 'relay', url: ctx.relay.url });
-    const backend = await runWorker<{ baselineRssMb: number; steps: CapacityStep[] }>('capacity', { ...base, target: 'backend', url: ctx.backend.url, token: owner.token });
+    // Several generator processes share the devices: one Node process holding 10,000 client sockets
+    // (their pings, heartbeats and timers) becomes the bottleneck itself, even against the bare relay.
+    const workers = ctx.quick ? 1 : 4;
+    const capacity = async (target: 'relay' | 'backend', url: string) => {
+      const parts = await Promise.all(
+        Array.from({ length: workers }, (_, k) =>
+          runWorker<{ baselineRssMb: number; steps: CapacityStep[] }>('capacity', {
+            ...base, steps: steps.map((n) => Math.round(n / workers)), runId: `${ctx.runId}-w${k}`, target, url, token: owner.token,
+          }),
+        ),
+      );
+      return mergeCapacity(parts);
+    };
+    const relay = await capacity('relay', ctx.relay.url);
+    const backend = await capacity('backend', ctx.backend.url);
 
     // Offline detection on its own Redis and backend, so the main backend's monitor stays out of it;
     // first let the main backend finish taking the closed capacity devices offline (a CPU burst).
