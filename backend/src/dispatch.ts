@@ -330,9 +330,10 @@ export class Dispatcher {
       }
       const ack = answer.ack;
       if (ack.ok || ack.error?.code === ErrorCode.DUPLICATE) {
+        // Counted at the ack: a fast device may complete the task before markRunning runs ('final').
+        this.metrics.dispatches.inc();
         const r = await this.scripts.run<string>('markRunning', [keys.subtask(subtaskId)], [new Date().toISOString()]);
         if (r === 'ok') {
-          this.metrics.dispatches.inc();
           this.notifyRunning(s);
         } else if (r === 'final') {
           this.notify.cancelOnDevice(deviceId, { subtask_id: subtaskId });
