@@ -58,6 +58,7 @@ describe('Wegent device resilience (real backend process, real executor)', () =>
     const token = await shortLivedToken(1);
     // Wait until the backend itself calls it expired (not a fixed sleep).
     await waitFor(async () => (await api(testBackend().url, 'GET', '/api/me', { token })).status === 401, { message: 'token expired', timeout: 30_000 });
+    const start = await expiredRefusals();
     await w.tokens.set(token);
     assert.equal(await connect(), false);
     assert.equal(w.controller.isRunning, false);
@@ -65,8 +66,19 @@ describe('Wegent device resilience (real backend process, real executor)', () =>
     const notice = w.notices.last();
     assert.match(notice?.message ?? '', /expired/i);
     assert.deepEqual(notice?.actions, ['Set API Token']);
-    // The sidebar chat (if open) tried the new token once too and gave up: it shows signed out.
+    // One-shot refusals are expected: the token check, and the sidebar chat (if open) trying the new
+    // token once. The chat was already "signed out" from the previous test, so its status says nothing
+    // yet: wait for its attempt to be counted, then for the count to settle, before the quiet window.
+    const expected = start + (w.chatView.isResolved ? 2 : 1);
+    await waitFor(async () => (await expiredRefusals()) >= expected, { message: `${expected - start} refusals counted`, timeout: 30_000 });
     if (w.chatView.isResolved) await waitFor(() => w.chatView.connectionStatus === 'signed-out', { message: `chat signed out (was ${w.chatView.connectionStatus})`, timeout: 30_000 });
+    let last = await expiredRefusals();
+    let stableSince = Date.now();
+    await waitFor(async () => {
+      const now = await expiredRefusals();
+      if (now !== last) [last, stableSince] = [now, Date.now()];
+      return Date.now() - stableSince >= 1_500;
+    }, { message: 'refusal count settles', timeout: 30_000, interval: 250 });
     const before = await expiredRefusals();
     await delay(QUIET_WINDOW_MS);
     // A loop would add a refusal per reconnect delay (1 s, 2 s, …).
