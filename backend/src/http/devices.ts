@@ -26,21 +26,16 @@ export function deviceRoutes(svc: Services, notify: Notifier, onDeleted: (device
     }
   };
 
-  router.put('/api/devices/:id/default', async (ctx) => {
-    const userId = principal(ctx).user.id;
-    const id = deviceParam(ctx.params.id);
-    await svc.devices.setDefault(userId, id);
-    await broadcastAll(userId);
-    ctx.body = { device: await svc.devices.view((await svc.devices.get(id))!) };
-  });
-
-  router.delete('/api/devices/:id/default', async (ctx) => {
-    const userId = principal(ctx).user.id;
-    const id = deviceParam(ctx.params.id);
-    await svc.devices.unsetDefault(userId, id);
-    await broadcastAll(userId);
-    ctx.body = { device: await svc.devices.view((await svc.devices.get(id))!) };
-  });
+  // PUT sets the default, DELETE unsets it; both answer the device and tell every chat of the owner.
+  for (const [method, change] of [['put', 'setDefault'], ['delete', 'unsetDefault']] as const) {
+    router[method]('/api/devices/:id/default', async (ctx) => {
+      const userId = principal(ctx).user.id;
+      const id = deviceParam(ctx.params.id);
+      await svc.devices[change](userId, id);
+      await broadcastAll(userId);
+      ctx.body = { device: await svc.devices.view((await svc.devices.get(id))!) };
+    });
+  }
 
   router.delete('/api/devices/:id', async (ctx) => {
     const userId = principal(ctx).user.id;
