@@ -232,6 +232,9 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await screenshot(page, 'picker-delete-confirm');
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await row.waitFor({ state: 'detached' });
+    // The clean goodbye above is still being processed (offline at once, monitor pass): wait for the
+    // backend to settle rather than read it once.
+    await waitFor(async () => (await api(stack.backend.url, 'GET', '/api/devices', { token: user.token })).body.devices.length === 0, { message: 'device still listed after delete', timeout: 10_000 });
     const listed = await api(stack.backend.url, 'GET', '/api/devices', { token: user.token });
     assert.deepEqual(listed.body.devices, []);
   });
