@@ -23,6 +23,9 @@ describe('faults: network drops between executor, backend and chat', function ()
     stack = await startFaultStack({ inProcess: true });
     proxy = await startTcpProxy(stack.backend.port);
   });
+  // Every executor shares this machine's device id: one left running by a failed test would take
+  // over the next test's device.
+  afterEach(() => stack?.stopExecutors());
   after(async () => {
     recordFigure('network faults', figures);
     await proxy?.close();

@@ -20,6 +20,7 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
     this.timeout(120_000);
     stack = await startFaultStack();
   });
+  afterEach(() => stack?.stopExecutors());
   after(async () => {
     recordFigure('process faults', figures);
     await stack?.stop();

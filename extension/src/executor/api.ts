@@ -61,7 +61,7 @@ export interface ExecutorOptions {
   ackTimeoutMs?: number;
   /** First reconnect delay in ms; grows to reconnectDelayMaxMs with jitter (default 1000). */
   reconnectDelayMs?: number;
-  /** Longest reconnect delay in ms (default 30 000). */
+  /** Longest reconnect delay in ms (default 10 000, so a blip never outlasts the online TTL). */
   reconnectDelayMaxMs?: number;
 }
 

@@ -35,6 +35,9 @@ type DeviceSocket = Socket<DeviceServerToClient, DeviceClientToServer>;
 /** Register refusals that another attempt cannot fix. */
 const FATAL_REGISTER = new Set<string>([ErrorCode.DEVICE_OWNED_BY_OTHER_USER, ErrorCode.FORBIDDEN, ErrorCode.INVALID_PAYLOAD]);
 
+/** With ±50 % jitter the longest wait after the network returns is 15 s. */
+export const DEFAULT_RECONNECT_DELAY_MAX_MS = 10_000;
+
 export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; registered: [RegisterOk] }> {
   state: ConnectionState = 'offline';
   /** The last problem; kept while reconnecting so a UI can say why it is offline. */
@@ -61,7 +64,9 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
     const socket: DeviceSocket = io(this.o.backendUrl.replace(/\/+$/, '') + NAMESPACE.devices, {
       auth: { token: this.o.token },
       reconnectionDelay: this.o.reconnectDelayMs ?? 1000,
-      reconnectionDelayMax: this.o.reconnectDelayMaxMs ?? 30_000,
+      // Capped well below the online TTL minus a heartbeat (90 s - 30 s by default): after a blip the
+      // device must be back before the backend fails its running tasks as DEVICE_OFFLINE.
+      reconnectionDelayMax: this.o.reconnectDelayMaxMs ?? DEFAULT_RECONNECT_DELAY_MAX_MS,
       randomizationFactor: 0.5,
     });
     this.socket = socket;

@@ -36,6 +36,8 @@ export interface FaultStack {
   executor(options?: Partial<ExecutorOptions>): Promise<Executor>;
   /** The built wegent-executor as a child process, once the backend lists its device (found by `name`). */
   cli(name: string, args?: string[]): Promise<CliExecutor>;
+  /** Stops the executors started so far (a failed test must not leave its device running). */
+  stopExecutors(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,13 +75,18 @@ export async function startFaultStack(opts: { env?: Record<string, string>; inPr
   const executors: Executor[] = [];
   const procs: ChildProcess[] = [];
   let cliBuilt = false;
+  const stopExecutors = async () => {
+    const started = executors.splice(0);
+    await Promise.all(started.map((e) => e.stop({ graceMs: 2000 }).catch(() => {})));
+  };
   return {
     redis, backend, model, user, chat,
     async executor(options = {}) {
       const e = new Executor({
         backendUrl: backend.url, token: user.token, workspace: temp('ws'), dataDir: temp('data'),
         permissionMode: 'acceptEdits', env: model.claudeEnv(claudeDir), logger: silent,
-        reconnectDelayMs: 100, ackTimeoutMs: 5000, ...options,
+        // Backoff scaled to the 4 s TTL as the defaults (1 s → 10 s) are to 90 s.
+        reconnectDelayMs: 100, reconnectDelayMaxMs: 500, ackTimeoutMs: 5000, ...options,
       });
       executors.push(e);
       await e.start();
@@ -106,8 +113,9 @@ export async function startFaultStack(opts: { env?: Record<string, string>; inPr
       }, { timeout: 60_000, interval: 100, message: `wegent-executor "${name}" never came online` });
       return { proc, deviceId: device.device_id, output: () => out, killGroup: () => killGroup(proc) };
     },
+    stopExecutors,
     async stop() {
-      await Promise.all(executors.map((e) => e.stop({ graceMs: 2000 }).catch(() => {})));
+      await stopExecutors();
       for (const p of procs) killGroup(p);
       chat.close();
       await model.close();
