@@ -12,6 +12,7 @@ import type { Metrics } from './metrics';
 import type { Notifier } from './notifier';
 import { keys } from './store/keys';
 import type { Scripts } from './store/scripts';
+import { runSend } from './store/sendScript';
 import type { SubtaskRecord, Tasks } from './tasks';
 
 export interface DispatchOptions {
@@ -50,46 +51,42 @@ export class Dispatcher {
   // ---- chat side ----------------------------------------------------------------------------
 
   async send(user: UserView, p: ChatSend): Promise<ChatSendOk> {
-    let device: DeviceRecord | null;
-    if (p.device_id === CLOUD_DEVICE_ID) {
-      device = await this.devices.pickCloud();
-      if (!device) throw new WegentError(ErrorCode.CLOUD_UNAVAILABLE, 'No cloud executor is online right now. Try again later or pick one of your own devices.', 503);
-    } else {
-      // Both reads in one round trip (auto-pipelined); the online answer only counts for an owned device.
-      const [owned, online] = await Promise.all([this.devices.getOwned(user.id, p.device_id), this.devices.isOnline(p.device_id)]);
-      device = owned;
-      if (!online) {
-        throw new WegentError(ErrorCode.DEVICE_OFFLINE, `The device "${device.name}" is offline. Start its executor (VS Code: "Wegent: Connect Device") or pick another device.`, 409);
-      }
+    const cloud = p.device_id === CLOUD_DEVICE_ID;
+    const pool = cloud ? await this.devices.pickCloud() : null;
+    if (cloud && !pool) throw cloudUnavailable();
+    const { task_id, subtask, newTask } = this.tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id);
+    // Checks, records, slot or queue place and the conversation link: one script, one round trip.
+    const r = await runSend(this.scripts, {
+      userId: user.id, deviceId: subtask.device_id, requestedDevice: p.device_id, checkOwner: !cloud,
+      taskId: task_id, newTask, subtaskId: subtask.subtask_id, prompt: p.message, nowIso: subtask.created_at, maxQueue: this.opts.maxQueuePerDevice,
+    });
+    switch (r.result) {
+      case 'nodevice':
+        if (cloud) throw cloudUnavailable();
+        throw new WegentError(ErrorCode.DEVICE_NOT_FOUND, `No device "${p.device_id}" in your account.`, 404);
+      case 'offline':
+        if (cloud) throw cloudUnavailable();
+        throw new WegentError(ErrorCode.DEVICE_OFFLINE, `The device "${r.name}" is offline. Start its executor (VS Code: "Wegent: Connect Device") or pick another device.`, 409);
+      case 'notask':
+        throw new WegentError(ErrorCode.TASK_NOT_FOUND, `No conversation "${task_id}" in your account.`, 404);
+      case 'full':
+        this.metrics.chatSends.inc({ result: 'queue_full' });
+        throw new WegentError(ErrorCode.QUEUE_FULL, `The device "${r.name}" already has ${this.opts.maxQueuePerDevice} tasks waiting. Wait for some to finish or cancel them.`, 429);
     }
-    if (p.task_id) await this.tasks.assertOwnedTask(user.id, p.task_id);
-    const { task_id, subtask, newTask } = await this.tasks.create(user.id, device.device_id, p.device_id, p.message, p.task_id);
-    const res = await this.scripts.run<(string | number)[]>(
-      'enqueue',
-      [keys.deviceSlots(device.device_id), keys.deviceQueue(device.device_id), keys.subtask(subtask.subtask_id)],
-      [subtask.subtask_id, device.max_slots, this.opts.maxQueuePerDevice, this.scripts.prefix],
-    );
-    if (res[0] === 'full') {
-      await this.tasks.discard(task_id, subtask.subtask_id, newTask);
-      this.metrics.chatSends.inc({ result: 'queue_full' });
-      throw new WegentError(ErrorCode.QUEUE_FULL, `The device "${device.name}" already has ${this.opts.maxQueuePerDevice} tasks waiting. Wait for some to finish or cancel them.`, 429);
-    }
-    const position = Number(res[1]);
-    const promoted = res.slice(2).map(String);
+    const position = r.queuePosition;
     const status = position > 0 ? 'queued' : 'running';
     this.metrics.chatSends.inc({ result: status });
-    await this.tasks.attach({ ...subtask, status: position > 0 ? 'queued' : 'pending' });
     this.notify.toUser(user.id, 'chat:start', {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
     });
     // Its routing facts are known now: the first task:progress (on this node) needs no read.
     this.remember(subtask);
-    if (promoted.includes(subtask.subtask_id)) {
+    if (r.promoted.includes(subtask.subtask_id)) {
       // A new conversation has no history or session yet: its context is known without reading.
       this.justSent.set(subtask.subtask_id, { s: { ...subtask, in_slot: true }, context: newTask ? { user_id: user.id } : undefined });
     }
-    this.afterSlotsChanged(device.device_id, promoted);
+    this.afterSlotsChanged(subtask.device_id, r.promoted);
     return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
   }
 
@@ -351,6 +348,10 @@ export class Dispatcher {
       return;
     }
   }
+}
+
+function cloudUnavailable(): WegentError {
+  return new WegentError(ErrorCode.CLOUD_UNAVAILABLE, 'No cloud executor is online right now. Try again later or pick one of your own devices.', 503);
 }
 
 function notFound(subtaskId: string): WegentError {

@@ -84,42 +84,16 @@ export class Tasks {
   }
 
   /**
-   * Creates the subtask (and its task when `taskId` is absent), status "pending". An existing
-   * conversation is not touched until `attach` — a send refused with QUEUE_FULL must leave no trace.
+   * The records a chat:send will write (ids, timestamps, status "pending"): built here, written
+   * atomically with the slot/queue step by the send script (store/sendScript.ts).
    */
-  async create(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string): Promise<{ task_id: string; subtask: SubtaskRecord; newTask: boolean }> {
-    const now = new Date().toISOString();
-    const newTask = !taskId;
+  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string): { task_id: string; subtask: SubtaskRecord; newTask: boolean } {
     const tid = taskId ?? newId('task');
-    const sid = newId('sub');
-    const m = this.redis.multi();
-    if (newTask) {
-      m.hset(keys.task(tid), { task_id: tid, user_id: userId, title: prompt.slice(0, 120), created_at: now, device_id: requestedDevice, status: 'pending', updated_at: now });
-    }
-    const fields = {
-      subtask_id: sid, task_id: tid, user_id: userId, device_id: deviceId, requested_device: requestedDevice,
-      prompt, status: 'pending', created_at: now, last_seq: '0', in_slot: '0',
-    };
-    m.hset(keys.subtask(sid), fields);
-    await m.exec();
-    return { task_id: tid, subtask: toSubtask(fields)!, newTask };
-  }
-
-  /** Adds an accepted subtask to its conversation and the user's history. */
-  async attach(s: SubtaskRecord): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(keys.task(s.task_id), { device_id: s.requested_device, status: s.status, updated_at: new Date().toISOString(), last_subtask_id: s.subtask_id })
-      .rpush(keys.taskSubtasks(s.task_id), s.subtask_id)
-      .zadd(keys.userTasks(s.user_id), Date.now(), s.task_id)
-      .exec();
-  }
-
-  /** Undoes `create` (the queue was full). */
-  async discard(taskId: string, subtaskId: string, newTask: boolean): Promise<void> {
-    const m = this.redis.multi().del(keys.subtask(subtaskId), keys.subtaskEvents(subtaskId));
-    if (newTask) m.del(keys.task(taskId));
-    await m.exec();
+    const subtask = toSubtask({
+      subtask_id: newId('sub'), task_id: tid, user_id: userId, device_id: deviceId, requested_device: requestedDevice,
+      prompt, status: 'pending', created_at: new Date().toISOString(), last_seq: '0', in_slot: '0',
+    })!;
+    return { task_id: tid, subtask, newTask: !taskId };
   }
 
   /** Context for task:execute: the conversation's Claude session and a short history. */

@@ -4,49 +4,8 @@
 // node, not Redis Cluster.
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from './keys';
-
-const FINAL = `local FINAL = { completed = true, failed = true, cancelled = true }`;
-
-/** Moves queue heads into free slots; returns the ids that took a slot. Skips stale (final) ids. */
-const PUMP = `
-local function pump(slots, queue, max)
-  local promoted = {}
-  while redis.call('SCARD', slots) < max do
-    local id = redis.call('LPOP', queue)
-    if not id then break end
-    local key = ARGV_PREFIX .. 'subtask:' .. id
-    local st = redis.call('HGET', key, 'status')
-    if st and not FINAL[st] then
-      redis.call('SADD', slots, id)
-      redis.call('HSET', key, 'in_slot', '1')
-      table.insert(promoted, id)
-    end
-  end
-  return promoted
-end`;
-
-const nowMs = `local function now_ms() local t = redis.call('TIME'); return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end`;
-
-/** KEYS: slots, queue, subtask. ARGV: id, max_slots, max_queue, prefix.
- *  → {'full'} | {'ok', queue_position (0 = took a slot), promoted ids...} */
-const enqueue = `
-${FINAL}
-local ARGV_PREFIX = ARGV[4]
-${PUMP}
-local slots, queue, sub = KEYS[1], KEYS[2], KEYS[3]
-local id, max, maxq = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local qlen = redis.call('LLEN', queue)
-if (redis.call('SCARD', slots) >= max or qlen > 0) and qlen >= maxq then return {'full'} end
-redis.call('RPUSH', queue, id)
-local promoted = pump(slots, queue, max)
-local pos = 0
-if redis.call('SISMEMBER', slots, id) == 0 then
-  redis.call('HSET', sub, 'status', 'queued')
-  pos = redis.call('LPOS', queue, id) + 1
-end
-local out = {'ok', pos}
-for _, p in ipairs(promoted) do table.insert(out, p) end
-return out`;
+import { FINAL, PUMP, nowMs } from './luaParts';
+import { send } from './sendScript';
 
 /** KEYS: subtask, slots, queue. ARGV: id, expected_device ('' = any), status, now_iso, result,
  *  error_json, session_id, usage_json, max_slots (0 = do not pump), prefix, required_last_seq (-1 = any)
@@ -157,7 +116,7 @@ const redisNow = `${nowMs}
 return now_ms()`;
 
 const SCRIPTS = {
-  enqueue: { keys: 3, lua: enqueue },
+  send: { keys: 8, lua: send },
   finish: { keys: 3, lua: finish },
   pumpOnly: { keys: 2, lua: pumpOnly },
   markRunning: { keys: 1, lua: markRunning },
