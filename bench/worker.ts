@@ -4,8 +4,9 @@ import { dispatch } from './scenarios/dispatch';
 import { stream } from './scenarios/stream';
 import { capacity, offline } from './scenarios/presence';
 import { executorOverhead } from './scenarios/executor';
+import { memory } from './scenarios/memory';
 
-const scenarios: Record<string, (params: any) => Promise<unknown>> = { dispatch, stream, capacity, offline, executor: executorOverhead };
+const scenarios: Record<string, (params: any) => Promise<unknown>> = { dispatch, stream, capacity, offline, executor: executorOverhead, memory };
 
 const budget = setTimeout(() => {
   process.stderr.write('bench worker: time budget exceeded, exiting\n');

@@ -19,12 +19,15 @@ function track(child: ChildProcess): ChildProcess {
 
 export interface Relay {
   url: string;
+  /** Everything it printed (e.g. the inspector's URL when started with --inspect). */
+  output(): string;
   stop(): Promise<void>;
 }
 
-/** Starts bench/relay.ts in its own process and waits for its "listening" line. */
-export async function startRelay(timeoutMs = 30_000): Promise<Relay> {
-  const child = track(spawn(process.execPath, [...TSX, join(BENCH_DIR, 'relay.ts')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+/** Starts bench/relay.ts in its own process (with extra node flags) and waits for its "listening" line. */
+export async function startRelay(opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<Relay> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const child = track(spawn(process.execPath, [...TSX, ...(opts.nodeArgs ?? []), join(BENCH_DIR, 'relay.ts')], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`relay did not start within ${timeoutMs} ms: ${out}`)), timeoutMs);
@@ -44,6 +47,7 @@ export async function startRelay(timeoutMs = 30_000): Promise<Relay> {
   });
   return {
     url,
+    output: () => out,
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -33,7 +33,7 @@ export interface CapacityStep {
   cpuCores: number;
 }
 
-interface Beater {
+export interface Beater {
   beat(): Promise<boolean>;
   close(): void;
 }
@@ -98,7 +98,8 @@ export async function capacity(p: CapacityParams): Promise<{ baselineRssMb: numb
   return { baselineRssMb: round(rss0 / 2 ** 20, 1), steps };
 }
 
-async function connect(p: CapacityParams, i: number): Promise<Beater> {
+/** One idle device: registered with the backend (no timer of its own), or a relay client. */
+export async function connect(p: Pick<CapacityParams, 'target' | 'url' | 'token' | 'runId'>, i: number): Promise<Beater> {
   if (p.target === 'backend') {
     const d = await TestDevice.connect({ url: p.url, token: p.token!, deviceId: `bench-${p.runId}-p${i}`, name: `Bench idle ${i}`, heartbeat: false });
     return { beat: async () => (await d.heartbeat()).ok, close: () => d.close() };

@@ -2,9 +2,10 @@
 import { dispatchSuite } from './dispatch';
 import { streamSuite } from './stream';
 import { presenceSuite } from './presence';
+import { memorySuite } from './memory';
 import { executorSuite } from './executor';
 import { scaleSuite } from './scale';
 import type { Suite } from './context';
 
 export type { Context, Suite } from './context';
-export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite, executorSuite, scaleSuite];
+export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite, memorySuite, executorSuite, scaleSuite];
