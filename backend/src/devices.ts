@@ -104,6 +104,24 @@ export class Devices {
     return { deadline: Number(deadline), wasOnline: Number(was) === 1 };
   }
 
+  /**
+   * A heartbeat from `userId`'s socket `holder`: null when the device is not (or no longer) that
+   * user's; otherwise refreshed, with what reconcile needs. One round trip.
+   */
+  async heartbeat(deviceId: string, userId: string, holder: string): Promise<{ device: DeviceRecord; wasOnline: boolean; slots: string[]; queued: number } | null> {
+    const r = await this.scripts.run<['ok', number, number, string[], string[]] | ['notregistered']>(
+      'heartbeat',
+      [keys.device(deviceId), keys.deviceOnline(deviceId), keys.presenceDeadlines, keys.deviceSlots(deviceId), keys.deviceQueue(deviceId)],
+      [deviceId, userId, this.onlineTtlMs, holder, new Date().toISOString()],
+    );
+    if (r[0] !== 'ok') return null;
+    const [, was, queued, flat, slots] = r;
+    const h: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) h[flat[i]] = flat[i + 1];
+    const device = toRecord(h);
+    return device ? { device, wasOnline: Number(was) === 1, slots: slots.map(String), queued: Number(queued) } : null;
+  }
+
   /** Makes the device offline now (clean shutdown with nothing running, or deletion). */
   async expireNow(deviceId: string): Promise<void> {
     await this.scripts.run('expireNow', [keys.deviceOnline(deviceId), keys.presenceDeadlines], [deviceId]);

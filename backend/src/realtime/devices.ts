@@ -27,13 +27,6 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     enforceToken(socket);
     answerUnknownEvents(socket, ['device:register', 'device:heartbeat', 'task:progress', 'task:complete']);
 
-    /** The device this socket registered, re-checked against Redis (it may have been deleted). */
-    const registered = async (deviceId: string) => {
-      if (data.deviceId !== deviceId) throw notRegistered(deviceId);
-      const d = await devices.get(deviceId);
-      if (!d || d.user_id !== user.id) throw notRegistered(deviceId);
-      return d;
-    };
     const requireDevice = () => {
       if (!data.deviceId) throw new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, 'Send device:register on this connection before task events.');
       return data.deviceId;
@@ -65,14 +58,10 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
 
     on(socket, 'device:heartbeat', DeviceHeartbeat, async (p) => {
       if (data.deviceId !== p.device_id) throw notRegistered(p.device_id);
-      // The registration check and the slot/queue reads reconcile needs go out in one round trip
-      // (auto-pipelined), then the touch: an idle device's heartbeat costs two round trips, not four.
-      const [d, slots, queued] = await Promise.all([
-        registered(p.device_id),
-        svc.redis.smembers(keys.deviceSlots(p.device_id)),
-        svc.redis.llen(keys.deviceQueue(p.device_id)),
-      ]);
-      const { wasOnline } = await devices.touch(d.device_id, socket.id);
+      // Registration check, touch and the slot/queue reads reconcile needs: one script, one round trip.
+      const beat = await devices.heartbeat(p.device_id, user.id, socket.id);
+      if (!beat) throw notRegistered(p.device_id);
+      const { device: d, wasOnline, slots, queued } = beat;
       monitor.poke(ttlMs);
       const cancel = await dispatcher.reconcile(d, p.running_task_ids, { slots, queued });
       if (!wasOnline) await dispatcher.emitDeviceStatus(d.device_id);

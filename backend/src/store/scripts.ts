@@ -95,6 +95,22 @@ redis.call('ZADD', KEYS[2], deadline, ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('HSET', KEYS[3], 'last_seen_at', ARGV[4]) end
 return {deadline, was}`;
 
+/** KEYS: device, online, deadlines, slots, queue. ARGV: device_id, user_id, ttl_ms, holder, now_iso
+ *  → {'notregistered'} | {'ok', was_online (0/1), queue_length, device hash (flat), slot ids}.
+ *  A heartbeat in one round trip: the registration check, the touch, and what reconcile needs. */
+const heartbeat = `
+${nowMs}
+local h = redis.call('HGETALL', KEYS[1])
+local rec = {}
+for i = 1, #h, 2 do rec[h[i]] = h[i + 1] end
+if not rec.device_id or not rec.name or rec.user_id ~= ARGV[2] then return {'notregistered'} end
+local was = redis.call('EXISTS', KEYS[2])
+local deadline = now_ms() + tonumber(ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
+redis.call('ZADD', KEYS[3], deadline, ARGV[1])
+redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[5])
+return {'ok', was, redis.call('LLEN', KEYS[5]), h, redis.call('SMEMBERS', KEYS[4])}`;
+
 /** KEYS: online, deadlines. ARGV: device_id → 1 when THIS caller owns the lapse (only one node can). */
 const claimLapse = `
 ${nowMs}
@@ -123,6 +139,7 @@ const SCRIPTS = {
   requeueHead: { keys: 3, lua: requeueHead },
   progress: { keys: 2, lua: progress },
   touch: { keys: 3, lua: touch },
+  heartbeat: { keys: 5, lua: heartbeat },
   claimLapse: { keys: 2, lua: claimLapse },
   expireNow: { keys: 2, lua: expireNow },
   redisNow: { keys: 0, lua: redisNow },
