@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     cleanup.push(() => redis.stop());
     const backend: TestBackend = await startBackend({
       redisUrl: redis.url,
+      // As `npm start` runs it (see StartBackendOptions.sourceMaps).
+      sourceMaps: false,
       env: { LOG_LEVEL: 'warn', ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}) },
       nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`] : [],
     });

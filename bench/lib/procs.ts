@@ -57,11 +57,14 @@ export async function startRelay(opts: { timeoutMs?: number; nodeArgs?: string[]
   };
 }
 
+/** Answers a worker's mid-run question (see `ask` in bench/worker.ts), e.g. a barrier between workers. */
+export type WorkerQuestions = (question: unknown) => Promise<unknown> | unknown;
+
 /**
  * Runs one scenario in a forked load-generator process (bench/worker.ts) and resolves with what it
  * reports. The worker is bounded: it is killed after `timeoutMs`.
  */
-export function runWorker<T>(scenario: string, params: object, timeoutMs = 10 * 60_000): Promise<T> {
+export function runWorker<T>(scenario: string, params: object, timeoutMs = 10 * 60_000, questions?: WorkerQuestions): Promise<T> {
   const child = track(fork(join(BENCH_DIR, 'worker.ts'), [], { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   return new Promise<T>((ok, fail) => {
     let settled = false;
@@ -76,7 +79,11 @@ export function runWorker<T>(scenario: string, params: object, timeoutMs = 10 * 
       if (err) fail(err);
       else ok(value as T);
     };
-    child.on('message', (m: { ok: boolean; result?: T; error?: string }) => {
+    child.on('message', (m: { ok: boolean; result?: T; error?: string; ask?: number; question?: unknown }) => {
+      if (m.ask !== undefined) {
+        void Promise.resolve(questions?.(m.question)).then((answer) => child.connected && child.send({ answer: m.ask, value: answer }));
+        return;
+      }
       if (m.ok) finish(null, m.result);
       else finish(new Error(`worker "${scenario}" failed: ${m.error}`));
     });
@@ -88,13 +95,19 @@ export function runWorker<T>(scenario: string, params: object, timeoutMs = 10 * 
 export interface ProcStats {
   cpuSeconds: number;
   rssBytes: number;
+  /** Backend only: the longest event-loop delay since the previous scrape (prom-client resets it), ms. */
+  loopLagMaxMs?: number;
 }
 
 /** The backend's own process figures from its Prometheus endpoint (prom-client default metrics). */
 export async function backendStats(url: string): Promise<ProcStats> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const read = (name: string) => Number(text.match(new RegExp(`^${name} ([0-9.e+-]+)`, 'm'))?.[1] ?? NaN);
-  return { cpuSeconds: read('wegent_process_process_cpu_seconds_total'), rssBytes: read('wegent_process_process_resident_memory_bytes') };
+  return {
+    cpuSeconds: read('wegent_process_process_cpu_seconds_total'),
+    rssBytes: read('wegent_process_process_resident_memory_bytes'),
+    loopLagMaxMs: Math.round(read('wegent_process_nodejs_eventloop_lag_max_seconds') * 1e4) / 10,
+  };
 }
 
 export async function relayStats(url: string): Promise<ProcStats> {

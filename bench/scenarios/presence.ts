@@ -11,6 +11,7 @@ import { TestDevice, connectSocket } from '../../test/support/clients';
 import { closeAll, connectMany, connectRelay, now } from '../lib/load';
 import { backendStats, relayStats } from '../lib/procs';
 import { round, summarize, type Summary } from '../lib/stats';
+import { ask } from '../lib/ask';
 
 export interface CapacityParams {
   target: 'backend' | 'relay';
@@ -20,7 +21,12 @@ export interface CapacityParams {
   heartbeatMs: number;
   p99LimitMs: number;
   runId: string;
+  /** Several generators share the devices: step together (see `ask`), so no generator measures while another still connects. */
+  coordinated?: boolean;
 }
+
+/** What a coordinated generator asks the bench between steps. */
+export type CapacityQuestion = { phase: 'connected'; step: number } | { phase: 'measured'; step: number; p99: number; lost: number };
 
 export interface CapacityStep {
   devices: number;
@@ -31,6 +37,8 @@ export interface CapacityStep {
   kbPerDevice: number;
   /** Server CPU during the measured period, in cores. */
   cpuCores: number;
+  /** Backend: its longest event-loop stall in the measured period (ms), to tell its stalls from the machine's. */
+  loopLagMaxMs?: number;
 }
 
 export interface Beater {
@@ -68,6 +76,7 @@ export async function capacity(p: CapacityParams): Promise<{ baselineRssMb: numb
         beaters.push(b);
         schedule(b);
       }
+      if (p.coordinated) await ask<void>({ phase: 'connected', step: steps.length } satisfies CapacityQuestion);
       // One full period after the connect burst: every device beats about once.
       await new Promise((r) => setTimeout(r, Math.min(2_000, p.heartbeatMs)));
       samples = [];
@@ -86,10 +95,14 @@ export async function capacity(p: CapacityParams): Promise<{ baselineRssMb: numb
         rssMb: round(rss / 2 ** 20, 1),
         kbPerDevice: round((rss - rss0) / n / 1024, 1),
         cpuCores,
+        loopLagMaxMs: after.loopLagMaxMs,
       };
       steps.push(step);
-      process.stderr.write(`   presence ${p.target} ${n} devices: ack p99 ${step.ack.p99} ms, ${step.kbPerDevice} KB/device, server ${step.cpuCores} cores, lost ${lost}\n`);
-      if (step.ack.p99 >= p.p99LimitMs || lost > 0) break;
+      process.stderr.write(`   presence ${p.target} ${n} devices: ack p99 ${step.ack.p99} ms, ${step.kbPerDevice} KB/device, server ${step.cpuCores} cores${step.loopLagMaxMs !== undefined ? `, loop stall max ${step.loopLagMaxMs} ms` : ''}, lost ${lost}\n`);
+      const held = step.ack.p99 < p.p99LimitMs && lost === 0;
+      // Coordinated: go on only if every generator held this step.
+      const goOn = p.coordinated ? await ask<boolean>({ phase: 'measured', step: steps.length - 1, p99: step.ack.p99, lost } satisfies CapacityQuestion) : held;
+      if (!goOn) break;
     }
   } finally {
     for (const t of timers) clearTimeout(t);

@@ -4,7 +4,7 @@ import { startRedis } from '../../test/support/redis';
 import { createUser, startBackend } from '../../test/support/backend';
 import { runWorker, settle } from '../lib/procs';
 import { ratio } from '../lib/stats';
-import type { CapacityParams, CapacityStep, OfflineResult } from '../scenarios/presence';
+import type { CapacityParams, CapacityQuestion, CapacityStep, OfflineResult } from '../scenarios/presence';
 import type { Row, Target } from '../lib/report';
 import type { Suite } from './context';
 
@@ -30,9 +30,29 @@ function mergeCapacity(parts: { baselineRssMb: number; steps: CapacityStep[] }[]
       rssMb,
       kbPerDevice: Math.round(((rssMb - baselineRssMb) * 1024 * 10) / devices) / 10,
       cpuCores: Math.max(...at.map((x) => x.cpuCores)),
+      loopLagMaxMs: Math.max(...at.map((x) => x.loopLagMaxMs ?? NaN)),
     });
   }
   return { baselineRssMb, steps };
+}
+
+/**
+ * Answers the generators' questions once all `n` asked the same one: "connected" releases them into
+ * the measured window together; "measured" says whether every generator held the step.
+ */
+function stepBarrier(n: number, p99LimitMs: number) {
+  const waiting = new Map<string, { resolve: (v: unknown) => void; q: CapacityQuestion }[]>();
+  return (question: unknown) =>
+    new Promise((resolve) => {
+      const q = question as CapacityQuestion;
+      const key = `${q.phase}:${q.step}`;
+      const here = [...(waiting.get(key) ?? []), { resolve, q }];
+      waiting.set(key, here);
+      if (here.length < n) return;
+      waiting.delete(key);
+      const answer = here.every(({ q: x }) => x.phase === 'measured' && x.p99 < p99LimitMs && x.lost === 0);
+      for (const w of here) w.resolve(q.phase === 'measured' ? answer : undefined);
+    });
 }
 
 function largestHeld(steps: CapacityStep[]): CapacityStep | undefined {
@@ -53,11 +73,13 @@ export const presenceSuite: Suite = {
     // (their pings, heartbeats and timers) becomes the bottleneck itself, even against the bare relay.
     const workers = ctx.quick ? 1 : 4;
     const capacity = async (target: 'relay' | 'backend', url: string) => {
+      // The generators step together: all connect, then all measure the same window.
+      const barrier = stepBarrier(workers, P99_LIMIT_MS);
       const parts = await Promise.all(
         Array.from({ length: workers }, (_, k) =>
           runWorker<{ baselineRssMb: number; steps: CapacityStep[] }>('capacity', {
-            ...base, steps: steps.map((n) => Math.round(n / workers)), runId: `${ctx.runId}-w${k}`, target, url, token: owner.token,
-          }),
+            ...base, steps: steps.map((n) => Math.round(n / workers)), runId: `${ctx.runId}-w${k}`, target, url, token: owner.token, coordinated: true,
+          }, undefined, barrier),
         ),
       );
       return mergeCapacity(parts);
@@ -71,6 +93,7 @@ export const presenceSuite: Suite = {
     const redis = await startRedis();
     const fast = await startBackend({
       redisUrl: redis.url,
+      sourceMaps: false,
       env: {
         LOG_LEVEL: 'warn',
         WEGENT_HEARTBEAT_INTERVAL_MS: String(COMPRESSED.heartbeatMs),

@@ -54,6 +54,12 @@ export interface StartBackendOptions {
   startTimeoutMs?: number;
   /** Extra node flags for the child process, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR'] (the bench's --profile). */
   nodeArgs?: string[];
+  /**
+   * --enable-source-maps (default true: readable stacks in test logs). The bench turns it off to run
+   * as `npm start` does: with it, every error's stack re-parses the bundle's source map (Node 20),
+   * a stall of tens of ms each time a client resets its connection.
+   */
+  sourceMaps?: boolean;
 }
 
 export interface TestBackend {
@@ -201,7 +207,7 @@ export async function startBackend(opts: StartBackendOptions): Promise<TestBacke
   let child: ChildProcess | null = null;
 
   const launch = async () => {
-    const proc = spawn(process.execPath, ['--enable-source-maps', ...(opts.nodeArgs ?? []), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...(opts.sourceMaps === false ? [] : ['--enable-source-maps']), ...(opts.nodeArgs ?? []), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(proc);
     proc.once('exit', () => children.delete(proc));
     child = proc;
