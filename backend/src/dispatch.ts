@@ -338,7 +338,7 @@ export class Dispatcher {
         return;
       }
       if (ack.error?.code === ErrorCode.SLOTS_FULL) {
-        await this.scripts.run('requeueHead', [keys.subtask(subtaskId), keys.deviceSlots(deviceId), keys.deviceQueue(deviceId)], [subtaskId]);
+        await this.scripts.run('requeueHead', [keys.subtask(subtaskId), keys.deviceSlots(deviceId), keys.deviceQueue(deviceId), keys.queuedDevices], [subtaskId, deviceId]);
         this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: subtaskId, device_id: s.requested_device, status: 'queued', queue_position: 1 });
         await this.emitDeviceStatus(deviceId);
         return;

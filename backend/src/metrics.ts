@@ -2,9 +2,10 @@
 // not collide. Gauges that mirror Redis state are computed when scraped.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
-import { keys } from './store/keys';
+import { KEY_PREFIX, keys } from './store/keys';
+import type { Scripts } from './store/scripts';
 
-export function createMetrics(redis: Redis) {
+export function createMetrics(redis: Redis, scripts: Scripts) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wegent_process_' });
   const m = {
@@ -22,12 +23,8 @@ export function createMetrics(redis: Redis) {
       help: 'Subtasks waiting for a slot, over all devices',
       registers: [registry],
       async collect() {
-        const ids = await redis.smembers(keys.allDevices);
-        if (!ids.length) return this.set(0);
-        const p = redis.pipeline();
-        for (const id of ids) p.llen(keys.deviceQueue(id));
-        const res = (await p.exec()) ?? [];
-        this.set(res.reduce((sum, [, n]) => sum + (Number(n) || 0), 0));
+        // Only devices that queued something (a scrape must not cost a command per device).
+        this.set(Number(await scripts.run('queuedTotal', [keys.queuedDevices], [KEY_PREFIX])));
       },
     }),
     onlineDevices: new Gauge({

@@ -29,8 +29,8 @@ export interface Services {
 
 /** `notify` is filled in by app.ts once Socket.IO exists (it needs the namespaces). */
 export function createServices(config: Config, redis: Redis, log: Logger, notify: Notifier): Services {
-  const metrics = createMetrics(redis);
   const scripts = new Scripts(redis);
+  const metrics = createMetrics(redis, scripts);
   const accounts = new Accounts(redis, config.jwtSecret);
   const devices = new Devices(redis, scripts, config.timing.onlineTtlMs);
   const tasks = new Tasks(redis);

@@ -84,6 +84,31 @@ describe('http: health, metrics, chat page', function () {
     }
   });
 
+  it('counts queued subtasks in wegent_queued_subtasks as the queue fills and drains', async () => {
+    const user = await createUser(backend);
+    const device = await TestDevice.connect({ url: backend.url, token: user.token, deviceId: 'q-dev', maxSlots: 1 });
+    const chat = await TestChat.connect({ url: backend.url, token: user.token });
+    const queued = async () => {
+      const text = (await api(backend.url, 'GET', '/metrics')).body as string;
+      return Number(text.match(/^wegent_queued_subtasks (\S+)/m)?.[1]);
+    };
+    try {
+      const sent = [];
+      for (let i = 0; i < 3; i++) sent.push(await chat.sendOk({ device_id: 'q-dev', message: `queue ${i}` }));
+      assert.equal(await queued(), 2, 'one running, two waiting');
+      for (const [i, s] of sent.entries()) {
+        await device.waitForExecute(s.subtask_id);
+        await device.complete(s.subtask_id, {});
+        await chat.waitForDone(s.subtask_id);
+        await waitFor(async () => (await queued()) === Math.max(0, 1 - i), { message: `queue after ${i + 1} done` });
+      }
+      assert.equal(await queued(), 0);
+    } finally {
+      device.close();
+      chat.close();
+    }
+  });
+
   it('reports 503 on /healthz and UNAVAILABLE on requests while Redis is down, and recovers', async () => {
     const user = await createUser(backend);
     const chat = await TestChat.connect({ url: backend.url, token: user.token });

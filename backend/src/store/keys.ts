@@ -24,6 +24,8 @@ export const keys = {
   // slots: subtasks holding a slot (awaiting ack or running), and the FIFO queue behind them
   deviceSlots: (deviceId: string) => `${P}device:${deviceId}:slots`,
   deviceQueue: (deviceId: string) => `${P}device:${deviceId}:queue`,
+  /** Devices whose queue may be non-empty (added on every enqueue, pruned when the total is counted). */
+  queuedDevices: `${P}devices:queued`,
 
   // conversations
   task: (taskId: string) => `${P}task:${taskId}`,

@@ -54,13 +54,15 @@ if h[2] ~= '1' then return 'notslot' end
 redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1])
 return 'ok'`;
 
-/** KEYS: subtask, slots, queue. ARGV: id → 'ok' | 'skip'. A device said SLOTS_FULL: back to the queue head. */
+/** KEYS: subtask, slots, queue, queued_devices. ARGV: id, device_id → 'ok' | 'skip'.
+ *  A device said SLOTS_FULL: back to the queue head. */
 const requeueHead = `
 ${FINAL}
 local h = redis.call('HMGET', KEYS[1], 'status', 'in_slot')
 if not h[1] or FINAL[h[1]] or h[1] == 'running' or h[2] ~= '1' then return 'skip' end
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('LPUSH', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('HSET', KEYS[1], 'in_slot', '0', 'status', 'queued')
 return 'ok'`;
 
@@ -127,16 +129,27 @@ redis.call('DEL', KEYS[1])
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('ZADD', KEYS[2], now_ms(), ARGV[1]) end
 return 1`;
 
+/** KEYS: queued_devices. ARGV: prefix → subtasks waiting over all devices. Devices whose queue
+ *  emptied leave the set here, atomically, so a scrape costs O(devices with a queue), not O(devices). */
+const queuedTotal = `
+local total = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local n = redis.call('LLEN', ARGV[1] .. 'device:' .. id .. ':queue')
+  if n == 0 then redis.call('SREM', KEYS[1], id) else total = total + n end
+end
+return total`;
+
 /** → ms, Redis clock (the clock presence deadlines use). */
 const redisNow = `${nowMs}
 return now_ms()`;
 
 const SCRIPTS = {
-  send: { keys: 8, lua: send },
+  send: { keys: 9, lua: send },
   finish: { keys: 3, lua: finish },
   pumpOnly: { keys: 2, lua: pumpOnly },
   markRunning: { keys: 1, lua: markRunning },
-  requeueHead: { keys: 3, lua: requeueHead },
+  requeueHead: { keys: 4, lua: requeueHead },
+  queuedTotal: { keys: 1, lua: queuedTotal },
   progress: { keys: 2, lua: progress },
   touch: { keys: 3, lua: touch },
   heartbeat: { keys: 5, lua: heartbeat },

@@ -7,7 +7,7 @@ import { keys, KEY_PREFIX } from './keys';
 import { FINAL, PUMP } from './luaParts';
 import type { Scripts } from './scripts';
 
-/** KEYS: device, online, task, subtask, task_subtasks, user_tasks, slots, queue.
+/** KEYS: device, online, task, subtask, task_subtasks, user_tasks, slots, queue, queued_devices.
  *  ARGV: user_id, device_id, requested_device, task_id, new_task ('1'|'0'), subtask_id, prompt, title,
  *  now_iso, now_ms, max_queue, prefix, check_owner ('1'|'0'), default_slots
  *  → {'nodevice'} | {'offline', name} | {'notask', name} | {'full', name}
@@ -40,6 +40,7 @@ local status = 'pending'
 if redis.call('SISMEMBER', slots, sid) == 0 then
   status = 'queued'
   redis.call('HSET', sub, 'status', status)
+  redis.call('SADD', KEYS[9], device_id)
   pos = redis.call('LPOS', queue, sid) + 1
 end
 redis.call('HSET', task, 'device_id', requested, 'status', status, 'updated_at', now, 'last_subtask_id', sid)
@@ -76,6 +77,7 @@ export async function runSend(scripts: Scripts, i: SendInput): Promise<SendOutco
     [
       keys.device(i.deviceId), keys.deviceOnline(i.deviceId), keys.task(i.taskId), keys.subtask(i.subtaskId),
       keys.taskSubtasks(i.taskId), keys.userTasks(i.userId), keys.deviceSlots(i.deviceId), keys.deviceQueue(i.deviceId),
+      keys.queuedDevices,
     ],
     [
       i.userId, i.deviceId, i.requestedDevice, i.taskId, i.newTask ? '1' : '0', i.subtaskId, i.prompt, i.prompt.slice(0, 120),
