@@ -13,10 +13,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EMBEDDED_PERSISTENCE } from '../../backend/src/store/embedded';
 
 export interface RedisOptions {
-  /** Turn on append-only persistence (default false: RDB snapshot on shutdown only). */
+  /** Turn on append-only persistence, fsync always (default false: Redis's default RDB snapshots). */
   appendonly?: boolean;
+  /** Persist exactly as `npm start`'s embedded Redis does (the bench: figures for the real setup). */
+  asEmbedded?: boolean;
   /** How long to wait for the server to answer PING (default 15 000 ms). */
   startTimeoutMs?: number;
 }
@@ -87,7 +90,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   const launch = async () => {
     const args = [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-      '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always',
+      ...(options.asEmbedded ? EMBEDDED_PERSISTENCE : ['--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always']),
       '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning',
     ];
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });

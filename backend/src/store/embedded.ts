@@ -6,6 +6,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 
+
+/**
+ * The append-only file (fsync every second) is the persistence. RDB snapshots are off: under
+ * heartbeat load Redis would fork a snapshot every minute, and on a small machine each fork stalls
+ * every heartbeat for 100+ ms (the presence bench measured it).
+ */
+export const EMBEDDED_PERSISTENCE = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
 export interface RedisTarget {
   url: string;
   /** Set when we started redis-server ourselves. */
@@ -67,7 +74,7 @@ export async function resolveRedis(redisUrl: string | undefined, dataDir: string
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...EMBEDDED_PERSISTENCE, '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
