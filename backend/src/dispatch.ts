@@ -76,17 +76,19 @@ export class Dispatcher {
     const position = r.queuePosition;
     const status = position > 0 ? 'queued' : 'running';
     this.metrics.chatSends.inc({ result: status });
-    this.notify.toUser(user.id, 'chat:start', {
-      task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
-      status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
-    });
     // Its routing facts are known now: the first task:progress (on this node) needs no read.
     this.remember(subtask);
     if (r.promoted.includes(subtask.subtask_id)) {
       // A new conversation has no history or session yet: its context is known without reading.
       this.justSent.set(subtask.subtask_id, { s: { ...subtask, in_slot: true }, context: newTask ? { user_id: user.id } : undefined });
     }
+    // task:execute first (it is what the device waits for), then the chat hears of its turn in the
+    // same tick, long before any output can come back.
     this.afterSlotsChanged(subtask.device_id, r.promoted);
+    this.notify.toUser(user.id, 'chat:start', {
+      task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
+      status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
+    });
     return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
   }
 
