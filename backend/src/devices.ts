@@ -34,6 +34,11 @@ function toRecord(h: Record<string, string>): DeviceRecord | null {
   };
 }
 
+/** Unknown and foreign device ids get the same answer. */
+export function deviceNotFound(deviceId: string): WegentError {
+  return new WegentError(ErrorCode.DEVICE_NOT_FOUND, `No device "${deviceId}" in your account.`, 404);
+}
+
 export class Devices {
   constructor(
     private readonly redis: Redis,
@@ -48,7 +53,7 @@ export class Devices {
   /** The device if it is this user's; DEVICE_NOT_FOUND otherwise (unknown and foreign look the same). */
   async getOwned(userId: string, deviceId: string): Promise<DeviceRecord> {
     const d = await this.get(deviceId);
-    if (!d || d.user_id !== userId) throw new WegentError(ErrorCode.DEVICE_NOT_FOUND, `No device "${deviceId}" in your account.`, 404);
+    if (!d || d.user_id !== userId) throw deviceNotFound(deviceId);
     return d;
   }
 

@@ -6,14 +6,14 @@ import {
   CLOUD_DEVICE_ID, ErrorCode, LIMITS, WegentError,
   type ChatSend, type ChatSendOk, type TaskContext, type ProtocolError, type TaskComplete, type TaskProgress, type UserView,
 } from '@wegent/shared';
-import type { Devices, DeviceRecord } from './devices';
+import { deviceNotFound, type Devices, type DeviceRecord } from './devices';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import type { Notifier } from './notifier';
 import { keys } from './store/keys';
 import type { Scripts } from './store/scripts';
 import { runSend } from './store/sendScript';
-import type { SubtaskRecord, Tasks } from './tasks';
+import { taskNotFound, type SubtaskRecord, type Tasks } from './tasks';
 
 export interface DispatchOptions {
   executeAckTimeoutMs: number;
@@ -63,12 +63,12 @@ export class Dispatcher {
     switch (r.result) {
       case 'nodevice':
         if (cloud) throw cloudUnavailable();
-        throw new WegentError(ErrorCode.DEVICE_NOT_FOUND, `No device "${p.device_id}" in your account.`, 404);
+        throw deviceNotFound(p.device_id);
       case 'offline':
         if (cloud) throw cloudUnavailable();
         throw new WegentError(ErrorCode.DEVICE_OFFLINE, `The device "${r.name}" is offline. Start its executor (VS Code: "Wegent: Connect Device") or pick another device.`, 409);
       case 'notask':
-        throw new WegentError(ErrorCode.TASK_NOT_FOUND, `No conversation "${task_id}" in your account.`, 404);
+        throw taskNotFound(task_id);
       case 'full':
         this.metrics.chatSends.inc({ result: 'queue_full' });
         throw new WegentError(ErrorCode.QUEUE_FULL, `The device "${r.name}" already has ${this.opts.maxQueuePerDevice} tasks waiting. Wait for some to finish or cancel them.`, 429);

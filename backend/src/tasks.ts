@@ -61,6 +61,11 @@ function toSubtask(h: Record<string, string>): SubtaskRecord | null {
   };
 }
 
+/** Unknown and foreign conversation ids get the same answer. */
+export function taskNotFound(taskId: string): WegentError {
+  return new WegentError(ErrorCode.TASK_NOT_FOUND, `No conversation "${taskId}" in your account.`, 404);
+}
+
 const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '')}`;
 const HISTORY_TURNS = 20;
 
@@ -80,7 +85,7 @@ export class Tasks {
 
   async assertOwnedTask(userId: string, taskId: string): Promise<void> {
     const owner = await this.redis.hget(keys.task(taskId), 'user_id');
-    if (owner !== userId) throw new WegentError(ErrorCode.TASK_NOT_FOUND, `No conversation "${taskId}" in your account.`, 404);
+    if (owner !== userId) throw taskNotFound(taskId);
   }
 
   /**

@@ -1,13 +1,14 @@
 // GET /api/devices, PUT|DELETE /api/devices/:id/default, DELETE /api/devices/:id — the caller's
 // devices only; another user's id answers exactly like an unknown one (404 DEVICE_NOT_FOUND).
 import { Router } from '@koa/router';
-import { DeviceId, ErrorCode, WegentError, type DeviceList } from '@wegent/shared';
+import { DeviceId, type DeviceList } from '@wegent/shared';
+import { deviceNotFound } from '../devices';
 import type { Services } from '../services';
 import { principal, requireAuth, type AppState } from './context';
 import type { Notifier } from '../notifier';
 
 function deviceParam(raw: string): string {
-  if (!DeviceId.safeParse(raw).success) throw new WegentError(ErrorCode.DEVICE_NOT_FOUND, `No device "${raw.slice(0, 140)}" in your account.`, 404);
+  if (!DeviceId.safeParse(raw).success) throw deviceNotFound(raw.slice(0, 140));
   return raw;
 }
 

@@ -22,3 +22,15 @@ local function pump(slots, queue, max)
 end`;
 
 export const nowMs = `local function now_ms() local t = redis.call('TIME'); return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end`;
+
+/** Refreshes a device's presence: online key with a TTL, its deadline in the ZSET, last_seen_at on
+ *  its record (if it has one). Returns the deadline (ms, Redis clock) and 1 if it was online before. */
+export const TOUCH = `${nowMs}
+local function touch(online, deadlines, device, device_id, ttl_ms, holder, now_iso)
+  local was = redis.call('EXISTS', online)
+  local deadline = now_ms() + tonumber(ttl_ms)
+  redis.call('SET', online, holder, 'PX', ttl_ms)
+  redis.call('ZADD', deadlines, deadline, device_id)
+  if redis.call('EXISTS', device) == 1 then redis.call('HSET', device, 'last_seen_at', now_iso) end
+  return deadline, was
+end`;

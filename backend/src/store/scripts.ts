@@ -4,7 +4,7 @@
 // node, not Redis Cluster.
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from './keys';
-import { FINAL, PUMP, nowMs } from './luaParts';
+import { FINAL, PUMP, TOUCH, nowMs } from './luaParts';
 import { send } from './sendScript';
 
 /** KEYS: subtask, slots, queue. ARGV: id, expected_device ('' = any), status, now_iso, result,
@@ -89,28 +89,20 @@ return {'applied', started}`;
 /** KEYS: online, deadlines, device. ARGV: device_id, ttl_ms, value, now_iso
  *  → {deadline (ms, Redis clock), 1 if the device was online before}. One call per heartbeat. */
 const touch = `
-${nowMs}
-local was = redis.call('EXISTS', KEYS[1])
-local deadline = now_ms() + tonumber(ARGV[2])
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
-redis.call('ZADD', KEYS[2], deadline, ARGV[1])
-if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('HSET', KEYS[3], 'last_seen_at', ARGV[4]) end
+${TOUCH}
+local deadline, was = touch(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 return {deadline, was}`;
 
 /** KEYS: device, online, deadlines, slots, queue. ARGV: device_id, user_id, ttl_ms, holder, now_iso
  *  → {'notregistered'} | {'ok', was_online (0/1), queue_length, device hash (flat), slot ids}.
  *  A heartbeat in one round trip: the registration check, the touch, and what reconcile needs. */
 const heartbeat = `
-${nowMs}
+${TOUCH}
 local h = redis.call('HGETALL', KEYS[1])
 local rec = {}
 for i = 1, #h, 2 do rec[h[i]] = h[i + 1] end
 if not rec.device_id or not rec.name or rec.user_id ~= ARGV[2] then return {'notregistered'} end
-local was = redis.call('EXISTS', KEYS[2])
-local deadline = now_ms() + tonumber(ARGV[3])
-redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[3])
-redis.call('ZADD', KEYS[3], deadline, ARGV[1])
-redis.call('HSET', KEYS[1], 'last_seen_at', ARGV[5])
+local _, was = touch(KEYS[2], KEYS[3], KEYS[1], ARGV[1], ARGV[3], ARGV[4], ARGV[5])
 return {'ok', was, redis.call('LLEN', KEYS[5]), h, redis.call('SMEMBERS', KEYS[4])}`;
 
 /** KEYS: online, deadlines. ARGV: device_id → 1 when THIS caller owns the lapse (only one node can). */
