@@ -48,8 +48,10 @@ async function main(): Promise<void> {
     cleanup.push(() => backend.stop());
     const relay: Relay = await startRelay();
     cleanup.push(() => relay.stop());
+    const durableRelay: Relay = await startRelay({ redisUrl: redis.url });
+    cleanup.push(() => durableRelay.stop());
     const ctx: Context = {
-      quick, runId, redis, backend, relay,
+      quick, runId, redis, backend, relay, durableRelay,
       users: (n) => Promise.all(Array.from({ length: n }, () => createUser(backend))),
       cleanup: (fn) => cleanup.push(fn),
     };

@@ -24,10 +24,14 @@ export interface Relay {
   stop(): Promise<void>;
 }
 
-/** Starts bench/relay.ts in its own process (with extra node flags) and waits for its "listening" line. */
-export async function startRelay(opts: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<Relay> {
+/**
+ * Starts bench/relay.ts in its own process (with extra node flags) and waits for its "listening" line.
+ * With `redisUrl` it is the durable relay (each hop stored by one Lua call first, see relay.ts).
+ */
+export async function startRelay(opts: { timeoutMs?: number; nodeArgs?: string[]; redisUrl?: string } = {}): Promise<Relay> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const child = track(spawn(process.execPath, [...TSX, ...(opts.nodeArgs ?? []), join(BENCH_DIR, 'relay.ts')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const env = { ...process.env, ...(opts.redisUrl ? { RELAY_REDIS_URL: opts.redisUrl } : {}) };
+  const child = track(spawn(process.execPath, [...TSX, ...(opts.nodeArgs ?? []), join(BENCH_DIR, 'relay.ts')], { stdio: ['ignore', 'pipe', 'pipe'], env }));
   let out = '';
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`relay did not start within ${timeoutMs} ms: ${out}`)), timeoutMs);

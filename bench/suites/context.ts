@@ -11,6 +11,8 @@ export interface Context {
   /** One backend process (default timings) on `redis`. */
   backend: TestBackend;
   relay: Relay;
+  /** The relay storing every hop in `redis` by one Lua call first: the floor of a durable hop. */
+  durableRelay: Relay;
   /** Fresh accounts on the backend's Redis, each with an API token. */
   users(n: number): Promise<TestUser[]>;
   /** Registers a stop step run at the end of the bench (reverse order). */
