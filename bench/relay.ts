@@ -43,16 +43,14 @@ io.on('connection', (socket) => {
   const id = (socket.handshake.auth as { id?: unknown }).id;
   if (typeof id === 'string') void socket.join(id);
   socket.on('relay', (payload: { to?: string }, ack?: Ack) => {
-    if (typeof payload?.to !== 'string') return ack?.({ ok: true });
-    const to = payload.to;
-    if (!redis) {
-      io.to(to).emit('relay', payload);
-      return ack?.({ ok: true });
-    }
-    store(to, payload).then(() => {
+    const to = payload?.to;
+    if (typeof to !== 'string') return ack?.({ ok: true });
+    const forward = () => {
       io.to(to).emit('relay', payload);
       ack?.({ ok: true });
-    }, (err: Error) => process.stderr.write(`relay store failed: ${err.message}\n`));
+    };
+    if (!redis) return forward();
+    store(to, payload).then(forward, (err: Error) => process.stderr.write(`relay store failed: ${err.message}\n`));
   });
   socket.on('hb', (_payload: unknown, ack?: Ack) => ack?.({ ok: true }));
 });
