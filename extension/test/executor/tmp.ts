@@ -11,8 +11,12 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
+/**
+ * Retries because a Claude Code process whose executor was SIGKILLed (cli.test.ts) outlives it for a
+ * moment and may still write its config dir while it is removed (ENOTEMPTY).
+ */
 export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
