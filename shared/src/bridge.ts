@@ -44,8 +44,15 @@ export type HostToWebview =
   | { type: 'httpResponse'; id: number; reply: HttpReply }
   | { type: 'push'; event: ChatPushName; payload: unknown };
 
-/** Only these paths may be relayed by a host on the webview's behalf. */
-export const BRIDGE_HTTP_PATHS = [/^\/api\/devices(\/[A-Za-z0-9._:-]{1,128}(\/default)?)?$/, /^\/api\/tasks(\/[A-Za-z0-9._:-]{1,128})?$/, /^\/api\/me$/];
+/**
+ * Only these paths may be relayed by a host on the webview's behalf. An id segment keeps to the id
+ * alphabet and is never "." or "..", which URL parsing would resolve to another route.
+ */
+export const BRIDGE_HTTP_PATHS = [
+  /^\/api\/devices(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._:-]{1,128}(\/default)?)?$/,
+  /^\/api\/tasks(\/(?!\.\.?$)[A-Za-z0-9._:-]{1,128})?$/,
+  /^\/api\/me$/,
+];
 
 export function isBridgeHttpPath(path: string): boolean {
   return BRIDGE_HTTP_PATHS.some((re) => re.test(path));

@@ -1,7 +1,14 @@
-// Protocol constants with no runtime dependency (no zod), so the chat page's browser bundle can
-// import them without pulling in the schema library. protocol.ts re-exports them unchanged.
-import type { SubtaskStatus } from './protocol';
+// Protocol constants with no runtime dependency (no zod, no other module of this package), so the
+// chat page's browser bundle can import them without pulling in the schema library. protocol.ts
+// builds its enums from these lists and re-exports the rest unchanged.
 
 export const CLOUD_DEVICE_ID = 'cloud';
-export const FINAL_STATUSES: readonly SubtaskStatus[] = ['completed', 'failed', 'cancelled'];
-export const isFinalStatus = (s: SubtaskStatus): boolean => FINAL_STATUSES.includes(s);
+
+/** Every status a subtask can have, in lifecycle order (docs/protocol.md "States"). */
+export const SUBTASK_STATUSES = ['pending', 'queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+type SubtaskStatusName = (typeof SUBTASK_STATUSES)[number];
+
+/** The statuses a subtask ends in: also the statuses `task:complete` may report. */
+export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly SubtaskStatusName[];
+/** Takes any string so local-only states (the page's `sending`) need no cast. */
+export const isFinalStatus = (s: string): boolean => (FINAL_STATUSES as readonly string[]).includes(s);

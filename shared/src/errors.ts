@@ -1,5 +1,6 @@
-// Error codes of wire protocol v1 (../shared/spec/PROTOCOL.md). Outside clients match on these
-// strings, so they are never renamed; new ones may be added.
+// Error codes of wire protocol v1 (docs/protocol.md "Error codes", which lists each one: the drift
+// test fails when it does not). Outside clients match on these strings, so they are never renamed;
+// new ones may be added.
 
 export const ErrorCode = {
   // authentication

@@ -1,11 +1,9 @@
 // Event names and the typed event maps both sides of each namespace import (Socket.IO generics).
-// Every client→server event takes an acknowledgement: Ack<T>.
+// The maps are derived from the event table in contract.ts (imported for its types only, so this
+// module stays free of zod for the chat page's bundle). Every client→server event takes an ack.
+import type { z } from 'zod';
 import type { ProtocolError } from './errors';
-import type {
-  ChatCancel, ChatChunk, ChatDone, ChatResume, ChatSend, ChatStart, ChatStatus, DeviceHeartbeat,
-  DeviceRegister, DeviceStatusEvent, DeviceView, SubtaskStatus, TaskCancel, TaskComplete,
-  TaskExecute, TaskProgress,
-} from './protocol';
+import type { CHAT_EVENTS, DEVICE_EVENTS, EventSpec } from './contract';
 
 export const NAMESPACE = { devices: '/local-executor', chat: '/chat' } as const;
 
@@ -37,58 +35,26 @@ export type AckErr = { ok: false; error: ProtocolError };
 export type Ack<T extends object = object> = AckOk<T> | AckErr;
 export type AckFn<T extends object = object> = (answer: Ack<T>) => void;
 
-export interface RegisterOk {
-  device: DeviceView;
-  heartbeat_interval_s: number;
-  online_ttl_s: number;
-}
-export interface HeartbeatOk {
-  cancel_subtask_ids?: string[];
-}
-export interface ChatSendOk {
-  task_id: string;
-  subtask_id: string;
-  status: Extract<SubtaskStatus, 'running' | 'queued'>;
-  queue_position?: number;
-}
-export interface ChatResumeOk {
-  chunks: ChatChunk[];
-  done?: ChatDone;
-}
-export interface AuthExpired {
-  code: string;
-  message: string;
-}
+/** Socket.IO listener signatures for one direction of a namespace's event table. */
+type Listeners<T extends Record<string, EventSpec>> = {
+  [E in keyof T]: T[E] extends { ack: z.ZodType }
+    ? (p: z.infer<T[E]['payload']>, ack: AckFn<z.infer<T[E]['ack']> & object>) => void
+    : (p: z.infer<T[E]['payload']>) => void;
+};
 
 /** /local-executor, executor → backend. */
-export interface DeviceClientToServer {
-  'device:register': (p: DeviceRegister, ack: AckFn<RegisterOk>) => void;
-  'device:heartbeat': (p: DeviceHeartbeat, ack: AckFn<HeartbeatOk>) => void;
-  'task:progress': (p: TaskProgress, ack: AckFn) => void;
-  'task:complete': (p: TaskComplete, ack: AckFn) => void;
-}
-
+export interface DeviceClientToServer extends Listeners<typeof DEVICE_EVENTS.clientToServer> {}
 /** /local-executor, backend → executor. */
-export interface DeviceServerToClient {
-  'task:execute': (p: TaskExecute, ack: AckFn) => void;
-  'task:cancel': (p: TaskCancel) => void;
-  'device:replaced': (p: { message: string }) => void;
-  'auth:expired': (p: AuthExpired) => void;
-}
-
+export interface DeviceServerToClient extends Listeners<typeof DEVICE_EVENTS.serverToClient> {}
 /** /chat, chat client → backend. */
-export interface ChatClientToServer {
-  'chat:send': (p: ChatSend, ack: AckFn<ChatSendOk>) => void;
-  'chat:cancel': (p: ChatCancel, ack: AckFn) => void;
-  'chat:resume': (p: ChatResume, ack: AckFn<ChatResumeOk>) => void;
-}
-
+export interface ChatClientToServer extends Listeners<typeof CHAT_EVENTS.clientToServer> {}
 /** /chat, backend → chat client (only the owning user's sockets). */
-export interface ChatServerToClient {
-  'chat:start': (p: ChatStart) => void;
-  'chat:status': (p: ChatStatus) => void;
-  'chat:chunk': (p: ChatChunk) => void;
-  'chat:done': (p: ChatDone) => void;
-  'device:status': (p: DeviceStatusEvent) => void;
-  'auth:expired': (p: AuthExpired) => void;
-}
+export interface ChatServerToClient extends Listeners<typeof CHAT_EVENTS.serverToClient> {}
+
+// The short-name maps above must name exactly the events of the table (checked at compile time).
+type Names<N extends { clientToServer: object; serverToClient: object }> = keyof N['clientToServer'] | keyof N['serverToClient'];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const deviceNamesMatch: Same<(typeof DeviceEvent)[keyof typeof DeviceEvent], Names<typeof DEVICE_EVENTS>> = true;
+const chatNamesMatch: Same<(typeof ChatEvent)[keyof typeof ChatEvent], Names<typeof CHAT_EVENTS>> = true;
+void deviceNamesMatch;
+void chatNamesMatch;

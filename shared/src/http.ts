@@ -1,7 +1,11 @@
-// Request/response shapes of the HTTP API (PROTOCOL.md "Authentication", "HTTP: devices and tasks").
+// Request and response bodies of the HTTP API (docs/protocol.md "HTTP API"). Requests are parsed with
+// these schemas; responses are described by them (types and the generated JSON Schemas).
 import { z } from 'zod';
 import { LIMITS } from './timing';
-import type { ChatChunk, CompleteStatus, DeviceView, SubtaskStatus } from './protocol';
+import { DeviceId, ErrorObject, IsoTime, OpaqueId, SubtaskStatus } from './protocol';
+import { ChatChunk, DeviceView } from './views';
+
+// ---- requests -------------------------------------------------------------------------------
 
 export const Username = z.string().regex(/^[a-z0-9_-]{3,32}$/, 'must be 3–32 characters of a–z 0–9 _ -');
 export const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
@@ -13,59 +17,75 @@ export const LoginRequest = z.object({ username: z.string().min(1).max(64), pass
 
 export const TokenCreate = z.object({ name: z.string().trim().max(LIMITS.tokenNameChars).optional() });
 
-export type Role = 'user' | 'operator';
+// ---- responses ------------------------------------------------------------------------------
 
-export interface UserView {
-  id: string;
-  username: string;
-  role: Role;
-  created_at: string;
-}
-export interface LoginResponse {
-  token: string;
-  expires_at: string;
-  user: UserView;
-}
-export interface TokenCreated {
-  token: string;
-  id: string;
-  name: string;
-  expires_at: string;
-}
-export interface TokenInfo {
-  id: string;
-  name: string;
-  created_at: string;
-  expires_at: string;
-  kind?: 'login' | 'api';
-}
-export interface DeviceList {
-  devices: DeviceView[];
-}
-export interface TaskSummary {
-  task_id: string;
-  title: string;
-  device_id: string;
-  status: SubtaskStatus;
-  session_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-export interface SubtaskView {
-  subtask_id: string;
-  task_id: string;
-  device_id: string;
-  prompt: string;
-  status: SubtaskStatus;
-  result: string | null;
-  error: { code: string; message: string } | null;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  last_seq: number;
-  events: ChatChunk[];
-}
-export interface TaskDetail extends TaskSummary {
-  subtasks: SubtaskView[];
-}
-export type { CompleteStatus };
+/** Every HTTP error: a status ≥ 400 and this body. */
+export const ErrorBody = z.object({ error: ErrorObject });
+
+export const Role = z.enum(['user', 'operator']);
+export type Role = z.infer<typeof Role>;
+
+export const UserView = z.object({ id: z.string(), username: z.string(), role: Role, created_at: IsoTime });
+export type UserView = z.infer<typeof UserView>;
+
+/** `POST /api/auth/register` (201) and `GET /api/me`. */
+export const UserReply = z.object({ user: UserView });
+
+export const LoginResponse = z.object({ token: z.string(), expires_at: IsoTime, user: UserView });
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+export const TokenCreated = z.object({ token: z.string(), id: z.string(), name: z.string(), expires_at: IsoTime });
+export type TokenCreated = z.infer<typeof TokenCreated>;
+
+export const TokenInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  created_at: IsoTime,
+  expires_at: IsoTime,
+  kind: z.enum(['login', 'api']).optional(),
+});
+export type TokenInfo = z.infer<typeof TokenInfo>;
+export const TokenList = z.object({ tokens: z.array(TokenInfo) });
+
+export const DeviceList = z.object({ devices: z.array(DeviceView) });
+export type DeviceList = z.infer<typeof DeviceList>;
+/** `PUT` / `DELETE /api/devices/:id/default`: the device after the change. */
+export const DeviceReply = z.object({ device: DeviceView });
+
+export const TaskSummary = z.object({
+  task_id: OpaqueId,
+  title: z.string(),
+  device_id: z.string(),
+  status: SubtaskStatus,
+  session_id: z.string().nullable(),
+  created_at: IsoTime,
+  updated_at: IsoTime,
+});
+export type TaskSummary = z.infer<typeof TaskSummary>;
+export const TaskList = z.object({ tasks: z.array(TaskSummary) });
+
+export const SubtaskView = z.object({
+  subtask_id: OpaqueId,
+  task_id: OpaqueId,
+  device_id: DeviceId,
+  prompt: z.string(),
+  status: SubtaskStatus,
+  result: z.string().nullable(),
+  error: ErrorObject.nullable(),
+  created_at: IsoTime,
+  started_at: IsoTime.nullable(),
+  completed_at: IsoTime.nullable(),
+  last_seq: z.number().int().min(0),
+  events: z.array(ChatChunk),
+});
+export type SubtaskView = z.infer<typeof SubtaskView>;
+
+export const TaskDetail = TaskSummary.extend({ subtasks: z.array(SubtaskView) });
+export type TaskDetail = z.infer<typeof TaskDetail>;
+
+export const Health = z.object({
+  ok: z.boolean(),
+  redis: z.enum(['up', 'down']),
+  shutting_down: z.boolean(),
+  latency_ms: z.number().int().min(0),
+});

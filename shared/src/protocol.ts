@@ -1,14 +1,18 @@
-// Runtime schemas of every Socket.IO payload of protocol v1, and the types derived from them.
-// Objects are not strict: unknown fields are stripped (clients may add fields, PROTOCOL.md).
+// Runtime schemas of the Socket.IO payloads clients send (executor and chat), the building blocks
+// every payload shares, and the types derived from them. What the backend sends is in views.ts.
+// Objects are not strict: unknown fields are stripped (clients may add fields, docs/protocol.md).
 import { z } from 'zod';
-import { LIMITS, MAX_SLOTS } from './timing';
+import { FINAL_STATUSES, SUBTASK_STATUSES } from './constants';
+import { LIMITS } from './timing';
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const DeviceId = z.string().regex(ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
 /** Task and subtask ids are opaque, but we hold them to the same safe alphabet. */
 export const OpaqueId = z.string().regex(ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-export { CLOUD_DEVICE_ID, FINAL_STATUSES, isFinalStatus } from './constants';
+
+/** Times are ISO-8601 strings in UTC. */
+export const IsoTime = z.string().describe('ISO-8601 time in UTC');
 
 export const ErrorObject = z.object({
   code: z.string().min(1).max(64),
@@ -46,7 +50,7 @@ export type TaskEvent = z.infer<typeof TaskEvent>;
 
 // ---- statuses -------------------------------------------------------------------------------
 
-export const SubtaskStatus = z.enum(['pending', 'queued', 'running', 'completed', 'failed', 'cancelled']);
+export const SubtaskStatus = z.enum(SUBTASK_STATUSES);
 export type SubtaskStatus = z.infer<typeof SubtaskStatus>;
 
 export const DeviceStatus = z.enum(['online', 'busy', 'offline']);
@@ -85,7 +89,7 @@ export const TaskProgress = z.object({
 });
 export type TaskProgress = z.infer<typeof TaskProgress>;
 
-export const CompleteStatus = z.enum(['completed', 'failed', 'cancelled']);
+export const CompleteStatus = z.enum(FINAL_STATUSES);
 export type CompleteStatus = z.infer<typeof CompleteStatus>;
 
 export const TaskComplete = z.object({
@@ -146,62 +150,3 @@ export const ChatResume = z.object({
 });
 export type ChatResume = z.infer<typeof ChatResume>;
 
-// ---- views sent by the backend --------------------------------------------------------------
-
-export interface DeviceView {
-  device_id: string;
-  name: string;
-  status: DeviceStatus;
-  slots_used: number;
-  max_slots: number;
-  is_default: boolean;
-  last_seen_at: string | null;
-  executor_version: string | null;
-  mode: ExecutorMode;
-}
-
-export interface ChatStart {
-  task_id: string;
-  subtask_id: string;
-  device_id: string;
-  status?: SubtaskStatus;
-  queue_position?: number;
-  prompt?: string;
-}
-
-/** Status changes between start and done (queued position moves, running on a device). */
-export interface ChatStatus {
-  task_id: string;
-  subtask_id: string;
-  device_id: string;
-  status: SubtaskStatus;
-  queue_position?: number;
-}
-
-export interface ChatChunk {
-  task_id: string;
-  subtask_id: string;
-  seq: number;
-  events: TaskEvent[];
-}
-
-export interface ChatDone {
-  task_id: string;
-  subtask_id: string;
-  status: CompleteStatus;
-  result?: string;
-  error?: { code: string; message: string };
-  session_id?: string;
-}
-
-export interface DeviceStatusEvent {
-  device_id: string;
-  name: string;
-  status: DeviceStatus;
-  slots_used: number;
-  max_slots: number;
-  is_default?: boolean;
-  deleted?: boolean;
-}
-
-export const MAX_SLOTS_CAP = MAX_SLOTS;

@@ -1,0 +1,117 @@
+// Runtime schemas of what the backend sends over Socket.IO: pushes to chat pages and executors, and
+// the bodies of successful acks. The backend never parses these; they exist so the types have one
+// definition and outside clients get a JSON Schema of every payload (shared/schema/, `npm run schemas`).
+import { z } from 'zod';
+import {
+  CompleteStatus, DeviceId, DeviceStatus, ErrorObject, ExecutorMode, IsoTime, OpaqueId, SubtaskStatus, TaskEvent,
+} from './protocol';
+
+const count = z.number().int().min(0);
+
+// ---- shared views -----------------------------------------------------------------------------
+
+export const DeviceView = z.object({
+  device_id: DeviceId,
+  name: z.string(),
+  status: DeviceStatus,
+  slots_used: count,
+  max_slots: z.number().int().min(1),
+  is_default: z.boolean(),
+  last_seen_at: IsoTime.nullable(),
+  executor_version: z.string().nullable(),
+  mode: ExecutorMode,
+});
+export type DeviceView = z.infer<typeof DeviceView>;
+
+/** The error of a failed ack, an HTTP error body, or a failed/cancelled subtask. */
+export const AckError = z.object({ ok: z.literal(false), error: ErrorObject });
+
+// ---- /chat: backend → chat client -----------------------------------------------------------
+
+export const ChatStart = z.object({
+  task_id: OpaqueId,
+  subtask_id: OpaqueId,
+  device_id: DeviceId.describe('What the user chose: a device id, or "cloud" for the shared pool'),
+  status: SubtaskStatus.optional(),
+  queue_position: z.number().int().min(1).optional(),
+  prompt: z.string().optional(),
+});
+export type ChatStart = z.infer<typeof ChatStart>;
+
+/** Status changes between start and done (queued position moves, running on a device). */
+export const ChatStatus = z.object({
+  task_id: OpaqueId,
+  subtask_id: OpaqueId,
+  device_id: DeviceId,
+  status: SubtaskStatus,
+  queue_position: z.number().int().min(1).optional(),
+});
+export type ChatStatus = z.infer<typeof ChatStatus>;
+
+export const ChatChunk = z.object({
+  task_id: OpaqueId,
+  subtask_id: OpaqueId,
+  seq: z.number().int().min(1),
+  events: z.array(TaskEvent),
+});
+export type ChatChunk = z.infer<typeof ChatChunk>;
+
+export const ChatDone = z.object({
+  task_id: OpaqueId,
+  subtask_id: OpaqueId,
+  status: CompleteStatus,
+  result: z.string().optional(),
+  error: ErrorObject.optional(),
+  session_id: z.string().optional(),
+});
+export type ChatDone = z.infer<typeof ChatDone>;
+
+export const DeviceStatusEvent = z.object({
+  device_id: DeviceId,
+  name: z.string(),
+  status: DeviceStatus,
+  slots_used: count,
+  max_slots: z.number().int().min(1),
+  is_default: z.boolean().optional(),
+  deleted: z.boolean().describe('True once, when the device was deleted (sent with status "offline")').optional(),
+});
+export type DeviceStatusEvent = z.infer<typeof DeviceStatusEvent>;
+
+/** Sent on either namespace before the server disconnects a socket whose token expired or was revoked. */
+export const AuthExpired = z.object({ code: z.string(), message: z.string() });
+export type AuthExpired = z.infer<typeof AuthExpired>;
+
+/** Sent to a device socket that another connection of the same device_id replaced. */
+export const DeviceReplaced = z.object({ message: z.string() });
+export type DeviceReplaced = z.infer<typeof DeviceReplaced>;
+
+// ---- ack bodies (what follows `ok: true`) -----------------------------------------------------
+
+/** An ack that carries nothing but `ok: true`. */
+export const EmptyOk = z.object({});
+
+const cancelIds = z.array(OpaqueId);
+
+export const RegisterOk = z.object({
+  device: DeviceView,
+  heartbeat_interval_s: z.number().positive(),
+  online_ttl_s: z.number().positive(),
+  heartbeat_interval_ms: z.number().int().positive(),
+  online_ttl_ms: z.number().int().positive(),
+  cancel_subtask_ids: cancelIds.describe('Ids from running_task_ids the backend no longer wants; a task:cancel follows for each').optional(),
+});
+export type RegisterOk = z.infer<typeof RegisterOk>;
+
+export const HeartbeatOk = z.object({ cancel_subtask_ids: cancelIds.optional() });
+export type HeartbeatOk = z.infer<typeof HeartbeatOk>;
+
+export const ChatSendOk = z.object({
+  task_id: OpaqueId,
+  subtask_id: OpaqueId,
+  status: z.enum(['running', 'queued']),
+  queue_position: z.number().int().min(1).optional(),
+});
+export type ChatSendOk = z.infer<typeof ChatSendOk>;
+
+export const ChatResumeOk = z.object({ chunks: z.array(ChatChunk), done: ChatDone.optional() });
+export type ChatResumeOk = z.infer<typeof ChatResumeOk>;
