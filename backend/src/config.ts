@@ -1,4 +1,4 @@
-// Environment → one typed, validated config, read once at start (PROTOCOL.md "Running the backend").
+// Environment → one typed, validated config, read once at start (docs/protocol.md "Running the backend").
 // Bad values stop the backend with a message that says what to fix, instead of a surprise later.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

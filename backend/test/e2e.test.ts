@@ -1,5 +1,5 @@
 // The minimal end-to-end path, on a real Redis and a real backend process, with clients written
-// from PROTOCOL.md: register → chat:send → task:execute → task:progress → chat:chunk →
+// from docs/protocol.md: register → chat:send → task:execute → task:progress → chat:chunk →
 // task:complete → chat:done, plus the history the chat page reads afterwards.
 import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../../test/support/redis';

@@ -1,4 +1,4 @@
-// `npm start` semantics (PROTOCOL.md "Running the backend") and the operator CLI, run as real
+// `npm start` semantics (docs/protocol.md "Running the backend") and the operator CLI, run as real
 // processes: a private redis-server with append-only persistence when none is configured, a first
 // local account with a ready token, a clear message when Redis is missing, and wegent-admin.
 import assert from 'node:assert/strict';

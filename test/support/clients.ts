@@ -1,4 +1,4 @@
-// Shared test helper: protocol-level clients written only from PROTOCOL.md (not from backend code).
+// Shared test helper: protocol-level clients written only from docs/protocol.md (not from backend code).
 //
 //   const device = await TestDevice.connect({ url: backend.url, token: alice.token, deviceId: 'dev-1' });
 //   const chat = await TestChat.connect({ url: backend.url, token: alice.token });
