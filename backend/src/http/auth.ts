@@ -1,5 +1,6 @@
-// POST /api/auth/register, POST /api/auth/login, GET /api/me. Failed logins are rate limited per
-// username+address (and overall per address) in Redis, so the limit holds across backend nodes.
+// POST /api/auth/register, POST /api/auth/login, GET /api/me. Sign-in attempts are rate limited per
+// username+address (and overall per address) in Redis, so the limit holds across backend nodes;
+// each attempt is counted before its password is checked, a success gives its point back.
 import { Router } from '@koa/router';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Credentials, ErrorCode, LoginRequest, WegentError, type LoginResponse } from '@wegent/shared';
@@ -29,19 +30,21 @@ export function authRoutes(svc: Services): Router<AppState> {
   router.post('/api/auth/login', async (ctx) => {
     const { username, password } = body(ctx, LoginRequest);
     const userKey = `${ctx.ip}:${username.toLowerCase()}`;
-    const [u, a] = await Promise.all([perUser.get(userKey), perAddress.get(ctx.ip)]);
-    if ((u && u.remainingPoints <= 0) || (a && a.remainingPoints <= 0)) throw rateLimited(u?.remainingPoints === 0 ? u : a);
+    // Count the attempt before the password is hashed: the counters are incremented atomically in
+    // Redis, so parallel guesses cannot all pass a check made before any of them was counted.
+    try {
+      await Promise.all([perUser.consume(userKey), perAddress.consume(ctx.ip)]);
+    } catch (res) {
+      if (res instanceof RateLimiterRes) throw rateLimited(res);
+      throw res;
+    }
     const user = await svc.accounts.checkCredentials(username, password);
     if (!user) {
       svc.metrics.authFailures.inc({ code: ErrorCode.AUTH_INVALID });
-      try {
-        await Promise.all([perUser.consume(userKey), perAddress.consume(ctx.ip)]);
-      } catch (res) {
-        throw rateLimited(res);
-      }
       throw new WegentError(ErrorCode.AUTH_INVALID, 'Wrong username or password.', 401);
     }
-    await perUser.delete(userKey);
+    // Only failures count: a successful sign-in clears the account's count and gives its point back.
+    await Promise.all([perUser.delete(userKey), perAddress.reward(ctx.ip, 1)]);
     const { token, info } = await svc.accounts.issueToken(user.id, 'login', 'login');
     const res: LoginResponse = { token, expires_at: info.expires_at, user: toView(user) };
     ctx.body = res;

