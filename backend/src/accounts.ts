@@ -146,6 +146,12 @@ export class Accounts {
     return true;
   }
 
+  /** Whether a token's record says revoked (a token whose record is gone counts as revoked). */
+  async isRevoked(tokenId: string): Promise<boolean> {
+    const revoked = await this.redis.hget(keys.token(tokenId), 'revoked');
+    return revoked !== '0';
+  }
+
   /** Verifies a bearer token: signature (HS256 only — `alg: none` and others are refused), expiry, record. */
   async authenticate(token: string | undefined | null): Promise<Principal> {
     if (!token) throw new WegentError(ErrorCode.AUTH_MISSING, 'No API token was given. Sign in, or generate a token and pass it as "Authorization: Bearer <token>".', 401);

@@ -4,8 +4,10 @@
 // page's sign-out leaving its session token valid.
 import assert from 'node:assert/strict';
 import { ErrorCode } from '@wegent/shared';
-import { createUser, type TestUser } from '../support/backend';
+import { io, type Socket } from 'socket.io-client';
+import { createUser, issueToken, type TestUser } from '../support/backend';
 import { api } from '../support/clients';
+import { waitFor } from '../support/wait';
 import { recordFigure } from './support/figures';
 import { startStack, type Stack } from './support/stack';
 
@@ -41,5 +43,32 @@ describe('faults: review (authentication)', function () {
     assert.equal((await login(victim.password)).status, 429, 'the right password got through while the account was rate limited');
     // A different account from the same address is still let in (the per-address limit is 10×).
     assert.equal((await api(stack.backend.url, 'POST', '/api/auth/login', { body: { username: alice.username, password: alice.password } })).status, 200);
+  });
+
+  it('never leaves a socket connected that connected while its token was being revoked', async () => {
+    let slipped = 0;
+    let connectedBeforeRevoke = 0;
+    const rounds = 12;
+    for (let round = 0; round < rounds; round++) {
+      const { token, id } = await issueToken(stack.backend, alice.userId);
+      // A burst of connects with the token, and its revocation landing in the middle of their checks.
+      const sockets: Socket[] = Array.from({ length: 16 }, (_, i) =>
+        io(`${stack.backend.url}${i % 2 ? '/chat' : '/local-executor'}`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true }),
+      );
+      const settled = sockets.map((s) => new Promise<void>((r) => { s.once('connect_error', () => r()); s.once('disconnect', () => r()); }));
+      await new Promise((r) => setTimeout(r, round % 4));
+      assert.equal((await api(stack.backend.url, 'DELETE', `/api/tokens/${id}`, { token: alice.token })).status, 204);
+      connectedBeforeRevoke += sockets.filter((s) => s.connected).length;
+      // Every socket is refused or cut: none may stay connected with a revoked token.
+      const all = Promise.all(settled).then(() => true);
+      const ok = await waitFor(() => Promise.race([all, Promise.resolve(false)]), { timeout: 8_000, message: 'sockets settled' }).catch(() => false);
+      const still = sockets.filter((s) => s.connected).length;
+      slipped += still;
+      for (const s of sockets) s.close();
+      assert.ok(ok && still === 0, `round ${round}: ${still} socket(s) stayed connected after their token was revoked`);
+    }
+    figures.revokeRaceRounds = rounds;
+    figures.revokeRaceSlipped = slipped;
+    figures.revokeRaceConnectedBeforeRevoke = connectedBeforeRevoke;
   });
 });

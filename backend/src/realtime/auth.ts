@@ -5,6 +5,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import { ErrorCode, WegentError, type AuthExpired } from '@wegent/shared';
 import type { Accounts, Principal } from '../accounts';
+import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 
 export interface SocketData {
@@ -34,8 +35,14 @@ export function socketAuth(accounts: Accounts, metrics: Metrics) {
   };
 }
 
-/** Joins the token room and arms the expiry timer; both are cleaned up on disconnect. */
-export function enforceToken(socket: Socket): void {
+/**
+ * Joins the token room and arms the expiry timer (both end with the socket), then reads the token's
+ * record once more. The connect check ran before the room was joined, so a revocation landing in
+ * between would have missed the socket: revocation marks the record first and then tells the room,
+ * so once in the room, either the room hears of it or this read sees it. The socket's events wait
+ * for that read (in order), so a revoked token never gets one handled.
+ */
+export function enforceToken(socket: Socket, accounts: Accounts, log: Logger): void {
   const { principal } = socket.data as SocketData;
   void socket.join(tokenRoom(principal.tokenId));
   const ms = principal.expiresAt * 1000 - Date.now();
@@ -44,13 +51,38 @@ export function enforceToken(socket: Socket): void {
     socket.disconnect(true);
   }, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
   socket.once('disconnect', () => clearTimeout(timer));
+
+  let verified = false;
+  const check = accounts.isRevoked(principal.tokenId).then(
+    (revoked) => {
+      if (revoked) expel(socket, revokedNotice);
+      else verified = true;
+      return !revoked;
+    },
+    (err) => {
+      // Cannot tell: drop the transport (the client reconnects and is checked afresh), never serve it unchecked.
+      log.warn({ err: (err as Error).message }, 'token re-check after connect failed; closing the connection');
+      socket.conn.close();
+      return false;
+    },
+  );
+  socket.use((_packet, next) => {
+    if (verified) return next();
+    void check.then((ok) => ok && next());
+  });
+}
+
+const revokedNotice: AuthExpired = { code: ErrorCode.AUTH_REVOKED, message: 'This API token was revoked. Generate a new token and reconnect.' };
+
+function expel(socket: Socket, notice: AuthExpired): void {
+  socket.emit('auth:expired', notice);
+  socket.disconnect(true);
 }
 
 /** Expels every socket (on every node) using the token. */
 export function revokeEverywhere(namespaces: Namespace[], jti: string): void {
-  const p: AuthExpired = { code: ErrorCode.AUTH_REVOKED, message: 'This API token was revoked. Generate a new token and reconnect.' };
   for (const nsp of namespaces) {
-    nsp.to(tokenRoom(jti)).emit('auth:expired', p);
+    nsp.to(tokenRoom(jti)).emit('auth:expired', revokedNotice);
     nsp.in(tokenRoom(jti)).disconnectSockets(true);
   }
 }

@@ -16,7 +16,7 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
     const user = (socket.data as SocketData).principal.user;
     metrics.chatSockets.inc();
     socket.once('disconnect', () => metrics.chatSockets.dec());
-    enforceToken(socket);
+    enforceToken(socket, accounts, log);
     answerUnknownEvents(socket, ['chat:send', 'chat:cancel', 'chat:resume']);
     void socket.join(userRoom(user.id));
 

@@ -24,7 +24,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     const data = socket.data as SocketData;
     const user = data.principal.user;
     metrics.deviceSockets.inc();
-    enforceToken(socket);
+    enforceToken(socket, accounts, log);
     answerUnknownEvents(socket, ['device:register', 'device:heartbeat', 'task:progress', 'task:complete']);
 
     const requireDevice = () => {
