@@ -13,7 +13,7 @@ import { createServices, type Services } from './services';
 import { authRoutes } from './http/auth';
 import type { AppState } from './http/context';
 import { deviceRoutes } from './http/devices';
-import { answerClientError, errorMiddleware, securityHeaders } from './http/errors';
+import { answerClientError, bodyError, errorMiddleware, securityHeaders } from './http/errors';
 import { healthRoutes } from './http/health';
 import { staticPage } from './http/static';
 import { taskRoutes } from './http/tasks';
@@ -80,11 +80,12 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     }
     await next();
   });
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', onError: bodyError }));
+  const revoke = (jti: string) => revokeEverywhere([chatNsp, deviceNsp], jti);
   const routers = [
     healthRoutes(services, () => shuttingDown),
-    authRoutes(services),
-    tokenRoutes(services, (jti) => revokeEverywhere([chatNsp, deviceNsp], jti)),
+    authRoutes(services, revoke),
+    tokenRoutes(services, revoke),
     deviceRoutes(services, notify, (deviceId) => {
       // Its socket stays connected but is no longer the device's: heartbeats answer DEVICE_NOT_REGISTERED
       // and a running executor registers again (the documented "stop the executor first" behaviour).
@@ -93,7 +94,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     taskRoutes(services),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
-  app.use(staticPage(config.webviewDir));
+  app.use(staticPage(config.webviewDir, { serveSourceMaps: config.serveSourceMaps }));
   handle = app.callback();
 
   const stopSlowConsumerGuard = guardSlowConsumers(io, log);

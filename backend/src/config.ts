@@ -36,6 +36,13 @@ export interface Config {
    * is known to be one node (every broadcast skips a Redis XADD).
    */
   socketAdapter: 'redis-streams' | 'local';
+  /**
+   * Bearer secret that opens GET /metrics to any address (Prometheus `authorization`). Unset:
+   * /metrics answers only connections from this machine (loopback).
+   */
+  metricsToken: string | undefined;
+  /** Serve the chat page's *.map files (its source); off unless debugging the page. */
+  serveSourceMaps: boolean;
 }
 
 export class ConfigError extends Error {
@@ -91,6 +98,15 @@ function socketAdapter(env: Env): Config['socketAdapter'] {
   throw new ConfigError(`WEGENT_SOCKET_ADAPTER must be "redis-streams" (several nodes share one Redis) or "local" (one node only) (got "${env.WEGENT_SOCKET_ADAPTER}").`);
 }
 
+export const MIN_METRICS_TOKEN_CHARS = 16;
+
+function metricsToken(env: Env): string | undefined {
+  const raw = env.WEGENT_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_METRICS_TOKEN_CHARS) throw new ConfigError(`WEGENT_METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_CHARS} characters (e.g. \`openssl rand -hex 16\`).`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.WEGENT_DATA_DIR || join(homedir(), '.wegent'));
   const { secret, source } = jwtSecret(env, dataDir);
@@ -116,5 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'WEGENT_SHUTDOWN_GRACE_MS', 5_000, 0),
     webviewDir: resolve(env.WEGENT_WEBVIEW_DIR || join(__dirname, '..', '..', 'webview-ui', 'dist')),
     socketAdapter: socketAdapter(env),
+    metricsToken: metricsToken(env),
+    serveSourceMaps: flag(env, 'WEGENT_SERVE_SOURCE_MAPS', false),
   };
 }

@@ -215,7 +215,8 @@ export async function startBackend(opts: StartBackendOptions): Promise<TestBacke
       const timer = setTimeout(() => reject(new Error(`backend did not start within ${timeout} ms:\n${output.slice(-4000)}`)), timeout);
       const onData = (d: Buffer) => {
         output += d.toString();
-        if (output.includes(`Wegent backend listening on ${url}`)) {
+        // Any host: a test may listen on HOST=0.0.0.0 (it is still reached at 127.0.0.1).
+        if (new RegExp(`Wegent backend listening on http://\\S+:${port}\\n`).test(output)) {
           clearTimeout(timer);
           resolveReady();
         }

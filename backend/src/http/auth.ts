@@ -1,4 +1,4 @@
-// POST /api/auth/register, POST /api/auth/login, GET /api/me. Sign-in attempts are rate limited per
+// POST /api/auth/register, POST /api/auth/login, POST /api/auth/logout, GET /api/me. Sign-in attempts are rate limited per
 // username+address (and overall per address) in Redis, so the limit holds across backend nodes;
 // each attempt is counted before its password is checked, a success gives its point back.
 import { Router } from '@koa/router';
@@ -14,7 +14,7 @@ function rateLimited(res: unknown): WegentError {
   return new WegentError(ErrorCode.RATE_LIMITED, `Too many failed sign-in attempts; wait ${secs} s and try again.`, 429);
 }
 
-export function authRoutes(svc: Services): Router<AppState> {
+export function authRoutes(svc: Services, onRevoked: (tokenId: string) => void): Router<AppState> {
   const router = new Router<AppState>();
   const perUser = new RateLimiterRedis({ storeClient: svc.redis, keyPrefix: `${keys.loginLimiterPrefix}:user`, points: svc.config.loginAttemptsPerMinute, duration: 60 });
   const perAddress = new RateLimiterRedis({ storeClient: svc.redis, keyPrefix: `${keys.loginLimiterPrefix}:ip`, points: svc.config.loginAttemptsPerMinute * 10, duration: 60 });
@@ -48,6 +48,14 @@ export function authRoutes(svc: Services): Router<AppState> {
     const { token, info } = await svc.accounts.issueToken(user.id, 'login', 'login');
     const res: LoginResponse = { token, expires_at: info.expires_at, user: toView(user) };
     ctx.body = res;
+  });
+
+  // Signing out ends the session for good: the token used is revoked and its sockets closed.
+  router.post('/api/auth/logout', requireAuth(svc), async (ctx) => {
+    const { user, tokenId } = principal(ctx);
+    await svc.accounts.revokeToken(user.id, tokenId);
+    onRevoked(tokenId);
+    ctx.status = 204;
   });
 
   router.get('/api/me', requireAuth(svc), async (ctx) => {

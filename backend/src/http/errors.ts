@@ -27,12 +27,10 @@ export function errorMiddleware(log: Logger) {
         return;
       }
       const status = (err as { status?: number }).status;
-      if (status === 413) {
-        ctx.status = 413;
-        ctx.body = { error: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'The request body is too large.' } };
-      } else if (status && status >= 400 && status < 500) {
+      if (status && status >= 400 && status < 500) {
+        // A library's refusal (the body parser's are answered in bodyError): say what it was.
         ctx.status = status;
-        ctx.body = { error: { code: ErrorCode.INVALID_PAYLOAD, message: 'The request body must be valid JSON.' } };
+        ctx.body = { error: { code: ErrorCode.INVALID_PAYLOAD, message: `The request was refused (${status} ${STATUS_CODES[status] ?? 'Client Error'}).` } };
       } else if (isStoreUnavailable(err)) {
         log.warn({ err: (err as Error).message, path: ctx.path }, 'request failed: Redis unavailable');
         ctx.status = 503;
@@ -45,6 +43,12 @@ export function errorMiddleware(log: Logger) {
       }
     }
   };
+}
+
+/** The body parser's `onError`: its refusals become protocol errors where they happen. */
+export function bodyError(err: unknown): never {
+  if ((err as { status?: number }).status === 413) throw new WegentError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is too large.', 413);
+  throw new WegentError(ErrorCode.INVALID_PAYLOAD, 'The request body must be valid JSON.', 400);
 }
 
 /** Security headers for every response (the chat page's CSP is set by the static route). */

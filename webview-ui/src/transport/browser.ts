@@ -48,7 +48,18 @@ export class BrowserTransport implements Transport {
     return { ok: true };
   }
 
-  signOut(message?: string): void {
+  /** Signs out for good: the session token is revoked on the backend, then forgotten here. */
+  signOut(): void {
+    const token = this.token;
+    if (token) {
+      // Best effort and never through fetchJson (its 401 handling would sign out again).
+      void fetch(this.baseUrl + '/api/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, keepalive: true }).catch(() => {});
+    }
+    this.forget();
+  }
+
+  /** Forgets the session (the backend already refused its token, or it was just revoked). */
+  private forget(message?: string): void {
     this.storage.removeItem(TOKEN_KEY);
     this.socket?.disconnect();
     this.socket = undefined;
@@ -110,10 +121,10 @@ export class BrowserTransport implements Transport {
     });
     socket.on('connect_error', (err: Error & { data?: ProtocolError }) => {
       const code = err.data?.code ?? err.message;
-      if (isAuthErrorCode(code)) this.signOut(err.data?.message ?? code);
+      if (isAuthErrorCode(code)) this.forget(err.data?.message ?? code);
       else this.listeners.emit({ type: 'connection', status: 'disconnected', message: `Cannot reach ${this.baseUrl} (${err.message}); retrying…` });
     });
-    socket.on(ChatEvent.authExpired, (p) => this.signOut(p?.message));
+    socket.on(ChatEvent.authExpired, (p) => this.forget(p?.message));
     for (const event of PUSH_EVENTS) {
       socket.on(event, (payload: unknown) => this.listeners.emit({ type: 'push', event, payload }));
     }
@@ -138,7 +149,7 @@ export class BrowserTransport implements Transport {
     }
     const code = (parsed as { error?: ProtocolError } | null)?.error?.code;
     if (auth && res.status === 401 && isAuthErrorCode(code)) {
-      this.signOut((parsed as { error: ProtocolError }).error.message);
+      this.forget((parsed as { error: ProtocolError }).error.message);
     }
     return { status: res.status, body: parsed as T };
   }

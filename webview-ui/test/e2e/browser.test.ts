@@ -89,11 +89,34 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await waitFor(async () => (await api(stack.backend.url, 'GET', '/api/me', { token })).status === 401, { message: 'revoked token still accepted' });
     assert.equal(await page.locator('.new-token').count(), 0, 'the revoked token is no longer on screen');
 
+    const session = (await page.evaluate(() => sessionStorage.getItem('wegent.session')))!;
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Wegent' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('wegent.session')), null);
+    // Signing out ends the session on the backend too: the token that was in the tab is revoked.
+    const after = await waitFor(async () => {
+      const me = await api(stack.backend.url, 'GET', '/api/me', { token: session });
+      return me.status === 401 ? me : null;
+    }, { message: 'the signed-out session token is still accepted' });
+    assert.equal(after.body.error.code, 'AUTH_REVOKED');
     assert.deepEqual(errors, []);
     assert.deepEqual(cspViolations, []);
+  });
+
+  it('lets the page connect to its own backend only (CSP connect-src), over HTTP and WebSocket', async () => {
+    const user = await createUser(stack.backend);
+    const { page, cspViolations } = await chat();
+    await signIn(page, user);
+    await page.evaluate(() => {
+      try {
+        new WebSocket('ws://127.0.0.2:9/elsewhere');
+      } catch {
+        /* refused: the violation is what counts */
+      }
+      void fetch('http://127.0.0.2:9/elsewhere').catch(() => {});
+    });
+    await waitFor(() => cspViolations.length >= 2, { message: `CSP let the page reach another host: ${JSON.stringify(cspViolations)}` });
+    assert.deepEqual(cspViolations.sort(), ['connect-src http://127.0.0.2:9/elsewhere', 'connect-src ws://127.0.0.2:9/elsewhere']);
   });
 
   it('shows a device online with 0/5 live, sends with Enter, streams the reply with markdown and tool cards', async () => {
