@@ -4,11 +4,12 @@
 // it, and shared/test/ checks docs/protocol.md against it — so a new event is added here once.
 import type { z } from 'zod';
 import {
-  ChatCancel, ChatResume, ChatSend, DeviceHeartbeat, DeviceRegister, TaskCancel, TaskComplete, TaskExecute, TaskProgress,
+  ChatCancel, ChatPermissionReply, ChatResume, ChatSend, DeviceHeartbeat, DeviceRegister, TaskCancel, TaskComplete, TaskExecute,
+  TaskPermissionReply, TaskProgress,
 } from './protocol';
 import {
-  AuthExpired, ChatChunk, ChatDone, ChatResumeOk, ChatSendOk, ChatStart, ChatStatus, DeviceReplaced, DeviceStatusEvent,
-  EmptyOk, HeartbeatOk, RegisterOk,
+  AuthExpired, ChatChunk, ChatDone, ChatPermissionDecided, ChatResumeOk, ChatSendOk, ChatStart, ChatStatus, DeviceReplaced,
+  DeviceStatusEvent, EmptyOk, HeartbeatOk, RegisterOk,
 } from './views';
 
 /** One event: its payload, and the ok-body of its ack when the sender asks for one. */
@@ -33,6 +34,7 @@ export const DEVICE_EVENTS = {
   serverToClient: {
     'task:execute': { payload: TaskExecute, ack: EmptyOk },
     'task:cancel': { payload: TaskCancel },
+    'task:permission_reply': { payload: TaskPermissionReply, ack: EmptyOk },
     'device:replaced': { payload: DeviceReplaced },
     'auth:expired': { payload: AuthExpired },
   },
@@ -44,12 +46,14 @@ export const CHAT_EVENTS = {
     'chat:send': { payload: ChatSend, ack: ChatSendOk },
     'chat:cancel': { payload: ChatCancel, ack: EmptyOk },
     'chat:resume': { payload: ChatResume, ack: ChatResumeOk },
+    'chat:permission_reply': { payload: ChatPermissionReply, ack: EmptyOk },
   },
   serverToClient: {
     'chat:start': { payload: ChatStart },
     'chat:status': { payload: ChatStatus },
     'chat:chunk': { payload: ChatChunk },
     'chat:done': { payload: ChatDone },
+    'chat:permission_decided': { payload: ChatPermissionDecided },
     'device:status': { payload: DeviceStatusEvent },
     'auth:expired': { payload: AuthExpired },
   },

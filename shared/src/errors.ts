@@ -30,6 +30,9 @@ export const ErrorCode = {
   SLOTS_FULL: 'SLOTS_FULL',
   DUPLICATE: 'DUPLICATE',
   SEQ_GAP: 'SEQ_GAP',
+  // approvals
+  REQUEST_NOT_FOUND: 'REQUEST_NOT_FOUND',
+  ALREADY_DECIDED: 'ALREADY_DECIDED',
   // executor-side failures reported in task:complete error
   EXECUTOR_ERROR: 'EXECUTOR_ERROR',
   CLAUDE_NOT_INSTALLED: 'CLAUDE_NOT_INSTALLED',

@@ -14,6 +14,7 @@ export const DeviceEvent = {
   complete: 'task:complete',
   execute: 'task:execute',
   cancel: 'task:cancel',
+  permissionReply: 'task:permission_reply',
   replaced: 'device:replaced',
   authExpired: 'auth:expired',
 } as const;
@@ -22,10 +23,12 @@ export const ChatEvent = {
   send: 'chat:send',
   cancel: 'chat:cancel',
   resume: 'chat:resume',
+  permissionReply: 'chat:permission_reply',
   start: 'chat:start',
   status: 'chat:status',
   chunk: 'chat:chunk',
   done: 'chat:done',
+  permissionDecided: 'chat:permission_decided',
   deviceStatus: 'device:status',
   authExpired: 'auth:expired',
 } as const;

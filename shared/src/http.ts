@@ -2,8 +2,8 @@
 // these schemas; responses are described by them (types and the generated JSON Schemas).
 import { z } from 'zod';
 import { LIMITS } from './timing';
-import { DeviceId, ErrorObject, IsoTime, OpaqueId, SubtaskStatus } from './protocol';
-import { ChatChunk, DeviceView } from './views';
+import { DeviceId, ErrorObject, IsoTime, OpaqueId, PermissionMode, SubtaskStatus } from './protocol';
+import { ChatChunk, DeviceView, PendingRequest, PermissionRecord } from './views';
 
 // ---- requests -------------------------------------------------------------------------------
 
@@ -60,6 +60,7 @@ export const TaskSummary = z.object({
   session_id: z.string().nullable(),
   created_at: IsoTime,
   updated_at: IsoTime,
+  awaiting_input: z.boolean().describe('The newest message waits for an answer to a permission request').optional(),
 });
 export type TaskSummary = z.infer<typeof TaskSummary>;
 export const TaskList = z.object({ tasks: z.array(TaskSummary) });
@@ -77,6 +78,9 @@ export const SubtaskView = z.object({
   completed_at: IsoTime.nullable(),
   last_seq: z.number().int().min(0),
   events: z.array(ChatChunk),
+  permission_mode: PermissionMode.describe('What the message asked for').optional(),
+  pending_requests: z.array(PendingRequest).describe('Permission requests waiting for an answer (empty when none; always sent)').optional(),
+  permission_decisions: z.array(PermissionRecord).describe('How each decided request was decided').optional(),
 });
 export type SubtaskView = z.infer<typeof SubtaskView>;
 

@@ -39,12 +39,70 @@ export const ToolResultEvent = z.object({
 });
 export const StatusEvent = z.object({ type: z.literal('status'), text });
 
+// ---- approvals: the human in the loop (docs/protocol.md "Approvals") --------------------------
+
+/** A permission request's id: the id alphabet, unique within its subtask. */
+export const RequestId = OpaqueId;
+export const PermissionDecisionValue = z.enum(['allow', 'deny']);
+export type PermissionDecisionValue = z.infer<typeof PermissionDecisionValue>;
+/** `task`: the tool is allowed for the rest of the subtask without asking again. */
+export const PermissionScope = z.enum(['once', 'task']);
+export type PermissionScope = z.infer<typeof PermissionScope>;
+/** Who decided: one of the owner's chats, the person at the device, or the device's own timeout. */
+export const DecidedBy = z.enum(['chat', 'device', 'timeout']);
+export type DecidedBy = z.infer<typeof DecidedBy>;
+/** Which kind of chat answered (said by the chat itself when it connects; shown in the others' cards). */
+export const ChatClientKind = z.enum(['browser', 'vscode']);
+export type ChatClientKind = z.infer<typeof ChatClientKind>;
+
+const note = z.string().max(LIMITS.permissionNoteChars);
+export const QuestionOption = z.object({ label: z.string().max(1_000), description: z.string().max(10_000).optional() });
+export const Question = z.object({
+  question: z.string().min(1).max(10_000),
+  header: z.string().max(200).optional(),
+  options: z.array(QuestionOption).max(20),
+  multi_select: z.boolean().optional(),
+});
+export type Question = z.infer<typeof Question>;
+/** Answers to AskUserQuestion: question text → the answer (several options comma-separated). */
+export const Answers = z
+  .record(z.string().max(10_000), note)
+  .refine((a) => Object.keys(a).length <= 20, 'at most 20 answers');
+export type Answers = z.infer<typeof Answers>;
+
+export const PermissionRequestEvent = z.object({
+  type: z.literal('permission_request'),
+  request_id: RequestId,
+  tool_name: z.string().min(1).max(256),
+  input: z.unknown(),
+  title: z.string().max(1_000).optional(),
+  questions: z.array(Question).max(10).optional(),
+  tool_use_id: z.string().max(256).describe('The tool_use event this request is about').optional(),
+  expires_at: IsoTime.describe('When the device gives up and denies (by "timeout")').optional(),
+});
+export type PermissionRequestEvent = z.infer<typeof PermissionRequestEvent>;
+
+export const PermissionDecisionEvent = z.object({
+  type: z.literal('permission_decision'),
+  request_id: RequestId,
+  decision: PermissionDecisionValue,
+  scope: PermissionScope.optional(),
+  by: DecidedBy,
+  message: note.optional(),
+  answers: Answers.optional(),
+  decided_at: IsoTime.optional(),
+  client: ChatClientKind.describe('With by "chat": the kind of chat that answered').optional(),
+});
+export type PermissionDecisionEvent = z.infer<typeof PermissionDecisionEvent>;
+
 export const TaskEvent = z.discriminatedUnion('type', [
   TextEvent,
   ThinkingEvent,
   ToolUseEvent,
   ToolResultEvent,
   StatusEvent,
+  PermissionRequestEvent,
+  PermissionDecisionEvent,
 ]);
 export type TaskEvent = z.infer<typeof TaskEvent>;
 
@@ -132,12 +190,32 @@ export type TaskExecute = z.infer<typeof TaskExecute>;
 export const TaskCancel = z.object({ subtask_id: OpaqueId });
 export type TaskCancel = z.infer<typeof TaskCancel>;
 
+/** A chat's answer to a permission request (`chat:permission_reply`). */
+export const ChatPermissionReply = z.object({
+  subtask_id: OpaqueId,
+  request_id: RequestId,
+  decision: PermissionDecisionValue,
+  scope: PermissionScope.optional(),
+  message: note.optional(),
+  answers: Answers.optional(),
+});
+export type ChatPermissionReply = z.infer<typeof ChatPermissionReply>;
+
+/** The backend relays an accepted chat answer to the device, resending until acked. */
+export const TaskPermissionReply = ChatPermissionReply.extend({
+  decided_at: IsoTime.optional(),
+  client: ChatClientKind.optional(),
+});
+export type TaskPermissionReply = z.infer<typeof TaskPermissionReply>;
+
 // ---- /chat: client → backend ----------------------------------------------------------------
 
 export const ChatSend = z.object({
   device_id: DeviceId,
   message: z.string().trim().min(1, 'must not be empty').max(LIMITS.messageChars),
   task_id: OpaqueId.optional(),
+  /** How much this message may do; the device runs the stricter of this and its own setting. */
+  permission_mode: PermissionMode.optional(),
 });
 export type ChatSend = z.infer<typeof ChatSend>;
 

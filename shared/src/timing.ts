@@ -28,7 +28,12 @@ export const LIMITS = {
   socketFrameBytes: 4_000_000,
   deviceNameChars: 200,
   tokenNameChars: 100,
+  /** A note to Claude with a denial, or one answer to a question. */
+  permissionNoteChars: 10_000,
 } as const;
+
+/** How long a device waits for an answer to a permission request before denying it (by "timeout"). */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
 
 export interface Timing {
   heartbeatIntervalMs: number;

@@ -3,7 +3,8 @@
 // definition and outside clients get a JSON Schema of every payload (shared/schema/, `npm run schemas`).
 import { z } from 'zod';
 import {
-  CompleteStatus, DeviceId, DeviceStatus, ErrorObject, ExecutorMode, IsoTime, OpaqueId, SubtaskStatus, TaskEvent,
+  Answers, ChatClientKind, CompleteStatus, DecidedBy, DeviceId, DeviceStatus, ErrorObject, ExecutorMode, IsoTime, OpaqueId,
+  PermissionDecisionValue, PermissionMode, PermissionScope, RequestId, SubtaskStatus, TaskEvent,
 } from './protocol';
 
 const count = z.number().int().min(0);
@@ -35,6 +36,7 @@ export const ChatStart = z.object({
   status: SubtaskStatus.optional(),
   queue_position: z.number().int().min(1).optional(),
   prompt: z.string().optional(),
+  permission_mode: PermissionMode.describe('What the message asked for (chat:send); the device may run it stricter').optional(),
 });
 export type ChatStart = z.infer<typeof ChatStart>;
 
@@ -45,8 +47,33 @@ export const ChatStatus = z.object({
   device_id: DeviceId,
   status: SubtaskStatus,
   queue_position: z.number().int().min(1).optional(),
+  awaiting_input: z.boolean().describe('True while a permission request of the subtask waits for an answer').optional(),
 });
 export type ChatStatus = z.infer<typeof ChatStatus>;
+
+// ---- approvals --------------------------------------------------------------------------------
+
+/** A permission request nobody has answered yet (`GET /api/tasks/:id` subtasks). */
+export const PendingRequest = z.object({ request_id: RequestId, tool_name: z.string(), requested_at: IsoTime });
+export type PendingRequest = z.infer<typeof PendingRequest>;
+
+/** The backend's record of how a request was decided: set once, never rewritten by a client. */
+export const PermissionRecord = z.object({
+  request_id: RequestId,
+  decision: PermissionDecisionValue,
+  scope: PermissionScope.optional(),
+  by: DecidedBy,
+  client: ChatClientKind.optional(),
+  decided_at: IsoTime,
+  message: z.string().optional(),
+  answers: Answers.optional(),
+  delivered: z.boolean().describe('The device has the decision (false: a chat answer still on its way)'),
+});
+export type PermissionRecord = z.infer<typeof PermissionRecord>;
+
+/** Pushed to every chat of the owner as soon as one of them answered a request. */
+export const ChatPermissionDecided = PermissionRecord.extend({ task_id: OpaqueId, subtask_id: OpaqueId });
+export type ChatPermissionDecided = z.infer<typeof ChatPermissionDecided>;
 
 export const ChatChunk = z.object({
   task_id: OpaqueId,

@@ -20,10 +20,13 @@ export function clampEvent(event: TaskEvent): TaskEvent {
   switch (event.type) {
     case 'tool_result':
       return { ...event, text: clipText(event.text, MAX_TOOL_RESULT_TEXT) };
-    case 'tool_use': {
+    case 'tool_use':
+    case 'permission_request': {
       const json = JSON.stringify(event.input ?? null) ?? 'null';
       return json.length <= MAX_TOOL_INPUT_CHARS ? event : { ...event, input: { truncated: true, preview: json.slice(0, 4000) } };
     }
+    case 'permission_decision':
+      return event;
     default:
       return { ...event, text: clipText(event.text, MAX_EVENT_TEXT) };
   }

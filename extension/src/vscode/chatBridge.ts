@@ -19,9 +19,10 @@ type HostCommand = Extract<WebviewToHost, { type: 'command' }>['command'];
 
 /** Every server push the webview may receive (a Record so the compiler checks none is missing). */
 const PUSH_EVENTS: Record<ChatPushName, true> = {
-  'chat:start': true, 'chat:status': true, 'chat:chunk': true, 'chat:done': true, 'device:status': true, 'auth:expired': true,
+  'chat:start': true, 'chat:status': true, 'chat:chunk': true, 'chat:done': true, 'chat:permission_decided': true,
+  'device:status': true, 'auth:expired': true,
 };
-const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume']);
+const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply']);
 const HTTP_METHODS = new Set<string>(['GET', 'POST', 'PUT', 'DELETE']);
 const COMMANDS = new Set<string>(['connectDevice', 'setToken', 'showOutput', 'openSettings']);
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -74,7 +75,8 @@ export class ChatBridge {
     if (!token) return this.setStatus('signed-out', authError(ErrorCode.AUTH_MISSING).message);
     this.setStatus('connecting');
     const url = this.opts.backendUrl();
-    const socket: ChatSocket = io(url + NAMESPACE.chat, { auth: { token }, reconnectionDelayMax: 10_000 });
+    // `client` names this kind of chat in the others' cards ("Allowed by you in VS Code").
+    const socket: ChatSocket = io(url + NAMESPACE.chat, { auth: { token, client: 'vscode' }, reconnectionDelayMax: 10_000 });
     this.socket = socket;
     socket.on('connect', () => this.setStatus('connected'));
     socket.on('disconnect', (reason) => {

@@ -31,6 +31,10 @@ export class TaskTranscript {
         return [...lines, `${event.is_error ? 'tool error' : 'tool result'}: ${preview(event.text)}`];
       case 'status':
         return [...lines, `status: ${preview(event.text)}`];
+      case 'permission_request':
+        return [...lines, `waiting for approval: ${event.tool_name} ${preview(event.input)}`];
+      case 'permission_decision':
+        return [...lines, `${event.decision === 'allow' ? 'allowed' : 'denied'} (${event.by}${event.scope === 'task' ? ', for this task' : ''})${event.message ? `: ${preview(event.message)}` : ''}`];
     }
   }
 

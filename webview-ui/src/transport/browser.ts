@@ -109,7 +109,7 @@ export class BrowserTransport implements Transport {
     this.socket?.disconnect();
     this.listeners.emit({ type: 'connection', status: 'connecting' });
     const socket: Socket<ChatServerToClient, ChatClientToServer> = io(this.baseUrl + NAMESPACE.chat, {
-      auth: { token: this.token },
+      auth: { token: this.token, client: 'browser' },
     });
     this.socket = socket;
     socket.on('connect', () => this.listeners.emit({ type: 'connection', status: 'connected' }));
