@@ -202,3 +202,25 @@ describe('chat state: devices and the picker', () => {
     assert.deepEqual(s.devices.filter((d) => d.is_default).map((d) => d.device_id), ['a']);
   });
 });
+
+describe('chat state: composition', () => {
+  it('returns the same state object when an action changes nothing (the controller then skips re-rendering)', () => {
+    const s = run([{ type: 'chunk', event: chunk(1) }], running());
+    assert.equal(reduce(s, { type: 'chunk', event: chunk(1) }), s);
+    assert.equal(reduce(s, { type: 'chunk', event: chunk(1, 'unknown-subtask') }), s);
+    assert.equal(reduce(s, { type: 'chatStatus', event: { task_id: 't1', subtask_id: 'nope', device_id: 'd', status: 'running' } }), s);
+  });
+
+  it('reset forgets the account: devices, conversation, history, notice — but keeps the host info', () => {
+    let s = run([
+      { type: 'init', info: { host: 'browser', locale: 'en', backend_url: 'http://x', signed_in: true } },
+      { type: 'devicesLoaded', devices: [device('a', { is_default: true })] },
+      { type: 'deviceDeleted', device_id: 'b' },
+      { type: 'historyLoaded', tasks: [{ task_id: 't1', title: 'x', device_id: 'a', status: 'running', session_id: null, created_at: '', updated_at: '' }] },
+      { type: 'notice', notice: { kind: 'error', text: 'x' } },
+    ], running());
+    s = reduce(s, { type: 'reset' });
+    assert.deepEqual({ ...s, info: null, connectionMessage: undefined }, { ...initialState, connectionMessage: undefined });
+    assert.equal(s.info?.backend_url, 'http://x');
+  });
+});

@@ -1,0 +1,119 @@
+// The open conversation of the chat store: its task id and turns, and the rules that match what
+// arrives (the send ack, chat:start, chunks, done) to the right turn. Pure functions over the slice
+// of State they own; state.ts composes them and keeps the history list in step.
+import type { ChatChunk, ChatDone, ChatSendOk, ChatStart, ChatStatus, ProtocolError, TaskDetail } from '@wegent/shared';
+import { isFinalStatus } from './protocol';
+import { applyChunk, applyDone, applyStatus, isWaiting, newTurn, turnFromSubtask, type Turn } from './turns';
+
+export interface ConversationSlice {
+  taskId: string | null;
+  turns: Turn[];
+}
+
+export const emptyConversation: ConversationSlice = { taskId: null, turns: [] };
+
+/** Replaces the turns `match` selects with `change(turn)`; the same array when nothing changed. */
+function updateTurns(turns: Turn[], match: (t: Turn) => boolean, change: (t: Turn) => Turn): Turn[] {
+  let changed = false;
+  const next = turns.map((t) => {
+    if (!match(t)) return t;
+    const u = change(t);
+    if (u !== t) changed = true;
+    return u;
+  });
+  return changed ? next : turns;
+}
+
+function withTurns(c: ConversationSlice, turns: Turn[]): ConversationSlice {
+  return turns === c.turns ? c : { ...c, turns };
+}
+
+function updateBySubtask(c: ConversationSlice, subtaskId: string, change: (t: Turn) => Turn): ConversationSlice {
+  return withTurns(c, updateTurns(c.turns, (t) => t.subtask_id === subtaskId, change));
+}
+
+export function turnBySubtask(c: ConversationSlice, subtaskId: string): Turn | undefined {
+  return c.turns.find((t) => t.subtask_id === subtaskId);
+}
+
+export function turnByKey(c: ConversationSlice, key: string): Turn | undefined {
+  return c.turns.find((t) => t.key === key);
+}
+
+/** Turns still waiting or streaming: what Stop cancels and what a reconnect resumes. */
+export function liveTurns(c: ConversationSlice): Turn[] {
+  return c.turns.filter((t) => t.subtask_id !== null && t.status !== 'sending' && !isFinalStatus(t.status));
+}
+
+export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string): ConversationSlice {
+  return { ...c, turns: [...c.turns, newTurn(key, c.taskId, deviceId, prompt)] };
+}
+
+export function sendAcked(c: ConversationSlice, key: string, ack: ChatSendOk): ConversationSlice {
+  const turns = updateTurns(c.turns, (t) => t.key === key, (t) => ({
+    ...t,
+    subtask_id: ack.subtask_id,
+    task_id: ack.task_id,
+    // A push (start, chunk, done) may have overtaken the ack: never move a turn backwards.
+    status: isWaiting(t) ? ack.status : t.status,
+    queue_position: isWaiting(t) ? ack.queue_position : t.queue_position,
+  }));
+  return { taskId: c.taskId ?? ack.task_id, turns };
+}
+
+export function sendFailed(c: ConversationSlice, key: string, error: ProtocolError): ConversationSlice {
+  return withTurns(c, updateTurns(c.turns, (t) => t.key === key, (t) => ({ ...t, status: 'failed', error })));
+}
+
+/**
+ * `chat:start`: either our own message whose ack is still on its way (adopt the waiting turn), or a
+ * message sent to this conversation from another window (add it). `matched` is false when the start
+ * belongs to another conversation (the caller updates the history list instead).
+ */
+export function applyStart(c: ConversationSlice, e: ChatStart): { conversation: ConversationSlice; matched: boolean } {
+  const status = e.status ?? 'pending';
+  if (turnBySubtask(c, e.subtask_id)) {
+    const conversation = updateBySubtask(c, e.subtask_id, (t) => (isWaiting(t) ? { ...t, status, queue_position: e.queue_position } : t));
+    return { conversation, matched: true };
+  }
+  const inThisConversation = c.taskId === e.task_id;
+  const waiting = c.turns.find(
+    (t) => t.status === 'sending' && t.subtask_id === null && t.device_id === e.device_id &&
+      (c.taskId === null || inThisConversation) && (e.prompt === undefined || e.prompt === t.prompt),
+  );
+  if (waiting) {
+    const turns = updateTurns(c.turns, (t) => t === waiting, (t) => ({
+      ...t, subtask_id: e.subtask_id, task_id: e.task_id, status, queue_position: e.queue_position,
+    }));
+    return { conversation: { taskId: c.taskId ?? e.task_id, turns }, matched: true };
+  }
+  if (!inThisConversation) return { conversation: c, matched: false };
+  const turn: Turn = {
+    ...newTurn(`remote:${e.subtask_id}`, e.task_id, e.device_id, e.prompt ?? ''),
+    subtask_id: e.subtask_id,
+    status,
+    queue_position: e.queue_position,
+  };
+  return { conversation: { ...c, turns: [...c.turns, turn] }, matched: true };
+}
+
+export function chatStatus(c: ConversationSlice, e: ChatStatus): ConversationSlice {
+  return updateBySubtask(c, e.subtask_id, (t) => applyStatus(t, e.status, e.queue_position));
+}
+
+export function chunk(c: ConversationSlice, e: ChatChunk): ConversationSlice {
+  return updateBySubtask(c, e.subtask_id, (t) => applyChunk(t, e));
+}
+
+export function done(c: ConversationSlice, e: ChatDone): ConversationSlice {
+  return updateBySubtask(c, e.subtask_id, (t) => applyDone(t, e));
+}
+
+/** A conversation read back from the backend, and the device its last message went to. */
+export function loadConversation(task: TaskDetail): { conversation: ConversationSlice; lastDeviceId: string | null } {
+  const last = task.subtasks[task.subtasks.length - 1];
+  return {
+    conversation: { taskId: task.task_id, turns: task.subtasks.map(turnFromSubtask) },
+    lastDeviceId: last ? last.device_id : task.device_id ?? null,
+  };
+}

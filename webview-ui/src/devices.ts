@@ -1,0 +1,94 @@
+// The device half of the chat store: the user's devices as the picker shows them, live
+// `device:status` updates, deletions, and which device the next message goes to. Pure functions
+// over the slice of State they own; state.ts composes them.
+import type { DeviceStatusEvent, DeviceView } from '@wegent/shared';
+import { CLOUD_DEVICE_ID } from './protocol';
+
+export interface DeviceSlice {
+  devices: DeviceView[];
+  devicesLoaded: boolean;
+  /** Devices deleted from this page: a late "offline" push must not bring them back. */
+  deletedDeviceIds: string[];
+  /** The device the user chose in the picker; null means "the default" (see effectiveDeviceId). */
+  pickedDeviceId: string | null;
+}
+
+export const initialDevices: DeviceSlice = { devices: [], devicesLoaded: false, deletedDeviceIds: [], pickedDeviceId: null };
+
+/** Deleted ids remembered, so the list of them cannot grow without bound. */
+const REMEMBERED_DELETIONS = 100;
+
+const STATUS_ORDER: Record<DeviceView['status'], number> = { online: 0, busy: 1, offline: 2 };
+
+/** Default first, then reachable before offline, then by name: the order the picker shows. */
+export function sortDevices(devices: DeviceView[]): DeviceView[] {
+  return [...devices].sort(
+    (a, b) =>
+      Number(b.is_default) - Number(a.is_default) ||
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      a.name.localeCompare(b.name) ||
+      a.device_id.localeCompare(b.device_id),
+  );
+}
+
+export function loadDevices(s: DeviceSlice, devices: DeviceView[]): DeviceSlice {
+  return { ...s, devices: sortDevices(devices), devicesLoaded: true };
+}
+
+export function setDefault(s: DeviceSlice, deviceId: string | null): DeviceSlice {
+  return { ...s, devices: s.devices.map((d) => ({ ...d, is_default: d.device_id === deviceId })) };
+}
+
+export function applyDeviceStatus(s: DeviceSlice, e: DeviceStatusEvent): DeviceSlice {
+  if (e.deleted) return removeDevice(s, e.device_id);
+  const known = s.devices.find((d) => d.device_id === e.device_id);
+  if (!known && s.deletedDeviceIds.includes(e.device_id)) {
+    // The executor going away after its deletion is old news; one that comes back online has
+    // re-registered (S14) and is listed again.
+    if (e.status === 'offline') return s;
+    s = { ...s, deletedDeviceIds: s.deletedDeviceIds.filter((id) => id !== e.device_id) };
+  }
+  const updated: DeviceView = {
+    ...(known ?? { is_default: false, last_seen_at: null, executor_version: null, mode: 'local' as const }),
+    device_id: e.device_id,
+    name: e.name,
+    status: e.status,
+    slots_used: e.slots_used,
+    max_slots: e.max_slots,
+    ...(e.is_default !== undefined ? { is_default: e.is_default } : {}),
+  };
+  let devices = known ? s.devices.map((d) => (d.device_id === e.device_id ? updated : d)) : [...s.devices, updated];
+  if (updated.is_default) devices = devices.map((d) => (d.device_id === e.device_id ? d : { ...d, is_default: false }));
+  return { ...s, devices: sortDevices(devices) };
+}
+
+export function removeDevice(s: DeviceSlice, deviceId: string): DeviceSlice {
+  return {
+    ...s,
+    devices: s.devices.filter((d) => d.device_id !== deviceId),
+    deletedDeviceIds: s.deletedDeviceIds.includes(deviceId)
+      ? s.deletedDeviceIds
+      : [...s.deletedDeviceIds.slice(-(REMEMBERED_DELETIONS - 1)), deviceId],
+    pickedDeviceId: s.pickedDeviceId === deviceId ? null : s.pickedDeviceId,
+  };
+}
+
+export function defaultDevice(s: Pick<DeviceSlice, 'devices'>): DeviceView | undefined {
+  return s.devices.find((d) => d.is_default);
+}
+
+/**
+ * Where the next message goes: the device picked for this conversation if it still exists,
+ * else the default device when it is reachable, else Cloud.
+ */
+export function effectiveDeviceId(s: Pick<DeviceSlice, 'devices' | 'pickedDeviceId'>): string {
+  const picked = s.pickedDeviceId;
+  if (picked === CLOUD_DEVICE_ID) return picked;
+  if (picked && s.devices.some((d) => d.device_id === picked)) return picked;
+  const def = defaultDevice(s);
+  return def && def.status !== 'offline' ? def.device_id : CLOUD_DEVICE_ID;
+}
+
+export function deviceName(s: Pick<DeviceSlice, 'devices'>, deviceId: string): string | undefined {
+  return s.devices.find((d) => d.device_id === deviceId)?.name;
+}

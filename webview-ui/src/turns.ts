@@ -1,0 +1,67 @@
+// One turn of a conversation: the user's message and the reply streamed for it (one subtask).
+// Pure functions on a single Turn — chunks applied strictly in order, each once; status moves
+// forward only. conversation.ts finds the turn a push belongs to.
+import type { ChatChunk, ChatDone, ProtocolError, SubtaskStatus, SubtaskView, TaskEvent } from '@wegent/shared';
+import { isFinalStatus } from './protocol';
+
+/** `sending` is local only: the message left but `chat:send` has not answered yet. */
+export type TurnStatus = SubtaskStatus | 'sending';
+
+export interface Turn {
+  key: string;
+  subtask_id: string | null;
+  task_id: string | null;
+  device_id: string;
+  prompt: string;
+  status: TurnStatus;
+  queue_position?: number;
+  events: TaskEvent[];
+  /** The highest seq applied; chunks are applied strictly in order, each once. */
+  last_seq: number;
+  result?: string;
+  error?: ProtocolError;
+}
+
+export function newTurn(key: string, taskId: string | null, deviceId: string, prompt: string): Turn {
+  return { key, subtask_id: null, task_id: taskId, device_id: deviceId, prompt, status: 'sending', events: [], last_seq: 0 };
+}
+
+/** Not yet started on a device: the states a start, an ack or a first chunk may move on from. */
+export const isWaiting = (t: Turn): boolean => t.status === 'sending' || t.status === 'pending';
+
+/** Applies a chunk once and in order: old seqs are ignored, a gap leaves the turn for resume. */
+export function applyChunk(turn: Turn, chunk: ChatChunk): Turn {
+  if (chunk.seq !== turn.last_seq + 1) return turn;
+  const running = isWaiting(turn) || turn.status === 'queued';
+  return {
+    ...turn,
+    events: [...turn.events, ...chunk.events],
+    last_seq: chunk.seq,
+    status: running ? 'running' : turn.status,
+    queue_position: running ? undefined : turn.queue_position,
+  };
+}
+
+/** True when a chunk shows that some earlier ones never arrived (resume to fill the gap). */
+export function hasGap(turn: Turn | undefined, chunk: ChatChunk): boolean {
+  return !!turn && chunk.seq > turn.last_seq + 1;
+}
+
+export function applyDone(turn: Turn, e: ChatDone): Turn {
+  return { ...turn, status: e.status, queue_position: undefined, result: e.result, error: e.error };
+}
+
+/** A status push between start and done; a finished turn is never reopened. */
+export function applyStatus(turn: Turn, status: SubtaskStatus, queuePosition?: number): Turn {
+  return isFinalStatus(turn.status) ? turn : { ...turn, status, queue_position: queuePosition };
+}
+
+/** A stored subtask (GET /api/tasks/:id) as a turn: its chunks sorted and applied once each. */
+export function turnFromSubtask(s: SubtaskView): Turn {
+  let turn: Turn = {
+    key: s.subtask_id, subtask_id: s.subtask_id, task_id: s.task_id, device_id: s.device_id,
+    prompt: s.prompt, status: 'pending', events: [], last_seq: 0,
+  };
+  for (const c of [...s.events].sort((a, b) => a.seq - b.seq)) turn = applyChunk(turn, c);
+  return { ...turn, status: s.status, result: s.result ?? undefined, error: s.error ?? undefined };
+}

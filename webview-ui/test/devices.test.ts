@@ -1,0 +1,50 @@
+// The device slice alone: the picker's order, live updates that keep what the push does not carry,
+// a bounded memory of deletions, and where the next message goes.
+import assert from 'node:assert/strict';
+import type { DeviceView } from '@wegent/shared';
+import {
+  applyDeviceStatus, effectiveDeviceId, initialDevices, loadDevices, removeDevice, setDefault, sortDevices, type DeviceSlice,
+} from '../src/devices';
+
+const device = (id: string, over: Partial<DeviceView> = {}): DeviceView => ({
+  device_id: id, name: `Linux - ${id}`, status: 'online', slots_used: 0, max_slots: 5, is_default: false,
+  last_seen_at: '2026-12-01T10:00:00.000Z', executor_version: '0.1.0', mode: 'local', ...over,
+});
+const slice = (devices: DeviceView[], over: Partial<DeviceSlice> = {}): DeviceSlice => ({ ...loadDevices(initialDevices, devices), ...over });
+
+describe('chat devices', () => {
+  it('orders default, then online, busy, offline, then by name and id — whatever order they came in', () => {
+    const list = [device('b2', { name: 'same' }), device('off', { status: 'offline' }), device('b1', { name: 'same' }), device('busy', { status: 'busy' }), device('def', { is_default: true, status: 'offline' })];
+    assert.deepEqual(sortDevices(list).map((d) => d.device_id), ['def', 'b1', 'b2', 'busy', 'off']);
+    assert.deepEqual(sortDevices([...list].reverse()).map((d) => d.device_id), ['def', 'b1', 'b2', 'busy', 'off']);
+  });
+
+  it('a status push updates what it carries and keeps what it does not (version, mode, last seen)', () => {
+    const s = applyDeviceStatus(slice([device('a', { executor_version: '9.9', mode: 'cloud' })]), { device_id: 'a', name: 'renamed', status: 'busy', slots_used: 2, max_slots: 2 });
+    assert.deepEqual(s.devices[0], device('a', { name: 'renamed', status: 'busy', slots_used: 2, max_slots: 2, executor_version: '9.9', mode: 'cloud' }));
+  });
+
+  it('setDefault leaves exactly one default, or none', () => {
+    const s = slice([device('a', { is_default: true }), device('b')]);
+    assert.deepEqual(setDefault(s, 'b').devices.filter((d) => d.is_default).map((d) => d.device_id), ['b']);
+    assert.deepEqual(setDefault(s, null).devices.filter((d) => d.is_default), []);
+  });
+
+  it('remembers the last 100 deletions, each once', () => {
+    let s = slice([]);
+    for (let i = 0; i < 150; i++) s = removeDevice(s, `d${i}`);
+    s = removeDevice(s, 'd149');
+    assert.equal(s.deletedDeviceIds.length, 100);
+    assert.equal(s.deletedDeviceIds[0], 'd50');
+    assert.equal(s.deletedDeviceIds.at(-1), 'd149');
+  });
+
+  it('sends to the picked device while it exists, else to a reachable default, else to Cloud', () => {
+    const s = slice([device('a'), device('d', { is_default: true })], { pickedDeviceId: 'a' });
+    assert.equal(effectiveDeviceId(s), 'a');
+    assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: 'vanished' }), 'd');
+    assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: null, devices: [device('d', { is_default: true, status: 'busy' })] }), 'd', 'busy still queues');
+    assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: null, devices: [device('d', { is_default: true, status: 'offline' })] }), 'cloud');
+    assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: 'cloud' }), 'cloud');
+  });
+});
