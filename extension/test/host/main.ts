@@ -2,8 +2,6 @@
 // the scripted model server, runs the mocha suite inside the extension host (Route A), then the UI
 // test on the installed .vsix (Route B), and exits non-zero if anything failed.
 // `--only host|ui` runs one route. Without code-server it says how to install it and fails.
-// `--electron` runs the same in-host suite with @vscode/test-electron instead (a desktop VS Code it
-// downloads: for machines that can reach update.code.visualstudio.com), and no UI test.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,15 +26,14 @@ const VSCODE_TIMING = { WEGENT_HEARTBEAT_INTERVAL_MS: '1000', WEGENT_ONLINE_TTL_
 export const ARTIFACTS = join(REPO, '.test-artifacts', 'vscode');
 
 async function main(): Promise<number> {
-  const electron = process.argv.includes('--electron');
-  let install: CodeServerInstall | undefined;
+  let install: CodeServerInstall;
   try {
-    if (!electron) install = findCodeServer();
+    install = findCodeServer();
   } catch (err) {
     console.error((err as Error).message);
     return 2;
   }
-  const only = electron ? 'host' : process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
   console.log('building the extension, webview and in-host suite…');
   await buildForTests();
 
@@ -52,7 +49,7 @@ async function main(): Promise<number> {
   model.script(SLOW_MARKER, slow(), slow());
   model.script(MULTIROOT_MARKER, reply(toolUse('Write', { file_path: MULTIROOT_FILE, content: MULTIROOT_CONTENT })), reply(text(MULTIROOT_REPLY)));
   model.script(UI_MARKER, reply(text(UI_REPLY), { chunks: 8, chunkDelayMs: 60 }));
-  const browser = electron ? undefined : await launchChromium();
+  const browser = await launchChromium();
   let failed = 0;
   let control: ControlServer | undefined;
   try {
@@ -74,23 +71,19 @@ async function main(): Promise<number> {
     if (!only || only === 'host') {
       console.log('\n== mocha suite inside the VS Code extension host');
       const workspace = mkdtempSync(join(scratch, 'ws-'));
-      const code = install && browser
-        ? await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env })
-        : await runInElectron(workspace, env);
+      const code = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env });
       if (code !== 0) failed++;
-      if (install && browser) {
-        // Two more windows for the folder choice: a multi-root workspace, and no folder at all.
-        const multiRoot = join(scratch, 'two-folders.code-workspace');
-        const folders = ['ws-a-', 'ws-b-'].map((prefix) => ({ path: mkdtempSync(join(scratch, prefix)) }));
-        writeFileSync(multiRoot, JSON.stringify({ folders }));
-        for (const [layout, where] of [['multi-root', multiRoot], ['empty', '']] as const) {
-          console.log(`\n== in-host suite, window: ${layout}`);
-          const layoutCode = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace: where, env: { ...env, [ENV.layout]: layout } });
-          if (layoutCode !== 0) failed++;
-        }
+      // Two more windows for the folder choice: a multi-root workspace, and no folder at all.
+      const multiRoot = join(scratch, 'two-folders.code-workspace');
+      const folders = ['ws-a-', 'ws-b-'].map((prefix) => ({ path: mkdtempSync(join(scratch, prefix)) }));
+      writeFileSync(multiRoot, JSON.stringify({ folders }));
+      for (const [layout, where] of [['multi-root', multiRoot], ['empty', '']] as const) {
+        console.log(`\n== in-host suite, window: ${layout}`);
+        const layoutCode = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace: where, env: { ...env, [ENV.layout]: layout } });
+        if (layoutCode !== 0) failed++;
       }
     }
-    if ((!only || only === 'ui') && install && browser) {
+    if (!only || only === 'ui') {
       console.log('\n== UI test on the installed .vsix');
       // Alice again: the device id comes from this machine's hardware id, so it is hers already.
       const ok = await runUiTest({ install, browser, backendUrl: backend.url, token: alice.token, env, model, scratch, artifacts: ARTIFACTS });
@@ -98,7 +91,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await control?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await browser.close().catch(() => undefined);
     await model.close().catch(() => undefined);
     await backend.stop().catch(() => undefined);
     await redis.stop().catch(() => undefined);
@@ -106,19 +99,6 @@ async function main(): Promise<number> {
   }
   console.log(failed ? `\nVS Code tests: ${failed} route(s) failed` : '\nVS Code tests: all passed');
   return failed ? 1 : 0;
-}
-
-async function runInElectron(workspace: string, env: Record<string, string>): Promise<number> {
-  const { runTests } = await import('@vscode/test-electron');
-  return runTests({
-    extensionDevelopmentPath: EXTENSION_DIR,
-    extensionTestsPath: SUITE_MODULE,
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
-    extensionTestsEnv: env,
-  }).catch((err: unknown) => {
-    console.error(err);
-    return 1;
-  });
 }
 
 main().then(
