@@ -1,12 +1,13 @@
 // Builds every bundle of the project: backend, executor CLI, VS Code extension, chat webview.
 // `node esbuild.mjs` builds once; `--watch` rebuilds on change; `--only NAME[,NAME]` limits it;
-// `--production` minifies and drops source maps.
+// `--production` minifies and drops source maps; `--quiet` prints only warnings and errors (npm start).
 import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const watch = args.includes('--watch');
 const production = args.includes('--production');
+const logLevel = args.includes('--quiet') ? 'warning' : 'info';
 const onlyArg = args.find((a, i) => args[i - 1] === '--only');
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
 
@@ -17,7 +18,7 @@ const node = {
   format: 'cjs',
   sourcemap: !production,
   minify: production,
-  logLevel: 'info',
+  logLevel,
   // Native or optional modules that must be resolved at run time, not bundled.
   external: ['bufferutil', 'utf-8-validate', 'pino-pretty'],
 };
@@ -82,7 +83,7 @@ const targets = [
       format: 'iife',
       sourcemap: !production,
       minify: production,
-      logLevel: 'info',
+      logLevel,
       entryPoints: { main: 'webview-ui/src/main.tsx' },
       outdir: 'webview-ui/dist',
       jsx: 'automatic',

@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = positionals;
   if (!command || values.help) {
     process.stdout.write(USAGE + '\n');
-    return command ? 0 : 2;
+    return values.help ? 0 : 2;
   }
   const config = loadConfig();
   const target = await resolveRedis(config.redisUrl, config.dataDir, config.localRedisPort);

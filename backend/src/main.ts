@@ -1,7 +1,9 @@
 // Process entry: config, Redis (embedded default), app, first-run account, graceful shutdown.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig, ConfigError } from './config';
 import { createApp } from './app';
-import { bootstrapFirstUser } from './bootstrap';
+import { accountLines } from './bootstrap';
 import { createLogger } from './log';
 import { connectRedis, waitReady } from './store/redis';
 import { resolveRedis, RedisMissingError } from './store/embedded';
@@ -23,8 +25,10 @@ async function main(): Promise<void> {
   log.info({ url, redis: target.source, jwtSecret: config.jwtSecretSource, timing: config.timing }, 'backend listening');
 
   if (config.bootstrapUser) {
-    const lines = await bootstrapFirstUser(app.services.accounts, url);
-    if (lines) process.stdout.write(lines.join('\n') + '\n');
+    // This bundle's neighbours: wegent-admin beside it, and this checkout's wegent-executor (if built).
+    const executorCli = join(__dirname, '..', '..', 'extension', 'dist', 'cli.js');
+    const lines = await accountLines(app.services.accounts, { url, adminCli: join(__dirname, 'cli.js'), executorCli: existsSync(executorCli) ? executorCli : undefined });
+    process.stdout.write(lines.join('\n') + '\n');
   }
   // The line outside tools wait for: printed once, when the backend accepts connections.
   process.stdout.write(`Wegent backend listening on ${url}\n`);

@@ -39,13 +39,18 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** Real Chromium, headless, for these tests. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (npm test installs it when missing)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
 /** Redis + backend (fast presence timings) + Chromium, for one test file. */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (CI's .ci/run does)`);
   buildWebview();
   const redis = await startRedis();
   const backend = await startBackend({ redisUrl: redis.url, env: { ...FAST_TIMING, ...env } });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   return {
     redis,
     backend,
@@ -68,8 +73,8 @@ export interface ChatPage {
   close(): Promise<void>;
 }
 
-/** A fresh browser profile (own sessionStorage) on the chat page. */
-export async function openChat(stack: Stack, opts: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number; permissions?: string[] } = {}): Promise<ChatPage> {
+/** A fresh browser profile (own sessionStorage) on the chat page of `stack.backend.url`. */
+export async function openChat(stack: Pick<Stack, 'browser'> & { backend: { url: string } }, opts: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number; permissions?: string[] } = {}): Promise<ChatPage> {
   const context = await stack.browser.newContext({
     permissions: opts.permissions ?? [],
     locale: opts.locale ?? 'en-US',
@@ -97,7 +102,7 @@ export async function openChat(stack: Stack, opts: { locale?: string; colorSchem
   return { context, page, errors, cspViolations, close: () => context.close() };
 }
 
-export async function signIn(page: Page, user: TestUser): Promise<void> {
+export async function signIn(page: Page, user: Pick<TestUser, 'username' | 'password'>): Promise<void> {
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
