@@ -15,6 +15,7 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "Installing ${need_apt[*]} (Debian packages; Chromium is ~80 MB to download, ~300 MB installed): the chat page and VS Code tests run in a real Chromium."
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
   $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_apt[@]}" >/dev/null
@@ -25,6 +26,8 @@ if [ -x "$DIR/node_modules/.bin/code-server" ] && [ -f "$DIR/.complete" ]; then
   exit 0
 fi
 
+echo "Installing code-server $CODE_SERVER_VERSION with Node $NODE_MAJOR into $DIR (~900 MB on disk, once; ~2–3 min):"
+echo "  the VS Code tests run the extension in a real VS Code, which code-server is."
 # A half-finished earlier install (interrupted, failed native build) is not repaired in place: start over.
 rm -rf "$DIR"
 mkdir -p "$DIR"

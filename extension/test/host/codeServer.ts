@@ -32,8 +32,8 @@ export function findCodeServer(): CodeServerInstall {
   if (!existsSync(join(dir, '.complete')) || !Object.values(install).every(existsSync)) {
     throw new Error(
       `code-server ${CODE_SERVER_VERSION} is not installed in ${dir}.\n` +
-        'The VS Code tests run the real VS Code through code-server (Node 24, ~600 MB, ~2 min to install).\n' +
-        'Install it with:  bash .ci/setup.d/vscode-host.sh   (CI does this itself)',
+        'The VS Code tests run the real VS Code through code-server (Node 24, ~900 MB on disk, ~2–3 min to install).\n' +
+        'Install it with:  bash .ci/setup.d/vscode-host.sh   (npm test does this itself before it tests)',
     );
   }
   return install;
