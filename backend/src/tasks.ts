@@ -139,7 +139,7 @@ export class Tasks {
 
   doneEvent(s: SubtaskRecord): ChatDone | null {
     if (s.status !== 'completed' && s.status !== 'failed' && s.status !== 'cancelled') return null;
-    const done: ChatDone = { task_id: s.task_id, subtask_id: s.subtask_id, status: s.status as CompleteStatus };
+    const done: ChatDone = { task_id: s.task_id, subtask_id: s.subtask_id, status: s.status as CompleteStatus, last_seq: s.last_seq };
     if (s.result !== null) done.result = s.result;
     if (s.error) done.error = s.error;
     if (s.session_id) done.session_id = s.session_id;

@@ -16,6 +16,13 @@ export const TOKEN_TTL_S = 7 * 24 * 60 * 60;
 /** How long the backend waits for a `task:execute` ack before sending it again. */
 export const EXECUTE_ACK_TIMEOUT_MS = 5_000;
 
+/**
+ * How long a chat client waits for the answer to one request (a /chat ack or an HTTP reply) before
+ * it tells the user the backend did not answer. The browser page and the VS Code host both use it;
+ * the VS Code webview waits a little longer, so the host's own, more precise answer comes first.
+ */
+export const CHAT_REQUEST_TIMEOUT_MS = 15_000;
+
 /** Queued subtasks a single device may hold before `chat:send` answers QUEUE_FULL. */
 export const MAX_QUEUE_PER_DEVICE = 100;
 

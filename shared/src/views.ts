@@ -90,6 +90,7 @@ export const ChatDone = z.object({
   result: z.string().optional(),
   error: ErrorObject.optional(),
   session_id: z.string().optional(),
+  last_seq: z.number().int().min(0).describe('The seq of the last chat:chunk of the subtask: a client that applied less resumes before it closes the stream'),
 });
 export type ChatDone = z.infer<typeof ChatDone>;
 

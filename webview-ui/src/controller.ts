@@ -14,15 +14,17 @@ import type {
 } from '@wegent/shared';
 import { ChatEvent } from './protocol';
 import {
+  doneIsAhead,
   effectiveDeviceId,
   hasGap,
   initialState,
   liveTurns,
   reduce,
+  turnByKey,
   turnBySubtask,
-  Action,
-  State,
-  View,
+  type Action,
+  type State,
+  type View,
 } from './state';
 import type { PersistedState, Transport, TransportEvent } from './transport/types';
 
@@ -81,11 +83,13 @@ export class Controller {
       this.dispatch({ type: 'sendFailed', key, error: ack.error });
       return false;
     }
+    // The backend pushes chat:start before it answers, so the turn normally has its subtask already
+    // and every chunk since found it. Only when that start never reached this page (lost while
+    // reconnecting) can pushes have gone unmatched: then fetch them.
+    const startSeen = turnByKey(this.current, key)?.subtask_id === ack.subtask_id;
     this.dispatch({ type: 'sendAcked', key, ack });
     this.persist();
-    // Pushes that raced ahead of the ack were not matched to this turn: fetch them now.
-    const turn = turnBySubtask(this.current, ack.subtask_id);
-    if (turn && turn.last_seq === 0) void this.resume(ack.subtask_id);
+    if (!startSeen) void this.resume(ack.subtask_id);
     return true;
   }
 
@@ -204,12 +208,10 @@ export class Controller {
         return;
       }
       case ChatEvent.done: {
-        const done = payload as ChatDone & { last_seq?: number };
-        const turn = turnBySubtask(this.current, done.subtask_id);
+        const done = payload as ChatDone;
         // Never let `done` close a stream that still misses chunks: resume first, it carries done.
-        if (turn && done.last_seq !== undefined && done.last_seq > turn.last_seq) {
-          void this.resume(done.subtask_id);
-        } else this.dispatch({ type: 'done', event: done });
+        if (doneIsAhead(turnBySubtask(this.current, done.subtask_id), done)) void this.resume(done.subtask_id);
+        else this.dispatch({ type: 'done', event: done });
         return;
       }
       case ChatEvent.deviceStatus:
@@ -244,8 +246,10 @@ export class Controller {
   }
 
   private async catchUp(): Promise<void> {
-    await this.refreshDevices();
-    await Promise.all(liveTurns(this.current).map((t) => this.resume(t.subtask_id!)));
+    // Only turns live while the page was away can have missed pushes; one sent after the reconnect
+    // (while the device list loads) is streamed normally and needs no resume.
+    const away = liveTurns(this.current).map((t) => t.subtask_id!);
+    await Promise.all([this.refreshDevices(), ...away.map((id) => this.resume(id))]);
   }
 
   private fail(error: ProtocolError): void {

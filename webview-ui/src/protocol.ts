@@ -4,3 +4,4 @@
 export { CLOUD_DEVICE_ID, isFinalStatus } from '@wegent/shared/src/constants';
 export { ChatEvent, NAMESPACE } from '@wegent/shared/src/events';
 export { isAuthErrorCode } from '@wegent/shared/src/errors';
+export { CHAT_REQUEST_TIMEOUT_MS } from '@wegent/shared/src/timing';

@@ -11,7 +11,7 @@ import * as devices from './devices';
 
 export { effectiveDeviceId, deviceName, defaultDevice, sortDevices } from './devices';
 export { liveTurns, turnBySubtask, turnByKey } from './conversation';
-export { applyChunk, hasGap, type Turn, type TurnStatus } from './turns';
+export { applyChunk, doneIsAhead, hasGap, type Turn, type TurnStatus } from './turns';
 
 export type View = 'chat' | 'history' | 'settings';
 

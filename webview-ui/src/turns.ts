@@ -47,6 +47,14 @@ export function hasGap(turn: Turn | undefined, chunk: ChatChunk): boolean {
   return !!turn && chunk.seq > turn.last_seq + 1;
 }
 
+/**
+ * True when `chat:done` names chunks this turn has not applied (they were overtaken or lost):
+ * applying it would close the stream early, so resume first — the resume answer carries the done.
+ */
+export function doneIsAhead(turn: Turn | undefined, done: ChatDone): boolean {
+  return !!turn && done.last_seq > turn.last_seq;
+}
+
 export function applyDone(turn: Turn, e: ChatDone): Turn {
   return { ...turn, status: e.status, queue_position: undefined, result: e.result, error: e.error };
 }

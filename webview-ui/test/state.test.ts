@@ -67,7 +67,7 @@ describe('chat state: streams', () => {
     assert.equal(turn(s).queue_position, 1);
     s = reduce(s, { type: 'chunk', event: chunk(1) });
     assert.equal(turn(s).status, 'running');
-    s = reduce(s, { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'failed', error: { code: 'DEVICE_OFFLINE', message: 'gone' } } });
+    s = reduce(s, { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'failed', last_seq: 1, error: { code: 'DEVICE_OFFLINE', message: 'gone' } } });
     assert.equal(turn(s).status, 'failed');
     assert.deepEqual(turn(s).error, { code: 'DEVICE_OFFLINE', message: 'gone' });
     assert.deepEqual(liveTurns(s), []);
@@ -81,7 +81,7 @@ describe('chat state: streams', () => {
     ]);
     assert.equal(turn(s).queue_position, 1);
     s = run([
-      { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'cancelled' } },
+      { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'cancelled', last_seq: 0 } },
       { type: 'chatStatus', event: { task_id: 't1', subtask_id: 's1', device_id: 'd1', status: 'running' } },
     ], s);
     assert.equal(turn(s).status, 'cancelled');
@@ -114,7 +114,7 @@ describe('chat state: matching pushes to turns', () => {
     s = run([
       { type: 'chatStart', event: { task_id: 't9', subtask_id: 's9', device_id: 'cloud', status: 'running' } },
       { type: 'chunk', event: chunk(1, 's9', 't9') },
-      { type: 'done', event: { task_id: 't9', subtask_id: 's9', status: 'completed' } },
+      { type: 'done', event: { task_id: 't9', subtask_id: 's9', status: 'completed', last_seq: 1 } },
     ], s);
     assert.equal(s.turns.length, 1);
     assert.deepEqual(turn(s).events, []);

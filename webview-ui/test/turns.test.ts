@@ -2,7 +2,7 @@
 // (or are left for the history list when they belong to another conversation).
 import assert from 'node:assert/strict';
 import type { ChatChunk, SubtaskView } from '@wegent/shared';
-import { applyChunk, applyStatus, newTurn, turnFromSubtask, type Turn } from '../src/turns';
+import { applyChunk, applyStatus, doneIsAhead, newTurn, turnFromSubtask, type Turn } from '../src/turns';
 import { applyStart, emptyConversation, liveTurns, sendAcked, sendStarted, type ConversationSlice } from '../src/conversation';
 
 const chunk = (seq: number, subtask_id = 's1'): ChatChunk => ({ task_id: 't1', subtask_id, seq, events: [{ type: 'text', text: `<${seq}>` }] });
@@ -22,6 +22,14 @@ describe('chat turns', () => {
     const cancelled = { ...t, status: 'cancelled' as const };
     assert.equal(applyStatus(cancelled, 'running'), cancelled);
     assert.deepEqual(applyStatus(queued, 'queued', 1).queue_position, 1);
+  });
+
+  it('holds a chat:done back while it names chunks the turn has not shown', () => {
+    const t = applyChunk(applyChunk(acked(), chunk(1)), chunk(2));
+    const done = { task_id: 't1', subtask_id: 's1', status: 'completed' as const };
+    assert.equal(doneIsAhead(t, { ...done, last_seq: 3 }), true);
+    assert.equal(doneIsAhead(t, { ...done, last_seq: 2 }), false);
+    assert.equal(doneIsAhead(undefined, { ...done, last_seq: 3 }), false, 'a done for no turn of this page is left to the history list');
   });
 
   it('rebuilds a stored subtask from unsorted, repeated chunks and keeps its final fields', () => {

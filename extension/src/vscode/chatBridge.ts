@@ -4,7 +4,7 @@
 // pass `isBridgeHttpPath` are relayed, so a compromised page cannot reach token management.
 import { io, type Socket } from 'socket.io-client';
 import {
-  ErrorCode, NAMESPACE, isAuthErrorCode, isBridgeHttpPath,
+  CHAT_REQUEST_TIMEOUT_MS, ErrorCode, NAMESPACE, isAuthErrorCode, isBridgeHttpPath,
   type Ack, type ChatClientToServer, type ChatPushName, type ChatServerToClient, type ConnectionStatus,
   type HostInfo, type HostToWebview, type HttpMethod, type HttpReply, type WebviewToHost,
 } from '@wegent/shared';
@@ -25,7 +25,6 @@ const PUSH_EVENTS: Record<ChatPushName, true> = {
 const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply']);
 const HTTP_METHODS = new Set<string>(['GET', 'POST', 'PUT', 'DELETE']);
 const COMMANDS = new Set<string>(['connectDevice', 'setToken', 'showOutput', 'openSettings']);
-export const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface ChatBridgeOptions {
   post(message: HostToWebview): void;
@@ -139,7 +138,7 @@ export class ChatBridge {
       return answer({ ok: false, error: { code: ErrorCode.UNAVAILABLE, message: this.statusMessage ?? 'Not connected to the Wegent backend yet; try again in a moment.' } });
     }
     // The payload is validated by the backend (it answers INVALID_PAYLOAD naming the field).
-    const timed = socket.timeout(REQUEST_TIMEOUT_MS) as unknown as LooseEmitter;
+    const timed = socket.timeout(CHAT_REQUEST_TIMEOUT_MS) as unknown as LooseEmitter;
     timed.emit(event, payload, (err, ack) => {
       if (err) answer({ ok: false, error: { code: ErrorCode.UNAVAILABLE, message: 'The Wegent backend did not answer in time; try again.' } });
       else answer(ack);
@@ -159,7 +158,7 @@ export class ChatBridge {
         method: method as HttpMethod,
         headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body !== undefined && method !== 'GET' ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(CHAT_REQUEST_TIMEOUT_MS),
       });
       const text = await res.text();
       let parsed: unknown = null;

@@ -11,13 +11,12 @@ import type {
   LoginResponse,
   ProtocolError,
 } from '@wegent/shared';
-import { ChatEvent, NAMESPACE, isAuthErrorCode } from '../protocol';
+import { CHAT_REQUEST_TIMEOUT_MS, ChatEvent, NAMESPACE, isAuthErrorCode } from '../protocol';
 import { io, type Socket } from 'socket.io-client';
 import { Listeners, NETWORK_ERROR, type PersistedState, type Transport } from './types';
 
 const TOKEN_KEY = 'wegent.session';
 const STATE_KEY = 'wegent.ui';
-const ACK_TIMEOUT_MS = 20_000;
 
 const PUSH_EVENTS: ChatPushName[] = [
   ChatEvent.start, ChatEvent.status, ChatEvent.chunk, ChatEvent.done, ChatEvent.deviceStatus,
@@ -72,7 +71,7 @@ export class BrowserTransport implements Transport {
     if (!socket?.connected) return { ok: false, error: NETWORK_ERROR } as never;
     try {
       // The typed emit cannot see through the generic event name; the bridge types pin it down.
-      return (await (socket.timeout(ACK_TIMEOUT_MS) as unknown as Socket).emitWithAck(event, payload)) as never;
+      return (await (socket.timeout(CHAT_REQUEST_TIMEOUT_MS) as unknown as Socket).emitWithAck(event, payload)) as never;
     } catch {
       return { ok: false, error: NETWORK_ERROR } as never;
     }
@@ -136,7 +135,9 @@ export class BrowserTransport implements Transport {
     if (auth && this.token) headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
-      res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      res = await fetch(this.baseUrl + path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(CHAT_REQUEST_TIMEOUT_MS),
+      });
     } catch {
       return { status: 0, body: { error: NETWORK_ERROR } as T };
     }

@@ -3,6 +3,7 @@
 // enters the webview. UI state survives hide/show through the webview state API.
 import type { HostInfo, HostToWebview, HttpMethod, HttpReply, WebviewToHost } from '@wegent/shared';
 import { Listeners, NETWORK_ERROR, type HostCommand, type PersistedState, type Transport } from './types';
+import { CHAT_REQUEST_TIMEOUT_MS } from '../protocol';
 
 /** The object VS Code injects into webviews; acquirable once per page. */
 export interface VsCodeApi {
@@ -16,8 +17,12 @@ declare global {
   var acquireVsCodeApi: (() => VsCodeApi) | undefined;
 }
 
-/** How long a relayed request may take before the UI treats the host as unresponsive. */
-const REPLY_TIMEOUT_MS = 30_000;
+/**
+ * How long a relayed request may take before the UI treats the host as unresponsive: the host gives
+ * up on the backend after CHAT_REQUEST_TIMEOUT_MS and answers itself, so this only fires when the
+ * host never answers at all (the extension host restarted or hangs).
+ */
+const REPLY_TIMEOUT_MS = CHAT_REQUEST_TIMEOUT_MS + 5_000;
 
 type Pending = { resolve: (v: never) => void; timer: ReturnType<typeof setTimeout> };
 
