@@ -3,6 +3,7 @@
 // `--production` minifies and drops source maps; `--quiet` prints only warnings and errors (npm start).
 import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { inlineLua } from './backend/build/inlineLua.mjs';
 
 const args = process.argv.slice(2);
 const watch = args.includes('--watch');
@@ -52,6 +53,8 @@ const targets = [
       ...node,
       entryPoints: { main: 'backend/src/main.ts', cli: 'backend/src/cli.ts' },
       outdir: 'backend/dist',
+      // The Redis scripts (backend/src/store/lua/*.lua) travel inside the bundle.
+      plugins: [inlineLua()],
     },
   },
   {

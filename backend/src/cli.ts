@@ -14,7 +14,6 @@ import { loadConfig, ConfigError } from './config';
 import { Devices } from './devices';
 import { connectRedis, waitReady } from './store/redis';
 import { resolveRedis, RedisMissingError } from './store/embedded';
-import { Scripts } from './store/scripts';
 
 const USAGE = `Usage:
   wegent-admin create-user <username> [--password P] [--role user|operator]
@@ -73,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'list-devices': {
-        const devices = new Devices(redis, new Scripts(redis), config.timing.onlineTtlMs);
+        const devices = new Devices(redis, config.timing.onlineTtlMs);
         const owners = values.user ? [(await userByName(values.user)).id] : null;
         const ids = await devices.allIds();
         const rows = [];

@@ -7,32 +7,10 @@ import {
   type DeviceRegister, type DeviceStatus, type DeviceStatusEvent, type DeviceView, type ExecutorMode, type UserView,
 } from '@wegent/shared';
 import { keys } from './store/keys';
-import type { Scripts } from './store/scripts';
+import { decodeDevice, encodeDevice, type DeviceRecord } from './store/records';
+import { expireNow, heartbeat, touch, type Heartbeat } from './store/scripts/presence';
 
-export interface DeviceRecord {
-  device_id: string;
-  user_id: string;
-  name: string;
-  max_slots: number;
-  executor_version: string | null;
-  mode: ExecutorMode;
-  created_at: string;
-  last_seen_at: string | null;
-}
-
-function toRecord(h: Record<string, string>): DeviceRecord | null {
-  if (!h.device_id || !h.user_id || !h.name) return null;
-  return {
-    device_id: h.device_id,
-    user_id: h.user_id,
-    name: h.name,
-    max_slots: Number(h.max_slots) || DEFAULT_SLOTS,
-    executor_version: h.executor_version || null,
-    mode: h.mode === 'cloud' ? 'cloud' : 'local',
-    created_at: h.created_at,
-    last_seen_at: h.last_seen_at || null,
-  };
-}
+export type { DeviceRecord } from './store/records';
 
 /** Unknown and foreign device ids get the same answer. */
 export function deviceNotFound(deviceId: string): WegentError {
@@ -42,12 +20,11 @@ export function deviceNotFound(deviceId: string): WegentError {
 export class Devices {
   constructor(
     private readonly redis: Redis,
-    private readonly scripts: Scripts,
     private readonly onlineTtlMs: number,
   ) {}
 
   async get(deviceId: string): Promise<DeviceRecord | null> {
-    return toRecord(await this.redis.hgetall(keys.device(deviceId)));
+    return decodeDevice(await this.redis.hgetall(keys.device(deviceId)));
   }
 
   /** The device if it is this user's; DEVICE_NOT_FOUND otherwise (unknown and foreign look the same). */
@@ -77,14 +54,14 @@ export class Devices {
     const m = this.redis
       .multi()
       .hsetnx(key, 'created_at', now)
-      .hset(key, {
+      .hset(key, ...encodeDevice({
         device_id: p.device_id,
         name: p.name,
-        max_slots: String(Math.min(p.max_slots ?? DEFAULT_SLOTS, MAX_SLOTS)),
-        executor_version: p.executor_version ?? '',
+        max_slots: Math.min(p.max_slots ?? DEFAULT_SLOTS, MAX_SLOTS),
+        executor_version: p.executor_version ?? null,
         mode,
         last_seen_at: now,
-      })
+      }))
       .sadd(keys.userDevices(user.id), p.device_id)
       .sadd(keys.allDevices, p.device_id);
     if (mode === 'cloud') m.sadd(keys.cloudDevices, p.device_id);
@@ -93,7 +70,7 @@ export class Devices {
     const results = (await m.hgetall(key).exec()) ?? [];
     const [err, stored] = results[results.length - 1] ?? [new Error('no reply'), null];
     if (err) throw err;
-    return toRecord(stored as Record<string, string>)!;
+    return decodeDevice(stored as Record<string, string>)!;
   }
 
   /**
@@ -101,35 +78,20 @@ export class Devices {
    * path); returns the deadline in ms (Redis clock) and whether the device was online before.
    */
   async touch(deviceId: string, holder: string): Promise<{ deadline: number; wasOnline: boolean }> {
-    const [deadline, was] = await this.scripts.run<[number, number]>(
-      'touch',
-      [keys.deviceOnline(deviceId), keys.presenceDeadlines, keys.device(deviceId)],
-      [deviceId, this.onlineTtlMs, holder, new Date().toISOString()],
-    );
-    return { deadline: Number(deadline), wasOnline: Number(was) === 1 };
+    return touch(this.redis, { deviceId, holder, ttlMs: this.onlineTtlMs });
   }
 
   /**
    * A heartbeat from `userId`'s socket `holder`: null when the device is not (or no longer) that
    * user's; otherwise refreshed, with what reconcile needs. One round trip.
    */
-  async heartbeat(deviceId: string, userId: string, holder: string): Promise<{ device: DeviceRecord; wasOnline: boolean; slots: string[]; queued: number } | null> {
-    const r = await this.scripts.run<['ok', number, number, string[], string[]] | ['notregistered']>(
-      'heartbeat',
-      [keys.device(deviceId), keys.deviceOnline(deviceId), keys.presenceDeadlines, keys.deviceSlots(deviceId), keys.deviceQueue(deviceId)],
-      [deviceId, userId, this.onlineTtlMs, holder, new Date().toISOString()],
-    );
-    if (r[0] !== 'ok') return null;
-    const [, was, queued, flat, slots] = r;
-    const h: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) h[flat[i]] = flat[i + 1];
-    const device = toRecord(h);
-    return device ? { device, wasOnline: Number(was) === 1, slots: slots.map(String), queued: Number(queued) } : null;
+  async heartbeat(deviceId: string, userId: string, holder: string): Promise<Heartbeat | null> {
+    return heartbeat(this.redis, { deviceId, userId, holder, ttlMs: this.onlineTtlMs });
   }
 
   /** Makes the device offline now (clean shutdown with nothing running, or deletion). */
   async expireNow(deviceId: string): Promise<void> {
-    await this.scripts.run('expireNow', [keys.deviceOnline(deviceId), keys.presenceDeadlines], [deviceId]);
+    await expireNow(this.redis, deviceId);
   }
 
   async isOnline(deviceId: string): Promise<boolean> {
@@ -146,8 +108,12 @@ export class Devices {
     return { status, slots_used: used };
   }
 
-  async view(d: DeviceRecord): Promise<DeviceView> {
-    const [{ status, slots_used }, def] = await Promise.all([this.status(d), this.redis.get(keys.userDefaultDevice(d.user_id))]);
+  /** `defaultId`: the owner's default device when the caller already read it (lists). */
+  async view(d: DeviceRecord, defaultId?: string | null): Promise<DeviceView> {
+    const [{ status, slots_used }, def] = await Promise.all([
+      this.status(d),
+      defaultId !== undefined ? defaultId : this.redis.get(keys.userDefaultDevice(d.user_id)),
+    ]);
     return {
       device_id: d.device_id,
       name: d.name,
@@ -166,14 +132,12 @@ export class Devices {
     return { device_id: v.device_id, name: v.name, status: v.status, slots_used: v.slots_used, max_slots: v.max_slots, is_default: v.is_default };
   }
 
+  /** The user's devices, by id: three round trips however many (each step's reads are pipelined). */
   async list(userId: string): Promise<DeviceView[]> {
-    const ids = (await this.redis.smembers(keys.userDevices(userId))).sort();
-    const views: DeviceView[] = [];
-    for (const id of ids) {
-      const d = await this.get(id);
-      if (d && d.user_id === userId) views.push(await this.view(d));
-    }
-    return views;
+    const [ids, def] = await Promise.all([this.redis.smembers(keys.userDevices(userId)), this.redis.get(keys.userDefaultDevice(userId))]);
+    const records = await Promise.all(ids.sort().map((id) => this.get(id)));
+    const mine = records.filter((d): d is DeviceRecord => d !== null && d.user_id === userId);
+    return Promise.all(mine.map((d) => this.view(d, def)));
   }
 
   async setDefault(userId: string, deviceId: string): Promise<void> {
@@ -201,17 +165,17 @@ export class Devices {
     if ((await this.redis.get(def)) === d.device_id) await this.redis.del(def);
   }
 
-  /** The online cloud device with the most free slots (queue counts against it), or null. */
+  /** The online cloud device with the most free slots (queue counts against it), or null. Two round trips. */
   async pickCloud(): Promise<DeviceRecord | null> {
     const ids = await this.redis.smembers(keys.cloudDevices);
+    const pool = await Promise.all(ids.map(async (id) => {
+      const [d, online, used, queued] = await Promise.all([
+        this.get(id), this.isOnline(id), this.slotsUsed(id), this.redis.llen(keys.deviceQueue(id)),
+      ]);
+      return d && d.mode === 'cloud' && online ? { d, free: d.max_slots - used - queued } : null;
+    }));
     let best: { d: DeviceRecord; free: number } | null = null;
-    for (const id of ids) {
-      const d = await this.get(id);
-      if (!d || d.mode !== 'cloud' || !(await this.isOnline(id))) continue;
-      const [used, queued] = await Promise.all([this.slotsUsed(id), this.redis.llen(keys.deviceQueue(id))]);
-      const free = d.max_slots - used - queued;
-      if (!best || free > best.free) best = { d, free };
-    }
+    for (const c of pool) if (c && (!best || c.free > best.free)) best = c;
     return best?.d ?? null;
   }
 

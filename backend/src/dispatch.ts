@@ -1,9 +1,9 @@
 // Slots, per-device FIFO queues and execute-until-acked. Every state change that could race (two
 // sends for the last slot, a completion pulling the next queued subtask, a seq applied twice) is
-// one Lua script in store/scripts.ts; this file sequences them and tells the owner what happened.
+// one Lua script (store/scripts/); this file sequences them and tells the owner what happened.
 import type { Redis } from 'ioredis';
 import {
-  CLOUD_DEVICE_ID, ErrorCode, LIMITS, WegentError,
+  CLOUD_DEVICE_ID, DEFAULT_SLOTS, ErrorCode, LIMITS, WegentError,
   type ChatSend, type ChatSendOk, type TaskContext, type ProtocolError, type TaskComplete, type TaskProgress, type UserView,
 } from '@wegent/shared';
 import { deviceNotFound, type Devices, type DeviceRecord } from './devices';
@@ -11,8 +11,10 @@ import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import type { Notifier } from './notifier';
 import { keys } from './store/keys';
-import type { Scripts } from './store/scripts';
-import { runSend } from './store/sendScript';
+import { finish as finishScript, type FinishOutcome } from './store/scripts/finish';
+import { progress as progressScript } from './store/scripts/progress';
+import { send as sendScript } from './store/scripts/send';
+import { markRunning, pump, requeueHead } from './store/scripts/slots';
 import { taskNotFound, type SubtaskRecord, type Tasks } from './tasks';
 
 export interface DispatchOptions {
@@ -20,7 +22,6 @@ export interface DispatchOptions {
   maxQueuePerDevice: number;
 }
 
-type FinishResult = { outcome: 'notfound' | 'already' | 'gap' | 'done'; lastSeq?: number; promoted: string[] };
 
 export class Dispatcher {
   /** Subtasks this node is currently sending task:execute for (one loop per subtask per node). */
@@ -39,7 +40,6 @@ export class Dispatcher {
 
   constructor(
     private readonly redis: Redis,
-    private readonly scripts: Scripts,
     private readonly devices: Devices,
     private readonly tasks: Tasks,
     private readonly notify: Notifier,
@@ -54,12 +54,10 @@ export class Dispatcher {
     const cloud = p.device_id === CLOUD_DEVICE_ID;
     const pool = cloud ? await this.devices.pickCloud() : null;
     if (cloud && !pool) throw cloudUnavailable();
-    const { task_id, subtask, newTask } = this.tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id);
+    const { subtask, newTask } = this.tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id);
+    const task_id = subtask.task_id;
     // Checks, records, slot or queue place and the conversation link: one script, one round trip.
-    const r = await runSend(this.scripts, {
-      userId: user.id, deviceId: subtask.device_id, requestedDevice: p.device_id, checkOwner: !cloud,
-      taskId: task_id, newTask, subtaskId: subtask.subtask_id, prompt: p.message, nowIso: subtask.created_at, maxQueue: this.opts.maxQueuePerDevice,
-    });
+    const r = await sendScript(this.redis, { subtask, newTask, checkOwner: !cloud, maxQueue: this.opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS });
     switch (r.result) {
       case 'nodevice':
         if (cloud) throw cloudUnavailable();
@@ -75,16 +73,17 @@ export class Dispatcher {
     }
     const position = r.queuePosition;
     const status = position > 0 ? 'queued' : 'running';
+    if (position > 0) await this.markQueued(subtask.device_id);
     this.metrics.chatSends.inc({ result: status });
     // Its routing facts are known now: the first task:progress (on this node) needs no read.
     this.remember(subtask);
     if (r.promoted.includes(subtask.subtask_id)) {
       // A new conversation has no history or session yet: its context is known without reading.
-      this.justSent.set(subtask.subtask_id, { s: { ...subtask, in_slot: true }, context: newTask ? { user_id: user.id } : undefined });
+      this.justSent.set(subtask.subtask_id, { s: subtask, context: newTask ? { user_id: user.id } : undefined });
     }
     // task:execute first (it is what the device waits for), then the chat hears of its turn in the
     // same tick, long before any output can come back.
-    this.afterSlotsChanged(subtask.device_id, r.promoted);
+    this.afterSlotsChanged(subtask.device_id, r.promoted, r.promoted.length > 0 ? r.queue : null);
     this.notify.toUser(user.id, 'chat:start', {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
@@ -97,13 +96,13 @@ export class Dispatcher {
     if (this.tasks.doneEvent(s)) return;
     if (s.status === 'running') {
       // The device stops it and reports task:complete "cancelled"; heartbeats repeat the request.
-      await this.tasks.setFlag(s.subtask_id, 'cancel_requested', true);
+      await this.tasks.requestCancel(s.subtask_id);
       this.notify.cancelOnDevice(s.device_id, { subtask_id: s.subtask_id });
       return;
     }
     // Not started on the device yet: cancelled at once (and the device told, in case an ack is in flight).
-    await this.finish(s, 'cancelled', { pump: true });
-    if (s.in_slot) this.notify.cancelOnDevice(s.device_id, { subtask_id: s.subtask_id });
+    const r = await this.finish(s, 'cancelled', { pump: true });
+    if (r.outcome === 'done' && r.wasInSlot) this.notify.cancelOnDevice(s.device_id, { subtask_id: s.subtask_id });
   }
 
   // ---- device side --------------------------------------------------------------------------
@@ -117,19 +116,18 @@ export class Dispatcher {
     const s = await this.route(p.subtask_id);
     if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
     const chunk = { task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq, events: p.events };
-    const res = await this.scripts.run<(string | number)[]>(
-      'progress',
-      [keys.subtask(s.subtask_id), keys.subtaskEvents(s.subtask_id)],
-      [deviceId, p.seq, `${JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1)},"events":${eventsJson}}`, new Date().toISOString()],
-    );
-    switch (res[0]) {
+    const res = await progressScript(this.redis, {
+      subtaskId: s.subtask_id, deviceId, seq: p.seq,
+      chunkJson: `${JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1)},"events":${eventsJson}}`,
+    });
+    switch (res.outcome) {
       case 'notfound':
         throw notFound(p.subtask_id);
       case 'gap':
-        throw new WegentError(ErrorCode.SEQ_GAP, `Expected seq ${Number(res[1]) + 1} for subtask "${s.subtask_id}", got ${p.seq}; send the missing seqs first, in order.`);
+        throw new WegentError(ErrorCode.SEQ_GAP, `Expected seq ${res.lastSeq + 1} for subtask "${s.subtask_id}", got ${p.seq}; send the missing seqs first, in order.`);
       case 'applied':
         this.metrics.progressEvents.inc(p.events.length);
-        if (Number(res[1]) === 1) {
+        if (res.started) {
           const full = await this.tasks.getSubtask(s.subtask_id);
           if (full) this.notifyRunning(full);
         }
@@ -158,31 +156,36 @@ export class Dispatcher {
    * failed after two reports without it (one report of grace for a completion still in flight).
    */
   async reconcile(device: DeviceRecord, running: string[], prefetched?: { slots: string[]; queued: number }): Promise<string[]> {
+    const deviceId = device.device_id;
     const cancel: string[] = [];
     const reported = new Set(running);
-    for (const id of reported) {
-      const s = await this.tasks.getSubtask(id);
-      if (!s || s.device_id !== device.device_id || this.tasks.doneEvent(s) || s.cancel_requested) {
+    // The slot ids and every record involved: two round trips however many (reads are pipelined).
+    const slotIds = prefetched?.slots ?? (await this.redis.smembers(keys.deviceSlots(deviceId)));
+    const inSlot = new Set(slotIds);
+    const unreported = slotIds.filter((id) => !reported.has(id));
+    const [reports, held] = await Promise.all([
+      Promise.all([...reported].map((id) => this.tasks.getSubtask(id))),
+      this.tasks.getSubtasks(unreported),
+    ]);
+    for (const [i, id] of [...reported].entries()) {
+      const s = reports[i];
+      if (!s || s.device_id !== deviceId || this.tasks.doneEvent(s) || s.cancel_requested) {
         cancel.push(id);
         continue;
       }
       await this.tasks.clearMissing(id);
-      if (s.in_slot && s.status !== 'running') {
-        const r = await this.scripts.run<string>('markRunning', [keys.subtask(id)], [new Date().toISOString()]);
-        if (r === 'ok') this.notifyRunning(s);
+      if (inSlot.has(id) && s.status !== 'running') {
+        if ((await markRunning(this.redis, { subtaskId: id, deviceId })) === 'ok') this.notifyRunning(s);
       }
     }
-    for (const id of prefetched?.slots ?? (await this.redis.smembers(keys.deviceSlots(device.device_id)))) {
-      if (reported.has(id)) continue;
-      const s = await this.tasks.getSubtask(id);
-      if (!s) continue;
+    for (const s of held) {
       if (s.status !== 'running') {
         // Not acked yet: make sure some node is sending it (the node that dispatched it may be gone).
         // A duplicate emission is harmless: the device treats a repeated subtask_id as the same task.
-        this.startExecution(device.device_id, id);
+        this.startExecution(deviceId, s.subtask_id);
         continue;
       }
-      if ((await this.tasks.bumpMissing(id)) >= 2) {
+      if ((await this.tasks.bumpMissing(s.subtask_id)) >= 2) {
         await this.finish(s, 'failed', {
           error: { code: ErrorCode.EXECUTOR_ERROR, message: 'The device stopped running this task without reporting a result (was the executor restarted?). Send it again.' },
           pump: true,
@@ -190,21 +193,20 @@ export class Dispatcher {
       }
     }
     // A slot may have freed while a device refused with SLOTS_FULL: try the queue again.
-    // (An empty queue has nothing to pull; a send queued since then pumps in its own enqueue script.)
+    // (An empty queue has nothing to pull; a send queued since then pumps in its own send script.)
     if (prefetched?.queued === 0) return cancel;
-    const promoted = await this.scripts.run<string[]>('pumpOnly', [keys.deviceSlots(device.device_id), keys.deviceQueue(device.device_id)], [device.max_slots, this.scripts.prefix]);
-    if (promoted.length) this.afterSlotsChanged(device.device_id, promoted);
+    const { promoted, queue } = await pump(this.redis, { deviceId, defaultSlots: DEFAULT_SLOTS });
+    if (promoted.length) this.afterSlotsChanged(deviceId, promoted, queue);
     return cancel;
   }
 
   /** The device's online TTL lapsed (or it was deleted): fail what it held and what waited for it. */
   async failDevice(deviceId: string, reason: 'offline' | 'deleted'): Promise<void> {
-    const slotIds = await this.redis.smembers(keys.deviceSlots(deviceId));
-    const queued = await this.redis.lrange(keys.deviceQueue(deviceId), 0, -1);
-    for (const id of [...slotIds, ...queued]) {
-      const s = await this.tasks.getSubtask(id);
-      if (!s || this.tasks.doneEvent(s)) continue;
-      if (reason === 'deleted' && s.in_slot) this.notify.cancelOnDevice(deviceId, { subtask_id: id });
+    const [slotIds, queued] = await Promise.all([this.redis.smembers(keys.deviceSlots(deviceId)), this.redis.lrange(keys.deviceQueue(deviceId), 0, -1)]);
+    const inSlot = new Set(slotIds);
+    for (const s of await this.tasks.getSubtasks([...slotIds, ...queued])) {
+      if (this.tasks.doneEvent(s)) continue;
+      if (reason === 'deleted' && inSlot.has(s.subtask_id)) this.notify.cancelOnDevice(deviceId, { subtask_id: s.subtask_id });
       if (s.cancel_requested) {
         await this.finish(s, 'cancelled', { pump: false });
       } else if (reason === 'offline' && s.status === 'running') {
@@ -242,53 +244,51 @@ export class Dispatcher {
     s: SubtaskRecord,
     status: 'completed' | 'failed' | 'cancelled',
     o: { expectedDevice?: string; result?: string; error?: ProtocolError; sessionId?: string; usage?: unknown; requiredLastSeq?: number; pump: boolean },
-  ): Promise<FinishResult> {
-    const device = o.pump ? await this.devices.get(s.device_id) : null;
-    const res = await this.scripts.run<(string | number)[]>(
-      'finish',
-      [keys.subtask(s.subtask_id), keys.deviceSlots(s.device_id), keys.deviceQueue(s.device_id)],
-      [
-        s.subtask_id, o.expectedDevice ?? '', status, new Date().toISOString(), o.result ?? '', o.error ? JSON.stringify(o.error) : '',
-        o.sessionId ?? '', o.usage ? JSON.stringify(o.usage) : '', device?.max_slots ?? 0, this.scripts.prefix, o.requiredLastSeq ?? -1,
-      ],
-    );
-    const outcome = res[0] as FinishResult['outcome'];
-    if (outcome !== 'done') return { outcome, lastSeq: Number(res[1]), promoted: [] };
-    const promoted = res.slice(1).map(String);
+  ): Promise<FinishOutcome> {
+    const r = await finishScript(this.redis, {
+      subtaskId: s.subtask_id, deviceId: s.device_id, status, expectedDevice: o.expectedDevice, requiredLastSeq: o.requiredLastSeq, pump: o.pump,
+      defaultSlots: DEFAULT_SLOTS, result: o.result, error: o.error, sessionId: o.sessionId, usage: o.usage,
+    });
+    if (r.outcome !== 'done') return r;
     this.routes.delete(s.subtask_id);
-    const final = (await this.tasks.getSubtask(s.subtask_id))!;
     this.metrics.completions.inc({ status });
-    await this.tasks.touchTask(final);
-    this.notify.toUser(final.user_id, 'chat:done', this.tasks.doneEvent(final)!);
+    await this.tasks.touchTask(r.record);
+    this.notify.toUser(r.record.user_id, 'chat:done', this.tasks.doneEvent(r.record)!);
     // Positions behind it move when it left the queue itself or pulled the next one into a slot.
-    this.afterSlotsChanged(s.device_id, promoted, promoted.length > 0 || !s.in_slot);
-    return { outcome, promoted };
+    this.afterSlotsChanged(s.device_id, r.promoted, r.promoted.length > 0 || !r.wasInSlot ? r.queue : null);
+    return r;
   }
 
-  /** After slots or the queue changed: start the promoted, tell queued owners their new position. */
-  private afterSlotsChanged(deviceId: string, promoted: string[], queueMoved = promoted.length > 0): void {
+  /**
+   * After slots or the queue changed: start the promoted, tell their owners, and tell every queued
+   * owner its new position (`queue`: the queue as it now stands, null when it did not move).
+   */
+  private afterSlotsChanged(deviceId: string, promoted: string[], queue: string[] | null): void {
     for (const id of promoted) this.startExecution(deviceId, id);
-    void this.announceQueue(deviceId, promoted, queueMoved).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
+    void this.announceQueue(deviceId, promoted, queue).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
   }
 
-  private async announceQueue(deviceId: string, promoted: string[], queueMoved: boolean): Promise<void> {
-    for (const id of promoted) {
-      const s = await this.tasks.getSubtask(id);
-      if (s) this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: id, device_id: s.requested_device, status: s.status });
+  /** Two round trips (the records, then the device view) however long the queue. */
+  private async announceQueue(deviceId: string, promoted: string[], queue: string[] | null): Promise<void> {
+    const [moved, waiting] = await Promise.all([this.tasks.getSubtasks(promoted), this.tasks.getSubtasks(queue ?? [])]);
+    for (const s of moved) {
+      this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: s.status });
     }
-    if (queueMoved) {
-      const queue = await this.redis.lrange(keys.deviceQueue(deviceId), 0, -1);
-      for (const [i, id] of queue.entries()) {
-        const s = await this.tasks.getSubtask(id);
-        if (s) this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: id, device_id: s.requested_device, status: 'queued', queue_position: i + 1 });
-      }
+    const position = new Map((queue ?? []).map((id, i) => [id, i + 1]));
+    for (const s of waiting) {
+      this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: 'queued', queue_position: position.get(s.subtask_id)! });
     }
     await this.emitDeviceStatus(deviceId);
   }
 
+  /** After a queue push: the device may have a queue now (for the queued-subtasks metric). */
+  private async markQueued(deviceId: string): Promise<void> {
+    await this.redis.sadd(keys.queuedDevices, deviceId);
+  }
+
   private notifyRunning(s: SubtaskRecord): void {
     this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: 'running' });
-    void this.tasks.touchTask({ ...s, status: 'running' }).catch(() => {});
+    void this.tasks.touchTask({ ...s, status: 'running' }).catch((err) => this.log.warn({ err, subtaskId: s.subtask_id }, 'conversation status not updated'));
   }
 
   /** Sends task:execute until the device acks it, the subtask leaves its slot, or the device is offline. */
@@ -310,12 +310,14 @@ export class Dispatcher {
         // ack handling below (markRunning answers 'final' and the device is told to stop).
         s = justSent.s;
       } else {
-        // One round trip for both reads (auto-pipelined).
-        const [read, online] = await Promise.all([this.tasks.getSubtask(subtaskId), this.devices.isOnline(deviceId)]);
+        // One round trip for the three reads (auto-pipelined).
+        const [read, online, holds] = await Promise.all([
+          this.tasks.getSubtask(subtaskId), this.devices.isOnline(deviceId), this.redis.sismember(keys.deviceSlots(deviceId), subtaskId),
+        ]);
         if (!online) return; // the monitor fails it, or a re-register resumes
-        s = read;
+        s = holds === 1 ? read : null;
       }
-      if (!s || !s.in_slot || s.status === 'running' || this.tasks.doneEvent(s)) return;
+      if (!s || s.status === 'running' || this.tasks.doneEvent(s)) return;
       const context = (attempt === 1 ? justSent?.context : undefined) ?? (await this.tasks.contextFor(s, s.user_id));
       const answer = await this.notify.execute(deviceId, { task_id: s.task_id, subtask_id: s.subtask_id, prompt: s.prompt, context }, this.opts.executeAckTimeoutMs);
       if (answer.kind === 'nobody') {
@@ -331,7 +333,7 @@ export class Dispatcher {
       if (ack.ok || ack.error?.code === ErrorCode.DUPLICATE) {
         // Counted at the ack: a fast device may complete the task before markRunning runs ('final').
         this.metrics.dispatches.inc();
-        const r = await this.scripts.run<string>('markRunning', [keys.subtask(subtaskId)], [new Date().toISOString()]);
+        const r = await markRunning(this.redis, { subtaskId, deviceId });
         if (r === 'ok') {
           this.notifyRunning(s);
         } else if (r === 'final') {
@@ -340,7 +342,7 @@ export class Dispatcher {
         return;
       }
       if (ack.error?.code === ErrorCode.SLOTS_FULL) {
-        await this.scripts.run('requeueHead', [keys.subtask(subtaskId), keys.deviceSlots(deviceId), keys.deviceQueue(deviceId), keys.queuedDevices], [subtaskId, deviceId]);
+        if ((await requeueHead(this.redis, { subtaskId, deviceId })) === 'ok') await this.markQueued(deviceId);
         this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: subtaskId, device_id: s.requested_device, status: 'queued', queue_position: 1 });
         await this.emitDeviceStatus(deviceId);
         return;

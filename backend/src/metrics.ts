@@ -2,10 +2,28 @@
 // not collide. Gauges that mirror Redis state are computed when scraped.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
-import { KEY_PREFIX, keys } from './store/keys';
-import type { Scripts } from './store/scripts';
+import { keys } from './store/keys';
 
-export function createMetrics(redis: Redis, scripts: Scripts) {
+/**
+ * Subtasks waiting over all devices: only devices that queued something are counted (a scrape must
+ * not cost a command per device), and those whose queue emptied leave the set. Removal is followed
+ * by a second look, and senders add the device after their push, so a device that queues again
+ * in between is never left out.
+ */
+async function queuedSubtasks(redis: Redis): Promise<number> {
+  const ids = await redis.smembers(keys.queuedDevices);
+  const lengths = await Promise.all(ids.map((id) => redis.llen(keys.deviceQueue(id))));
+  const empty = ids.filter((_, i) => lengths[i] === 0);
+  if (empty.length) {
+    await redis.srem(keys.queuedDevices, ...empty);
+    const again = await Promise.all(empty.map((id) => redis.llen(keys.deviceQueue(id))));
+    const back = empty.filter((_, i) => again[i] > 0);
+    if (back.length) await redis.sadd(keys.queuedDevices, ...back);
+  }
+  return lengths.reduce((a, b) => a + b, 0);
+}
+
+export function createMetrics(redis: Redis) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wegent_process_' });
   const m = {
@@ -24,7 +42,7 @@ export function createMetrics(redis: Redis, scripts: Scripts) {
       registers: [registry],
       async collect() {
         // Only devices that queued something (a scrape must not cost a command per device).
-        this.set(Number(await scripts.run('queuedTotal', [keys.queuedDevices], [KEY_PREFIX])));
+        this.set(await queuedSubtasks(redis));
       },
     }),
     onlineDevices: new Gauge({

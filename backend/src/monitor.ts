@@ -1,13 +1,18 @@
 // The presence monitor: turns lapsed online deadlines into offline devices and failed tasks.
 // It sleeps until the earliest deadline in the ZSET (never longer than the monitor period), so a
-// device is declared offline when its TTL lapses, not up to a period later. Each lapse is claimed by
-// a Lua script that only one backend node can win, so tasks are never failed twice.
+// device is declared offline when its TTL lapses, not up to a period later. Each lapse is claimed
+// with a lease that only one backend node can win, and released once the device's tasks are failed:
+// a node that dies or loses Redis in between leaves the lease to lapse, and the next pass (on any
+// node) claims it again. So tasks are failed exactly once, and never left running.
 import type { Redis } from 'ioredis';
 import type { Dispatcher } from './dispatch';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import { keys } from './store/keys';
-import type { Scripts } from './store/scripts';
+import { claimLapse, redisNow, releaseLapse } from './store/scripts/presence';
+
+/** A claim held longer than this is taken to have failed and is claimed again (at least 1 s). */
+const leaseMs = (periodMs: number) => Math.max(1000, periodMs);
 
 export class Monitor {
   private timer: NodeJS.Timeout | null = null;
@@ -20,7 +25,6 @@ export class Monitor {
 
   constructor(
     private readonly redis: Redis,
-    private readonly scripts: Scripts,
     private readonly dispatcher: Dispatcher,
     private readonly periodMs: number,
     private readonly metrics: Metrics,
@@ -71,14 +75,15 @@ export class Monitor {
       return;
     }
     try {
-      const now = Number(await this.scripts.run('redisNow', [], []));
+      const now = await redisNow(this.redis, undefined);
       const lapsed = await this.redis.zrangebyscore(keys.presenceDeadlines, '-inf', now);
       for (const deviceId of lapsed) {
-        const won = await this.scripts.run<number>('claimLapse', [keys.deviceOnline(deviceId), keys.presenceDeadlines], [deviceId]);
-        if (won !== 1) continue;
-        this.metrics.offlineDetections.inc();
+        const lease = await claimLapse(this.redis, { deviceId, leaseMs: leaseMs(this.periodMs) });
+        if (lease === null) continue;
         this.log.info({ deviceId }, 'device offline: online TTL lapsed');
         await this.dispatcher.failDevice(deviceId, 'offline');
+        // Counted by the node whose claim ends it: once, even when a lapsed lease was taken over.
+        if (await releaseLapse(this.redis, { deviceId, lease })) this.metrics.offlineDetections.inc();
         await this.dispatcher.emitDeviceStatus(deviceId);
       }
       const first = await this.redis.zrange(keys.presenceDeadlines, 0, 0, 'WITHSCORES');

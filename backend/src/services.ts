@@ -10,7 +10,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { Monitor } from './monitor';
 import type { Notifier } from './notifier';
 import { InFlight } from './realtime/handler';
-import { Scripts } from './store/scripts';
+import { prepareScripts } from './store/script';
 import { Tasks } from './tasks';
 
 export interface Services {
@@ -18,7 +18,6 @@ export interface Services {
   redis: Redis;
   log: Logger;
   metrics: Metrics;
-  scripts: Scripts;
   accounts: Accounts;
   devices: Devices;
   tasks: Tasks;
@@ -29,12 +28,12 @@ export interface Services {
 
 /** `notify` is filled in by app.ts once Socket.IO exists (it needs the namespaces). */
 export function createServices(config: Config, redis: Redis, log: Logger, notify: Notifier): Services {
-  const scripts = new Scripts(redis);
-  const metrics = createMetrics(redis, scripts);
+  prepareScripts(redis);
+  const metrics = createMetrics(redis);
   const accounts = new Accounts(redis, config.jwtSecret);
-  const devices = new Devices(redis, scripts, config.timing.onlineTtlMs);
+  const devices = new Devices(redis, config.timing.onlineTtlMs);
   const tasks = new Tasks(redis);
-  const dispatcher = new Dispatcher(redis, scripts, devices, tasks, notify, config, metrics, log);
-  const monitor = new Monitor(redis, scripts, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
-  return { config, redis, log, metrics, scripts, accounts, devices, tasks, dispatcher, monitor, inflight: new InFlight() };
+  const dispatcher = new Dispatcher(redis, devices, tasks, notify, config, metrics, log);
+  const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
+  return { config, redis, log, metrics, accounts, devices, tasks, dispatcher, monitor, inflight: new InFlight() };
 }

@@ -1,65 +1,17 @@
 // Conversations (tasks), their subtasks (one per chat message) and each subtask's event stream.
-// State changes that must be atomic (slot, seq, final status) happen in dispatch.ts via Lua; this
-// module creates records and reads them back as protocol views.
+// State changes that must be atomic (slot, seq, final status) happen in dispatch.ts through the
+// Lua scripts of store/scripts/; this module creates records and reads them back as views.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   ErrorCode, WegentError,
-  type ChatChunk, type ChatDone, type CompleteStatus, type SubtaskStatus, type SubtaskView, type TaskContext,
-  type TaskDetail, type TaskSummary,
+  type ChatChunk, type ChatDone, type CompleteStatus, type SubtaskView, type TaskContext, type TaskDetail, type TaskSummary,
 } from '@wegent/shared';
 import { keys } from './store/keys';
+import { decodeSubtask, decodeTask, encodeSubtask, type SubtaskRecord, type TaskRecord } from './store/records';
+import { touchTask } from './store/scripts/touchTask';
 
-export interface SubtaskRecord {
-  subtask_id: string;
-  task_id: string;
-  user_id: string;
-  /** The device that runs it (for "cloud", the pool device chosen at send time). */
-  device_id: string;
-  /** What the chat asked for: a device id or "cloud". */
-  requested_device: string;
-  prompt: string;
-  status: SubtaskStatus;
-  result: string | null;
-  error: { code: string; message: string } | null;
-  session_id: string | null;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  last_seq: number;
-  in_slot: boolean;
-  cancel_requested: boolean;
-}
-
-function toSubtask(h: Record<string, string>): SubtaskRecord | null {
-  if (!h.subtask_id) return null;
-  let error: SubtaskRecord['error'] = null;
-  if (h.error) {
-    try {
-      error = JSON.parse(h.error);
-    } catch {
-      error = { code: ErrorCode.INTERNAL, message: h.error };
-    }
-  }
-  return {
-    subtask_id: h.subtask_id,
-    task_id: h.task_id,
-    user_id: h.user_id,
-    device_id: h.device_id,
-    requested_device: h.requested_device || h.device_id,
-    prompt: h.prompt ?? '',
-    status: (h.status as SubtaskStatus) ?? 'pending',
-    result: h.result ?? null,
-    error,
-    session_id: h.session_id || null,
-    created_at: h.created_at,
-    started_at: h.started_at || null,
-    completed_at: h.completed_at || null,
-    last_seq: Number(h.last_seq) || 0,
-    in_slot: h.in_slot === '1',
-    cancel_requested: h.cancel_requested === '1',
-  };
-}
+export type { SubtaskRecord } from './store/records';
 
 /** Unknown and foreign conversation ids get the same answer. */
 export function taskNotFound(taskId: string): WegentError {
@@ -69,11 +21,21 @@ export function taskNotFound(taskId: string): WegentError {
 const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '')}`;
 const HISTORY_TURNS = 20;
 
+function summaryOf(t: TaskRecord): TaskSummary {
+  return { task_id: t.task_id, title: t.title, device_id: t.device_id, status: t.status, session_id: t.session_id, created_at: t.created_at, updated_at: t.updated_at };
+}
+
 export class Tasks {
   constructor(private readonly redis: Redis) {}
 
   async getSubtask(subtaskId: string): Promise<SubtaskRecord | null> {
-    return toSubtask(await this.redis.hgetall(keys.subtask(subtaskId)));
+    return decodeSubtask(await this.redis.hgetall(keys.subtask(subtaskId)));
+  }
+
+  /** Several subtasks in one round trip (the commands of one tick are pipelined), in order; missing ones left out. */
+  async getSubtasks(ids: string[]): Promise<SubtaskRecord[]> {
+    const found = await Promise.all(ids.map((id) => this.getSubtask(id)));
+    return found.filter((s): s is SubtaskRecord => s !== null);
   }
 
   /** The subtask if it is this user's; SUBTASK_NOT_FOUND otherwise. */
@@ -83,33 +45,27 @@ export class Tasks {
     return s;
   }
 
-  async assertOwnedTask(userId: string, taskId: string): Promise<void> {
-    const owner = await this.redis.hget(keys.task(taskId), 'user_id');
-    if (owner !== userId) throw taskNotFound(taskId);
-  }
-
   /**
    * The records a chat:send will write (ids, timestamps, status "pending"): built here, written
-   * atomically with the slot/queue step by the send script (store/sendScript.ts).
+   * atomically with the slot/queue step by the send script (store/scripts/send.ts).
    */
-  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string): { task_id: string; subtask: SubtaskRecord; newTask: boolean } {
-    const tid = taskId ?? newId('task');
-    const subtask = toSubtask({
-      subtask_id: newId('sub'), task_id: tid, user_id: userId, device_id: deviceId, requested_device: requestedDevice,
-      prompt, status: 'pending', created_at: new Date().toISOString(), last_seq: '0', in_slot: '0',
-    })!;
-    return { task_id: tid, subtask, newTask: !taskId };
+  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string): { subtask: SubtaskRecord; newTask: boolean } {
+    const subtask: SubtaskRecord = {
+      subtask_id: newId('sub'), task_id: taskId ?? newId('task'), user_id: userId, device_id: deviceId, requested_device: requestedDevice,
+      prompt, status: 'pending', result: null, error: null, session_id: null, usage: null, created_at: new Date().toISOString(),
+      started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0,
+    };
+    return { subtask, newTask: !taskId };
   }
 
-  /** Context for task:execute: the conversation's Claude session and a short history. */
+  /** Context for task:execute: the conversation's Claude session and a short history (two round trips). */
   async contextFor(s: SubtaskRecord, requesterId: string): Promise<TaskContext> {
     const ids = await this.redis.lrange(keys.taskSubtasks(s.task_id), 0, -1);
+    const before = ids.indexOf(s.subtask_id);
+    const earlier = await this.getSubtasks(before >= 0 ? ids.slice(0, before) : ids);
     const history: NonNullable<TaskContext['history']> = [];
     let session: string | undefined;
-    for (const id of ids) {
-      if (id === s.subtask_id) break;
-      const prev = await this.getSubtask(id);
-      if (!prev) continue;
+    for (const prev of earlier) {
       if (prev.session_id) session = prev.session_id;
       history.push({ role: 'user', text: prev.prompt });
       if (prev.result) history.push({ role: 'assistant', text: prev.result });
@@ -120,15 +76,9 @@ export class Tasks {
     return ctx;
   }
 
-  /** Mirrors the newest subtask's state onto its conversation (for lists). */
+  /** Mirrors the subtask's state onto its conversation (for lists); one round trip. */
   async touchTask(s: SubtaskRecord): Promise<void> {
-    const now = new Date().toISOString();
-    // An older turn ending (e.g. a cancelled queued one) must not overwrite the newest turn's status.
-    const newest = (await this.redis.hget(keys.task(s.task_id), 'last_subtask_id')) === s.subtask_id;
-    const m = this.redis.multi().hset(keys.task(s.task_id), newest ? { status: s.status, updated_at: now } : { updated_at: now });
-    if (s.session_id) m.hset(keys.task(s.task_id), 'session_id', s.session_id);
-    m.zadd(keys.userTasks(s.user_id), Date.now(), s.task_id);
-    await m.exec();
+    await touchTask(this.redis, s);
   }
 
   async chunksAfter(subtaskId: string, afterSeq: number): Promise<ChatChunk[]> {
@@ -146,35 +96,22 @@ export class Tasks {
     return done;
   }
 
+  /** The user's conversations, newest first: two round trips however many. */
   async listTasks(userId: string, limit = 200): Promise<TaskSummary[]> {
     const ids = await this.redis.zrevrange(keys.userTasks(userId), 0, limit - 1);
-    const out: TaskSummary[] = [];
-    for (const id of ids) {
-      const t = await this.summary(id);
-      if (t) out.push(t);
-    }
-    return out;
+    const found = await Promise.all(ids.map(async (id) => decodeTask(await this.redis.hgetall(keys.task(id)))));
+    return found.filter((t): t is TaskRecord => t !== null).map(summaryOf);
   }
 
-  private async summary(taskId: string): Promise<TaskSummary | null> {
-    const h = await this.redis.hgetall(keys.task(taskId));
-    if (!h.task_id) return null;
-    return {
-      task_id: h.task_id, title: h.title ?? '', device_id: h.device_id ?? '', status: (h.status as SubtaskStatus) ?? 'pending',
-      session_id: h.session_id || null, created_at: h.created_at, updated_at: h.updated_at ?? h.created_at,
-    };
-  }
-
+  /** One conversation with its turns and their streams: two round trips however many turns. */
   async detail(userId: string, taskId: string): Promise<TaskDetail> {
-    await this.assertOwnedTask(userId, taskId);
-    const summary = (await this.summary(taskId))!;
-    const ids = await this.redis.lrange(keys.taskSubtasks(taskId), 0, -1);
-    const subtasks: SubtaskView[] = [];
-    for (const id of ids) {
-      const s = await this.getSubtask(id);
-      if (s) subtasks.push({ ...this.view(s), events: await this.chunksAfter(id, 0) });
-    }
-    return { ...summary, subtasks };
+    const [h, ids] = await Promise.all([this.redis.hgetall(keys.task(taskId)), this.redis.lrange(keys.taskSubtasks(taskId), 0, -1)]);
+    const task = decodeTask(h);
+    if (!task || task.user_id !== userId) throw taskNotFound(taskId);
+    const [subs, streams] = await Promise.all([this.getSubtasks(ids), Promise.all(ids.map((id) => this.chunksAfter(id, 0)))]);
+    const streamOf = new Map(ids.map((id, i) => [id, streams[i]]));
+    const subtasks: SubtaskView[] = subs.map((s) => ({ ...this.view(s), events: streamOf.get(s.subtask_id) ?? [] }));
+    return { ...summaryOf(task), subtasks };
   }
 
   view(s: SubtaskRecord): Omit<SubtaskView, 'events'> {
@@ -186,15 +123,17 @@ export class Tasks {
     };
   }
 
-  async setFlag(subtaskId: string, field: 'cancel_requested', value: boolean): Promise<void> {
-    await this.redis.hset(keys.subtask(subtaskId), field, value ? '1' : '0');
+  async requestCancel(subtaskId: string): Promise<void> {
+    await this.redis.hset(keys.subtask(subtaskId), ...encodeSubtask({ cancel_requested: true }));
   }
 
   async bumpMissing(subtaskId: string): Promise<number> {
-    return this.redis.hincrby(keys.subtask(subtaskId), 'missing_beats', 1);
+    const field: keyof SubtaskRecord = 'missing_beats';
+    return this.redis.hincrby(keys.subtask(subtaskId), field, 1);
   }
 
   async clearMissing(subtaskId: string): Promise<void> {
-    await this.redis.hdel(keys.subtask(subtaskId), 'missing_beats');
+    const field: keyof SubtaskRecord = 'missing_beats';
+    await this.redis.hdel(keys.subtask(subtaskId), field);
   }
 }

@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import * as esbuild from 'esbuild';
+import { inlineLua } from '../../backend/build/inlineLua.mjs';
 import type { Role } from '@wegent/shared';
 import { Accounts } from '../../backend/src/accounts';
 import type { App } from '../../backend/src/app';
@@ -113,6 +114,7 @@ export function buildBackend(): Promise<string> {
       sourcemap: 'inline',
       logLevel: 'error',
       external: ['bufferutil', 'utf-8-validate', 'pino-pretty'],
+      plugins: [inlineLua()],
     });
     return join(buildDir, 'main.js');
   })();

@@ -37,6 +37,3 @@ export const keys = {
   /** Pub/sub channel for cluster-wide notices (e.g. token revocations). */
   noticeChannel: `${P}notices`,
 } as const;
-
-/** The prefix used in Lua scripts that build keys from ids (single-node Redis, not Cluster). */
-export const KEY_PREFIX = P;

@@ -1,0 +1,28 @@
+-- Moves a subtask to its final status once, frees its slot (or queue place) and, when asked,
+-- pulls the next queued subtasks into the freed slots.
+-- KEYS: subtask, slots, queue, device
+-- ARGV: subtask_id, expected_device ('' = any), required_last_seq (-1 = any), pump ('1'|'0'),
+--       default_slots, then the final fields (pairs.lua: status, completed_at, result, ...)
+-- → {'notfound'} | {'already'} | {'gap', last_seq}
+--   | {'done', was_in_slot (0|1), the record (HGETALL), {promoted ids}, {queue ids, when it moved}}
+--- @include "pairs"
+--- @include "subtask"
+--- @include "device"
+--- @include "pump"
+local sub, slots, queue, device = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, expected, required = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local final_fields = take_list(6)
+
+local s = subtask_state(sub)
+if not s or (expected ~= '' and s.device_id ~= expected) then return {'notfound'} end
+if FINAL[s.status] then return {'already'} end
+if required >= 0 and required > s.last_seq then return {'gap', s.last_seq} end
+
+hset_list(sub, final_fields)
+local was_in_slot = redis.call('SREM', slots, id)
+local left_queue = redis.call('LREM', queue, 0, id)
+local promoted = {}
+if ARGV[4] == '1' then promoted = pump(slots, queue, device_max_slots(device, ARGV[5])) end
+local waiting = {}
+if #promoted > 0 or left_queue > 0 then waiting = redis.call('LRANGE', queue, 0, -1) end
+return {'done', was_in_slot, redis.call('HGETALL', sub), promoted, waiting}

@@ -1,0 +1,23 @@
+-- The subtask record's fields as scripts read and write them. The names are fields of
+-- SubtaskRecord (store/records.ts; backend/test/lua.test.ts holds them to it); everything else a
+-- script writes to a subtask arrives encoded from TypeScript as a field list.
+--- @include "final"
+
+-- nil when there is no such subtask
+local function subtask_state(key)
+  local h = redis.call('HMGET', key, 'status', 'device_id', 'last_seq')
+  if not h[1] then return nil end
+  return { status = h[1], device_id = h[2], last_seq = tonumber(h[3] or '0') }
+end
+
+local function subtask_set_status(key, status)
+  redis.call('HSET', key, 'status', status)
+end
+
+local function subtask_start(key, now_iso)
+  redis.call('HSET', key, 'status', 'running', 'started_at', now_iso)
+end
+
+local function subtask_set_last_seq(key, seq)
+  redis.call('HSET', key, 'last_seq', seq)
+end
