@@ -2,6 +2,7 @@
 // no device until the user connects, a status bar item that offers to connect.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { waitFor } from '../../../../test/support/wait';
 import { manifest, wegent } from './helpers';
 
 describe('activation in a real VS Code extension host', () => {
@@ -19,9 +20,16 @@ describe('activation in a real VS Code extension host', () => {
     assert.equal(api.statusBar.text, '$(debug-disconnect) Wegent');
   });
 
-  it('opens the Wegent output channel from its command', async () => {
+  it('opens the Wegent output channel from its command, showing what the extension logged', async () => {
     const api = await wegent();
+    const marker = `output-marker-${Date.now()}`;
+    api.output.info(marker);
+    // The output panel's editor is visible to the extension host only while the panel shows it.
+    const shownWegentLog = () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'output' && e.document.uri.path.includes('Wegent'));
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    await waitFor(() => !shownWegentLog(), { message: 'the output panel did not close' });
     await vscode.commands.executeCommand('wegent.showOutput');
-    assert.equal(api.output.channel.name, 'Wegent');
+    const editor = await waitFor(shownWegentLog, { message: 'wegent.showOutput did not show the Wegent channel' });
+    await waitFor(() => editor.document.getText().includes(marker), { message: 'the shown channel lacks the line just logged' });
   });
 });
