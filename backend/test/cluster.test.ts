@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, FAST_TIMING, type TestBackend, type TestUser } from '../../test/support/backend';
 import { TestChat, TestDevice, api } from '../../test/support/clients';
-import { delay, waitFor } from '../../test/support/wait';
+import { waitFor } from '../../test/support/wait';
 
 async function metric(url: string, name: string): Promise<number> {
   const text = (await api(url, 'GET', '/metrics')).body as string;
@@ -40,7 +40,7 @@ describe('cluster: two backend nodes on one Redis', function () {
     const device = await TestDevice.connect({ url: a.url, token: alice.token, deviceId: 'node-a-dev' });
     const chat = await TestChat.connect({ url: b.url, token: alice.token });
     open.push(device, chat);
-    await delay(300); // let both adapters see each other
+    // No pause for the adapters to find each other: a task:execute nobody answers yet is resent.
     const sent = await chat.sendOk({ device_id: 'node-a-dev', message: 'cross node' });
     await device.waitForExecute(sent.subtask_id);
     for (let i = 1; i <= 10; i++) await device.text(sent.subtask_id, `${i},`);
@@ -73,7 +73,6 @@ describe('cluster: two backend nodes on one Redis', function () {
     const device = await TestDevice.connect({ url: a.url, token: created.body.token, deviceId: 'revoked-dev' });
     const chat = await TestChat.connect({ url: b.url, token: created.body.token });
     open.push(device, chat);
-    await delay(200);
     assert.equal((await api(b.url, 'DELETE', `/api/tokens/${created.body.id}`, { token: alice.token })).status, 204);
     await waitFor(() => device.authExpired[0]?.code === 'AUTH_REVOKED' && !device.connected, { message: 'device on node A expelled' });
     await waitFor(() => chat.of('auth:expired')[0]?.code === 'AUTH_REVOKED' && !chat.socket.connected, { message: 'chat on node B expelled' });
@@ -90,17 +89,30 @@ describe('cluster: two backend nodes on one Redis', function () {
     await Promise.all(devices.map((d, i) => d.waitForExecute(sent[i].subtask_id)));
     for (const d of devices) d.drop();
     for (const s of sent) assert.equal((await chat.waitForDone(s.subtask_id, 20_000)).error?.code, 'DEVICE_OFFLINE');
-    await delay(Number(FAST_TIMING.WEGENT_ONLINE_TTL_MS) + 500); // more than a TTL: a second claim would have happened by now
+    // A second claim could only come from a later monitor pass. Both nodes have made one once each
+    // has claimed a device that lapsed after these: a pass claims every deadline already lapsed.
+    const claimedBy = async () => [await metric(a.url, 'wegent_offline_detections_total'), await metric(b.url, 'wegent_offline_detections_total')];
+    const afterDoomed = await claimedBy();
+    let sentinels = 0;
+    await waitFor(async () => {
+      const batch = await Promise.all([1, 2, 3].map((i) => TestDevice.connect({ url: i % 2 ? a.url : b.url, token: alice.token, deviceId: `sentinel-${sentinels + i}` })));
+      open.push(...batch);
+      sentinels += batch.length;
+      for (const d of batch) d.drop();
+      await waitFor(async () => (await claimedBy()).reduce((x, y) => x + y) - afterDoomed.reduce((x, y) => x + y) === sentinels, { timeout: 20_000, message: 'sentinels offline' });
+      const now = await claimedBy();
+      return now[0] > afterDoomed[0] && now[1] > afterDoomed[1];
+    }, { timeout: 60_000, message: 'both nodes made a monitor pass after the lapses' });
     for (const s of sent) assert.equal(chat.of('chat:done', (p) => p.subtask_id === s.subtask_id).length, 1);
-    const after = (await metric(a.url, 'wegent_offline_detections_total')) + (await metric(b.url, 'wegent_offline_detections_total'));
-    assert.equal(after - before, 3);
+    assert.equal(afterDoomed[0] + afterDoomed[1] - before, 3);
+    const after = await claimedBy();
+    assert.equal(after[0] + after[1] - before, 3 + sentinels, 'a lapse was claimed twice');
   });
 
   it('keeps sending an unacknowledged task:execute when the node that dispatched it dies', async () => {
     const device = await TestDevice.connect({ url: b.url, token: alice.token, deviceId: 'orphaned-dispatch', ackMode: 'withhold' });
     const chat = await TestChat.connect({ url: a.url, token: alice.token });
     open.push(device, chat);
-    await delay(200);
     const sent = await chat.sendOk({ device_id: 'orphaned-dispatch', message: 'dispatched by node A' });
     await device.waitForExecute(sent.subtask_id);
     await a.kill(); // node A held the resend loop
