@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '@wegent/shared';
 import { api } from '../support/clients';
 import { reply, text } from '../support/modelServer';
-import { delay, waitFor } from '../support/wait';
+import type { Executor } from '../../extension/src/executor/executor';
+import { waitFor } from '../support/wait';
 import { FULL, recordFigure, scaled } from './support/figures';
 import { TTL_MS, startFaultStack, type FaultStack } from './support/executorStack';
 import { redisSnapshot } from './support/stack';
@@ -39,9 +40,17 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
     }
   }
 
+  /** Counts the events the executor's tasks produce (what goes into its outbox), per subtask. */
+  function countEvents(executor: Executor): (subtaskId: string) => number {
+    const counts = new Map<string, number>();
+    executor.on('task:event', ({ subtaskId }) => counts.set(subtaskId, (counts.get(subtaskId) ?? 0) + 1));
+    return (subtaskId) => counts.get(subtaskId) ?? 0;
+  }
+
   it('survives SIGKILL of the backend: executors reconnect, the running task completes, the queued one runs, the chat resumes', async () => {
     const executor = await stack.executor({ maxSlots: 1 });
     const deviceId = executor.snapshot().deviceId;
+    const produced = countEvents(executor);
     for (let round = 0; round < scaled(1, 3); round++) {
       const longText = words(120, `a${round}-`);
       const shortText = `queued ${round} done`;
@@ -53,7 +62,9 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
       await waitFor(() => stack.chat.text(a.subtask_id).length > 10, { timeout: 60_000, message: 'first text of the running task' });
       await stack.backend.kill();
       figures.faults++;
-      await delay(300); // down for a moment: the executor keeps producing into its outbox
+      // Down until the executor has produced output the backend could not take: it waits in the outbox.
+      const atKill = produced(a.subtask_id);
+      await waitFor(() => produced(a.subtask_id) >= atKill + 3, { timeout: 30_000, message: 'the task produced nothing while the backend was down' });
       await stack.backend.start();
       const doneA = await stack.chat.waitForDone(a.subtask_id);
       const doneB = await stack.chat.waitForDone(b.subtask_id);
@@ -69,6 +80,7 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
   it('rides out a Redis crash: /healthz goes 503, then 200 again without a backend restart; no task or event lost', async () => {
     const executor = await stack.executor();
     const deviceId = executor.snapshot().deviceId;
+    const produced = countEvents(executor);
     const said = words(150, 'r');
     stack.model.script('REDIS-DOWN', reply(text(said), { chunks: 150, chunkDelayMs: 40 }));
     const sent = await stack.chat.sendOk({ device_id: deviceId, message: 'REDIS-DOWN keep streaming' });
@@ -77,7 +89,9 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
     await stack.redis.kill();
     figures.faults++;
     await waitFor(async () => (await health()) === 503, { timeout: 15_000, message: '/healthz never reported Redis down' });
-    await delay(1000);
+    // Down until the task has streamed on into a backend that cannot store it (answered UNAVAILABLE).
+    const atDown = produced(sent.subtask_id);
+    await waitFor(() => produced(sent.subtask_id) >= atDown + 10, { timeout: 30_000, message: 'the task produced nothing while Redis was down' });
     await stack.redis.start();
     await waitFor(async () => (await health()) === 200, { timeout: 30_000, message: '/healthz never recovered' });
     assert.equal(stack.backend.logs().split('Wegent backend listening').length, startsBefore, 'the backend restarted');

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../../../test/support/redis';
+import { waitFor } from '../../../test/support/wait';
 import { Executor } from '../../src/executor/executor';
 import { removeTempDirs, silentLogger, tempDir } from './tmp';
 
@@ -33,7 +34,8 @@ describe('executor: lifecycle without a backend', function () {
     try {
       const executor = make(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       const started = executor.start();
-      await new Promise((r) => setTimeout(r, 300));
+      // The first attempt is under way once the listener holds its connection.
+      await waitFor(() => held.length > 0, { message: 'the executor never attempted to connect' });
       await executor.stop();
       await started;
       assert.equal(executor.snapshot().state, 'disconnected');

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { Ack, TaskComplete, TaskEvent, TaskProgress } from '@wegent/shared';
 import { Outbox, type SendFn } from '../../src/executor/outbox';
 import { MAX_TOOL_RESULT_TEXT, appendCoalesced, clampEvent, takeBatch } from '../../src/executor/coalesce';
+import { waitFor } from '../../../test/support/wait';
 import { silentLogger } from './tmp';
 
 class ProtocolReceiver {
@@ -82,15 +83,18 @@ describe('executor: outbox', function () {
   it('coalesces tokens that arrive while a message is in flight', async () => {
     const receiver = new ProtocolReceiver();
     const calls: TaskProgress[] = [];
+    let release!: () => void;
+    const inFlight = new Promise<void>((r) => (release = r));
     const send: SendFn = async (event, payload) => {
       if (event === 'task:progress') calls.push(payload as TaskProgress);
-      await new Promise((r) => setTimeout(r, 20));
+      await inFlight; // the first message stays in flight until every token has arrived
       return receiver.handle(event, payload);
     };
     const outbox = new Outbox(send, silentLogger, 1);
     outbox.setOnline(true);
     for (let n = 0; n < 100; n++) outbox.push('s2', { type: 'text', text: `t${n} ` });
     outbox.complete('s2', { status: 'completed' });
+    release();
     assert.equal(await outbox.whenEmpty(5000), true);
     assert.equal(calls.length, 2, 'the first token leaves at once, the other 99 ride in one message');
     assert.equal(calls[1].events.length, 1);
@@ -102,7 +106,8 @@ describe('executor: outbox', function () {
     const outbox = new Outbox(receiver.sender(() => false), silentLogger, 1);
     outbox.push('s3', { type: 'text', text: 'a' });
     outbox.complete('s3', { status: 'failed', error: { code: 'MODEL_ERROR', message: 'm' } });
-    await new Promise((r) => setTimeout(r, 20));
+    // Whatever the outbox would do asynchronously after a push has started by the next turn of the loop.
+    await new Promise((r) => setImmediate(r));
     assert.deepEqual(outbox.pendingIds(), ['s3']);
     assert.equal(receiver.applied.size, 0);
     outbox.setOnline(true);
@@ -137,7 +142,9 @@ describe('executor: outbox', function () {
     outbox.push('s5', { type: 'tool_use', id: 't', name: 'Bash', input: {} });
     outbox.push('s5', { type: 'text', text: 'POISON' });
     release();
-    await outbox.whenEmpty(100); // first batch through, the poisoned one refused
+    // The poisoned batch refused and the note in its place applied; only then the next event, so it
+    // cannot ride in the refused batch.
+    await waitFor(() => receiver.applied.get('s5')?.events.some((e) => e.type === 'status' && e.text.includes('could not be delivered')), { message: 'the refused batch was not replaced by a note' });
     outbox.push('s5', { type: 'text', text: 'after' });
     outbox.complete('s5', { status: 'completed', result: 'r' });
     assert.equal(await outbox.whenEmpty(5000), true);
