@@ -7,7 +7,7 @@ import { DeviceStatusBar } from './vscode/statusBar';
 import { WegentOutput } from './vscode/output';
 import { ChatViewProvider, CHAT_VIEW_ID } from './vscode/chatView';
 import { registerCommands } from './vscode/commands';
-import { ToolApprovals } from './vscode/toolApproval';
+import { LocalApprovalPrompt } from './vscode/toolApproval';
 import { readSettings, TokenStore, WAS_CONNECTED_KEY } from './vscode/settings';
 import type { WegentApi } from './vscode/wegentApi';
 import { Notices } from './vscode/notices';
@@ -24,7 +24,6 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   const output = new WegentOutput();
   const statusBar = new DeviceStatusBar();
   const tokens = new TokenStore(context.secrets);
-  const approvals = new ToolApprovals();
   const notices = new Notices();
   const folderPicker = new FolderPicker();
   const setStateContext = (state: string) => void vscode.commands.executeCommand('setContext', 'wegent.deviceState', state);
@@ -39,12 +38,11 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     onError: (error) => void notices.error(`Wegent: ${error.message}`, ...(isAuthErrorCode(error.code) ? (['setToken', 'showOutput'] as const) : (['showOutput'] as const))),
     taskStarted: (task) => output.taskStarted(task),
     taskEvent: (subtaskId, event) => output.taskEvent(subtaskId, event),
-    taskEnded: (subtaskId, status, error) => {
-      approvals.forget(subtaskId);
-      output.taskEnded(subtaskId, status, error);
-    },
+    taskEnded: (subtaskId, status, error) => output.taskEnded(subtaskId, status, error),
+    approvalOpened: (approval) => void localPrompt.show(approval),
   });
   const device = controller;
+  const localPrompt = new LocalApprovalPrompt(device);
 
   const chatView = new ChatViewProvider({
     extensionUri: context.extensionUri,
@@ -67,7 +65,6 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
       notices,
       folderPicker,
       executorVersion: String(context.extension.packageJSON.version ?? '0.0.0'),
-      approveTool: approvals.approve,
       onDeviceChanged: () => chatView.refreshHostInfo(),
     }),
   );

@@ -1,4 +1,5 @@
 export * from './constants';
+export * from './toolTarget';
 export * from './errors';
 export * from './timing';
 export * from './protocol';

@@ -1,6 +1,9 @@
 // The public surface of the executor core: what the VS Code extension and the headless CLI (two thin
 // shells) see. The core never imports `vscode`; a shell gives it options and listens to its events.
 import type { ExecutorMode, PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
+import type { AnswerOutcome, OpenApproval, PermissionAnswer } from './approvals';
+
+export type { AnswerOutcome, OpenApproval, PermissionAnswer };
 
 /** Connection state a UI shows: status bar, CLI log line, webview banner. */
 export type ExecutorState = 'disconnected' | 'connecting' | 'online' | 'busy' | 'offline' | 'error';
@@ -22,6 +25,8 @@ export interface ExecutorSnapshot {
   running: RunningTaskInfo[];
   /** Set when state is 'error' (and kept as the last error while reconnecting). */
   error?: ProtocolError;
+  /** Permission requests of this device's tasks waiting for an answer ("needs input"). */
+  waitingApprovals: Array<Pick<OpenApproval, 'subtaskId' | 'requestId' | 'toolName' | 'requestedAt'>>;
 }
 
 export interface Logger {
@@ -52,11 +57,8 @@ export interface ExecutorOptions {
   env?: Record<string, string>;
   logger?: Logger;
   executorVersion?: string;
-  /**
-   * Asked before a tool runs when the permission mode wants an approval (e.g. 'default' and a file
-   * edit). Absent: such tool calls are denied and the model is told so.
-   */
-  approveTool?: (request: { subtaskId: string; toolName: string; input: Record<string, unknown> }) => Promise<{ allow: true } | { allow: false; message: string }>;
+  /** How long a permission request waits for an answer before it is denied (default 15 min). */
+  approvalTimeoutMs?: number;
   /** How long to wait for an ack from the backend before treating it as lost (default 10 000). */
   ackTimeoutMs?: number;
   /** First reconnect delay in ms; grows to reconnectDelayMaxMs with jitter (default 1000). */
@@ -85,6 +87,10 @@ export interface ExecutorControl {
   snapshot(): ExecutorSnapshot;
   /** Cancels a running task as `task:cancel` would. */
   cancel(subtaskId: string): boolean;
+  /** Permission requests waiting for an answer, with everything a prompt shows. */
+  openApprovals(): OpenApproval[];
+  /** The person at this device answers a request (`by: "device"`); refused when it was decided already. */
+  answerPermission(subtaskId: string, requestId: string, answer: PermissionAnswer): AnswerOutcome;
 }
 
 /** Events emitted by the Executor (it is a typed EventEmitter). */
@@ -92,5 +98,9 @@ export interface ExecutorEvents {
   state: [ExecutorSnapshot];
   'task:start': [RunningTaskInfo];
   'task:event': [{ subtaskId: string; event: TaskEvent }];
+  /** A task asks for permission (a shell shows its local prompt) … */
+  'approval:opened': [OpenApproval];
+  /** … and the request was decided, here or anywhere else (the shell closes its prompt). */
+  'approval:closed': [OpenApproval, { decision: 'allow' | 'deny'; by: 'chat' | 'device' | 'timeout' }];
   'task:end': [{ subtaskId: string; status: 'completed' | 'failed' | 'cancelled'; result?: string; error?: ProtocolError }];
 }

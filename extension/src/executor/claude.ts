@@ -5,17 +5,12 @@ import type { PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
 import type { Logger } from './api';
 import { ClaudeEventMapper, type SdkMessageLike } from './claudeEvents';
 import { binaryMissing, classifyClaudeError, sdkMissing } from './claudeErrors';
+import type { ToolAsk, ToolPermission } from './approvals';
 
 type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
 
-export interface ToolApprovalRequest {
-  subtaskId: string;
-  toolName: string;
-  input: Record<string, unknown>;
-}
-export type ToolApproval = { allow: true } | { allow: false; message: string };
-/** Asked before a tool runs when the permission mode wants approval; absent: such tools are denied. */
-export type ApproveTool = (request: ToolApprovalRequest) => Promise<ToolApproval>;
+/** Asked before a tool runs when the permission mode wants approval (approvals.ts); absent: such tools are denied. */
+export type CanUseTool = (toolName: string, input: Record<string, unknown>, ask: ToolAsk) => Promise<ToolPermission>;
 
 export interface ClaudeRunRequest {
   subtaskId: string;
@@ -29,7 +24,7 @@ export interface ClaudeRunRequest {
   claudeCodePath?: string;
   signal: AbortSignal;
   onEvent: (event: TaskEvent) => void;
-  approveTool?: ApproveTool;
+  canUseTool?: CanUseTool;
   logger: Logger;
 }
 
@@ -61,6 +56,8 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
   const onAbort = () => abortController.abort();
   req.signal.addEventListener('abort', onAbort, { once: true });
   const mapper = new ClaudeEventMapper();
+  /** Inputs of the tool calls seen so far, by id: shown with a request whose own input is empty. */
+  const toolInputs = new Map<string, unknown>();
   let sessionId = req.resume;
   let result: SdkMessageLike | undefined;
   let assistantError: string | undefined;
@@ -79,7 +76,7 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
         resume: req.resume,
         model: req.model,
         pathToClaudeCodeExecutable: req.claudeCodePath,
-        canUseTool: req.approveTool ? toCanUseTool(req.subtaskId, req.approveTool) : undefined,
+        canUseTool: req.canUseTool ? withToolInputs(req.canUseTool, toolInputs) : undefined,
         stderr: (data) => {
           stderrTail.push(data);
           if (stderrTail.length > 20) stderrTail.shift();
@@ -91,10 +88,14 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
       if (message.type === 'assistant' && typeof message.error === 'string') assistantError = message.error;
       if (message.type === 'result') {
         result = message;
-        const denied = deniedTools(message);
+        // Without an approver every such tool was refused by the mode: say how to allow them.
+        const denied = req.canUseTool ? undefined : deniedTools(message);
         if (denied) req.onEvent({ type: 'status', text: `Claude Code was not allowed to use ${denied} (permission mode "${req.permissionMode}"). Approve such tools when asked, or run the executor with a more permissive mode (e.g. --permission-mode acceptEdits / the wegent.permissionMode setting).` });
       }
-      for (const event of mapper.map(message)) req.onEvent(event);
+      for (const event of mapper.map(message)) {
+        if (event.type === 'tool_use') toolInputs.set(event.id, event.input);
+        req.onEvent(event);
+      }
     }
   } catch (err) {
     if (req.signal.aborted) return { status: 'cancelled', sessionId, error: { code: 'CANCELLED', message: 'The task was cancelled.' } };
@@ -133,9 +134,10 @@ function deniedTools(result: SdkMessageLike): string | undefined {
   return names.length ? names.join(', ') : undefined;
 }
 
-function toCanUseTool(subtaskId: string, approve: ApproveTool) {
-  return async (toolName: string, input: Record<string, unknown>) => {
-    const answer = await approve({ subtaskId, toolName, input });
-    return answer.allow ? { behavior: 'allow' as const, updatedInput: input } : { behavior: 'deny' as const, message: answer.message };
+function withToolInputs(canUseTool: CanUseTool, toolInputs: Map<string, unknown>) {
+  return (toolName: string, input: Record<string, unknown>, o: { signal: AbortSignal; toolUseID?: string; title?: string }) => {
+    const seen = o.toolUseID ? toolInputs.get(o.toolUseID) : undefined;
+    const displayInput = Object.keys(input).length === 0 && seen !== undefined ? seen : undefined;
+    return canUseTool(toolName, input, { signal: o.signal, toolUseID: o.toolUseID, title: o.title, displayInput });
   };
 }

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExecutorMode, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, ExecutorMode, MAX_SLOTS, PermissionMode } from '@wegent/shared';
 import type { ExecutorOptions } from './api';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3, unreachable: 4, refused: 5 } as const;
@@ -28,6 +28,8 @@ Options:
   --permission-mode MODE   default | acceptEdits | plan | bypassPermissions (default acceptEdits:
                            file edits in the workspace are accepted, anything else that needs an
                            approval is denied; bypassPermissions runs every tool unasked)
+  --approval-timeout SECONDS  How long a tool waiting for approval (asked in every chat of yours) waits
+                           before it is denied and the task goes on (default ${DEFAULT_APPROVAL_TIMEOUT_MS / 1000})
   --claude-path PATH       Claude Code executable (default: the one bundled with the Agent SDK)
   --data-dir DIR           Where the device id is kept (default ~/.wegent-executor)
   --grace SECONDS          On SIGINT/SIGTERM, how long running tasks may finish before they are
@@ -63,6 +65,14 @@ function seconds(raw: string | undefined, name: string, fallback: number): numbe
   return Math.round(n * 1000);
 }
 
+/** --approval-timeout: seconds > 0 (a request that can never be answered would deny at once). */
+function approvalTimeout(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_APPROVAL_TIMEOUT_MS;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error('--approval-timeout must be a number of seconds > 0');
+  return Math.round(n * 1000);
+}
+
 export function parseCli(argv: string[], env: Record<string, string | undefined>): CliParse {
   try {
     const { values } = parseArgs({
@@ -79,6 +89,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
         name: { type: 'string' },
         'permission-mode': { type: 'string' },
         'claude-path': { type: 'string' },
+        'approval-timeout': { type: 'string' },
         'data-dir': { type: 'string' },
         grace: { type: 'string' },
         'connect-timeout': { type: 'string' },
@@ -117,6 +128,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
           maxSlots,
           deviceName: values.name,
           permissionMode: permission.data,
+          approvalTimeoutMs: approvalTimeout(values['approval-timeout']),
           claudeCodePath: values['claude-path'] ? path.resolve(values['claude-path']) : undefined,
           dataDir,
         },

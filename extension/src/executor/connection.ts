@@ -24,6 +24,7 @@ export interface ConnectionOptions {
   runningIds: () => string[];
   onExecute: (payload: unknown, ack: AckFn) => void;
   onCancel: (subtaskId: string) => void;
+  onPermissionReply: (payload: unknown, ack: AckFn) => void;
   ackTimeoutMs?: number;
   /** First reconnect delay; grows to reconnectDelayMaxMs with ±50 % jitter. */
   reconnectDelayMs?: number;
@@ -94,6 +95,7 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
     socket.on(DeviceEvent.cancel, (payload) => {
       if (payload && typeof payload.subtask_id === 'string') this.o.onCancel(payload.subtask_id);
     });
+    socket.on(DeviceEvent.permissionReply, (payload, ack) => this.o.onPermissionReply(payload, typeof ack === 'function' ? ack : () => {}));
     socket.on(DeviceEvent.replaced, () => this.fail(replacedError(this.o.deviceId)));
     socket.on(DeviceEvent.authExpired, (p) => this.fail(authError(p?.code ?? ErrorCode.AUTH_EXPIRED, p?.message)));
   }

@@ -2,10 +2,13 @@
 // with an observable state for any UI (status bar, CLI log, webview). Free of `vscode`.
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, parsePayload, type AckFn, type PermissionMode, type ProtocolError,
-  type TaskContext, type TaskEvent,
+  DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, TaskPermissionReply, parsePayload, type AckFn, type PermissionMode,
+  type ProtocolError, type TaskContext, type TaskEvent,
 } from '@wegent/shared';
-import type { ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions } from './api';
+import type {
+  ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions,
+} from './api';
+import { Approvals, type AnswerOutcome, type OpenApproval, type PermissionAnswer } from './approvals';
 import { runClaude, type ClaudeRunResult } from './claude';
 import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
@@ -46,6 +49,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   private readonly log: Logger;
   private readonly slots: SlotTable;
   private readonly outbox: Outbox;
+  private readonly approvals: Approvals;
   private readonly tasks = new Map<string, RunningTask>();
   private identity?: DeviceIdentity;
   private connection?: DeviceConnection;
@@ -57,6 +61,17 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.log = options.logger ?? noopLogger;
     this.slots = new SlotTable(Math.min(MAX_SLOTS, Math.max(1, Math.floor(options.maxSlots ?? DEFAULT_SLOTS))));
     this.outbox = new Outbox((event, payload) => this.connection?.request(event, payload as never) ?? Promise.resolve(undefined), this.log);
+    this.approvals = new Approvals({ emit: (subtaskId, event) => this.stream(subtaskId, event), timeoutMs: options.approvalTimeoutMs });
+    this.approvals.on('opened', (a) => {
+      this.log.info(`Task waits for permission to use ${a.toolName}`, { subtask_id: a.subtaskId, request_id: a.requestId });
+      this.emit('approval:opened', a);
+      this.emitState();
+    });
+    this.approvals.on('closed', (a, d) => {
+      this.log.info(`${a.toolName} ${d.decision === 'allow' ? 'allowed' : 'denied'} (${d.by})`, { subtask_id: a.subtaskId, request_id: a.requestId });
+      this.emit('approval:closed', a, { decision: d.decision, by: d.by });
+      this.emitState();
+    });
   }
 
   snapshot(): ExecutorSnapshot {
@@ -69,7 +84,16 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
       maxSlots: this.slots.max,
       running: this.slots.list(),
       error: this.connection?.lastError,
+      waitingApprovals: this.approvals.list().map(({ subtaskId, requestId, toolName, requestedAt }) => ({ subtaskId, requestId, toolName, requestedAt })),
     };
+  }
+
+  openApprovals(): OpenApproval[] {
+    return this.approvals.list();
+  }
+
+  answerPermission(subtaskId: string, requestId: string, answer: PermissionAnswer): AnswerOutcome {
+    return this.approvals.answer(subtaskId, requestId, answer);
   }
 
   async start(): Promise<void> {
@@ -97,6 +121,10 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
       runningIds: () => this.reportedIds(),
       onExecute: (payload, ack) => this.onExecute(payload, ack),
       onCancel: (id) => void this.cancel(id),
+      onPermissionReply: (payload, ack) => {
+        const parsed = parsePayload(TaskPermissionReply, payload);
+        ack(parsed.ok ? this.approvals.reply(parsed.value) : { ok: false, error: parsed.error });
+      },
     });
     this.connection = connection;
     connection.on('state', (s) => {
@@ -158,6 +186,12 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     return [...new Set([...this.slots.ids(), ...this.outbox.pendingIds()])].slice(0, 64); // the protocol's cap
   }
 
+  /** One event of a task's stream: to the backend (outbox) and to this executor's listeners. */
+  private stream(subtaskId: string, event: TaskEvent): void {
+    this.outbox.push(subtaskId, event);
+    this.emit('task:event', { subtaskId, event });
+  }
+
   private emitState(): void {
     const snapshot = this.snapshot();
     const key = JSON.stringify(snapshot);
@@ -186,11 +220,9 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const { subtaskId, taskId } = task.info;
     this.log.info('Task started', { subtask_id: subtaskId, task_id: taskId });
     this.emit('task:start', task.info);
+    this.approvals.begin(subtaskId, taskId, task.info.prompt);
     this.emitState();
-    const onEvent = (event: TaskEvent) => {
-      this.outbox.push(subtaskId, event);
-      this.emit('task:event', { subtaskId, event });
-    };
+    const onEvent = (event: TaskEvent) => this.stream(subtaskId, event);
     let outcome: ClaudeRunResult;
     try {
       outcome = await this.execute(task, context, onEvent);
@@ -200,6 +232,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     if (task.shutdown) outcome = { ...outcome, status: 'cancelled', error: { code: ErrorCode.SHUTTING_DOWN, message: 'The executor was stopped while this task ran.' } };
     const error = outcome.status === 'failed' || task.shutdown ? outcome.error : undefined;
     const result = outcome.result === undefined ? undefined : clipText(outcome.result, MAX_EVENT_TEXT);
+    this.approvals.end(subtaskId); // its decision events go out before the outcome
     this.outbox.complete(subtaskId, { status: outcome.status, result, error, session_id: outcome.sessionId, usage: outcome.usage });
     this.slots.release(subtaskId);
     this.tasks.delete(subtaskId);
@@ -212,19 +245,24 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const mode = this.options.mode ?? 'local';
     const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId);
     if (!where.ok) return { status: 'failed', error: where.error };
+    const ceiling = this.options.permissionMode ?? 'default';
+    const permissionMode = effectivePermission(ceiling, context.permission_mode);
+    if (context.permission_mode && context.permission_mode !== permissionMode) {
+      onEvent({ type: 'status', text: `This message asked for ${MODE_NAMES[context.permission_mode]}; this device allows at most ${MODE_NAMES[ceiling]}, so it ran as ${MODE_NAMES[permissionMode]}.` });
+    }
     const run = (prompt: string, resume: string | undefined) =>
       runClaude({
         subtaskId: task.info.subtaskId,
         prompt,
         cwd: where.cwd,
-        permissionMode: effectivePermission(this.options.permissionMode ?? 'default', context.permission_mode),
+        permissionMode,
         resume,
         model: context.model,
         env: this.options.env,
         claudeCodePath: this.options.claudeCodePath,
         signal: task.controller.signal,
         onEvent,
-        approveTool: this.options.approveTool,
+        canUseTool: this.approvals.canUseTool(task.info.subtaskId, ceiling),
         logger: this.log,
       });
     if (!context.session_id) return run(withHistory(task.info.prompt, context), undefined);
@@ -235,6 +273,14 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     return run(withHistory(task.info.prompt, context), undefined);
   }
 }
+
+/** How the modes read in a sentence (the chat's composer uses the same words). */
+const MODE_NAMES: Record<PermissionMode, string> = {
+  plan: '"Plan only" (plan)',
+  default: '"Ask before changes" (default)',
+  acceptEdits: '"Accept edits" (acceptEdits)',
+  bypassPermissions: '"Full access" (bypassPermissions)',
+};
 
 /** The prompt with the earlier turns of the conversation in front, for a run without its session. */
 function withHistory(prompt: string, context: TaskContext): string {

@@ -6,7 +6,6 @@ import { isAuthErrorCode } from '@wegent/shared';
 import { checkToken } from './tokenCheck';
 import { readSettings, WAS_CONNECTED_KEY, type TokenStore } from './settings';
 import type { DeviceController } from './deviceController';
-import type { ExecutorOptions } from '../executor/api';
 import type { WegentOutput } from './output';
 import { CHAT_VIEW_ID } from './chatView';
 import { chooseFolder } from './folderChoice';
@@ -25,8 +24,6 @@ export interface CommandDeps {
   notices: Notices;
   folderPicker: FolderPicker;
   executorVersion: string;
-  /** Answers Claude Code's permission questions (ToolApprovals.approve). */
-  approveTool: ExecutorOptions['approveTool'];
   /** Called after the device connected or disconnected (the chat learns its local device id). */
   onDeviceChanged(): void;
 }
@@ -129,7 +126,6 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         permissionMode: settings.permissionMode,
         claudeCodePath: settings.claudeCodePath,
         executorVersion: deps.executorVersion,
-        approveTool: deps.approveTool,
       });
       connectedFolder = folder.uri.fsPath;
       await context.globalState.update(WAS_CONNECTED_KEY, true);

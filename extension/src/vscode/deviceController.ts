@@ -3,7 +3,10 @@
 // controller is tested against a real backend in plain mocha and inside the extension host.
 import type { EventEmitter } from 'node:events';
 import type { ProtocolError, TaskEvent } from '@wegent/shared';
-import type { ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, Logger, RunningTaskInfo, StopOptions } from '../executor/api';
+import type {
+  AnswerOutcome, ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, Logger, OpenApproval, PermissionAnswer, RunningTaskInfo,
+  StopOptions,
+} from '../executor/api';
 
 /** What the shell holds of the executor core (`executor.ts` exports a class with this shape). */
 export type ExecutorHandle = EventEmitter<ExecutorEvents> & ExecutorControl;
@@ -17,6 +20,10 @@ export interface DeviceControllerSinks {
   taskStarted?(task: RunningTaskInfo): void;
   taskEvent?(subtaskId: string, event: TaskEvent): void;
   taskEnded?(subtaskId: string, status: string, error?: ProtocolError): void;
+  /** A task of this device asks for permission (show the local prompt) … */
+  approvalOpened?(approval: OpenApproval): void;
+  /** … and it was decided, here or in a chat (close the prompt). */
+  approvalClosed?(approval: OpenApproval): void;
 }
 
 export class DeviceController {
@@ -38,6 +45,15 @@ export class DeviceController {
     return this.executor !== undefined;
   }
 
+  openApprovals(): OpenApproval[] {
+    return this.executor?.openApprovals() ?? [];
+  }
+
+  /** The person at this machine answered a request (decided already elsewhere: refused). */
+  answerPermission(subtaskId: string, requestId: string, answer: PermissionAnswer): AnswerOutcome {
+    return this.executor?.answerPermission(subtaskId, requestId, answer) ?? { ok: false, decidedBy: 'device', decision: 'deny' };
+  }
+
   /** Starts an executor with these options, stopping any previous one first. */
   async connect(options: ExecutorOptions): Promise<ExecutorSnapshot> {
     await this.disconnect();
@@ -48,6 +64,8 @@ export class DeviceController {
     executor.on('task:start', (task) => this.sinks.taskStarted?.(task));
     executor.on('task:event', ({ subtaskId, event }) => this.sinks.taskEvent?.(subtaskId, event));
     executor.on('task:end', ({ subtaskId, status, error }) => this.sinks.taskEnded?.(subtaskId, status, error));
+    executor.on('approval:opened', (a) => this.sinks.approvalOpened?.(a));
+    executor.on('approval:closed', (a) => this.sinks.approvalClosed?.(a));
     this.sinks.onSnapshot(executor.snapshot());
     this.starting = true;
     try {

@@ -132,7 +132,7 @@ describe('executor: Claude runner (real Agent SDK)', function () {
     assert.ok(note, `a status event says which tool was refused and how to allow it: ${JSON.stringify(events)}`);
   });
 
-  it('asks approveTool in the default mode and runs the tool when allowed', async () => {
+  it('asks canUseTool in the default mode and runs the tool when allowed', async () => {
     const cwd = tempDir('ws');
     const file = path.join(cwd, 'approved.txt');
     const asked: string[] = [];
@@ -140,9 +140,9 @@ describe('executor: Claude runner (real Agent SDK)', function () {
     const outcome = await run('APPROVE-1: write', {
       cwd,
       permissionMode: 'default',
-      approveTool: async (r) => {
-        asked.push(r.toolName);
-        return { allow: true };
+      canUseTool: async (toolName, input) => {
+        asked.push(toolName);
+        return { behavior: 'allow', updatedInput: input };
       },
     }).done;
     assert.equal(outcome.status, 'completed');

@@ -16,6 +16,7 @@ describe('executor: CLI arguments', () => {
     assert.equal(r.config.executor.permissionMode, 'acceptEdits', 'never bypass-everything by default');
     assert.equal(r.config.graceMs, 30_000);
     assert.equal(r.config.connectTimeoutMs, 60_000);
+    assert.equal(r.config.executor.approvalTimeoutMs, 15 * 60_000, 'an unanswered approval is denied after 15 minutes');
   });
 
   it('lets flags win over the environment and defaults the backend to 127.0.0.1:8080', () => {
@@ -31,6 +32,9 @@ describe('executor: CLI arguments', () => {
     assert.ok(timed.kind === 'run');
     assert.equal(timed.config.graceMs, 2500);
     assert.equal(timed.config.connectTimeoutMs, 0);
+    const approvals = parseCli(['--token', 't', '--approval-timeout', '90'], {});
+    assert.ok(approvals.kind === 'run');
+    assert.equal(approvals.config.executor.approvalTimeoutMs, 90_000);
   });
 
   it('accepts --backend as an alias of --backend-url (the backend prints that form)', () => {
@@ -55,6 +59,7 @@ describe('executor: CLI arguments', () => {
     [['--token', 't', '--backend-url', 'localhost:8080'], /--backend-url/],
     [['--token', 't', '--bogus'], /bogus/],
     [['--token', 't', '--grace', '-1'], /--grace/],
+    [['--token', 't', '--approval-timeout', '0'], /--approval-timeout/],
   ] as const) {
     it(`refuses ${JSON.stringify(args)} with a usage error`, () => {
       const r = parseCli([...args], {});

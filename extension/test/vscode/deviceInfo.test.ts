@@ -4,7 +4,7 @@ import type { ExecutorSnapshot } from '../../src/executor/api';
 import { deviceInfo } from '../../src/vscode/deviceInfo';
 
 const snap = (over: Partial<ExecutorSnapshot>): ExecutorSnapshot => ({
-  state: 'online', deviceId: 'dev-1', deviceName: 'Linux - box', backendUrl: 'http://b:8080', slotsUsed: 0, maxSlots: 5, running: [], ...over,
+  state: 'online', deviceId: 'dev-1', deviceName: 'Linux - box', backendUrl: 'http://b:8080', slotsUsed: 0, maxSlots: 5, running: [], waitingApprovals: [], ...over,
 });
 
 describe('device info', () => {

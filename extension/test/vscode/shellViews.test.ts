@@ -8,7 +8,7 @@ import { statusView } from '../../src/vscode/statusView';
 import { TaskTranscript } from '../../src/vscode/taskLog';
 
 const snap = (over: Partial<ExecutorSnapshot>): ExecutorSnapshot => ({
-  state: 'online', deviceId: 'dev-1', deviceName: 'Linux - box', backendUrl: 'http://b', slotsUsed: 0, maxSlots: 5, running: [], ...over,
+  state: 'online', deviceId: 'dev-1', deviceName: 'Linux - box', backendUrl: 'http://b', slotsUsed: 0, maxSlots: 5, running: [], waitingApprovals: [], ...over,
 });
 
 describe('status bar view', () => {
