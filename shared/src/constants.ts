@@ -12,3 +12,18 @@ type SubtaskStatusName = (typeof SUBTASK_STATUSES)[number];
 export const FINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly SubtaskStatusName[];
 /** Takes any string so local-only states (the page's `sending`) need no cast. */
 export const isFinalStatus = (s: string): boolean => (FINAL_STATUSES as readonly string[]).includes(s);
+
+/** Permission modes from least to most permissive (docs/protocol.md "chat:send"). */
+export const PERMISSION_MODES = ['plan', 'default', 'acceptEdits', 'bypassPermissions'] as const;
+type PermissionModeName = (typeof PERMISSION_MODES)[number];
+
+/** A device's own setting when its owner chose none: a ceiling no message can raise. */
+export const DEFAULT_DEVICE_PERMISSION_MODE = 'acceptEdits' satisfies PermissionModeName;
+/** What a new conversation's composer asks for: "Ask before changes". */
+export const DEFAULT_CHAT_PERMISSION_MODE = 'default' satisfies PermissionModeName;
+
+/** The stricter of a device's ceiling and what a message asked for (nothing asked: the ceiling). */
+export function stricterPermissionMode<M extends PermissionModeName>(ceiling: M, requested: M | undefined): M {
+  if (!requested) return ceiling;
+  return PERMISSION_MODES.indexOf(requested) < PERMISSION_MODES.indexOf(ceiling) ? requested : ceiling;
+}

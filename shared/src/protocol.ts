@@ -2,7 +2,7 @@
 // every payload shares, and the types derived from them. What the backend sends is in views.ts.
 // Objects are not strict: unknown fields are stripped (clients may add fields, docs/protocol.md).
 import { z } from 'zod';
-import { FINAL_STATUSES, SUBTASK_STATUSES } from './constants';
+import { FINAL_STATUSES, PERMISSION_MODES, SUBTASK_STATUSES } from './constants';
 import { LIMITS } from './timing';
 
 const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -117,7 +117,7 @@ export type DeviceStatus = z.infer<typeof DeviceStatus>;
 export const ExecutorMode = z.enum(['local', 'cloud']);
 export type ExecutorMode = z.infer<typeof ExecutorMode>;
 
-export const PermissionMode = z.enum(['default', 'acceptEdits', 'bypassPermissions', 'plan']);
+export const PermissionMode = z.enum(PERMISSION_MODES);
 export type PermissionMode = z.infer<typeof PermissionMode>;
 
 // ---- /local-executor: device → backend ------------------------------------------------------

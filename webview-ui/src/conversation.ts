@@ -1,7 +1,10 @@
 // The open conversation of the chat store: its task id and turns, and the rules that match what
 // arrives (the send ack, chat:start, chunks, done) to the right turn. Pure functions over the slice
 // of State they own; state.ts composes them and keeps the history list in step.
-import type { ChatChunk, ChatDone, ChatSendOk, ChatStart, ChatStatus, ProtocolError, TaskDetail } from '@wegent/shared';
+import type {
+  ChatChunk, ChatDone, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, PermissionMode, ProtocolError, TaskDetail,
+} from '@wegent/shared';
+import { withDecision } from './approvals';
 import { isFinalStatus } from './protocol';
 import { applyChunk, applyDone, applyStatus, isWaiting, newTurn, turnFromSubtask, type Turn } from './turns';
 
@@ -45,8 +48,8 @@ export function liveTurns(c: ConversationSlice): Turn[] {
   return c.turns.filter((t) => t.subtask_id !== null && t.status !== 'sending' && !isFinalStatus(t.status));
 }
 
-export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string): ConversationSlice {
-  return { ...c, turns: [...c.turns, newTurn(key, c.taskId, deviceId, prompt)] };
+export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string, mode?: PermissionMode): ConversationSlice {
+  return { ...c, turns: [...c.turns, { ...newTurn(key, c.taskId, deviceId, prompt), ...(mode ? { permission_mode: mode } : {}) }] };
 }
 
 export function sendAcked(c: ConversationSlice, key: string, ack: ChatSendOk): ConversationSlice {
@@ -93,6 +96,7 @@ export function applyStart(c: ConversationSlice, e: ChatStart): { conversation: 
     subtask_id: e.subtask_id,
     status,
     queue_position: e.queue_position,
+    ...(e.permission_mode ? { permission_mode: e.permission_mode } : {}),
   };
   return { conversation: { ...c, turns: [...c.turns, turn] }, matched: true };
 }
@@ -103,6 +107,11 @@ export function chatStatus(c: ConversationSlice, e: ChatStatus): ConversationSli
 
 export function chunk(c: ConversationSlice, e: ChatChunk): ConversationSlice {
   return updateBySubtask(c, e.subtask_id, (t) => applyChunk(t, e));
+}
+
+/** One of the owner's chats answered a permission request of a turn here. */
+export function permissionDecided(c: ConversationSlice, e: ChatPermissionDecided): ConversationSlice {
+  return updateBySubtask(c, e.subtask_id, (t) => withDecision(t, e));
 }
 
 export function done(c: ConversationSlice, e: ChatDone): ConversationSlice {

@@ -3,9 +3,10 @@
 // action)` returns a new state (the same object when nothing changed) and never talks to a
 // transport, so every rule is unit-tested alone; controller.ts feeds it.
 import type {
-  ChatChunk, ChatDone, ChatSendOk, ChatStart, ChatStatus, ConnectionStatus, DeviceStatusEvent, DeviceView, HostInfo,
-  ProtocolError, SubtaskStatus, TaskDetail, TaskSummary,
+  ChatChunk, ChatDone, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, ConnectionStatus, DeviceStatusEvent, DeviceView,
+  HostInfo, PermissionMode, ProtocolError, SubtaskStatus, TaskDetail, TaskSummary,
 } from '@wegent/shared';
+import { DEFAULT_CHAT_PERMISSION_MODE } from './protocol';
 import * as conversation from './conversation';
 import * as devices from './devices';
 
@@ -28,6 +29,8 @@ export interface State extends devices.DeviceSlice, conversation.ConversationSli
   historyLoaded: boolean;
   view: View;
   notice: Notice | null;
+  /** The composer's permission mode: the open conversation's last, or the default for a new one. */
+  composerMode: PermissionMode;
 }
 
 export const initialState: State = {
@@ -39,6 +42,7 @@ export const initialState: State = {
   historyLoaded: false,
   view: 'chat',
   notice: null,
+  composerMode: DEFAULT_CHAT_PERMISSION_MODE,
 };
 
 export type Action =
@@ -50,13 +54,15 @@ export type Action =
   | { type: 'deviceDeleted'; device_id: string }
   | { type: 'pickDevice'; device_id: string | null }
   | { type: 'newConversation' }
-  | { type: 'sendStarted'; key: string; prompt: string; device_id: string }
+  | { type: 'sendStarted'; key: string; prompt: string; device_id: string; permission_mode?: PermissionMode }
   | { type: 'sendAcked'; key: string; ack: ChatSendOk }
   | { type: 'sendFailed'; key: string; error: ProtocolError }
   | { type: 'chatStart'; event: ChatStart }
   | { type: 'chatStatus'; event: ChatStatus }
   | { type: 'chunk'; event: ChatChunk }
   | { type: 'done'; event: ChatDone }
+  | { type: 'permissionDecided'; event: ChatPermissionDecided }
+  | { type: 'setComposerMode'; mode: PermissionMode }
   | { type: 'conversationLoaded'; task: TaskDetail }
   | { type: 'historyLoaded'; tasks: TaskSummary[] }
   | { type: 'setView'; view: View }
@@ -73,9 +79,9 @@ function merge<T extends object>(state: State, slice: T): State {
 }
 
 /** A conversation not open on this page changed: keep its row in the history list current. */
-function touchHistory(state: State, taskId: string, status: SubtaskStatus): State {
+function touchHistory(state: State, taskId: string, change: Partial<Pick<TaskSummary, 'status' | 'awaiting_input'>>): State {
   if (!state.history.some((h) => h.task_id === taskId)) return state;
-  return { ...state, history: state.history.map((h) => (h.task_id === taskId ? { ...h, status } : h)) };
+  return { ...state, history: state.history.map((h) => (h.task_id === taskId ? { ...h, ...change } : h)) };
 }
 
 export function reduce(state: State, action: Action): State {
@@ -96,26 +102,34 @@ export function reduce(state: State, action: Action): State {
       return { ...state, pickedDeviceId: action.device_id };
     case 'newConversation':
       // A new conversation starts on the default device again (S13).
-      return { ...state, ...conversation.emptyConversation, pickedDeviceId: null, view: 'chat' };
+      return { ...state, ...conversation.emptyConversation, pickedDeviceId: null, view: 'chat', composerMode: DEFAULT_CHAT_PERMISSION_MODE };
     case 'sendStarted':
-      return merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id));
+      return merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode));
     case 'sendAcked':
       return merge(state, conversation.sendAcked(state, action.key, action.ack));
     case 'sendFailed':
       return merge(state, conversation.sendFailed(state, action.key, action.error));
     case 'chatStart': {
       const { conversation: next, matched } = conversation.applyStart(state, action.event);
-      return matched ? merge(state, next) : touchHistory(state, action.event.task_id, action.event.status ?? 'pending');
+      return matched ? merge(state, next) : touchHistory(state, action.event.task_id, { status: action.event.status ?? 'pending' });
     }
-    case 'chatStatus':
-      return merge(state, conversation.chatStatus(state, action.event));
+    case 'chatStatus': {
+      const next = merge(state, conversation.chatStatus(state, action.event));
+      const { awaiting_input } = action.event;
+      return awaiting_input === undefined ? next : touchHistory(next, action.event.task_id, { awaiting_input });
+    }
+    case 'permissionDecided':
+      return merge(state, conversation.permissionDecided(state, action.event));
+    case 'setComposerMode':
+      return { ...state, composerMode: action.mode };
     case 'chunk':
       return merge(state, conversation.chunk(state, action.event));
     case 'done':
-      return touchHistory(merge(state, conversation.done(state, action.event)), action.event.task_id, action.event.status);
+      return touchHistory(merge(state, conversation.done(state, action.event)), action.event.task_id, { status: action.event.status, awaiting_input: false });
     case 'conversationLoaded': {
       const loaded = conversation.loadConversation(action.task);
-      return { ...state, ...loaded.conversation, pickedDeviceId: loaded.lastDeviceId, view: 'chat' };
+      const lastMode = action.task.subtasks[action.task.subtasks.length - 1]?.permission_mode;
+      return { ...state, ...loaded.conversation, pickedDeviceId: loaded.lastDeviceId, view: 'chat', composerMode: lastMode ?? DEFAULT_CHAT_PERMISSION_MODE };
     }
     case 'historyLoaded':
       return { ...state, history: action.tasks, historyLoaded: true };

@@ -1,12 +1,15 @@
 // Turns a subtask's raw event stream into what the chat shows: consecutive text merged into one
-// markdown block, each tool call paired with its result in one card.
+// markdown block, each tool call paired with its result in one card, and each permission request
+// under the tool call it is about (approvals.ts says how it ended).
 import type { TaskEvent } from '@wegent/shared';
 
 export type Block =
   | { kind: 'text'; text: string }
   | { kind: 'thinking'; text: string }
   | { kind: 'status'; text: string }
-  | { kind: 'tool'; id: string; name: string; input: unknown; result?: { text: string; is_error: boolean } };
+  | { kind: 'tool'; id: string; name: string; input: unknown; result?: { text: string; is_error: boolean }; approvalId?: string }
+  /** A request whose tool call was not (yet) seen: a card of its own. */
+  | { kind: 'approval'; requestId: string };
 
 export function blocksOf(events: readonly TaskEvent[]): Block[] {
   const blocks: Block[] = [];
@@ -34,6 +37,12 @@ export function blocksOf(events: readonly TaskEvent[]): Block[] {
         if (card) card.result = result;
         // A result whose call we never saw still deserves a card.
         else blocks.push({ kind: 'tool', id: e.tool_use_id, name: '?', input: undefined, result });
+        break;
+      }
+      case 'permission_request': {
+        const card = e.tool_use_id ? tools.get(e.tool_use_id) : undefined;
+        if (card && !card.approvalId) card.approvalId = e.request_id;
+        else blocks.push({ kind: 'approval', requestId: e.request_id });
         break;
       }
     }

@@ -1,7 +1,8 @@
 // One turn of a conversation: the user's message and the reply streamed for it (one subtask).
 // Pure functions on a single Turn — chunks applied strictly in order, each once; status moves
 // forward only. conversation.ts finds the turn a push belongs to.
-import type { ChatChunk, ChatDone, ProtocolError, SubtaskStatus, SubtaskView, TaskEvent } from '@wegent/shared';
+import type { ChatChunk, ChatDone, PermissionMode, ProtocolError, SubtaskStatus, SubtaskView, TaskEvent } from '@wegent/shared';
+import { recordsOf, type DecisionRecords } from './approvals';
 import { isFinalStatus } from './protocol';
 
 /** `sending` is local only: the message left but `chat:send` has not answered yet. */
@@ -20,6 +21,10 @@ export interface Turn {
   last_seq: number;
   result?: string;
   error?: ProtocolError;
+  /** What the message asked for (chat:start, stored subtask). */
+  permission_mode?: PermissionMode;
+  /** The backend's records of answered permission requests (approvals.ts), by request id. */
+  decisions?: DecisionRecords;
 }
 
 export function newTurn(key: string, taskId: string | null, deviceId: string, prompt: string): Turn {
@@ -71,5 +76,9 @@ export function turnFromSubtask(s: SubtaskView): Turn {
     prompt: s.prompt, status: 'pending', events: [], last_seq: 0,
   };
   for (const c of [...s.events].sort((a, b) => a.seq - b.seq)) turn = applyChunk(turn, c);
-  return { ...turn, status: s.status, result: s.result ?? undefined, error: s.error ?? undefined };
+  return {
+    ...turn, status: s.status, result: s.result ?? undefined, error: s.error ?? undefined,
+    ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}),
+    ...(s.permission_decisions?.length ? { decisions: recordsOf(s.permission_decisions) } : {}),
+  };
 }

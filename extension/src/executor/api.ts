@@ -47,7 +47,7 @@ export interface ExecutorOptions {
   deviceName?: string;
   /** Overrides the stable id from identity.ts (tests run several devices on one machine). */
   deviceId?: string;
-  /** Never 'bypassPermissions' unless the user chose it. Default 'default'. */
+  /** The ceiling of every task's mode; never 'bypassPermissions' unless the user chose it. Default DEFAULT_DEVICE_PERMISSION_MODE. */
   permissionMode?: PermissionMode;
   /** Path of the Claude Code executable; default: the SDK's bundled binary. */
   claudeCodePath?: string;

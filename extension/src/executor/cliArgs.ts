@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, ExecutorMode, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, ExecutorMode, MAX_SLOTS, PermissionMode } from '@wegent/shared';
 import type { ExecutorOptions } from './api';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3, unreachable: 4, refused: 5 } as const;
@@ -25,9 +25,11 @@ Options:
                            per-task folders, default ~/.wegent-executor/workspaces)
   --max-slots N            Tasks run at once, 1–${MAX_SLOTS} (default ${MAX_SLOTS})
   --name NAME              Device name (default "<OS type> - <hostname>")
-  --permission-mode MODE   default | acceptEdits | plan | bypassPermissions (default acceptEdits:
-                           file edits in the workspace are accepted, anything else that needs an
-                           approval is denied; bypassPermissions runs every tool unasked)
+  --permission-mode MODE   plan | default | acceptEdits | bypassPermissions (default ${DEFAULT_DEVICE_PERMISSION_MODE}):
+                           the most a task may do here; a chat message may ask for less, never more.
+                           acceptEdits: file edits in the workspace are accepted, anything else that
+                           needs permission is asked in your chats; bypassPermissions runs every tool
+                           unasked
   --approval-timeout SECONDS  How long a tool waiting for approval (asked in every chat of yours) waits
                            before it is denied and the task goes on (default ${DEFAULT_APPROVAL_TIMEOUT_MS / 1000})
   --claude-path PATH       Claude Code executable (default: the one bundled with the Agent SDK)
@@ -109,7 +111,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (!/^https?:\/\/[^\s/]+/.test(backendUrl)) throw new Error(`--backend-url must be an http:// or https:// URL, got "${backendUrl}"`);
     const maxSlots = values['max-slots'] === undefined ? MAX_SLOTS : Number(values['max-slots']);
     if (!Number.isInteger(maxSlots) || maxSlots < 1 || maxSlots > MAX_SLOTS) throw new Error(`--max-slots must be a whole number from 1 to ${MAX_SLOTS}`);
-    const permission = PermissionMode.safeParse(values['permission-mode'] ?? 'acceptEdits');
+    const permission = PermissionMode.safeParse(values['permission-mode'] ?? DEFAULT_DEVICE_PERMISSION_MODE);
     if (!permission.success) throw new Error(`--permission-mode must be one of ${PermissionMode.options.join(', ')}`);
     const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : undefined;
     const defaultWorkspace = mode.data === 'cloud' ? path.join(dataDir ?? path.join(os.homedir(), '.wegent-executor'), 'workspaces') : process.cwd();

@@ -2,7 +2,7 @@
 // with an observable state for any UI (status bar, CLI log, webview). Free of `vscode`.
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, TaskPermissionReply, parsePayload, type AckFn, type PermissionMode,
+  DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, TaskPermissionReply, parsePayload, stricterPermissionMode, type AckFn, type PermissionMode,
   type ProtocolError, type TaskContext, type TaskEvent,
 } from '@wegent/shared';
 import type {
@@ -19,12 +19,6 @@ import { resolveWorkspace } from './workspace';
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** From least to most permissive: a task may ask for less than the device allows, never more. */
-const PERMISSION_ORDER: PermissionMode[] = ['plan', 'default', 'acceptEdits', 'bypassPermissions'];
-export function effectivePermission(device: PermissionMode, requested: PermissionMode | undefined): PermissionMode {
-  if (!requested) return device;
-  return PERMISSION_ORDER.indexOf(requested) < PERMISSION_ORDER.indexOf(device) ? requested : device;
-}
 
 /** Thrown by start() when the backend refuses this executor for good. */
 export class ExecutorStartError extends Error {
@@ -245,8 +239,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const mode = this.options.mode ?? 'local';
     const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId);
     if (!where.ok) return { status: 'failed', error: where.error };
-    const ceiling = this.options.permissionMode ?? 'default';
-    const permissionMode = effectivePermission(ceiling, context.permission_mode);
+    const ceiling = this.options.permissionMode ?? DEFAULT_DEVICE_PERMISSION_MODE;
+    const permissionMode = stricterPermissionMode(ceiling, context.permission_mode);
     if (context.permission_mode && context.permission_mode !== permissionMode) {
       onEvent({ type: 'status', text: `This message asked for ${MODE_NAMES[context.permission_mode]}; this device allows at most ${MODE_NAMES[ceiling]}, so it ran as ${MODE_NAMES[permissionMode]}.` });
     }

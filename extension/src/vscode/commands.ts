@@ -124,6 +124,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         maxSlots: settings.maxSlots,
         deviceName: settings.deviceName,
         permissionMode: settings.permissionMode,
+        approvalTimeoutMs: settings.approvalTimeoutMs,
         claudeCodePath: settings.claudeCodePath,
         executorVersion: deps.executorVersion,
       });

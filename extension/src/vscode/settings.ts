@@ -1,7 +1,7 @@
 // Typed access to the `wegent.*` settings and the API token in SecretStorage. The token lives only in
 // SecretStorage (the OS keychain on desktop): never in settings, never in logs, never in the webview.
 import * as vscode from 'vscode';
-import { DEFAULT_SLOTS, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_SLOTS, MAX_SLOTS, PermissionMode } from '@wegent/shared';
 
 export const TOKEN_SECRET_KEY = 'wegent.apiToken';
 /** globalState flag: the device was connected when the window last closed (for auto-connect). */
@@ -13,6 +13,7 @@ export interface WegentSettings {
   maxSlots: number;
   deviceName?: string;
   permissionMode: PermissionMode;
+  approvalTimeoutMs: number;
   claudeCodePath?: string;
 }
 
@@ -27,13 +28,15 @@ export function normalizeBackendUrl(raw: string | undefined): string {
 export function readSettings(): WegentSettings {
   const c = vscode.workspace.getConfiguration('wegent');
   const slots = Math.trunc(c.get<number>('maxSlots', DEFAULT_SLOTS));
-  const mode = PermissionMode.safeParse(c.get<string>('permissionMode', 'default'));
+  const minutes = Number(c.get<number>('approvalTimeoutMinutes', DEFAULT_APPROVAL_TIMEOUT_MS / 60_000));
+  const mode = PermissionMode.safeParse(c.get<string>('permissionMode', DEFAULT_DEVICE_PERMISSION_MODE));
   return {
     backendUrl: normalizeBackendUrl(c.get<string>('backendUrl')),
     autoConnect: c.get<boolean>('autoConnect', true),
     maxSlots: Math.min(MAX_SLOTS, Math.max(1, Number.isFinite(slots) ? slots : DEFAULT_SLOTS)),
     deviceName: c.get<string>('deviceName', '').trim() || undefined,
-    permissionMode: mode.success ? mode.data : 'default',
+    permissionMode: mode.success ? mode.data : DEFAULT_DEVICE_PERMISSION_MODE,
+    approvalTimeoutMs: minutes > 0 ? Math.round(minutes * 60_000) : DEFAULT_APPROVAL_TIMEOUT_MS,
     claudeCodePath: c.get<string>('claudeCodePath', '').trim() || undefined,
   };
 }

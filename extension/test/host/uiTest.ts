@@ -35,7 +35,8 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
   const started = Date.now();
   await packageVsix(vsix);
   console.log(`  packaged ${vsix} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const profile = makeProfile({ 'wegent.backendUrl': o.backendUrl, 'workbench.colorTheme': 'Dark Modern' });
+  // "Ask before changes" on the device itself, so the local prompt is what this test answers.
+  const profile = makeProfile({ 'wegent.backendUrl': o.backendUrl, 'wegent.permissionMode': 'default', 'workbench.colorTheme': 'Dark Modern' });
   await installVsix(o.install, vsix, profile);
   const workspace = mkdtempSync(join(o.scratch, 'ui-ws-'));
   const home = mkdtempSync(join(o.scratch, 'ui-home-'));
@@ -92,7 +93,7 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
       const input = chat.locator('textarea');
       await input.fill(`${TOOL_MARKER} create ${TOOL_FILE}`);
       await input.press('Enter');
-      const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'wants to use Write' });
+      const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Claude wants to create or overwrite' });
       await toast.waitFor({ timeout: 120_000 });
       if (existsSync(file)) throw new Error('the file was written before the user allowed it');
       await shot('tool-approval');
