@@ -3,7 +3,7 @@
 // local account with a ready token, a clear message when Redis is missing, and wegent-admin.
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,12 +55,24 @@ describe('start: npm start defaults and the operator CLI', function () {
       assert.equal(me.body.user.username, username);
       const login = await api(`http://127.0.0.1:${port}`, 'POST', '/api/auth/login', { body: { username, password } });
       assert.equal(login.status, 200);
-      assert.ok(existsSync(join(dataDir, 'redis', 'port')));
-      const redisPort = Number(readFileSync(join(dataDir, 'redis', 'port'), 'utf8'));
+      // The private Redis has no password, so it listens on no TCP port: only on a unix socket in
+      // the owner-only data dir, which no other local user can reach.
+      const pointer = join(dataDir, 'redis', 'socket');
+      assert.ok(existsSync(pointer), 'redis/socket names the private Redis');
+      const socketPath = readFileSync(pointer, 'utf8').trim();
+      assert.equal(socketPath, join(dataDir, 'redis', 'redis.sock'));
+      assert.equal(statSync(join(dataDir, 'redis')).mode & 0o777, 0o700, 'redis/ is owner-only');
+      assert.equal(statSync(socketPath).mode & 0o077, 0, 'the socket is owner-only');
+      assert.equal((await run('redis-cli', ['-s', socketPath, 'config', 'get', 'port'])).stdout.split('\n')[1], '0', 'the private Redis listens on a TCP port');
+      assert.equal(existsSync(join(dataDir, 'redis', 'port')), false);
+      // wegent-admin finds the same private Redis through redis/socket.
+      const admin = await run(process.execPath, [await buildBackendCli(), 'list-devices'], { env, cwd: REPO_ROOT });
+      assert.deepEqual(JSON.parse(admin.stdout), { devices: [] });
+      assert.ok(existsSync(pointer), 'wegent-admin left the backend\'s Redis running');
       first.proc.kill('SIGTERM');
       assert.equal(await first.exited, 0);
-      assert.equal(existsSync(join(dataDir, 'redis', 'port')), false, 'private Redis stopped with the backend');
-      await waitFor(async () => (await run('redis-cli', ['-p', String(redisPort), 'ping']).then(() => false, () => true)), { message: 'private redis gone' });
+      assert.equal(existsSync(pointer), false, 'private Redis stopped with the backend');
+      await waitFor(async () => (await run('redis-cli', ['-s', socketPath, 'ping']).then((r) => !r.stdout.includes('PONG'), () => true)), { message: 'private redis gone' });
 
       const second = await startMain(env);
       try {
@@ -73,6 +85,27 @@ describe('start: npm start defaults and the operator CLI', function () {
       }
     } finally {
       first.proc.kill('SIGKILL');
+    }
+  });
+
+  it('puts the private Redis socket in an owner-only temp dir when the data dir path is too long for one', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'wegent-start-'));
+    dirs.push(base);
+    const dataDir = join(base, 'a-data-dir-whose-path-is-far-too-long-for-a-unix-socket-address'.repeat(2));
+    mkdirSync(dataDir, { recursive: true });
+    const port = await freePort();
+    const p = await startMain(cleanEnv({ PORT: String(port), WEGENT_DATA_DIR: dataDir, WEGENT_LOCAL_REDIS_PORT: String(await freePort()), WEGENT_BOOTSTRAP_USER: '0' }));
+    try {
+      await waitFor(() => p.output().includes('Wegent backend listening'), { timeout: 30_000, message: `listening line: ${p.output()}` });
+      const socketPath = readFileSync(join(dataDir, 'redis', 'socket'), 'utf8').trim();
+      assert.ok(socketPath.startsWith(join(tmpdir(), 'wegent-redis-')), socketPath);
+      assert.equal(statSync(join(socketPath, '..')).mode & 0o777, 0o700, 'its temp dir is owner-only');
+      assert.equal((await api(`http://127.0.0.1:${port}`, 'GET', '/healthz')).status, 200);
+      p.proc.kill('SIGTERM');
+      assert.equal(await p.exited, 0);
+      assert.equal(existsSync(join(socketPath, '..')), false, 'the temp dir is removed with the private Redis');
+    } finally {
+      p.proc.kill('SIGKILL');
     }
   });
 

@@ -1,11 +1,16 @@
 // Where the backend's Redis comes from when REDIS_URL is unset: one already answering on
-// 127.0.0.1:6379, else a private `redis-server` (append-only persistence) in the data dir on a free
-// port, stopped when the backend exits. If redis-server is not installed, say how to get it.
+// 127.0.0.1:6379, else a private `redis-server` (append-only persistence) stopped when the backend
+// exits. If redis-server is not installed, say how to get it.
+//
+// The private Redis holds every conversation and account, and has no password: it listens on no TCP
+// port at all, only on a unix socket inside the owner-only data dir (`redis/`, mode 0700), so no
+// other local user can reach it. A data dir whose path is too long for a socket address gets the
+// socket in a fresh owner-only temp dir instead; `redis/socket` names where it is (wegent-admin reads it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { join } from 'node:path';
-
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, type NetConnectOpts } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 /**
  * The append-only file (fsync every second) is the persistence. RDB snapshots are off: under
@@ -14,6 +19,7 @@ import { join } from 'node:path';
  */
 export const EMBEDDED_PERSISTENCE = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
 export interface RedisTarget {
+  /** A redis:// URL, or the path of a unix socket (ioredis takes both). */
   url: string;
   /** Set when we started redis-server ourselves. */
   stop?: () => Promise<void>;
@@ -24,9 +30,9 @@ export class RedisMissingError extends Error {
   override name = 'RedisMissingError';
 }
 
-function ping(port: number, timeoutMs = 500): Promise<boolean> {
+function ping(where: NetConnectOpts, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = createConnection({ port, host: '127.0.0.1' });
+    const s = createConnection(where);
     let buf = '';
     const done = (ok: boolean) => {
       s.destroy();
@@ -43,15 +49,14 @@ function ping(port: number, timeoutMs = 500): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
+/** Longest unix socket path every platform accepts (sun_path: 108 bytes on Linux, 104 on macOS). */
+const MAX_SOCKET_PATH = 100;
+
+/** Where the private Redis's socket goes: in the data dir, or a fresh owner-only temp dir if too long. */
+function socketPathFor(dir: string): string {
+  const inDataDir = join(dir, 'redis.sock');
+  if (Buffer.byteLength(inDataDir) <= MAX_SOCKET_PATH) return inDataDir;
+  return join(mkdtempSync(join(tmpdir(), 'wegent-redis-')), 'redis.sock'); // mkdtemp: mode 0700
 }
 
 const INSTALL_HINT =
@@ -61,20 +66,23 @@ const INSTALL_HINT =
 /** `localPort`: where to look for an already running Redis (6379; WEGENT_LOCAL_REDIS_PORT changes it). */
 export async function resolveRedis(redisUrl: string | undefined, dataDir: string, localPort = 6379): Promise<RedisTarget> {
   if (redisUrl) return { url: redisUrl, source: 'env' };
-  if (localPort > 0 && (await ping(localPort))) return { url: `redis://127.0.0.1:${localPort}`, source: 'local-6379' };
+  if (localPort > 0 && (await ping({ port: localPort, host: '127.0.0.1' }))) return { url: `redis://127.0.0.1:${localPort}`, source: 'local-6379' };
 
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // a dir made by an older version (or by hand) may be looser
   // A backend already running on this data dir owns its private Redis: share it (the CLI does this).
-  const portFile = join(dir, 'port');
-  if (existsSync(portFile)) {
-    const running = Number(readFileSync(portFile, 'utf8').trim());
-    if (running > 0 && (await ping(running))) return { url: `redis://127.0.0.1:${running}`, source: 'embedded' };
+  const pointer = join(dir, 'socket');
+  if (existsSync(pointer)) {
+    const running = readFileSync(pointer, 'utf8').trim();
+    if (running && (await ping({ path: running }))) return { url: running, source: 'embedded' };
   }
-  const port = await freePort();
+  rmSync(join(dir, 'port'), { force: true }); // left by a version that listened on TCP
+  const socketPath = socketPathFor(dir);
+  rmSync(socketPath, { force: true }); // a stale socket file of a Redis that was killed
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...EMBEDDED_PERSISTENCE, '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning'],
+    ['--port', '0', '--unixsocket', socketPath, '--unixsocketperm', '700', '--dir', dir, ...EMBEDDED_PERSISTENCE, '--daemonize', 'no', '--loglevel', 'warning'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -86,24 +94,26 @@ export async function resolveRedis(redisUrl: string | undefined, dataDir: string
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}: ${stderr.trim()}`);
-      if (await ping(port)) return;
+      if (await ping({ path: socketPath })) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error('the private redis-server did not start within 15 s');
   })();
   await Promise.race([ready, failed]);
-  writeFileSync(portFile, `${port}\n`, { mode: 0o600 });
+  writeFileSync(pointer, `${socketPath}\n`, { mode: 0o600 });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: socketPath,
     source: 'embedded',
     stop: () =>
       new Promise<void>((resolve) => {
         process.off('exit', kill);
-        rmSync(portFile, { force: true });
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+        rmSync(pointer, { force: true });
+        // The temp dir of a socket that did not fit in the data dir goes with it.
+        const cleanUp = () => (dirname(socketPath) !== dir ? rmSync(dirname(socketPath), { recursive: true, force: true }) : undefined);
+        if (child.exitCode !== null) return (cleanUp(), resolve());
+        child.once('exit', () => (cleanUp(), resolve()));
         child.kill('SIGTERM'); // redis-server flushes its append-only file on SIGTERM
       }),
   };
