@@ -32,6 +32,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
+/** Published on keys.noticeChannel when a user's role changes. */
+export interface RoleNotice {
+  kind: 'role';
+  user_id: string;
+  role: Role;
+}
+
 export interface User extends UserView {
   password_hash: string;
 }
@@ -87,8 +94,11 @@ export class Accounts {
     return id ? this.getUser(id) : null;
   }
 
+  /** Changes a role and tells every backend node, so live sockets follow at once (realtime/roleChanges.ts). */
   async setRole(userId: string, role: Role): Promise<void> {
     await this.redis.hset(keys.user(userId), 'role', role);
+    const notice: RoleNotice = { kind: 'role', user_id: userId, role };
+    await this.redis.publish(keys.noticeChannel, JSON.stringify(notice));
   }
 
   async setPassword(userId: string, password: string): Promise<void> {

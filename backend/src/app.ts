@@ -23,6 +23,7 @@ import { attachChatNamespace } from './realtime/chat';
 import { attachDeviceNamespace } from './realtime/devices';
 import { localFirstStreamsAdapter } from './realtime/adapter';
 import { deviceRoom, socketNotifier } from './realtime/notifier';
+import { watchRoleChanges } from './realtime/roleChanges';
 import { guardSlowConsumers } from './realtime/slowConsumers';
 
 export interface App {
@@ -98,6 +99,8 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   handle = app.callback();
 
   const stopSlowConsumerGuard = guardSlowConsumers(io, log);
+  // Pub/sub blocks its connection: a duplicate of the command connection of its own.
+  const stopRoleWatch = watchRoleChanges(redis.duplicate(), { chat: chatNsp, devices: deviceNsp }, services);
   attachDeviceNamespace(deviceNsp, services);
   attachChatNamespace(chatNsp, services);
 
@@ -120,6 +123,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
       shuttingDown = true;
       services.monitor.stop();
       stopSlowConsumerGuard();
+      stopRoleWatch();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await services.inflight.idle(config.shutdownGraceMs);
       // Drop transports (not a Socket.IO "server disconnect"): clients see a transport close and

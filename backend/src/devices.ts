@@ -165,14 +165,29 @@ export class Devices {
     if ((await this.redis.get(def)) === d.device_id) await this.redis.del(def);
   }
 
-  /** The online cloud device with the most free slots (queue counts against it), or null. Two round trips. */
+  /** Takes a cloud device out of the pool and makes it offline now (its owner is no longer an operator). */
+  async withdrawFromPool(deviceId: string): Promise<void> {
+    await this.redis.srem(keys.cloudDevices, deviceId);
+    await this.expireNow(deviceId);
+  }
+
+  /**
+   * The online cloud device with the most free slots (queue counts against it), or null. Two round
+   * trips. The pool is the cloud devices of operators: one whose owner was demoted is never picked
+   * (and leaves the pool set).
+   */
   async pickCloud(): Promise<DeviceRecord | null> {
     const ids = await this.redis.smembers(keys.cloudDevices);
     const pool = await Promise.all(ids.map(async (id) => {
       const [d, online, used, queued] = await Promise.all([
         this.get(id), this.isOnline(id), this.slotsUsed(id), this.redis.llen(keys.deviceQueue(id)),
       ]);
-      return d && d.mode === 'cloud' && online ? { d, free: d.max_slots - used - queued } : null;
+      if (!d || d.mode !== 'cloud' || !online) return null;
+      if ((await this.redis.hget(keys.user(d.user_id), 'role')) !== 'operator') {
+        await this.redis.srem(keys.cloudDevices, id);
+        return null;
+      }
+      return { d, free: d.max_slots - used - queued };
     }));
     let best: { d: DeviceRecord; free: number } | null = null;
     for (const c of pool) if (c && (!best || c.free > best.free)) best = c;

@@ -200,19 +200,24 @@ export class Dispatcher {
     return cancel;
   }
 
-  /** The device's online TTL lapsed (or it was deleted): fail what it held and what waited for it. */
-  async failDevice(deviceId: string, reason: 'offline' | 'deleted'): Promise<void> {
+  /**
+   * The device's online TTL lapsed, it was deleted, or (cloud) it was withdrawn from the pool because
+   * its owner lost the operator role: fail what it held and what waited for it.
+   */
+  async failDevice(deviceId: string, reason: 'offline' | 'deleted' | 'withdrawn'): Promise<void> {
     const [slotIds, queued] = await Promise.all([this.redis.smembers(keys.deviceSlots(deviceId)), this.redis.lrange(keys.deviceQueue(deviceId), 0, -1)]);
     const inSlot = new Set(slotIds);
     for (const s of await this.tasks.getSubtasks([...slotIds, ...queued])) {
       if (this.tasks.doneEvent(s)) continue;
-      if (reason === 'deleted' && inSlot.has(s.subtask_id)) this.notify.cancelOnDevice(deviceId, { subtask_id: s.subtask_id });
+      if (reason !== 'offline' && inSlot.has(s.subtask_id)) this.notify.cancelOnDevice(deviceId, { subtask_id: s.subtask_id });
       if (s.cancel_requested) {
         await this.finish(s, 'cancelled', { pump: false });
       } else if (reason === 'offline' && s.status === 'running') {
         await this.finish(s, 'failed', { error: { code: ErrorCode.DEVICE_OFFLINE, message: 'The device went offline (no heartbeat within its online TTL) while running this task. Send it again when the device is back.' }, pump: false });
       } else {
-        const why = reason === 'deleted' ? 'The device was deleted before this task finished.' : 'The device went offline before this task could start.';
+        const why = reason === 'deleted' ? 'The device was deleted before this task finished.'
+          : reason === 'withdrawn' ? 'The cloud executor running this task left the pool (its operator lost the operator role) before it finished.'
+          : 'The device went offline before this task could start.';
         await this.finish(s, 'failed', { error: { code: ErrorCode.DEVICE_UNAVAILABLE, message: `${why} Pick another device and send it again.` }, pump: false });
       }
     }

@@ -3,10 +3,12 @@
 // a socket connecting while its token is revoked, a demoted operator's cloud executor, and the chat
 // page's sign-out leaving its session token valid.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ErrorCode } from '@wegent/shared';
 import { io, type Socket } from 'socket.io-client';
-import { createUser, issueToken, type TestUser } from '../support/backend';
-import { api } from '../support/clients';
+import { REPO_ROOT, buildBackendCli, createUser, issueToken, type TestUser } from '../support/backend';
+import { TestChat, TestDevice, api } from '../support/clients';
 import { waitFor } from '../support/wait';
 import { recordFigure } from './support/figures';
 import { startStack, type Stack } from './support/stack';
@@ -70,5 +72,39 @@ describe('faults: review (authentication)', function () {
     figures.revokeRaceRounds = rounds;
     figures.revokeRaceSlipped = slipped;
     figures.revokeRaceConnectedBeforeRevoke = connectedBeforeRevoke;
+  });
+
+  it('takes a demoted operator\'s cloud executor out of the pool at once: its tasks fail, its socket closes, it cannot rejoin', async () => {
+    const operator = await createUser(stack.backend, { role: 'operator' });
+    const bob = await createUser(stack.backend);
+    const pool = await TestDevice.connect({ url: stack.backend.url, token: operator.token, deviceId: 'review-pool', mode: 'cloud' });
+    const bobChat = await TestChat.connect({ url: stack.backend.url, token: bob.token });
+    try {
+      const running = await bobChat.sendOk({ device_id: 'cloud', message: 'runs on the pool' });
+      await pool.waitForExecute(running.subtask_id);
+      await pool.text(running.subtask_id, 'started');
+
+      // The operator CLI, as an admin would run it, against the same Redis.
+      const env = { ...process.env, REDIS_URL: stack.redis.url, WEGENT_JWT_SECRET: stack.backend.secret, WEGENT_DATA_DIR: stack.redis.dir };
+      await promisify(execFile)(process.execPath, [await buildBackendCli(), 'set-role', operator.username, 'user'], { env, cwd: REPO_ROOT });
+
+      const done = await bobChat.waitForDone(running.subtask_id);
+      assert.equal(done.status, 'failed');
+      assert.equal(done.error?.code, ErrorCode.DEVICE_UNAVAILABLE);
+      assert.match(done.error!.message, /left the pool/);
+      await waitFor(() => !pool.connected, { message: 'the demoted operator\'s cloud executor is still connected' });
+      assert.ok(pool.cancels.some((c) => c.subtask_id === running.subtask_id), 'the executor was not told to stop the task');
+      const next = await bobChat.send({ device_id: 'cloud', message: 'anyone?' });
+      assert.equal(!next.ok && next.error.code, ErrorCode.CLOUD_UNAVAILABLE, 'a new cloud task still reached the demoted executor');
+      // Coming back in cloud mode is refused for good.
+      const again = await TestDevice.connect({ url: stack.backend.url, token: operator.token, deviceId: 'review-pool', mode: 'cloud' }).then(
+        (d) => (d.close(), null),
+        (err: Error) => err,
+      );
+      assert.match(String(again?.message), /FORBIDDEN/);
+    } finally {
+      pool.close();
+      bobChat.close();
+    }
   });
 });

@@ -33,6 +33,9 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     };
 
     on(socket, 'device:register', DeviceRegister, async (p): Promise<RegisterOk & Record<string, unknown>> => {
+      // Cloud mode is decided on the role as it is now, not as it was when this socket connected.
+      const current = p.mode === 'cloud' ? await accounts.getUser(user.id) : null;
+      if (current) user.role = current.role;
       const d = await devices.register(user, p);
       if (data.deviceId && data.deviceId !== p.device_id) void socket.leave(deviceRoom(data.deviceId));
       // The newest socket wins: the previous one (on any node) is told and disconnected.

@@ -34,6 +34,6 @@ export const keys = {
   subtask: (subtaskId: string) => `${P}subtask:${subtaskId}`,
   subtaskEvents: (subtaskId: string) => `${P}subtask:${subtaskId}:events`,
 
-  /** Pub/sub channel for cluster-wide notices (e.g. token revocations). */
+  /** Pub/sub channel for notices every backend node acts on (role changes made by wegent-admin). */
   noticeChannel: `${P}notices`,
 } as const;
