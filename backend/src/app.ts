@@ -23,6 +23,7 @@ import { attachChatNamespace } from './realtime/chat';
 import { attachDeviceNamespace } from './realtime/devices';
 import { localFirstStreamsAdapter } from './realtime/adapter';
 import { deviceRoom, socketNotifier } from './realtime/notifier';
+import { frameLimitParser } from './realtime/frameLimit';
 import { watchRoleChanges } from './realtime/roleChanges';
 import { guardSlowConsumers } from './realtime/slowConsumers';
 
@@ -51,7 +52,9 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   const server = createServer((req, res) => handle(req, res));
   server.on('clientError', answerClientError);
   const io = new IoServer(server, {
-    maxHttpBufferSize: LIMITS.socketFrameBytes,
+    // Past this a frame is not read (connection closed); up to it, oversized events are answered.
+    maxHttpBufferSize: LIMITS.socketFrameCloseBytes,
+    parser: frameLimitParser,
     // Several nodes: emissions to rooms reach sockets on every node through a Redis stream.
     // One known node ('local'): the in-memory default adapter, no Redis round trip per emission.
     ...(config.socketAdapter === 'redis-streams'

@@ -32,7 +32,10 @@ export const LIMITS = {
   eventsPerProgress: 500,
   textChars: 1_000_000,
   progressBytes: 2_000_000,
+  /** One Socket.IO event; a larger one is answered PAYLOAD_TOO_LARGE without being read. */
   socketFrameBytes: 4_000_000,
+  /** A frame past this is not read at all: the connection is closed (WebSocket 1009, polling HTTP 413). */
+  socketFrameCloseBytes: 8_000_000,
   deviceNameChars: 200,
   tokenNameChars: 100,
   /** A note to Claude with a denial, or one answer to a question. */

@@ -43,13 +43,40 @@ describe('faults: oversized, malformed and deeply nested frames', function () {
   });
 
   for (const transport of ['websocket', 'polling'] as const) {
-    it(`closes a ${transport} connection that sends a frame past ${LIMITS.socketFrameBytes} bytes, and lets it reconnect`, async () => {
+    it(`answers a ${transport} event past ${LIMITS.socketFrameBytes} bytes with PAYLOAD_TOO_LARGE, without reading it or dropping the connection`, async () => {
+      const socket = io(`${stack.backend.url}/chat`, { auth: { token: stack.users[0].token }, transports: [transport], reconnection: false, forceNew: true });
+      try {
+        await waitFor(() => socket.connected, { message: 'connect' });
+        const disconnects: string[] = [];
+        socket.on('disconnect', (r) => disconnects.push(r));
+        for (const event of ['chat:send', 'nope']) {
+          cases++;
+          const ack = await socket.timeout(30_000).emitWithAck(event, { device_id: 'frames-bystander', message: 'x'.repeat(LIMITS.socketFrameBytes + 1_000_000) });
+          assertProtocolError(ack.error, `${event} past the limit`);
+          assert.equal(ack.error.code, ErrorCode.PAYLOAD_TOO_LARGE);
+          assert.match(ack.error.message, new RegExp(`at most ${LIMITS.socketFrameBytes} bytes`));
+        }
+        assert.deepEqual(disconnects, [], 'the connection was dropped');
+        // The same connection goes on being served.
+        const ok = await socket.timeout(10_000).emitWithAck('chat:resume', { subtask_id: 'sub_none', after_seq: 0 });
+        assert.equal(ok.error.code, ErrorCode.SUBTASK_NOT_FOUND);
+      } finally {
+        socket.close();
+      }
+    });
+
+    it(`closes a ${transport} connection whose frame is past ${LIMITS.socketFrameCloseBytes} bytes (too large to read its ack id), and lets it reconnect`, async () => {
       const socket = io(`${stack.backend.url}/chat`, { auth: { token: stack.users[0].token }, transports: [transport], reconnection: false, forceNew: true });
       await waitFor(() => socket.connected, { message: 'connect' });
-      const reason = new Promise<string>((r) => socket.once('disconnect', r));
-      socket.emit('chat:send', { device_id: 'frames-bystander', message: 'x'.repeat(LIMITS.socketFrameBytes + 1_000_000) });
+      const closed = new Promise<{ reason: string; details: unknown }>((r) => socket.once('disconnect', (reason, details) => r({ reason, details })));
+      socket.emit('chat:send', { device_id: 'frames-bystander', message: 'x'.repeat(LIMITS.socketFrameCloseBytes + 1_000_000) });
       cases++;
-      assert.match(await reason, /transport (close|error)|ping timeout/);
+      const { reason, details } = await closed;
+      assert.match(reason, /transport (close|error)/);
+      // What the client can tell: the WebSocket close code 1009 (message too big), or HTTP 413.
+      const d = details as { context?: { code?: number; status?: number }; description?: number };
+      if (transport === 'websocket') assert.equal(d.context?.code, 1009, JSON.stringify(details));
+      else assert.equal(d.description, 413, JSON.stringify(details));
       socket.connect();
       await waitFor(() => socket.connected, { message: 'reconnect after the refused frame' });
       socket.close();

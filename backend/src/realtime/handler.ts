@@ -3,9 +3,10 @@
 // INTERNAL ack and a log line — never a crash, never silence.
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { ErrorCode, WegentError, parsePayload, type Ack } from '@wegent/shared';
+import { ErrorCode, LIMITS, WegentError, parsePayload, type Ack } from '@wegent/shared';
 import type { Logger } from '../log';
 import { STORE_UNAVAILABLE_MESSAGE, isStoreUnavailable } from '../store/errors';
+import { OVERSIZED_EVENT } from './frameLimit';
 
 /** Counts handlers in flight so graceful shutdown can let them finish. */
 export class InFlight {
@@ -73,7 +74,8 @@ export function on<S extends z.ZodType>(
 
 /**
  * Answers events this namespace does not handle, so a client that sent one with an ack (a typo, an
- * older or newer client) gets NOT_FOUND naming the events it may send instead of waiting forever.
+ * older or newer client) gets NOT_FOUND naming the events it may send instead of waiting forever;
+ * an event too large to read (realtime/frameLimit.ts) gets PAYLOAD_TOO_LARGE.
  */
 export function answerUnknownEvents(socket: Socket, known: readonly string[]): void {
   const accepted = new Set(known);
@@ -81,6 +83,13 @@ export function answerUnknownEvents(socket: Socket, known: readonly string[]): v
     if (typeof event === 'string' && accepted.has(event)) return;
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return;
+    if (event === OVERSIZED_EVENT) {
+      const bytes = Number((args[0] as { bytes?: unknown } | undefined)?.bytes) || 0;
+      return (ack as (a: Ack) => void)({
+        ok: false,
+        error: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: `This event is ${bytes} bytes; one Socket.IO event may be at most ${LIMITS.socketFrameBytes} bytes. It was not read: split it (task:progress: several seqs).` },
+      });
+    }
     const name = typeof event === 'string' ? event.slice(0, 64) : typeof event;
     (ack as (a: Ack) => void)({
       ok: false,
