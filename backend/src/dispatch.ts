@@ -12,6 +12,8 @@ import type { Metrics } from './metrics';
 import type { Notifier } from './notifier';
 import { keys } from './store/keys';
 import { finish as finishScript, type FinishOutcome } from './store/scripts/finish';
+import type { Approvals } from './approvals';
+import { approvalOps } from './store/scripts/approvals';
 import { progress as progressScript } from './store/scripts/progress';
 import { send as sendScript } from './store/scripts/send';
 import { markRunning, pump, requeueHead } from './store/scripts/slots';
@@ -46,6 +48,7 @@ export class Dispatcher {
     private readonly opts: DispatchOptions,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly approvals: Approvals,
   ) {}
 
   // ---- chat side ----------------------------------------------------------------------------
@@ -54,7 +57,7 @@ export class Dispatcher {
     const cloud = p.device_id === CLOUD_DEVICE_ID;
     const pool = cloud ? await this.devices.pickCloud() : null;
     if (cloud && !pool) throw cloudUnavailable();
-    const { subtask, newTask } = this.tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id);
+    const { subtask, newTask } = this.tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id, p.permission_mode);
     const task_id = subtask.task_id;
     // Checks, records, slot or queue place and the conversation link: one script, one round trip.
     const r = await sendScript(this.redis, { subtask, newTask, checkOwner: !cloud, maxQueue: this.opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS });
@@ -79,7 +82,8 @@ export class Dispatcher {
     this.remember(subtask);
     if (r.promoted.includes(subtask.subtask_id)) {
       // A new conversation has no history or session yet: its context is known without reading.
-      this.justSent.set(subtask.subtask_id, { s: subtask, context: newTask ? { user_id: user.id } : undefined });
+      const context = newTask ? { user_id: user.id, ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}) } : undefined;
+      this.justSent.set(subtask.subtask_id, { s: subtask, context });
     }
     // task:execute first (it is what the device waits for), then the chat hears of its turn in the
     // same tick, long before any output can come back.
@@ -87,6 +91,7 @@ export class Dispatcher {
     this.notify.toUser(user.id, 'chat:start', {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
+      ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}),
     });
     return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
   }
@@ -119,6 +124,7 @@ export class Dispatcher {
     const res = await progressScript(this.redis, {
       subtaskId: s.subtask_id, deviceId, seq: p.seq,
       chunkJson: `${JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1)},"events":${eventsJson}}`,
+      approvalOps: approvalOps(p.events, new Date().toISOString()),
     });
     switch (res.outcome) {
       case 'notfound':
@@ -132,6 +138,7 @@ export class Dispatcher {
           if (full) this.notifyRunning(full);
         }
         this.notify.toUser(s.user_id, 'chat:chunk', chunk);
+        await this.approvals.afterEvents(s.subtask_id, p.events);
         return;
       default:
         return; // 'dup' (a resend) or 'final' (the subtask already ended): acked, not applied
@@ -192,6 +199,8 @@ export class Dispatcher {
         });
       }
     }
+    // Answers from a chat that have not reached the device yet (it was away, or the backend restarted).
+    await this.approvals.resume(deviceId, [...reported].filter((id) => !cancel.includes(id)));
     // A slot may have freed while a device refused with SLOTS_FULL: try the queue again.
     // (An empty queue has nothing to pull; a send queued since then pumps in its own send script.)
     if (prefetched?.queued === 0) return cancel;

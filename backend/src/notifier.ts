@@ -1,11 +1,11 @@
 // What the domain modules need from the realtime layer, as an interface so the flow stays one-way
 // (dispatch.ts never imports Socket.IO). realtime/notifier.ts implements it over the adapter, so
 // every call reaches the right sockets on whichever backend node holds them.
-import type { Ack, ChatServerToClient, TaskCancel, TaskExecute } from '@wegent/shared';
+import type { Ack, ChatServerToClient, TaskCancel, TaskExecute, TaskPermissionReply } from '@wegent/shared';
 
 export type ChatPush = keyof ChatServerToClient;
 
-/** The answer to one task:execute emission: the device's ack, or no answer in time / nobody there. */
+/** The answer to one emission that wants an ack: the device's ack, or no answer in time / nobody there. */
 export type ExecuteAnswer = { kind: 'ack'; ack: Ack } | { kind: 'timeout' } | { kind: 'nobody' };
 
 export interface Notifier {
@@ -15,4 +15,6 @@ export interface Notifier {
   cancelOnDevice(deviceId: string, payload: TaskCancel): void;
   /** Emits task:execute to the device's socket and waits up to `timeoutMs` for its ack. */
   execute(deviceId: string, payload: TaskExecute, timeoutMs: number): Promise<ExecuteAnswer>;
+  /** Emits task:permission_reply to the device's socket and waits up to `timeoutMs` for its ack. */
+  permissionReply(deviceId: string, payload: TaskPermissionReply, timeoutMs: number): Promise<ExecuteAnswer>;
 }

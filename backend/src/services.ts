@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { Accounts } from './accounts';
 import type { Config } from './config';
 import { Devices } from './devices';
+import { Approvals } from './approvals';
 import { Dispatcher } from './dispatch';
 import type { Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
@@ -22,6 +23,7 @@ export interface Services {
   devices: Devices;
   tasks: Tasks;
   dispatcher: Dispatcher;
+  approvals: Approvals;
   monitor: Monitor;
   inflight: InFlight;
 }
@@ -33,7 +35,8 @@ export function createServices(config: Config, redis: Redis, log: Logger, notify
   const accounts = new Accounts(redis, config.jwtSecret);
   const devices = new Devices(redis, config.timing.onlineTtlMs);
   const tasks = new Tasks(redis);
-  const dispatcher = new Dispatcher(redis, devices, tasks, notify, config, metrics, log);
+  const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
+  const dispatcher = new Dispatcher(redis, devices, tasks, notify, config, metrics, log, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
-  return { config, redis, log, metrics, accounts, devices, tasks, dispatcher, monitor, inflight: new InFlight() };
+  return { config, redis, log, metrics, accounts, devices, tasks, dispatcher, approvals, monitor, inflight: new InFlight() };
 }

@@ -4,11 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  ErrorCode, WegentError,
-  type ChatChunk, type ChatDone, type CompleteStatus, type SubtaskView, type TaskContext, type TaskDetail, type TaskSummary,
+  ErrorCode, WegentError, isFinalStatus,
+  type ChatChunk, type ChatDone, type PermissionMode, type CompleteStatus, type SubtaskView, type TaskContext, type TaskDetail, type TaskSummary,
 } from '@wegent/shared';
 import { keys } from './store/keys';
 import { decodeSubtask, decodeTask, encodeSubtask, type SubtaskRecord, type TaskRecord } from './store/records';
+import { pendingOf, readApprovals } from './store/scripts/approvals';
 import { touchTask } from './store/scripts/touchTask';
 
 export type { SubtaskRecord } from './store/records';
@@ -49,11 +50,11 @@ export class Tasks {
    * The records a chat:send will write (ids, timestamps, status "pending"): built here, written
    * atomically with the slot/queue step by the send script (store/scripts/send.ts).
    */
-  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string): { subtask: SubtaskRecord; newTask: boolean } {
+  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string, permissionMode?: PermissionMode): { subtask: SubtaskRecord; newTask: boolean } {
     const subtask: SubtaskRecord = {
       subtask_id: newId('sub'), task_id: taskId ?? newId('task'), user_id: userId, device_id: deviceId, requested_device: requestedDevice,
       prompt, status: 'pending', result: null, error: null, session_id: null, usage: null, created_at: new Date().toISOString(),
-      started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0,
+      started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0, permission_mode: permissionMode ?? null,
     };
     return { subtask, newTask: !taskId };
   }
@@ -70,7 +71,7 @@ export class Tasks {
       history.push({ role: 'user', text: prev.prompt });
       if (prev.result) history.push({ role: 'assistant', text: prev.result });
     }
-    const ctx: TaskContext = { user_id: requesterId };
+    const ctx: TaskContext = { user_id: requesterId, ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}) };
     if (session) ctx.session_id = session;
     if (history.length) ctx.history = history.slice(-HISTORY_TURNS * 2);
     return ctx;
@@ -96,11 +97,17 @@ export class Tasks {
     return done;
   }
 
-  /** The user's conversations, newest first: two round trips however many. */
+  /** The user's conversations, newest first: three round trips however many. */
   async listTasks(userId: string, limit = 200): Promise<TaskSummary[]> {
     const ids = await this.redis.zrevrange(keys.userTasks(userId), 0, limit - 1);
-    const found = await Promise.all(ids.map(async (id) => decodeTask(await this.redis.hgetall(keys.task(id)))));
-    return found.filter((t): t is TaskRecord => t !== null).map(summaryOf);
+    const found = (await Promise.all(ids.map(async (id) => decodeTask(await this.redis.hgetall(keys.task(id)))))).filter((t): t is TaskRecord => t !== null);
+    // "needs input": the newest turn of a conversation that is not over waits for an answer.
+    const open = found.filter((t) => !isFinalStatus(t.status) && t.last_subtask_id);
+    const approvals = await readApprovals(this.redis, open.map((t) => t.last_subtask_id));
+    return found.map((t) => {
+      const waiting = approvals.has(t.last_subtask_id) && pendingOf(approvals.get(t.last_subtask_id), false).length > 0;
+      return { ...summaryOf(t), ...(waiting ? { awaiting_input: true } : {}) };
+    });
   }
 
   /** One conversation with its turns and their streams: two round trips however many turns. */
@@ -108,9 +115,17 @@ export class Tasks {
     const [h, ids] = await Promise.all([this.redis.hgetall(keys.task(taskId)), this.redis.lrange(keys.taskSubtasks(taskId), 0, -1)]);
     const task = decodeTask(h);
     if (!task || task.user_id !== userId) throw taskNotFound(taskId);
-    const [subs, streams] = await Promise.all([this.getSubtasks(ids), Promise.all(ids.map((id) => this.chunksAfter(id, 0)))]);
+    const [subs, streams, approvals] = await Promise.all([
+      this.getSubtasks(ids), Promise.all(ids.map((id) => this.chunksAfter(id, 0))), readApprovals(this.redis, ids),
+    ]);
     const streamOf = new Map(ids.map((id, i) => [id, streams[i]]));
-    const subtasks: SubtaskView[] = subs.map((s) => ({ ...this.view(s), events: streamOf.get(s.subtask_id) ?? [] }));
+    const subtasks: SubtaskView[] = subs.map((s) => {
+      const a = approvals.get(s.subtask_id);
+      return {
+        ...this.view(s), events: streamOf.get(s.subtask_id) ?? [], pending_requests: pendingOf(a, isFinalStatus(s.status)),
+        ...(a?.decisions.length ? { permission_decisions: a.decisions } : {}),
+      };
+    });
     return { ...summaryOf(task), subtasks };
   }
 
@@ -119,7 +134,7 @@ export class Tasks {
       // What the user chose ("cloud" stays "cloud": pool device ids are the operator's business).
       subtask_id: s.subtask_id, task_id: s.task_id, device_id: s.requested_device, prompt: s.prompt, status: s.status,
       result: s.result, error: s.error, created_at: s.created_at, started_at: s.started_at, completed_at: s.completed_at,
-      last_seq: s.last_seq,
+      last_seq: s.last_seq, ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}),
     };
   }
 

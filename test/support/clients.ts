@@ -43,9 +43,9 @@ export interface ConnectError extends Error {
 }
 
 /** Connects to a namespace; rejects with the connect_error if the server refuses. */
-export function connectSocket(url: string, namespace: string, token: string | undefined, opts: { reconnection?: boolean; timeoutMs?: number } = {}): Promise<Socket> {
+export function connectSocket(url: string, namespace: string, token: string | undefined, opts: { reconnection?: boolean; timeoutMs?: number; client?: string } = {}): Promise<Socket> {
   const socket = io(url + namespace, {
-    auth: token === undefined ? {} : { token },
+    auth: { ...(token === undefined ? {} : { token }), ...(opts.client ? { client: opts.client } : {}) },
     transports: ['websocket'],
     reconnection: opts.reconnection ?? true,
     reconnectionDelay: 100,
@@ -270,7 +270,11 @@ export class TestDevice {
 export interface TestChatOptions {
   url: string;
   token: string;
+  /** What kind of chat it says it is (`auth.client`: "browser" or "vscode"). */
+  client?: string;
 }
+
+type SendPayload = { device_id: string; message: string; task_id?: string; permission_mode?: string };
 
 export type Push = { event: string; payload: any };
 
@@ -282,15 +286,15 @@ export class TestChat {
   }
 
   static async connect(opts: TestChatOptions): Promise<TestChat> {
-    return new TestChat(await connectSocket(opts.url, '/chat', opts.token));
+    return new TestChat(await connectSocket(opts.url, '/chat', opts.token, { client: opts.client }));
   }
 
-  async send(p: { device_id: string; message: string; task_id?: string }): Promise<AnyAck & Partial<ChatSendOk>> {
+  async send(p: SendPayload): Promise<AnyAck & Partial<ChatSendOk>> {
     return (await request(this.socket, 'chat:send', p)) as AnyAck & Partial<ChatSendOk>;
   }
 
   /** send() that throws unless the ack is ok; returns the ok ack. */
-  async sendOk(p: { device_id: string; message: string; task_id?: string }): Promise<ChatSendOk> {
+  async sendOk(p: SendPayload): Promise<ChatSendOk> {
     const ack = await this.send(p);
     if (!ack.ok) throw new Error(`chat:send failed: ${ack.error.code} ${ack.error.message}`);
     return ack as unknown as ChatSendOk;

@@ -1,14 +1,14 @@
-// The /chat namespace: a chat page sends messages, cancels and resumes; pushes reach only the
-// owner's sockets through the `user:{id}` room.
+// The /chat namespace: a chat page sends messages, cancels, resumes and answers permission requests;
+// pushes reach only the owner's sockets through the `user:{id}` room.
 import type { Namespace, Socket } from 'socket.io';
-import { ChatCancel, ChatResume, ChatSend, type ChatResumeOk } from '@wegent/shared';
+import { ChatCancel, ChatClientKind, ChatPermissionReply, ChatResume, ChatSend, type ChatResumeOk } from '@wegent/shared';
 import type { Services } from '../services';
 import { enforceToken, socketAuth, type SocketData } from './auth';
 import { answerUnknownEvents, on } from './handler';
 import { userRoom } from './notifier';
 
 export function attachChatNamespace(nsp: Namespace, svc: Services): void {
-  const { accounts, tasks, dispatcher, metrics, log, inflight } = svc;
+  const { accounts, tasks, dispatcher, approvals, metrics, log, inflight } = svc;
   const ctx = { log, inflight };
   nsp.use(socketAuth(accounts, metrics));
 
@@ -17,13 +17,19 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
     metrics.chatSockets.inc();
     socket.once('disconnect', () => metrics.chatSockets.dec());
     enforceToken(socket, accounts, log);
-    answerUnknownEvents(socket, ['chat:send', 'chat:cancel', 'chat:resume']);
+    answerUnknownEvents(socket, ['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply']);
     void socket.join(userRoom(user.id));
+    // What kind of chat this is, as it says itself (shown in the owner's other cards; no trust needed).
+    const client = ChatClientKind.safeParse((socket.handshake.auth as { client?: unknown } | undefined)?.client);
 
     on(socket, 'chat:send', ChatSend, (p) => dispatcher.send(user, p), ctx);
 
     on(socket, 'chat:cancel', ChatCancel, async (p) => {
       await dispatcher.cancel(user, p.subtask_id);
+    }, ctx);
+
+    on(socket, 'chat:permission_reply', ChatPermissionReply, async (p) => {
+      await approvals.reply(user, client.success ? client.data : undefined, p);
     }, ctx);
 
     on(socket, 'chat:resume', ChatResume, async (p): Promise<ChatResumeOk> => {

@@ -20,17 +20,25 @@ export function socketNotifier(chat: Namespace, devices: Namespace): Notifier {
       devices.to(deviceRoom(deviceId)).emit('task:cancel', payload);
     },
     execute(deviceId, payload, timeoutMs) {
-      return new Promise<ExecuteAnswer>((resolve) => {
-        devices
-          .to(deviceRoom(deviceId))
-          .timeout(timeoutMs)
-          .emit('task:execute', payload, (err: Error | null, responses: unknown[]) => {
-            const answer = responses?.find(isAck);
-            if (answer) resolve({ kind: 'ack', ack: answer });
-            else if (responses?.length) resolve({ kind: 'ack', ack: { ok: false, error: { code: 'EXECUTOR_ERROR', message: 'The device answered task:execute with something that is not an ack object.' } } });
-            else resolve(err ? { kind: 'timeout' } : { kind: 'nobody' });
-          });
-      });
+      return askDevice(devices, deviceId, 'task:execute', payload, timeoutMs);
+    },
+    permissionReply(deviceId, payload, timeoutMs) {
+      return askDevice(devices, deviceId, 'task:permission_reply', payload, timeoutMs);
     },
   };
+}
+
+/** One emission to the device's room that wants an ack (any node's socket answers through the adapter). */
+function askDevice(devices: Namespace, deviceId: string, event: 'task:execute' | 'task:permission_reply', payload: unknown, timeoutMs: number): Promise<ExecuteAnswer> {
+  return new Promise<ExecuteAnswer>((resolve) => {
+    devices
+      .to(deviceRoom(deviceId))
+      .timeout(timeoutMs)
+      .emit(event, payload, (err: Error | null, responses: unknown[]) => {
+        const answer = responses?.find(isAck);
+        if (answer) resolve({ kind: 'ack', ack: answer });
+        else if (responses?.length) resolve({ kind: 'ack', ack: { ok: false, error: { code: 'EXECUTOR_ERROR', message: `The device answered ${event} with something that is not an ack object.` } } });
+        else resolve(err ? { kind: 'timeout' } : { kind: 'nobody' });
+      });
+  });
 }

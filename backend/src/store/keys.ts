@@ -33,6 +33,10 @@ export const keys = {
   userTasks: (userId: string) => `${P}user:${userId}:tasks`,
   subtask: (subtaskId: string) => `${P}subtask:${subtaskId}`,
   subtaskEvents: (subtaskId: string) => `${P}subtask:${subtaskId}:events`,
+  /** HASH request_id → the permission request as recorded (tool, when asked). */
+  subtaskRequests: (subtaskId: string) => `${P}subtask:${subtaskId}:requests`,
+  /** HASH request_id → how it was decided (PermissionRecord JSON), set by a chat's answer or the device. */
+  subtaskDecisions: (subtaskId: string) => `${P}subtask:${subtaskId}:decisions`,
 
   /** Pub/sub channel for notices every backend node acts on (role changes made by wegent-admin). */
   noticeChannel: `${P}notices`,

@@ -3,7 +3,7 @@
 // built here; the few fields Lua reads or sets itself are named in lua/includes/{subtask,device,
 // task}.lua, which backend/test/lua.test.ts holds to these definitions. A new field: add it to the
 // interface and to its FIELDS table; it is then written wherever a record is, and read back.
-import { DEFAULT_SLOTS, ErrorCode, type ExecutorMode, type ProtocolError, type SubtaskStatus } from '@wegent/shared';
+import { DEFAULT_SLOTS, ErrorCode, PERMISSION_MODES, type ExecutorMode, type PermissionMode, type ProtocolError, type SubtaskStatus } from '@wegent/shared';
 
 interface Codec<T> {
   /** null: the field is not written (absent means the default). */
@@ -77,6 +77,8 @@ export interface SubtaskRecord {
   cancel_requested: boolean;
   /** Heartbeats in a row that did not list it while it ran (failed at two). */
   missing_beats: number;
+  /** What the message asked for (chat:send); the device runs the stricter of it and its own setting. */
+  permission_mode: PermissionMode | null;
 }
 
 export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
@@ -97,6 +99,7 @@ export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
   last_seq: count,
   cancel_requested: bit,
   missing_beats: count,
+  permission_mode: { encode: (v) => v, decode: (r) => (PERMISSION_MODES as readonly string[]).includes(r ?? '') ? (r as PermissionMode) : null },
 };
 
 export const encodeSubtask = encoder(SUBTASK_FIELDS);

@@ -1,6 +1,7 @@
-// One task:progress applied once and in order (lua/progress-3.lua).
+// One task:progress applied once and in order, with the permission requests and decisions among its
+// events recorded in the same step (lua/progress-5.lua).
 import { keys } from '../keys';
-import { defineScript } from '../script';
+import { defineScript, pairs } from '../script';
 
 export interface ProgressInput {
   subtaskId: string;
@@ -8,6 +9,8 @@ export interface ProgressInput {
   seq: number;
   /** The chat:chunk as stored and replayed by chat:resume (JSON). */
   chunkJson: string;
+  /** From approvalOps (scripts/approvals.ts): kind, request id, record JSON, … */
+  approvalOps: string[];
 }
 
 export type ProgressOutcome =
@@ -16,10 +19,13 @@ export type ProgressOutcome =
   | { outcome: 'applied'; started: boolean };
 
 export const progress = defineScript(
-  'progress-3',
+  'progress-5',
   (i: ProgressInput) => ({
-    keys: [keys.subtask(i.subtaskId), keys.subtaskEvents(i.subtaskId), keys.deviceSlots(i.deviceId)],
-    args: [i.deviceId, i.seq, i.chunkJson, new Date().toISOString(), i.subtaskId],
+    keys: [
+      keys.subtask(i.subtaskId), keys.subtaskEvents(i.subtaskId), keys.deviceSlots(i.deviceId),
+      keys.subtaskRequests(i.subtaskId), keys.subtaskDecisions(i.subtaskId),
+    ],
+    args: [i.deviceId, i.seq, i.chunkJson, new Date().toISOString(), i.subtaskId, ...pairs(i.approvalOps)],
   }),
   (reply): ProgressOutcome => {
     const r = reply as [string, number?];

@@ -21,3 +21,7 @@ end
 local function subtask_set_last_seq(key, seq)
   redis.call('HSET', key, 'last_seq', seq)
 end
+
+local function subtask_owner(key)
+  return redis.call('HGET', key, 'user_id')
+end
