@@ -1,22 +1,32 @@
-// A tool call as a collapsible card: name, input, and the result or error once it is back.
+// A tool call as a collapsible card. Folded, it says what the call touches (the file, the command,
+// the URL) and how it stands in words; open, the input as a person reads it (ToolInput) and the
+// result or error once it is back.
 import { useT } from '../i18n';
-import { formatInput, type Block } from '../transcript';
+import { toolTarget } from '../protocol';
+import type { Block } from '../transcript';
 import { Icon } from './Icon';
+import { ToolInput } from './ToolInput';
+
+/** Longest target shown in the folded card; the whole one is in the card and its tooltip. */
+const SUMMARY_CHARS = 160;
 
 export function ToolCard({ block }: { block: Extract<Block, { kind: 'tool' }> }) {
   const t = useT();
   const failed = block.result?.is_error;
-  const state = block.result ? (failed ? 'error' : 'pass') : 'loading';
+  const state = block.result ? (failed ? 'failed' : 'done') : 'running';
+  const { target } = toolTarget(block.name, block.input);
+  const firstLine = target?.split('\n')[0];
+  const shown = firstLine && firstLine.length > SUMMARY_CHARS ? `${firstLine.slice(0, SUMMARY_CHARS - 1)}…` : firstLine;
   return (
-    <details class={`tool-card${failed ? ' tool-error' : ''}`}>
+    <details class={`tool-card tool-${state}`} data-tool={block.name}>
       <summary>
-        <Icon name={state === 'loading' ? 'loading' : state === 'error' ? 'error' : 'tools'} spin={state === 'loading'} />
-        <span class="tool-name">{t('chat.tool', { name: block.name })}</span>
-        {!block.result && <span class="tool-pending">{t('chat.toolRunning')}</span>}
+        <Icon name={state === 'running' ? 'loading' : state === 'failed' ? 'error' : 'tools'} spin={state === 'running'} />
+        <span class="tool-name">{block.name === '?' ? t('chat.toolUnknown') : block.name}</span>
+        {shown && <span class="tool-target" title={target}>{shown}</span>}
+        <span class="tool-state">{t(`chat.tool.${state}`)}</span>
       </summary>
       <div class="tool-body">
-        <div class="tool-section-title">{t('chat.toolInput')}</div>
-        <pre class="tool-input">{formatInput(block.input)}</pre>
+        {block.input !== undefined && <ToolInput toolName={block.name} input={block.input} />}
         {block.result && (
           <>
             <div class="tool-section-title">{t(failed ? 'chat.toolError' : 'chat.toolResult')}</div>

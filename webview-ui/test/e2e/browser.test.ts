@@ -149,11 +149,30 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await dev.text(exec.subtask_id, '**world**.\n\n');
     await page.locator('.turn .markdown strong').filter({ hasText: 'world' }).waitFor();
     await dev.progress(exec.subtask_id, [{ type: 'tool_use', id: 'tu1', name: 'Write', input: { file_path: 'notes.txt', content: 'hi' } }]);
-    const card = page.locator('.tool-card').filter({ hasText: 'Tool: Write' });
-    await card.getByText('running…').waitFor();
-    await dev.progress(exec.subtask_id, [{ type: 'tool_result', tool_use_id: 'tu1', is_error: false, text: 'File created: notes.txt' }, { type: 'text', text: 'Done: `notes.txt` written.' }]);
+    // Folded, a tool card says what it touches and how it stands, in words.
+    const card = page.locator('.tool-card[data-tool="Write"]');
+    await card.locator('summary').filter({ hasText: 'notes.txt' }).getByText('running…').waitFor();
+    await dev.progress(exec.subtask_id, [
+      { type: 'tool_result', tool_use_id: 'tu1', is_error: false, text: 'File created: notes.txt' },
+      { type: 'tool_use', id: 'tu2', name: 'Edit', input: { file_path: 'notes.txt', old_string: 'hi', new_string: 'hello' } },
+      { type: 'tool_result', tool_use_id: 'tu2', is_error: false, text: 'edited' },
+      { type: 'tool_use', id: 'tu3', name: 'Bash', input: { command: 'cat notes.txt', description: 'Show the file' } },
+      { type: 'tool_result', tool_use_id: 'tu3', is_error: true, text: 'cat: permission denied' },
+      { type: 'text', text: 'Done: `notes.txt` written.' },
+    ]);
+    await card.locator('summary').getByText('done').waitFor();
     await card.locator('summary').click();
     await card.getByText('File created: notes.txt').waitFor();
+    // Opened: Write is the new file's lines, Edit a diff-like view, Bash its command — not raw JSON.
+    assert.deepEqual(await card.locator('.diff-add').allInnerTexts(), ['+hi']);
+    const edit = page.locator('.tool-card[data-tool="Edit"]');
+    await edit.locator('summary').click();
+    assert.deepEqual(await edit.locator('.diff-line').allInnerTexts(), ['-hi', '+hello']);
+    const bash = page.locator('.tool-card[data-tool="Bash"]');
+    assert.match(await bash.locator('summary').innerText(), /Bash\s+cat notes\.txt\s+failed/);
+    await bash.locator('summary').click();
+    assert.equal(await bash.locator('.tool-command').innerText(), '$ cat notes.txt');
+    assert.equal(await page.locator('.tool-card pre').filter({ hasText: '"file_path"' }).count(), 0, 'a tool input shown as JSON');
     await dev.complete(exec.subtask_id, { result: 'Done' });
     await lastStatus(page).filter({ hasText: 'Completed' }).waitFor();
     // Screen readers hear the finished reply.

@@ -72,9 +72,10 @@ describe('chat page in Chromium driving the real executor and Claude Agent SDK',
     await lastStatus(p).filter({ hasText: 'Completed' }).waitFor({ timeout: 120_000 });
     assert.equal(readFileSync(target, 'utf8'), 'hi from the chat page\n', 'the file was not written in the workspace');
     await p.locator('.turn .thinking').waitFor();
-    const card = p.locator('.tool-card').filter({ hasText: 'Tool: Write' });
+    const card = p.locator('.tool-card[data-tool="Write"]');
+    await card.locator('summary .tool-target').filter({ hasText: 'hello.txt' }).waitFor();
     await card.locator('summary').click();
-    await card.getByText('hello.txt').first().waitFor();
+    await card.locator('.diff-add').filter({ hasText: 'hi from the chat page' }).waitFor();
     await p.locator('.turn .markdown strong').filter({ hasText: 'hello.txt' }).waitFor();
     await waitFor(async () => (await p.locator('.picker-trigger').innerText()).includes('0/5'), { message: 'the slot was not released' });
     await screenshot(p, 'chat-real-executor');
