@@ -98,7 +98,12 @@ describe('auth: accounts, tokens and their enforcement', function () {
     for (let i = 0; i < 5; i++) {
       const r = await api(backend.url, 'POST', '/api/auth/login', { body: { username: 'alice', password: 'wrong-password' } });
       codes.push(r.body.error.code);
-      if (r.status === 429) assert.ok(r.headers.get('retry-after'));
+      if (r.status === 429) {
+        // The header and the message name the same wait, and it is within the one-minute window.
+        const wait = Number(r.headers.get('retry-after'));
+        assert.ok(wait >= 1 && wait <= 60, `Retry-After ${r.headers.get('retry-after')}`);
+        assert.match(r.body.error.message, new RegExp(`wait ${wait} s`));
+      }
     }
     assert.deepEqual(codes, ['AUTH_INVALID', 'AUTH_INVALID', 'AUTH_INVALID', 'RATE_LIMITED', 'RATE_LIMITED']); // 3 failures a minute allowed here
     // even the right password waits out the limit

@@ -22,6 +22,8 @@ export const ErrorCode = {
   DEVICE_UNAVAILABLE: 'DEVICE_UNAVAILABLE',
   DEVICE_NOT_REGISTERED: 'DEVICE_NOT_REGISTERED',
   DEVICE_OWNED_BY_OTHER_USER: 'DEVICE_OWNED_BY_OTHER_USER',
+  /** The executor's own stop reason: another connection with its device_id took the device over. */
+  DEVICE_REPLACED: 'DEVICE_REPLACED',
   CLOUD_UNAVAILABLE: 'CLOUD_UNAVAILABLE',
   QUEUE_FULL: 'QUEUE_FULL',
   // tasks
@@ -30,6 +32,8 @@ export const ErrorCode = {
   SLOTS_FULL: 'SLOTS_FULL',
   DUPLICATE: 'DUPLICATE',
   SEQ_GAP: 'SEQ_GAP',
+  /** A cancelled subtask's `error` (task:complete status "cancelled"). */
+  CANCELLED: 'CANCELLED',
   // approvals
   REQUEST_NOT_FOUND: 'REQUEST_NOT_FOUND',
   ALREADY_DECIDED: 'ALREADY_DECIDED',

@@ -8,10 +8,12 @@ import { toView } from '../accounts';
 import type { Services } from '../services';
 import { keys } from '../store/keys';
 import { body, principal, requireAuth, type AppState } from './context';
+import { RetryLaterError } from './errors';
 
-function rateLimited(res: unknown): WegentError {
-  const secs = res instanceof RateLimiterRes ? Math.ceil(res.msBeforeNext / 1000) : 60;
-  return new WegentError(ErrorCode.RATE_LIMITED, `Too many failed sign-in attempts; wait ${secs} s and try again.`, 429);
+/** The message and `Retry-After` name the same wait: when the limiter's window frees a point. */
+function rateLimited(res: RateLimiterRes): RetryLaterError {
+  const secs = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  return new RetryLaterError(ErrorCode.RATE_LIMITED, `Too many failed sign-in attempts; wait ${secs} s and try again.`, 429, secs);
 }
 
 export function authRoutes(svc: Services, onRevoked: (tokenId: string) => void): Router<AppState> {

@@ -7,6 +7,13 @@ import { ErrorCode, WegentError } from '@wegent/shared';
 import type { Logger } from '../log';
 import { STORE_UNAVAILABLE_MESSAGE, isStoreUnavailable } from '../store/errors';
 
+/** A refusal that tells the client when to come back: answered with `Retry-After` (seconds). */
+export class RetryLaterError extends WegentError {
+  constructor(code: ErrorCode, message: string, status: number, readonly retryAfterS: number) {
+    super(code, message, status);
+  }
+}
+
 export function errorMiddleware(log: Logger) {
   return async (ctx: Context, next: Next) => {
     try {
@@ -23,7 +30,7 @@ export function errorMiddleware(log: Logger) {
       if (err instanceof WegentError) {
         ctx.status = err.status;
         ctx.body = { error: err.toJSON() };
-        if (err.code === ErrorCode.RATE_LIMITED) ctx.set('Retry-After', '60');
+        if (err instanceof RetryLaterError) ctx.set('Retry-After', String(err.retryAfterS));
         return;
       }
       const status = (err as { status?: number }).status;

@@ -19,7 +19,7 @@ export function authError(code: string, serverMessage?: string): ProtocolError {
 
 export function replacedError(deviceId: string): ProtocolError {
   return {
-    code: 'DEVICE_REPLACED',
+    code: ErrorCode.DEVICE_REPLACED,
     message: `Another executor with the same device id (${deviceId}) connected and took this device over, so this one stopped. Stop the other executor (another VS Code window or a wegent-executor), or give this one its own data dir.`,
   };
 }
