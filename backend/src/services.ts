@@ -4,13 +4,13 @@ import type { Redis } from 'ioredis';
 import { Accounts } from './accounts';
 import type { Config } from './config';
 import { Devices } from './devices';
+import { InFlight } from './inflight';
 import { Approvals } from './approvals';
 import { Dispatcher } from './dispatch';
 import type { Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import { Monitor } from './monitor';
 import type { Notifier } from './notifier';
-import { InFlight } from './realtime/handler';
 import { prepareScripts } from './store/script';
 import { Tasks } from './tasks';
 

@@ -4,37 +4,10 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { ErrorCode, LIMITS, WegentError, parsePayload, type Ack } from '@wegent/shared';
+import type { InFlight } from '../inflight';
 import type { Logger } from '../log';
 import { STORE_UNAVAILABLE_MESSAGE, isStoreUnavailable } from '../store/errors';
 import { OVERSIZED_EVENT } from './frameLimit';
-
-/** Counts handlers in flight so graceful shutdown can let them finish. */
-export class InFlight {
-  private count = 0;
-  private waiters: (() => void)[] = [];
-
-  async track<T>(work: () => Promise<T>): Promise<T> {
-    this.count++;
-    try {
-      return await work();
-    } finally {
-      this.count--;
-      if (this.count === 0) for (const w of this.waiters.splice(0)) w();
-    }
-  }
-
-  /** Resolves when nothing is in flight, or after `timeoutMs`. */
-  idle(timeoutMs: number): Promise<void> {
-    if (this.count === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, timeoutMs);
-      this.waiters.push(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-  }
-}
 
 export function errorAck(err: unknown, log: Logger, event: string): Ack {
   if (err instanceof WegentError) return { ok: false, error: err.toJSON() };
