@@ -34,7 +34,9 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'request'; id: number; event: ChatRequestName; payload: unknown }
   | { type: 'http'; id: number; method: HttpMethod; path: string; body?: unknown }
-  | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' };
+  | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' }
+  /** VS Code on the device that ran the task: open its changes in the native multi-file diff editor. */
+  | { type: 'openChanges'; task_id: string };
 
 // ---- host → webview ------------------------------------------------------------------------
 export type HostToWebview =

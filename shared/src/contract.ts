@@ -4,12 +4,12 @@
 // it, and shared/test/ checks docs/protocol.md against it — so a new event is added here once.
 import type { z } from 'zod';
 import {
-  ChatCancel, ChatPermissionReply, ChatResume, ChatSend, DeviceHeartbeat, DeviceRegister, TaskCancel, TaskComplete, TaskExecute,
-  TaskPermissionReply, TaskProgress,
+  ChatApply, ChatCancel, ChatDiff, ChatPermissionReply, ChatResume, ChatSend, DeviceHeartbeat, DeviceRegister, TaskApply, TaskCancel,
+  TaskComplete, TaskDiff, TaskExecute, TaskPermissionReply, TaskProgress,
 } from './protocol';
 import {
-  AuthExpired, ChatChunk, ChatDone, ChatPermissionDecided, ChatResumeOk, ChatSendOk, ChatStart, ChatStatus, DeviceReplaced,
-  DeviceStatusEvent, EmptyOk, HeartbeatOk, RegisterOk,
+  ApplyOk, AuthExpired, ChatChunk, ChatDone, ChatPermissionDecided, ChatResumeOk, ChatSendOk, ChatStart, ChatStatus, DeviceReplaced,
+  DeviceStatusEvent, DiffOk, EmptyOk, HeartbeatOk, RegisterOk,
 } from './views';
 
 /** One event: its payload, and the ok-body of its ack when the sender asks for one. */
@@ -35,6 +35,8 @@ export const DEVICE_EVENTS = {
     'task:execute': { payload: TaskExecute, ack: EmptyOk },
     'task:cancel': { payload: TaskCancel },
     'task:permission_reply': { payload: TaskPermissionReply, ack: EmptyOk },
+    'task:diff': { payload: TaskDiff, ack: DiffOk },
+    'task:apply': { payload: TaskApply, ack: ApplyOk },
     'device:replaced': { payload: DeviceReplaced },
     'auth:expired': { payload: AuthExpired },
   },
@@ -47,6 +49,8 @@ export const CHAT_EVENTS = {
     'chat:cancel': { payload: ChatCancel, ack: EmptyOk },
     'chat:resume': { payload: ChatResume, ack: ChatResumeOk },
     'chat:permission_reply': { payload: ChatPermissionReply, ack: EmptyOk },
+    'chat:diff': { payload: ChatDiff, ack: DiffOk },
+    'chat:apply': { payload: ChatApply, ack: ApplyOk },
   },
   serverToClient: {
     'chat:start': { payload: ChatStart },

@@ -37,6 +37,10 @@ export const ErrorCode = {
   // approvals
   REQUEST_NOT_FOUND: 'REQUEST_NOT_FOUND',
   ALREADY_DECIDED: 'ALREADY_DECIDED',
+  // change review (worktrees)
+  CONFLICT: 'CONFLICT',
+  NOT_ISOLATED: 'NOT_ISOLATED',
+  TASK_BUSY: 'TASK_BUSY',
   // executor-side failures reported in task:complete error
   EXECUTOR_ERROR: 'EXECUTOR_ERROR',
   CLAUDE_NOT_INSTALLED: 'CLAUDE_NOT_INSTALLED',

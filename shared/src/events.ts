@@ -15,6 +15,8 @@ export const DeviceEvent = {
   execute: 'task:execute',
   cancel: 'task:cancel',
   permissionReply: 'task:permission_reply',
+  diff: 'task:diff',
+  apply: 'task:apply',
   replaced: 'device:replaced',
   authExpired: 'auth:expired',
 } as const;
@@ -24,6 +26,8 @@ export const ChatEvent = {
   cancel: 'chat:cancel',
   resume: 'chat:resume',
   permissionReply: 'chat:permission_reply',
+  diff: 'chat:diff',
+  apply: 'chat:apply',
   start: 'chat:start',
   status: 'chat:status',
   chunk: 'chat:chunk',

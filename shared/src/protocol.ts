@@ -150,6 +150,52 @@ export type TaskProgress = z.infer<typeof TaskProgress>;
 export const CompleteStatus = z.enum(FINAL_STATUSES);
 export type CompleteStatus = z.infer<typeof CompleteStatus>;
 
+// ---- isolated workspaces and change review (docs/protocol.md "Changes") -----------------------
+
+/** `worktree`: the conversation runs in its own git worktree; `none`: in the workspace folder itself. */
+export const Isolation = z.enum(['worktree', 'none']);
+export type Isolation = z.infer<typeof Isolation>;
+
+export const ChangeStatus = z.enum(['added', 'modified', 'deleted', 'renamed']);
+export type ChangeStatus = z.infer<typeof ChangeStatus>;
+
+const lines = z.number().int().min(0);
+
+/** One changed file: its name and counts, never its contents. */
+export const ChangedFile = z.object({
+  path: z.string().min(1).max(4_096),
+  status: ChangeStatus,
+  additions: lines,
+  deletions: lines,
+  old_path: z.string().max(4_096).describe('With status "renamed": the name in the base').optional(),
+  binary: z.boolean().describe('A binary file: no line counts').optional(),
+});
+export type ChangedFile = z.infer<typeof ChangedFile>;
+
+/** A conversation's changes so far against its base (`task:complete.changes`). */
+export const TaskChanges = z.object({
+  isolation: Isolation,
+  branch: z.string().max(256).optional(),
+  base: z.string().max(64).describe('The commit the worktree was made from').optional(),
+  files: z.array(ChangedFile).max(LIMITS.changedFiles),
+  additions: lines,
+  deletions: lines,
+  files_truncated: z.boolean().describe(`More than ${LIMITS.changedFiles} files changed: only the first are listed`).optional(),
+  reason: z.string().max(1_000).describe('With isolation "none": why the task was not isolated').optional(),
+});
+export type TaskChanges = z.infer<typeof TaskChanges>;
+
+/** A path inside a task's worktree: relative, no `..` segment (the device also refuses symlink escapes). */
+export const WorktreePath = z
+  .string()
+  .min(1)
+  .max(4_096)
+  // Not absolute (/, \\, C:), no ".." segment, no NUL: a pattern, so the JSON Schema carries it too.
+  .regex(/^(?![/\\]|[A-Za-z]:)(?!(?:.*[/\\])?\.\.(?:[/\\]|$))[^\0]+$/, 'must be a relative path inside the task\'s workspace (no "..", not absolute)');
+
+export const ApplyAction = z.enum(['apply', 'discard']);
+export type ApplyAction = z.infer<typeof ApplyAction>;
+
 export const TaskComplete = z.object({
   subtask_id: OpaqueId,
   status: CompleteStatus,
@@ -162,6 +208,7 @@ export const TaskComplete = z.object({
   session_id: z.string().max(256).optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   last_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  changes: TaskChanges.optional(),
 });
 export type TaskComplete = z.infer<typeof TaskComplete>;
 
@@ -189,6 +236,14 @@ export type TaskExecute = z.infer<typeof TaskExecute>;
 
 export const TaskCancel = z.object({ subtask_id: OpaqueId });
 export type TaskCancel = z.infer<typeof TaskCancel>;
+
+/** The backend asks the device for a conversation's unified diff (relaying `chat:diff`). */
+export const TaskDiff = z.object({ task_id: OpaqueId, path: WorktreePath.optional() });
+export type TaskDiff = z.infer<typeof TaskDiff>;
+
+/** The backend relays a chat's apply or discard of a conversation's changes (`chat:apply`). */
+export const TaskApply = z.object({ task_id: OpaqueId, action: ApplyAction });
+export type TaskApply = z.infer<typeof TaskApply>;
 
 /** A chat's answer to a permission request (`chat:permission_reply`). */
 export const ChatPermissionReply = z.object({
@@ -228,3 +283,11 @@ export const ChatResume = z.object({
 });
 export type ChatResume = z.infer<typeof ChatResume>;
 
+
+/** The unified diff of a conversation's changes (one file with `path`), fetched live from the device. */
+export const ChatDiff = z.object({ task_id: OpaqueId, path: WorktreePath.optional() });
+export type ChatDiff = z.infer<typeof ChatDiff>;
+
+/** Apply a conversation's changes to the device's workspace (uncommitted), or discard them. */
+export const ChatApply = z.object({ task_id: OpaqueId, action: ApplyAction });
+export type ChatApply = z.infer<typeof ChatApply>;

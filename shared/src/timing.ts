@@ -40,7 +40,14 @@ export const LIMITS = {
   tokenNameChars: 100,
   /** A note to Claude with a denial, or one answer to a question. */
   permissionNoteChars: 10_000,
+  /** A diff answered to `chat:diff`; a longer one is cut (at a line end) with `truncated: true`. */
+  diffBytes: 1_000_000,
+  /** Files listed in `task:complete.changes`; more are counted but not named (`files_truncated`). */
+  changedFiles: 1_000,
 } as const;
+
+/** How long the backend waits for a device to answer `task:diff` / `task:apply` (git on a big repo). */
+export const DEVICE_REQUEST_TIMEOUT_MS = 30_000;
 
 /** How long a device waits for an answer to a permission request before denying it (by "timeout"). */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;

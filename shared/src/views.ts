@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import {
   Answers, ChatClientKind, CompleteStatus, DecidedBy, DeviceId, DeviceStatus, ErrorObject, ExecutorMode, IsoTime, OpaqueId,
-  PermissionDecisionValue, PermissionMode, PermissionScope, RequestId, SubtaskStatus, TaskEvent,
+  PermissionDecisionValue, PermissionMode, PermissionScope, RequestId, SubtaskStatus, TaskChanges, TaskEvent,
 } from './protocol';
 
 const count = z.number().int().min(0);
@@ -91,6 +91,7 @@ export const ChatDone = z.object({
   error: ErrorObject.optional(),
   session_id: z.string().optional(),
   last_seq: z.number().int().min(0).describe('The seq of the last chat:chunk of the subtask: a client that applied less resumes before it closes the stream'),
+  changes: TaskChanges.describe('The conversation\'s changes so far, as the device reported them').optional(),
 });
 export type ChatDone = z.infer<typeof ChatDone>;
 
@@ -143,3 +144,11 @@ export type ChatSendOk = z.infer<typeof ChatSendOk>;
 
 export const ChatResumeOk = z.object({ chunks: z.array(ChatChunk), done: ChatDone.optional() });
 export type ChatResumeOk = z.infer<typeof ChatResumeOk>;
+
+/** `chat:diff` / `task:diff`: the unified diff, cut at LIMITS.diffBytes with `truncated: true`. */
+export const DiffOk = z.object({ diff: z.string(), truncated: z.boolean() });
+export type DiffOk = z.infer<typeof DiffOk>;
+
+/** `chat:apply` / `task:apply`: the files brought into (or dropped from) the workspace. */
+export const ApplyOk = z.object({ files: z.array(z.string()).optional() });
+export type ApplyOk = z.infer<typeof ApplyOk>;
