@@ -163,11 +163,13 @@ export async function startBackend(opts: StartBackendOptions): Promise<TestBacke
     const { loadConfig } = await import('../../backend/src/config');
     const { createApp } = await import('../../backend/src/app');
     const { createLogger } = await import('../../backend/src/log');
+    const { connectRedis } = await import('../../backend/src/store/redis');
     let conns: Redis[] = [];
     const launch = async () => {
       const config = loadConfig(env);
-      const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
-      const adapterRedis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
+      // The connections main.ts makes (auto-pipelining, its retry strategy): the same round trips.
+      const redis = connectRedis(opts.redisUrl, 'cmd');
+      const adapterRedis = connectRedis(opts.redisUrl, 'adapter');
       redis.on('error', () => {});
       adapterRedis.on('error', () => {});
       conns = [redis, adapterRedis];
