@@ -5,7 +5,7 @@ import { createSecretKey, randomBytes, randomUUID, scrypt as scryptCb, timingSaf
 import jwt from 'jsonwebtoken';
 import type { Redis } from 'ioredis';
 import { ErrorCode, TOKEN_TTL_S, WegentError, type Role, type TokenInfo, type UserView } from '@wegent/shared';
-import { keys } from './store/keys';
+import { keys, newId, userHome } from './store/keys';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 
@@ -75,7 +75,9 @@ export class Accounts {
     const claimed = await this.redis.set(keys.usernameIndex(username), id, 'NX');
     if (!claimed) throw new WegentError(ErrorCode.USERNAME_TAKEN, `The username "${username}" is taken; choose another.`, 409);
     const user: User = { id, username, role, created_at: new Date().toISOString(), password_hash: await hashPassword(password) };
-    await this.redis.multi().hset(keys.user(id), { ...user }).sadd(keys.users, id).exec();
+    // Two keys of their own (each is looked up from anywhere): the record first, then the count.
+    await this.redis.hset(keys.user(id), { ...user });
+    await this.redis.sadd(keys.users, id);
     return toView(user);
   }
 
@@ -118,7 +120,7 @@ export class Accounts {
 
   /** Issues a token and records it (for listing and revocation). */
   async issueToken(userId: string, name = '', kind: 'login' | 'api' = 'api', ttlS = this.tokenTtlS): Promise<{ token: string; info: TokenInfo }> {
-    const jti = `t_${randomUUID()}`;
+    const jti = newId('t', userHome(userId)); // lives at its user's home, beside the user's token list
     const now = Math.floor(Date.now() / 1000);
     const exp = now + ttlS;
     const token = jwt.sign({ kind }, this.key, { algorithm: 'HS256', subject: userId, jwtid: jti, expiresIn: ttlS, noTimestamp: false });
@@ -152,7 +154,10 @@ export class Accounts {
   async revokeToken(userId: string, tokenId: string): Promise<boolean> {
     const owner = await this.redis.hget(keys.token(tokenId), 'user_id');
     if (owner !== userId) return false;
-    await this.redis.multi().hset(keys.token(tokenId), 'revoked', '1').zrem(keys.userTokens(userId), tokenId).exec();
+    // The record first (what authenticate reads), then the list; not one MULTI: a token issued
+    // before homes existed (keys.ts) lives in another slot than its user's list.
+    await this.redis.hset(keys.token(tokenId), 'revoked', '1');
+    await this.redis.zrem(keys.userTokens(userId), tokenId);
     return true;
   }
 

@@ -10,6 +10,7 @@ import {
   type ChatClientKind, type ChatPermissionReply, type PermissionRecord, type TaskEvent, type TaskPermissionReply, type UserView,
 } from '@wegent/shared';
 import type { Devices } from './devices';
+import { idHome } from './store/keys';
 import type { Logger } from './log';
 import type { Notifier } from './notifier';
 import { pendingOf, permissionDelivered, permissionReply, readApprovals } from './store/scripts/approvals';
@@ -97,7 +98,7 @@ export class Approvals {
   /** Sends task:permission_reply until acked, the subtask is final, or the device is offline. */
   private async relayLoop(deviceId: string, subtaskId: string, requestId: string): Promise<void> {
     for (;;) {
-      const [s, online, all] = await Promise.all([this.tasks.getSubtask(subtaskId), this.devices.isOnline(deviceId), readApprovals(this.redis, [subtaskId])]);
+      const [s, online, all] = await Promise.all([this.tasks.getSubtask(subtaskId), this.devices.isOnline(idHome(subtaskId), deviceId), readApprovals(this.redis, [subtaskId])]);
       const record = all.get(subtaskId)?.decisions.find((d) => d.request_id === requestId);
       if (!s || isFinalStatus(s.status) || !record || record.delivered || record.by !== 'chat' || !online) return;
       const payload: TaskPermissionReply = {

@@ -74,10 +74,10 @@ async function main(argv: string[]): Promise<number> {
       case 'list-devices': {
         const devices = new Devices(redis, config.timing.onlineTtlMs);
         const owners = values.user ? [(await userByName(values.user)).id] : null;
-        const ids = await devices.allIds();
+        const all = await devices.all();
         const rows = [];
-        for (const id of ids.sort()) {
-          const d = await devices.get(id);
+        for (const { home, deviceId } of all.sort((x, y) => x.deviceId.localeCompare(y.deviceId))) {
+          const d = await devices.get(home, deviceId);
           if (!d || (owners && !owners.includes(d.user_id))) continue;
           const owner = await accounts.getUser(d.user_id);
           rows.push({ ...(await devices.view(d)), owner: owner?.username ?? d.user_id });

@@ -1,12 +1,13 @@
 // The device registry and presence. A device belongs to the account that first registered its id.
 // Presence is an online key with a PX TTL refreshed by each heartbeat, plus a ZSET of deadlines
 // (when each key lapses) that lets the monitor wake exactly when the next device goes offline.
+// A device's keys live at its owner's home (store/keys.ts): methods take that home, or a record.
 import type { Redis } from 'ioredis';
 import {
   CLOUD_DEVICE_ID, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, WegentError,
   type DeviceRegister, type DeviceStatus, type DeviceStatusEvent, type DeviceView, type ExecutorMode, type UserView,
 } from '@wegent/shared';
-import { keys } from './store/keys';
+import { keys, presenceMember, userHome } from './store/keys';
 import { decodeDevice, encodeDevice, type DeviceRecord } from './store/records';
 import { expireNow, heartbeat, touch, type Heartbeat } from './store/scripts/presence';
 
@@ -23,13 +24,14 @@ export class Devices {
     private readonly onlineTtlMs: number,
   ) {}
 
-  async get(deviceId: string): Promise<DeviceRecord | null> {
-    return decodeDevice(await this.redis.hgetall(keys.device(deviceId)));
+  /** `home`: where the device lives (its owner's home, keys.userHome). */
+  async get(home: string, deviceId: string): Promise<DeviceRecord | null> {
+    return decodeDevice(await this.redis.hgetall(keys.device(home, deviceId)));
   }
 
   /** The device if it is this user's; DEVICE_NOT_FOUND otherwise (unknown and foreign look the same). */
   async getOwned(userId: string, deviceId: string): Promise<DeviceRecord> {
-    const d = await this.get(deviceId);
+    const d = await this.get(userHome(userId), deviceId);
     if (!d || d.user_id !== userId) throw deviceNotFound(deviceId);
     return d;
   }
@@ -43,31 +45,38 @@ export class Devices {
     if (p.device_id === CLOUD_DEVICE_ID) {
       throw new WegentError(ErrorCode.INVALID_PAYLOAD, 'Invalid field "device_id": "cloud" is reserved for the shared pool.');
     }
-    const key = keys.device(p.device_id);
+    const home = userHome(user.id);
+    const key = keys.device(home, p.device_id);
     // Claim the id if free and read its owner in one round trip (in order, on one connection): a
-    // reconnect storm after a node dies is thousands of registrations at once.
-    const [, owner] = await Promise.all([this.redis.hsetnx(key, 'user_id', user.id), this.redis.hget(key, 'user_id')]);
+    // reconnect storm after a node dies is thousands of registrations at once. The claim is a key
+    // of its own: device ids are unique across users, whose devices live at different homes.
+    const claim = keys.deviceOwner(p.device_id);
+    const [, owner] = await Promise.all([this.redis.set(claim, user.id, 'NX'), this.redis.get(claim)]);
     if (owner !== user.id) {
       throw new WegentError(ErrorCode.DEVICE_OWNED_BY_OTHER_USER, `The device id "${p.device_id}" is registered to another account. Delete it there first, or use a different device id.`, 409);
     }
     const now = new Date().toISOString();
+    // What lives at the owner's home in one MULTI; the cross-user indexes beside it (same round trip).
     const m = this.redis
       .multi()
       .hsetnx(key, 'created_at', now)
       .hset(key, ...encodeDevice({
         device_id: p.device_id,
+        user_id: user.id,
         name: p.name,
         max_slots: Math.min(p.max_slots ?? DEFAULT_SLOTS, MAX_SLOTS),
         executor_version: p.executor_version ?? null,
         mode,
         last_seen_at: now,
       }))
-      .sadd(keys.userDevices(user.id), p.device_id)
-      .sadd(keys.allDevices, p.device_id);
-    if (mode === 'cloud') m.sadd(keys.cloudDevices, p.device_id);
-    else m.srem(keys.cloudDevices, p.device_id);
+      .sadd(keys.userDevices(user.id), p.device_id);
+    const indexes = Promise.all([
+      this.redis.hset(keys.allDevices, p.device_id, home),
+      mode === 'cloud' ? this.redis.hset(keys.cloudDevices, p.device_id, home) : this.redis.hdel(keys.cloudDevices, p.device_id),
+    ]);
     // The record as stored, read back in the same transaction.
-    const results = (await m.hgetall(key).exec()) ?? [];
+    const [exec] = await Promise.all([m.hgetall(key).exec(), indexes]);
+    const results = exec ?? [];
     const [err, stored] = results[results.length - 1] ?? [new Error('no reply'), null];
     if (err) throw err;
     return decodeDevice(stored as Record<string, string>)!;
@@ -77,8 +86,8 @@ export class Devices {
    * Refreshes the online key, the deadline and last_seen_at in one Lua call (the heartbeat's hot
    * path); returns the deadline in ms (Redis clock) and whether the device was online before.
    */
-  async touch(deviceId: string, holder: string): Promise<{ deadline: number; wasOnline: boolean }> {
-    return touch(this.redis, { deviceId, holder, ttlMs: this.onlineTtlMs });
+  async touch(home: string, deviceId: string, holder: string): Promise<{ wasOnline: boolean }> {
+    return touch(this.redis, { home, deviceId, holder, ttlMs: this.onlineTtlMs });
   }
 
   /**
@@ -86,24 +95,25 @@ export class Devices {
    * user's; otherwise refreshed, with what reconcile needs. One round trip.
    */
   async heartbeat(deviceId: string, userId: string, holder: string): Promise<Heartbeat | null> {
-    return heartbeat(this.redis, { deviceId, userId, holder, ttlMs: this.onlineTtlMs });
+    return heartbeat(this.redis, { home: userHome(userId), deviceId, userId, holder, ttlMs: this.onlineTtlMs });
   }
 
   /** Makes the device offline now (clean shutdown with nothing running, or deletion). */
-  async expireNow(deviceId: string): Promise<void> {
-    await expireNow(this.redis, deviceId);
+  async expireNow(home: string, deviceId: string): Promise<void> {
+    await expireNow(this.redis, { home, deviceId });
   }
 
-  async isOnline(deviceId: string): Promise<boolean> {
-    return (await this.redis.exists(keys.deviceOnline(deviceId))) === 1;
+  async isOnline(home: string, deviceId: string): Promise<boolean> {
+    return (await this.redis.exists(keys.deviceOnline(home, deviceId))) === 1;
   }
 
-  async slotsUsed(deviceId: string): Promise<number> {
-    return this.redis.scard(keys.deviceSlots(deviceId));
+  async slotsUsed(home: string, deviceId: string): Promise<number> {
+    return this.redis.scard(keys.deviceSlots(home, deviceId));
   }
 
   async status(d: DeviceRecord): Promise<{ status: DeviceStatus; slots_used: number }> {
-    const [online, used] = await Promise.all([this.isOnline(d.device_id), this.slotsUsed(d.device_id)]);
+    const home = userHome(d.user_id);
+    const [online, used] = await Promise.all([this.isOnline(home, d.device_id), this.slotsUsed(home, d.device_id)]);
     const status: DeviceStatus = !online ? 'offline' : used >= d.max_slots ? 'busy' : 'online';
     return { status, slots_used: used };
   }
@@ -135,7 +145,7 @@ export class Devices {
   /** The user's devices, by id: three round trips however many (each step's reads are pipelined). */
   async list(userId: string): Promise<DeviceView[]> {
     const [ids, def] = await Promise.all([this.redis.smembers(keys.userDevices(userId)), this.redis.get(keys.userDefaultDevice(userId))]);
-    const records = await Promise.all(ids.sort().map((id) => this.get(id)));
+    const records = await Promise.all(ids.sort().map((id) => this.get(userHome(userId), id)));
     const mine = records.filter((d): d is DeviceRecord => d !== null && d.user_id === userId);
     return Promise.all(mine.map((d) => this.view(d, def)));
   }
@@ -154,21 +164,27 @@ export class Devices {
   /** Removes the registration (the caller has failed its subtasks first). */
   async remove(d: DeviceRecord): Promise<void> {
     const def = keys.userDefaultDevice(d.user_id);
-    const m = this.redis
-      .multi()
-      .del(keys.device(d.device_id), keys.deviceOnline(d.device_id), keys.deviceSlots(d.device_id), keys.deviceQueue(d.device_id))
-      .zrem(keys.presenceDeadlines, d.device_id)
-      .srem(keys.userDevices(d.user_id), d.device_id)
-      .srem(keys.allDevices, d.device_id)
-      .srem(keys.cloudDevices, d.device_id);
-    await m.exec();
+    const home = userHome(d.user_id);
+    // What lives at the owner's home in one MULTI; the cross-user keys beside it, the id's claim last.
+    await Promise.all([
+      this.redis
+        .multi()
+        .del(keys.device(home, d.device_id), keys.deviceOnline(home, d.device_id), keys.deviceSlots(home, d.device_id), keys.deviceQueue(home, d.device_id))
+        .srem(keys.userDevices(d.user_id), d.device_id)
+        .exec(),
+      this.redis.zrem(keys.presenceDeadlines(keys.presenceBucket(home)), presenceMember(home, d.device_id)),
+      this.redis.hdel(keys.allDevices, d.device_id),
+      this.redis.hdel(keys.cloudDevices, d.device_id),
+      this.redis.hdel(keys.queuedDevices, d.device_id),
+    ]);
+    if ((await this.redis.get(keys.deviceOwner(d.device_id))) === d.user_id) await this.redis.del(keys.deviceOwner(d.device_id));
     if ((await this.redis.get(def)) === d.device_id) await this.redis.del(def);
   }
 
   /** Takes a cloud device out of the pool and makes it offline now (its owner is no longer an operator). */
-  async withdrawFromPool(deviceId: string): Promise<void> {
-    await this.redis.srem(keys.cloudDevices, deviceId);
-    await this.expireNow(deviceId);
+  async withdrawFromPool(home: string, deviceId: string): Promise<void> {
+    await this.redis.hdel(keys.cloudDevices, deviceId);
+    await this.expireNow(home, deviceId);
   }
 
   /**
@@ -177,14 +193,14 @@ export class Devices {
    * (and leaves the pool set).
    */
   async pickCloud(): Promise<DeviceRecord | null> {
-    const ids = await this.redis.smembers(keys.cloudDevices);
-    const pool = await Promise.all(ids.map(async (id) => {
+    const members = Object.entries(await this.redis.hgetall(keys.cloudDevices));
+    const pool = await Promise.all(members.map(async ([id, home]) => {
       const [d, online, used, queued] = await Promise.all([
-        this.get(id), this.isOnline(id), this.slotsUsed(id), this.redis.llen(keys.deviceQueue(id)),
+        this.get(home, id), this.isOnline(home, id), this.slotsUsed(home, id), this.redis.llen(keys.deviceQueue(home, id)),
       ]);
       if (!d || d.mode !== 'cloud' || !online) return null;
       if ((await this.redis.hget(keys.user(d.user_id), 'role')) !== 'operator') {
-        await this.redis.srem(keys.cloudDevices, id);
+        await this.redis.hdel(keys.cloudDevices, id);
         return null;
       }
       return { d, free: d.max_slots - used - queued };
@@ -194,7 +210,8 @@ export class Devices {
     return best?.d ?? null;
   }
 
-  async allIds(): Promise<string[]> {
-    return this.redis.smembers(keys.allDevices);
+  /** Every registered device, where it lives (wegent-admin list-devices). */
+  async all(): Promise<{ home: string; deviceId: string }[]> {
+    return Object.entries(await this.redis.hgetall(keys.allDevices)).map(([deviceId, home]) => ({ home, deviceId }));
   }
 }

@@ -10,12 +10,12 @@ import { deviceNotFound, type Devices, type DeviceRecord } from './devices';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import type { Notifier } from './notifier';
-import { keys } from './store/keys';
+import { idHome, keys, userHome } from './store/keys';
 import { finish as finishScript, type FinishOutcome } from './store/scripts/finish';
 import type { Approvals } from './approvals';
 import { approvalOps } from './store/scripts/approvals';
 import { progress as progressScript } from './store/scripts/progress';
-import { send as sendScript } from './store/scripts/send';
+import { attachTurn, send as sendScript, sendPool, type SendInput, type SendOutcome } from './store/scripts/send';
 import { markRunning, pump, requeueHead } from './store/scripts/slots';
 import { taskNotFound, type SubtaskRecord, type Tasks } from './tasks';
 
@@ -57,10 +57,14 @@ export class Dispatcher {
     const cloud = p.device_id === CLOUD_DEVICE_ID;
     const pool = cloud ? await this.devices.pickCloud() : null;
     if (cloud && !pool) throw cloudUnavailable();
-    const { subtask, newTask } = this.tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id, p.permission_mode);
+    // The subtask lives where its device does: the user's home, or the pool operator's (keys.ts).
+    const home = pool ? userHome(pool.user_id) : userHome(user.id);
+    const { subtask, newTask } = this.tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id, p.permission_mode, home);
     const task_id = subtask.task_id;
-    // Checks, records, slot or queue place and the conversation link: one script, one round trip.
-    const r = await sendScript(this.redis, { subtask, newTask, checkOwner: !cloud, maxQueue: this.opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS });
+    // Checks, records, slot or queue place and the conversation link: one script, one round trip
+    // (two steps for the pool, whose device lives at another home than the conversation).
+    const input: SendInput = { subtask, newTask, checkOwner: !cloud, maxQueue: this.opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS };
+    const r = cloud ? await this.sendToPool(input) : await sendScript(this.redis, input);
     switch (r.result) {
       case 'nodevice':
         if (cloud) throw cloudUnavailable();
@@ -76,7 +80,7 @@ export class Dispatcher {
     }
     const position = r.queuePosition;
     const status = position > 0 ? 'queued' : 'running';
-    if (position > 0) await this.markQueued(subtask.device_id);
+    if (position > 0) await this.markQueued(home, subtask.device_id);
     this.metrics.chatSends.inc({ result: status });
     // Its routing facts are known now: the first task:progress (on this node) needs no read.
     this.remember(subtask);
@@ -87,13 +91,30 @@ export class Dispatcher {
     }
     // task:execute first (it is what the device waits for), then the chat hears of its turn in the
     // same tick, long before any output can come back.
-    this.afterSlotsChanged(subtask.device_id, r.promoted, r.promoted.length > 0 ? r.queue : null);
+    this.afterSlotsChanged(home, subtask.device_id, r.promoted, r.promoted.length > 0 ? r.queue : null);
     this.notify.toUser(user.id, 'chat:start', {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
       ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}),
     });
     return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
+  }
+
+  /**
+   * A send to the pool in two steps: the device's checks, record and slot at the operator's home,
+   * then the conversation link at the user's. A follow-up's conversation is checked first, so a
+   * refused send still writes nothing; if the link is refused after all, the turn is cancelled.
+   */
+  private async sendToPool(input: SendInput): Promise<SendOutcome> {
+    const s = input.subtask;
+    if (!input.newTask && (await this.redis.hget(keys.task(s.task_id), 'user_id')) !== s.user_id) return { result: 'notask', name: '' };
+    const r = await sendPool(this.redis, input);
+    if (r.result !== 'ok') return r;
+    if ((await attachTurn(this.redis, { subtask: s, newTask: input.newTask, status: r.status })) === 'notask') {
+      await this.finish({ ...s, status: r.status }, 'cancelled', { pump: true });
+      return { result: 'notask', name: r.name };
+    }
+    return r;
   }
 
   async cancel(user: UserView, subtaskId: string): Promise<void> {
@@ -167,7 +188,8 @@ export class Dispatcher {
     const cancel: string[] = [];
     const reported = new Set(running);
     // The slot ids and every record involved: two round trips however many (reads are pipelined).
-    const slotIds = prefetched?.slots ?? (await this.redis.smembers(keys.deviceSlots(deviceId)));
+    const home = userHome(device.user_id);
+    const slotIds = prefetched?.slots ?? (await this.redis.smembers(keys.deviceSlots(home, deviceId)));
     const inSlot = new Set(slotIds);
     const unreported = slotIds.filter((id) => !reported.has(id));
     const [reports, held] = await Promise.all([
@@ -204,8 +226,8 @@ export class Dispatcher {
     // A slot may have freed while a device refused with SLOTS_FULL: try the queue again.
     // (An empty queue has nothing to pull; a send queued since then pumps in its own send script.)
     if (prefetched?.queued === 0) return cancel;
-    const { promoted, queue } = await pump(this.redis, { deviceId, defaultSlots: DEFAULT_SLOTS });
-    if (promoted.length) this.afterSlotsChanged(deviceId, promoted, queue);
+    const { promoted, queue } = await pump(this.redis, { home, deviceId, defaultSlots: DEFAULT_SLOTS });
+    if (promoted.length) this.afterSlotsChanged(home, deviceId, promoted, queue);
     return cancel;
   }
 
@@ -213,8 +235,8 @@ export class Dispatcher {
    * The device's online TTL lapsed, it was deleted, or (cloud) it was withdrawn from the pool because
    * its owner lost the operator role: fail what it held and what waited for it.
    */
-  async failDevice(deviceId: string, reason: 'offline' | 'deleted' | 'withdrawn'): Promise<void> {
-    const [slotIds, queued] = await Promise.all([this.redis.smembers(keys.deviceSlots(deviceId)), this.redis.lrange(keys.deviceQueue(deviceId), 0, -1)]);
+  async failDevice(home: string, deviceId: string, reason: 'offline' | 'deleted' | 'withdrawn'): Promise<void> {
+    const [slotIds, queued] = await Promise.all([this.redis.smembers(keys.deviceSlots(home, deviceId)), this.redis.lrange(keys.deviceQueue(home, deviceId), 0, -1)]);
     const inSlot = new Set(slotIds);
     for (const s of await this.tasks.getSubtasks([...slotIds, ...queued])) {
       if (this.tasks.doneEvent(s)) continue;
@@ -232,8 +254,9 @@ export class Dispatcher {
     }
   }
 
-  async emitDeviceStatus(deviceId: string): Promise<void> {
-    const d = await this.devices.get(deviceId);
+  /** `home`: where the device lives (keys.ts). */
+  async emitDeviceStatus(home: string, deviceId: string): Promise<void> {
+    const d = await this.devices.get(home, deviceId);
     if (d) this.notify.toUser(d.user_id, 'device:status', await this.devices.statusEvent(d));
   }
 
@@ -269,7 +292,7 @@ export class Dispatcher {
     await this.tasks.touchTask(r.record);
     this.notify.toUser(r.record.user_id, 'chat:done', this.tasks.doneEvent(r.record)!);
     // Positions behind it move when it left the queue itself or pulled the next one into a slot.
-    this.afterSlotsChanged(s.device_id, r.promoted, r.promoted.length > 0 || !r.wasInSlot ? r.queue : null);
+    this.afterSlotsChanged(idHome(s.subtask_id), s.device_id, r.promoted, r.promoted.length > 0 || !r.wasInSlot ? r.queue : null);
     return r;
   }
 
@@ -277,13 +300,13 @@ export class Dispatcher {
    * After slots or the queue changed: start the promoted, tell their owners, and tell every queued
    * owner its new position (`queue`: the queue as it now stands, null when it did not move).
    */
-  private afterSlotsChanged(deviceId: string, promoted: string[], queue: string[] | null): void {
+  private afterSlotsChanged(home: string, deviceId: string, promoted: string[], queue: string[] | null): void {
     for (const id of promoted) this.startExecution(deviceId, id);
-    void this.announceQueue(deviceId, promoted, queue).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
+    void this.announceQueue(home, deviceId, promoted, queue).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
   }
 
   /** Two round trips (the records, then the device view) however long the queue. */
-  private async announceQueue(deviceId: string, promoted: string[], queue: string[] | null): Promise<void> {
+  private async announceQueue(home: string, deviceId: string, promoted: string[], queue: string[] | null): Promise<void> {
     const [moved, waiting] = await Promise.all([this.tasks.getSubtasks(promoted), this.tasks.getSubtasks(queue ?? [])]);
     for (const s of moved) {
       this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: s.status });
@@ -292,12 +315,12 @@ export class Dispatcher {
     for (const s of waiting) {
       this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: 'queued', queue_position: position.get(s.subtask_id)! });
     }
-    await this.emitDeviceStatus(deviceId);
+    await this.emitDeviceStatus(home, deviceId);
   }
 
   /** After a queue push: the device may have a queue now (for the queued-subtasks metric). */
-  private async markQueued(deviceId: string): Promise<void> {
-    await this.redis.sadd(keys.queuedDevices, deviceId);
+  private async markQueued(home: string, deviceId: string): Promise<void> {
+    await this.redis.hset(keys.queuedDevices, deviceId, home);
   }
 
   private notifyRunning(s: SubtaskRecord): void {
@@ -326,7 +349,7 @@ export class Dispatcher {
       } else {
         // One round trip for the three reads (auto-pipelined).
         const [read, online, holds] = await Promise.all([
-          this.tasks.getSubtask(subtaskId), this.devices.isOnline(deviceId), this.redis.sismember(keys.deviceSlots(deviceId), subtaskId),
+          this.tasks.getSubtask(subtaskId), this.devices.isOnline(idHome(subtaskId), deviceId), this.redis.sismember(keys.deviceSlots(idHome(subtaskId), deviceId), subtaskId),
         ]);
         if (!online) return; // the monitor fails it, or a re-register resumes
         s = holds === 1 ? read : null;
@@ -356,9 +379,9 @@ export class Dispatcher {
         return;
       }
       if (ack.error?.code === ErrorCode.SLOTS_FULL) {
-        if ((await requeueHead(this.redis, { subtaskId, deviceId })) === 'ok') await this.markQueued(deviceId);
+        if ((await requeueHead(this.redis, { subtaskId, deviceId })) === 'ok') await this.markQueued(idHome(subtaskId), deviceId);
         this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: subtaskId, device_id: s.requested_device, status: 'queued', queue_position: 1 });
-        await this.emitDeviceStatus(deviceId);
+        await this.emitDeviceStatus(idHome(subtaskId), deviceId);
         return;
       }
       const error = ack.error ?? { code: ErrorCode.EXECUTOR_ERROR, message: 'The device refused the task.' };

@@ -2,7 +2,7 @@
 // not collide. Gauges that mirror Redis state are computed when scraped.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
-import { keys } from './store/keys';
+import { keys, PRESENCE_BUCKETS } from './store/keys';
 
 /**
  * Subtasks waiting over all devices: only devices that queued something are counted (a scrape must
@@ -11,14 +11,14 @@ import { keys } from './store/keys';
  * in between is never left out.
  */
 async function queuedSubtasks(redis: Redis): Promise<number> {
-  const ids = await redis.smembers(keys.queuedDevices);
-  const lengths = await Promise.all(ids.map((id) => redis.llen(keys.deviceQueue(id))));
-  const empty = ids.filter((_, i) => lengths[i] === 0);
+  const entries = Object.entries(await redis.hgetall(keys.queuedDevices)); // device id → home
+  const lengths = await Promise.all(entries.map(([id, home]) => redis.llen(keys.deviceQueue(home, id))));
+  const empty = entries.filter((_, i) => lengths[i] === 0);
   if (empty.length) {
-    await redis.srem(keys.queuedDevices, ...empty);
-    const again = await Promise.all(empty.map((id) => redis.llen(keys.deviceQueue(id))));
+    await redis.hdel(keys.queuedDevices, ...empty.map(([id]) => id));
+    const again = await Promise.all(empty.map(([id, home]) => redis.llen(keys.deviceQueue(home, id))));
     const back = empty.filter((_, i) => again[i] > 0);
-    if (back.length) await redis.sadd(keys.queuedDevices, ...back);
+    if (back.length) await redis.hset(keys.queuedDevices, Object.fromEntries(back));
   }
   return lengths.reduce((a, b) => a + b, 0);
 }
@@ -50,7 +50,8 @@ export function createMetrics(redis: Redis) {
       help: 'Devices with a live online key',
       registers: [registry],
       async collect() {
-        this.set(await redis.zcard(keys.presenceDeadlines));
+        const counts = await Promise.all(Array.from({ length: PRESENCE_BUCKETS }, (_, b) => redis.zcard(keys.presenceDeadlines(b))));
+        this.set(counts.reduce((a, b) => a + b, 0));
       },
     }),
   };

@@ -4,12 +4,14 @@
 // with a lease that only one backend node can win, and released once the device's tasks are failed:
 // a node that dies or loses Redis in between leaves the lease to lapse, and the next pass (on any
 // node) claims it again. So tasks are failed exactly once, and never left running.
+// The deadlines are spread over PRESENCE_BUCKETS ZSETs (each its own slot on a Redis Cluster):
+// a pass looks at all of them at once, each on its own clock.
 import type { Redis } from 'ioredis';
 import type { Dispatcher } from './dispatch';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
-import { keys } from './store/keys';
-import { claimLapse, redisNow, releaseLapse } from './store/scripts/presence';
+import { keys, parsePresenceMember, PRESENCE_BUCKETS } from './store/keys';
+import { claimLapse, lapsed, releaseLapse } from './store/scripts/presence';
 
 /** A claim held longer than this is taken to have failed and is claimed again (at least 1 s). */
 const leaseMs = (periodMs: number) => Math.max(1000, periodMs);
@@ -75,21 +77,25 @@ export class Monitor {
       return;
     }
     try {
-      const now = await redisNow(this.redis, undefined);
-      const lapsed = await this.redis.zrangebyscore(keys.presenceDeadlines, '-inf', now);
-      for (const deviceId of lapsed) {
-        const lease = await claimLapse(this.redis, { deviceId, leaseMs: leaseMs(this.periodMs) });
+      const looks = await Promise.all(Array.from({ length: PRESENCE_BUCKETS }, (_, b) => lapsed(this.redis, b)));
+      for (const member of looks.flatMap((l) => l.members)) {
+        const at = parsePresenceMember(member);
+        if (!at) continue;
+        // The online key lives at the device's home, another slot than its deadline: looked at first.
+        // A heartbeat landing just after this look is one landing just after the lapse: too late.
+        if ((await this.redis.exists(keys.deviceOnline(at.home, at.deviceId))) === 1) continue;
+        const lease = await claimLapse(this.redis, { ...at, leaseMs: leaseMs(this.periodMs) });
         if (lease === null) continue;
-        this.log.info({ deviceId }, 'device offline: online TTL lapsed');
-        await this.dispatcher.failDevice(deviceId, 'offline');
+        this.log.info({ deviceId: at.deviceId }, 'device offline: online TTL lapsed');
+        await this.dispatcher.failDevice(at.home, at.deviceId, 'offline');
         // Counted by the node whose claim ends it: once, even when a lapsed lease was taken over.
-        if (await releaseLapse(this.redis, { deviceId, lease })) this.metrics.offlineDetections.inc();
-        await this.dispatcher.emitDeviceStatus(deviceId);
+        if (await releaseLapse(this.redis, { ...at, lease })) this.metrics.offlineDetections.inc();
+        await this.dispatcher.emitDeviceStatus(at.home, at.deviceId);
       }
-      const first = await this.redis.zrange(keys.presenceDeadlines, 0, 0, 'WITHSCORES');
-      if (first.length === 2) {
+      const waits = looks.map((l) => l.nextInMs).filter((w): w is number => w !== null);
+      if (waits.length) {
         // +2 ms: Redis expires keys on the ms boundary; waking a hair later avoids a wasted pass.
-        next = Math.min(this.periodMs, Math.max(5, Number(first[1]) - now + 2));
+        next = Math.min(this.periodMs, Math.max(5, Math.min(...waits) + 2));
       }
     } catch (err) {
       this.log.warn({ err }, 'monitor pass failed; retrying');

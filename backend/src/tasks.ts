@@ -1,13 +1,12 @@
 // Conversations (tasks), their subtasks (one per chat message) and each subtask's event stream.
 // State changes that must be atomic (slot, seq, final status) happen in dispatch.ts through the
 // Lua scripts of store/scripts/; this module creates records and reads them back as views.
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   ErrorCode, WegentError, isFinalStatus,
   type ChatChunk, type ChatDone, type PermissionMode, type CompleteStatus, type SubtaskView, type TaskContext, type TaskDetail, type TaskSummary,
 } from '@wegent/shared';
-import { keys } from './store/keys';
+import { keys, newId, userHome } from './store/keys';
 import { decodeSubtask, decodeTask, encodeSubtask, type SubtaskRecord, type TaskRecord } from './store/records';
 import { pendingOf, readApprovals } from './store/scripts/approvals';
 import { touchTask } from './store/scripts/touchTask';
@@ -19,7 +18,6 @@ export function taskNotFound(taskId: string): WegentError {
   return new WegentError(ErrorCode.TASK_NOT_FOUND, `No conversation "${taskId}" in your account.`, 404);
 }
 
-const newId = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '')}`;
 const HISTORY_TURNS = 20;
 
 function summaryOf(t: TaskRecord): TaskSummary {
@@ -48,11 +46,13 @@ export class Tasks {
 
   /**
    * The records a chat:send will write (ids, timestamps, status "pending"): built here, written
-   * atomically with the slot/queue step by the send script (store/scripts/send.ts).
+   * atomically with the slot/queue step by the send script (store/scripts/send.ts). The subtask
+   * lives at the home of the device that runs it (`deviceHome`; keys.ts), a new conversation at
+   * the user's.
    */
-  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string, permissionMode?: PermissionMode): { subtask: SubtaskRecord; newTask: boolean } {
+  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string, permissionMode?: PermissionMode, deviceHome = userHome(userId)): { subtask: SubtaskRecord; newTask: boolean } {
     const subtask: SubtaskRecord = {
-      subtask_id: newId('sub'), task_id: taskId ?? newId('task'), user_id: userId, device_id: deviceId, requested_device: requestedDevice,
+      subtask_id: newId('sub', deviceHome), task_id: taskId ?? newId('task', userHome(userId)), user_id: userId, device_id: deviceId, requested_device: requestedDevice,
       prompt, status: 'pending', result: null, error: null, session_id: null, usage: null, created_at: new Date().toISOString(),
       started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0, permission_mode: permissionMode ?? null,
     };

@@ -5,6 +5,7 @@
 // exactly once, in order, and exactly the text the model produced.
 import assert from 'node:assert/strict';
 import { ErrorCode } from '@wegent/shared';
+import { keys } from '../../backend/src/store/keys';
 import { reply, text } from '../support/modelServer';
 import { waitFor } from '../support/wait';
 import { startTcpProxy, type TcpProxy } from '../../extension/test/executor/tcpProxy';
@@ -73,7 +74,7 @@ describe('faults: network drops between executor, backend and chat', function ()
     const { Redis } = await import('ioredis');
     const r = new Redis(stack.redis.url);
     try {
-      return (await r.lrange(`wg:subtask:${subtaskId}:events`, 0, -1)).map((x) => JSON.parse(x).seq);
+      return (await r.lrange(keys.subtaskEvents(subtaskId), 0, -1)).map((x) => JSON.parse(x).seq);
     } finally {
       r.disconnect();
     }

@@ -6,6 +6,7 @@
 // real Redis; at the end it must still be healthy and must never have logged a handler failure.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { keys } from '../../backend/src/store/keys';
 import { TestChat, TestDevice } from '../support/clients';
 import { delay, waitFor } from '../support/wait';
 import { assertProtocolAck, brief } from './support/acks';
@@ -52,7 +53,7 @@ describe('faults: socket event fuzz', function () {
     const bobs = await bobChat.sendOk({ device_id: 'fz-bob', message: 'bob' });
     await bobDevice.waitForExecute(bobs.subtask_id);
     Object.assign(ids, { running: running.subtask_id, done: first.subtask_id, task: first.task_id, bobSub: bobs.subtask_id, bobTask: bobs.task_id });
-    await waitFor(async () => (await stack.peek.hget(`wg:subtask:${running.subtask_id}`, 'status')) === 'running', { message: 'subtask running' });
+    await waitFor(async () => (await stack.peek.hget(keys.subtask(running.subtask_id), 'status')) === 'running', { message: 'subtask running' });
   });
 
   after(async () => {
@@ -223,7 +224,7 @@ describe('faults: socket event fuzz', function () {
     const seen = watcher.chunks(subtask).slice(before).map((c) => c.seq);
     const firstNew = seen[0] ?? 1;
     assert.deepEqual(seen, Array.from({ length: applied }, (_, i) => firstNew + i), 'each seq exactly once, in order');
-    const stored = (await stack.peek.lrange(`wg:subtask:${subtask}:events`, 0, -1)).map((r) => JSON.parse(r).seq);
+    const stored = (await stack.peek.lrange(keys.subtaskEvents(subtask), 0, -1)).map((r) => JSON.parse(r).seq);
     assert.deepEqual(stored, Array.from({ length: stored.length }, (_, i) => i + 1), 'Redis holds seqs 1..n with no gap or repeat');
   });
 });

@@ -4,6 +4,7 @@
 // Assertions are on what the chat received and what Redis holds.
 import assert from 'node:assert/strict';
 import { ErrorCode } from '@wegent/shared';
+import { keys, userHome } from '../../backend/src/store/keys';
 import { api } from '../support/clients';
 import { reply, text } from '../support/modelServer';
 import type { Executor } from '../../extension/src/executor/executor';
@@ -101,8 +102,8 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
     assert.equal(done.status, 'completed', JSON.stringify(done.error));
     const check = await stack.chat.assertIntact(sent.subtask_id, said);
     const state = await redisState();
-    assert.equal(state[`wg:subtask:${sent.subtask_id}`].status, 'completed');
-    assert.equal(state[`wg:subtask:${sent.subtask_id}:events`].length, check.seqs, 'Redis lost events');
+    assert.equal(state[keys.subtask(sent.subtask_id)].status, 'completed');
+    assert.equal(state[keys.subtaskEvents(sent.subtask_id)].length, check.seqs, 'Redis lost events');
     figures.tasks++;
     // And the backend still takes new work.
     stack.model.script('AFTER-REDIS', reply(text('still here')));
@@ -131,9 +132,9 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
     assert.equal(doneQueued.error?.code, ErrorCode.DEVICE_UNAVAILABLE);
     assert.ok(detectedMs <= TTL_MS + 3000, `failed ${detectedMs} ms after the kill (TTL ${TTL_MS} ms)`);
     const state = await redisState();
-    assert.deepEqual(state[`wg:device:${cli.deviceId}:slots`] ?? [], [], 'slots still held');
-    assert.deepEqual(state[`wg:device:${cli.deviceId}:queue`] ?? [], [], 'queue not emptied');
-    const stuck = Object.entries(state).filter(([k, v]) => /^wg:subtask:[^:]+$/.test(k) && ['running', 'queued', 'pending'].includes(v.status));
+    assert.deepEqual(state[keys.deviceSlots(userHome(stack.user.userId), cli.deviceId)] ?? [], [], 'slots still held');
+    assert.deepEqual(state[keys.deviceQueue(userHome(stack.user.userId), cli.deviceId)] ?? [], [], 'queue not emptied');
+    const stuck = Object.entries(state).filter(([k, v]) => /^wg:\{[0-9a-f]{8}\}:subtask:[^:]+$/.test(k) && ['running', 'queued', 'pending'].includes(v.status));
     figures.stuckRunning = stuck.length;
     assert.deepEqual(stuck.map(([k]) => k), [], 'subtasks left running/queued forever');
     const devices = await api(stack.backend.url, 'GET', '/api/devices', { token: stack.user.token });

@@ -3,6 +3,7 @@
 import { Router } from '@koa/router';
 import { DeviceId, type DeviceList } from '@wegent/shared';
 import { deviceNotFound } from '../devices';
+import { userHome } from '../store/keys';
 import type { Services } from '../services';
 import { principal, requireAuth, type AppState } from './context';
 import type { Notifier } from '../notifier';
@@ -34,14 +35,14 @@ export function deviceRoutes(svc: Services, notify: Notifier, onDeleted: (device
       const id = deviceParam(ctx.params.id);
       await svc.devices[change](userId, id);
       await broadcastAll(userId);
-      ctx.body = { device: await svc.devices.view((await svc.devices.get(id))!) };
+      ctx.body = { device: await svc.devices.view(await svc.devices.getOwned(userId, id)) };
     });
   }
 
   router.delete('/api/devices/:id', async (ctx) => {
     const userId = principal(ctx).user.id;
     const d = await svc.devices.getOwned(userId, deviceParam(ctx.params.id));
-    await svc.dispatcher.failDevice(d.device_id, 'deleted');
+    await svc.dispatcher.failDevice(userHome(userId), d.device_id, 'deleted');
     await svc.devices.remove(d);
     onDeleted(d.device_id);
     notify.toUser(userId, 'device:status', { device_id: d.device_id, name: d.name, status: 'offline', slots_used: 0, max_slots: d.max_slots, is_default: false, deleted: true });

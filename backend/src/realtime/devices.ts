@@ -8,7 +8,7 @@ import type { Services } from '../services';
 import { enforceToken, socketAuth, type SocketData } from './auth';
 import { answerUnknownEvents, on } from './handler';
 import { deviceRoom } from './notifier';
-import { keys } from '../store/keys';
+import { keys, userHome } from '../store/keys';
 
 function notRegistered(deviceId: string): WegentError {
   return new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, `The device "${deviceId}" is not registered on this connection; send device:register first.`);
@@ -23,6 +23,8 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
   nsp.on('connection', (socket: Socket) => {
     const data = socket.data as SocketData;
     const user = data.principal.user;
+    /** Where this user's devices live (store/keys.ts). */
+    const home = userHome(user.id);
     metrics.deviceSockets.inc();
     enforceToken(socket, accounts, log);
     answerUnknownEvents(socket, ['device:register', 'device:heartbeat', 'task:progress', 'task:complete']);
@@ -43,11 +45,11 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       nsp.in(deviceRoom(d.device_id)).except(socket.id).disconnectSockets(true);
       await socket.join(deviceRoom(d.device_id));
       data.deviceId = d.device_id;
-      await devices.touch(d.device_id, socket.id);
+      await devices.touch(home, d.device_id, socket.id);
       monitor.poke(ttlMs);
       const cancel = await dispatcher.reconcile(d, p.running_task_ids ?? []);
       for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
-      await dispatcher.emitDeviceStatus(d.device_id);
+      await dispatcher.emitDeviceStatus(home, d.device_id);
       log.info({ deviceId: d.device_id, userId: user.id, mode: d.mode }, 'device registered');
       return {
         device: await devices.view(d),
@@ -67,7 +69,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       const { device: d, wasOnline, slots, queued } = beat;
       monitor.poke(ttlMs);
       const cancel = await dispatcher.reconcile(d, p.running_task_ids, { slots, queued });
-      if (!wasOnline) await dispatcher.emitDeviceStatus(d.device_id);
+      if (!wasOnline) await dispatcher.emitDeviceStatus(home, d.device_id);
       return cancel.length ? { cancel_subtask_ids: cancel } : {};
     }, ctx);
 
@@ -86,9 +88,9 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       // A clean goodbye with nothing running: offline now rather than at the TTL. With tasks running
       // we keep the TTL, so a quick reconnect can reclaim them.
       void (async () => {
-        if ((await devices.slotsUsed(deviceId)) > 0) return;
-        if ((await svc.redis.get(keys.deviceOnline(deviceId))) !== socket.id) return;
-        await devices.expireNow(deviceId);
+        if ((await devices.slotsUsed(home, deviceId)) > 0) return;
+        if ((await svc.redis.get(keys.deviceOnline(home, deviceId))) !== socket.id) return;
+        await devices.expireNow(home, deviceId);
         monitor.poke(0);
       })().catch((err) => log.warn({ err, deviceId }, 'clean disconnect handling failed'));
     });

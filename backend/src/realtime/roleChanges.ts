@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Namespace } from 'socket.io';
 import type { RoleNotice } from '../accounts';
 import type { Services } from '../services';
-import { keys } from '../store/keys';
+import { keys, userHome } from '../store/keys';
 import type { SocketData } from './auth';
 
 function parseNotice(raw: string): RoleNotice | null {
@@ -31,11 +31,12 @@ export function watchRoleChanges(subscriber: Redis, namespaces: { chat: Namespac
         if (data.principal?.user.id !== n.user_id) continue;
         data.principal.user.role = n.role;
         if (nsp !== namespaces.devices || n.role === 'operator' || !data.deviceId) continue;
-        const d = await devices.get(data.deviceId);
+        const home = userHome(n.user_id);
+        const d = await devices.get(home, data.deviceId);
         if (!d || d.mode !== 'cloud') continue;
-        await devices.withdrawFromPool(d.device_id);
-        await dispatcher.failDevice(d.device_id, 'withdrawn');
-        await dispatcher.emitDeviceStatus(d.device_id);
+        await devices.withdrawFromPool(home, d.device_id);
+        await dispatcher.failDevice(home, d.device_id, 'withdrawn');
+        await dispatcher.emitDeviceStatus(home, d.device_id);
         socket.disconnect(true);
         log.info({ deviceId: d.device_id, userId: n.user_id }, 'cloud executor withdrawn: its owner is no longer an operator');
       }

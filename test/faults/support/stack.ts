@@ -16,7 +16,7 @@ import { startRedis, type RedisOptions, type TestRedis } from '../../support/red
 import { createUser, startBackend, type TestBackend, type TestUser } from '../../support/backend';
 import { api } from '../../support/clients';
 
-const VOLATILE_KEY = [/^wg:socket\.io/, /^wg:rl:/, /^wg:device:[^:]+(?::[^:]+)*:online$/, /^wg:presence:deadlines$/];
+const VOLATILE_KEY = [/^wg:socket\.io/, /^wg:rl:/, /^wg:\{[0-9a-f]{8}\}:device:[^:]+(?::[^:]+)*:online$/, /^wg:\{presence:\d+\}:deadlines$/];
 const VOLATILE_FIELD = new Set(['last_seen_at', 'missing_beats']);
 
 export interface Stack {

@@ -1,7 +1,7 @@
 // A subtask's final status, once (lua/finish-4.lua): the slot or queue place it held is freed and,
 // when asked, refilled from the queue in the same step.
 import type { CompleteStatus, ProtocolError } from '@wegent/shared';
-import { keys } from '../keys';
+import { idHome, keys } from '../keys';
 import { decodeSubtask, encodeSubtask, type SubtaskRecord } from '../records';
 import { defineScript, hash, pairs, strings } from '../script';
 
@@ -30,7 +30,7 @@ export type FinishOutcome =
 export const finish = defineScript(
   'finish-4',
   (i: FinishInput) => ({
-    keys: [keys.subtask(i.subtaskId), keys.deviceSlots(i.deviceId), keys.deviceQueue(i.deviceId), keys.device(i.deviceId)],
+    keys: [keys.subtask(i.subtaskId), keys.deviceSlots(idHome(i.subtaskId), i.deviceId), keys.deviceQueue(idHome(i.subtaskId), i.deviceId), keys.device(idHome(i.subtaskId), i.deviceId)],
     args: [
       i.subtaskId, i.expectedDevice ?? '', i.requiredLastSeq ?? -1, i.pump ? '1' : '0', i.defaultSlots,
       ...pairs(encodeSubtask({

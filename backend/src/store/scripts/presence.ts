@@ -1,28 +1,40 @@
 // Presence scripts: the touch on register, the heartbeat, making a device offline now, and the
-// monitor's claim on a lapsed deadline (lua/touch-3, heartbeat-5, expireNow-2, claimLapse-2,
-// releaseLapse-1, redisNow-0).
-import { keys } from '../keys';
+// monitor's look at and claim on a lapsed deadline (lua/touch-2, heartbeat-4, deadline-1,
+// expireNow-1, lapsed-1, claimLapse-1, releaseLapse-1). The online key lives at the device's home;
+// its deadline in a presence bucket (keys.ts): the two go out in the same round trip.
+import { keys, presenceMember } from '../keys';
 import { decodeDevice, type DeviceRecord } from '../records';
-import { defineScript, hash, strings } from '../script';
+import { defineScript, hash, strings, type RedisClient } from '../script';
 
-interface PresenceInput {
+export interface DeviceAt {
+  /** Where the device's keys live (its owner's home, keys.userHome). */
+  home: string;
   deviceId: string;
+}
+
+interface PresenceInput extends DeviceAt {
   ttlMs: number;
   /** The socket now holding the device (the online key's value). */
   holder: string;
 }
 
-export const touch = defineScript(
-  'touch-3',
-  (i: PresenceInput) => ({
-    keys: [keys.deviceOnline(i.deviceId), keys.presenceDeadlines, keys.device(i.deviceId)],
-    args: [i.deviceId, i.ttlMs, i.holder, new Date().toISOString()],
-  }),
-  (reply) => {
-    const [deadline, was] = reply as [number, number];
-    return { deadline: Number(deadline), wasOnline: Number(was) === 1 };
-  },
+const touchScript = defineScript(
+  'touch-2',
+  (i: PresenceInput) => ({ keys: [keys.deviceOnline(i.home, i.deviceId), keys.device(i.home, i.deviceId)], args: [i.ttlMs, i.holder, new Date().toISOString()] }),
+  (reply) => Number(reply) === 1,
 );
+
+const deadline = defineScript(
+  'deadline-1',
+  (i: DeviceAt & { ttlMs: number }) => ({ keys: [keys.presenceDeadlines(keys.presenceBucket(i.home))], args: [presenceMember(i.home, i.deviceId), i.ttlMs] }),
+  (reply) => Number(reply),
+);
+
+/** The online key and the deadline, in one round trip (two slots). */
+export async function touch(redis: RedisClient, i: PresenceInput): Promise<{ wasOnline: boolean }> {
+  const [wasOnline] = await Promise.all([touchScript(redis, i), deadline(redis, i)]);
+  return { wasOnline };
+}
 
 export interface Heartbeat {
   device: DeviceRecord;
@@ -31,12 +43,11 @@ export interface Heartbeat {
   queued: number;
 }
 
-/** Null when the device is not (or no longer) registered to `userId`. */
-export const heartbeat = defineScript(
-  'heartbeat-5',
+const heartbeatScript = defineScript(
+  'heartbeat-4',
   (i: PresenceInput & { userId: string }) => ({
-    keys: [keys.device(i.deviceId), keys.deviceOnline(i.deviceId), keys.presenceDeadlines, keys.deviceSlots(i.deviceId), keys.deviceQueue(i.deviceId)],
-    args: [i.deviceId, i.userId, i.ttlMs, i.holder, new Date().toISOString()],
+    keys: [keys.device(i.home, i.deviceId), keys.deviceOnline(i.home, i.deviceId), keys.deviceSlots(i.home, i.deviceId), keys.deviceQueue(i.home, i.deviceId)],
+    args: [i.userId, i.ttlMs, i.holder, new Date().toISOString()],
   }),
   (reply): Heartbeat | null => {
     const r = reply as unknown[];
@@ -46,24 +57,46 @@ export const heartbeat = defineScript(
   },
 );
 
-export const expireNow = defineScript(
-  'expireNow-2',
-  (deviceId: string) => ({ keys: [keys.deviceOnline(deviceId), keys.presenceDeadlines], args: [deviceId] }),
+/**
+ * Null when the device is not (or no longer) registered to `userId`. The deadline is set in the
+ * same round trip even then: a lapse of a device that is not registered fails nothing.
+ */
+export async function heartbeat(redis: RedisClient, i: PresenceInput & { userId: string }): Promise<Heartbeat | null> {
+  const [beat] = await Promise.all([heartbeatScript(redis, i), deadline(redis, i)]);
+  return beat;
+}
+
+const expireDeadline = defineScript(
+  'expireNow-1',
+  (i: DeviceAt) => ({ keys: [keys.presenceDeadlines(keys.presenceBucket(i.home))], args: [presenceMember(i.home, i.deviceId)] }),
   () => undefined,
+);
+
+/** Offline now: the online key goes and the deadline becomes now (the monitor claims it at once). */
+export async function expireNow(redis: RedisClient, i: DeviceAt): Promise<void> {
+  await Promise.all([redis.del(keys.deviceOnline(i.home, i.deviceId)), expireDeadline(redis, i)]);
+}
+
+/** A bucket's lapsed members, and ms until its next deadline (null: none). */
+export const lapsed = defineScript(
+  'lapsed-1',
+  (bucket: number) => ({ keys: [keys.presenceDeadlines(bucket)], args: [] }),
+  (reply) => {
+    const [members, wait] = reply as [unknown, number];
+    return { members: strings(members), nextInMs: Number(wait) >= 0 ? Number(wait) : null };
+  },
 );
 
 /** The lease (a deadline score) when this caller claimed the lapse, else null. */
 export const claimLapse = defineScript(
-  'claimLapse-2',
-  (i: { deviceId: string; leaseMs: number }) => ({ keys: [keys.deviceOnline(i.deviceId), keys.presenceDeadlines], args: [i.deviceId, i.leaseMs] }),
+  'claimLapse-1',
+  (i: DeviceAt & { leaseMs: number }) => ({ keys: [keys.presenceDeadlines(keys.presenceBucket(i.home))], args: [presenceMember(i.home, i.deviceId), i.leaseMs] }),
   (reply) => (Number(reply) > 0 ? Number(reply) : null),
 );
 
 /** True when the claim ended here (false: the device set a new deadline meanwhile). */
 export const releaseLapse = defineScript(
   'releaseLapse-1',
-  (i: { deviceId: string; lease: number }) => ({ keys: [keys.presenceDeadlines], args: [i.deviceId, i.lease] }),
+  (i: DeviceAt & { lease: number }) => ({ keys: [keys.presenceDeadlines(keys.presenceBucket(i.home))], args: [presenceMember(i.home, i.deviceId), i.lease] }),
   (reply) => Number(reply) === 1,
 );
-
-export const redisNow = defineScript('redisNow-0', () => ({ keys: [], args: [] }), (reply) => Number(reply));

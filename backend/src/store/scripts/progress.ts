@@ -1,6 +1,6 @@
 // One task:progress applied once and in order, with the permission requests and decisions among its
 // events recorded in the same step (lua/progress-5.lua).
-import { keys } from '../keys';
+import { idHome, keys } from '../keys';
 import { defineScript, pairs } from '../script';
 
 export interface ProgressInput {
@@ -22,7 +22,7 @@ export const progress = defineScript(
   'progress-5',
   (i: ProgressInput) => ({
     keys: [
-      keys.subtask(i.subtaskId), keys.subtaskEvents(i.subtaskId), keys.deviceSlots(i.deviceId),
+      keys.subtask(i.subtaskId), keys.subtaskEvents(i.subtaskId), keys.deviceSlots(idHome(i.subtaskId), i.deviceId),
       keys.subtaskRequests(i.subtaskId), keys.subtaskDecisions(i.subtaskId),
     ],
     args: [i.deviceId, i.seq, i.chunkJson, new Date().toISOString(), i.subtaskId, ...pairs(i.approvalOps)],

@@ -1,12 +1,12 @@
 // The slot steps around an execution (lua/pump-3, markRunning-2, requeueHead-3): refill free
 // slots, mark an acknowledged subtask running, put a refused one back at the queue head.
-import { keys } from '../keys';
+import { idHome, keys } from '../keys';
 import { defineScript, strings } from '../script';
 
 export const pump = defineScript(
   'pump-3',
-  (i: { deviceId: string; defaultSlots: number }) => ({
-    keys: [keys.deviceSlots(i.deviceId), keys.deviceQueue(i.deviceId), keys.device(i.deviceId)],
+  (i: { home: string; deviceId: string; defaultSlots: number }) => ({
+    keys: [keys.deviceSlots(i.home, i.deviceId), keys.deviceQueue(i.home, i.deviceId), keys.device(i.home, i.deviceId)],
     args: [i.defaultSlots],
   }),
   (reply) => {
@@ -20,7 +20,7 @@ export type MarkRunning = 'ok' | 'already' | 'final' | 'notslot';
 export const markRunning = defineScript(
   'markRunning-2',
   (i: { subtaskId: string; deviceId: string }) => ({
-    keys: [keys.subtask(i.subtaskId), keys.deviceSlots(i.deviceId)],
+    keys: [keys.subtask(i.subtaskId), keys.deviceSlots(idHome(i.subtaskId), i.deviceId)],
     args: [i.subtaskId, new Date().toISOString()],
   }),
   (reply) => String(reply) as MarkRunning,
@@ -30,7 +30,7 @@ export const markRunning = defineScript(
 export const requeueHead = defineScript(
   'requeueHead-3',
   (i: { subtaskId: string; deviceId: string }) => ({
-    keys: [keys.subtask(i.subtaskId), keys.deviceSlots(i.deviceId), keys.deviceQueue(i.deviceId)],
+    keys: [keys.subtask(i.subtaskId), keys.deviceSlots(idHome(i.subtaskId), i.deviceId), keys.deviceQueue(idHome(i.subtaskId), i.deviceId)],
     args: [i.subtaskId],
   }),
   (reply) => String(reply) as 'ok' | 'skip',

@@ -1,0 +1,15 @@
+-- chat:send to the cloud pool, step 1, at the pool device's home (its operator's): the device's
+-- checks, the subtask record, a slot or a queue place. Step 2 (attachTurn-3) links the turn to
+-- the conversation at the user's home. Nothing is written before the checks.
+-- KEYS: device, online, subtask, slots, queue
+-- ARGV: subtask_id, max_queue, default_slots, then the subtask record (a field list, pairs.lua)
+-- → {'nodevice'} | {'offline', name} | {'full', name}
+--   | {'ok', name, queue_position (0 = took a slot), {promoted ids}, {queue ids, when any were promoted}, status}
+--- @include "turn"
+local device, online, sub, slots, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local sid, max_queue, default_slots = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local subtask_fields = take_list(4)
+local d, max, refused = turn_check(device, online, slots, queue, '', false, max_queue, default_slots)
+if refused then return refused end
+local status, pos, promoted, waiting = turn_take(sub, slots, queue, sid, max, subtask_fields)
+return {'ok', d.name, pos, promoted, waiting, status}
