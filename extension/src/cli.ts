@@ -2,8 +2,9 @@
 // (text, or JSON lines with --json); SIGINT/SIGTERM drain: no new tasks, running ones get --grace
 // seconds to finish, then are cancelled and reported, then the process exits. Exit codes: see --help.
 import { statSync } from 'node:fs';
-import type { ExecutorSnapshot } from './executor/api';
-import { EXIT, HELP, exitCodeFor, parseCli } from './executor/cliArgs';
+import type { ExecutorSnapshot, Logger } from './executor/api';
+import { EXIT, HELP, exitCodeFor, parseCli, type TokenSource } from './executor/cliArgs';
+import { hideFromProcessListing, type HideOutcome } from './executor/processSecrets';
 import { Executor, ExecutorStartError } from './executor/executor';
 import { createStreamLogger } from './executor/logger';
 import pkg from '../package.json';
@@ -14,10 +15,11 @@ async function main(): Promise<number> {
   if (parsed.kind === 'version') return void process.stdout.write(`${pkg.version}\n`), EXIT.ok;
   if (parsed.kind === 'usage-error') {
     process.stderr.write(`wegent-executor: ${parsed.message}\nRun "wegent-executor --help" for usage.\n`);
-    return EXIT.usage;
+    return parsed.exitCode;
   }
   const { config } = parsed;
   const log = createStreamLogger({ json: config.json, level: config.verbose ? 'debug' : 'info' });
+  warnAboutToken(parsed.tokenSource, hideFromProcessListing(config.executor.token, 'WEGENT_TOKEN'), log);
   const { workspace, mode } = config.executor;
   if (mode === 'local' && !isDirectory(workspace)) {
     log.error(`The workspace folder ${workspace} does not exist. Pass --workspace DIR.`);
@@ -72,6 +74,17 @@ async function main(): Promise<number> {
     });
   }
   return finished;
+}
+
+/** --token is readable by every user through ps; WEGENT_TOKEN by the user's processes where it cannot be blanked. */
+function warnAboutToken(source: TokenSource, hidden: HideOutcome, log: Logger): void {
+  const instead = 'Put it in an owner-only file and pass --token-file FILE instead (chmod 600 FILE).';
+  if (source === 'argv') {
+    const seen = hidden === 'hidden' ? 'it was blanked from the process list once read, but ps showed it to every user of this machine while the executor started' : 'ps shows it to every user of this machine';
+    log.warn(`The API token was passed with --token: ${seen}. ${instead}`);
+  } else if (source === 'env' && hidden === 'unsupported') {
+    log.warn(`WEGENT_TOKEN stays readable in this process's environment by your other processes on this system (${process.platform}). ${instead}`);
+  }
 }
 
 function isDirectory(dir: string): boolean {

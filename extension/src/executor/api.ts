@@ -53,8 +53,10 @@ export interface ExecutorOptions {
   claudeCodePath?: string;
   /** Where the cached device id lives; default ~/.wegent-executor. */
   dataDir?: string;
-  /** Extra environment for Claude Code (e.g. ANTHROPIC_BASE_URL); merged over process.env. */
+  /** Extra environment for Claude Code (e.g. ANTHROPIC_BASE_URL); set over the allow-listed part of process.env (agentEnv.ts). */
   env?: Record<string, string>;
+  /** Names of further variables of process.env Claude Code may see (never WEGENT_*). */
+  passEnv?: string[];
   logger?: Logger;
   executorVersion?: string;
   /** How long a permission request waits for an answer before it is denied (default 15 min). */

@@ -3,6 +3,7 @@
 // binary) is loaded lazily on the first task so starting the executor stays fast.
 import type { PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
 import type { Logger } from './api';
+import { agentEnvironment } from './agentEnv';
 import { ClaudeEventMapper, type SdkMessageLike } from './claudeEvents';
 import { binaryMissing, classifyClaudeError, sdkMissing } from './claudeErrors';
 import type { ToolAsk, ToolPermission } from './approvals';
@@ -20,7 +21,12 @@ export interface ClaudeRunRequest {
   /** Continue this Claude session (a follow-up message of the same task). */
   resume?: string;
   model?: string;
+  /** Set over the allow-listed environment (agentEnv.ts). */
   env?: Record<string, string>;
+  /** More variable names the user lets through (--pass-env). */
+  passEnv?: readonly string[];
+  /** Values that must never reach Claude Code or its tools (the Wegent token). */
+  secrets?: readonly string[];
   claudeCodePath?: string;
   signal: AbortSignal;
   onEvent: (event: TaskEvent) => void;
@@ -68,7 +74,7 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
       prompt: req.prompt,
       options: {
         cwd: req.cwd,
-        env: { ...process.env, ...req.env } as Record<string, string>,
+        env: agentEnvironment({ base: process.env, extra: req.env, passEnv: req.passEnv, secrets: req.secrets }),
         includePartialMessages: true,
         abortController,
         permissionMode: req.permissionMode,

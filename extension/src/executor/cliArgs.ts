@@ -5,12 +5,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, ExecutorMode, MAX_SLOTS, PermissionMode } from '@wegent/shared';
 import type { ExecutorOptions } from './api';
+import { TokenFileError, readTokenFile } from './tokenFile';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3, unreachable: 4, refused: 5 } as const;
 
 export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8080';
 
-export const HELP = `Usage: wegent-executor --mode local --token TOKEN [options]
+export const HELP = `Usage: wegent-executor --mode local --token-file FILE [options]
 
 Turns this machine into a Wegent device: it connects to the backend, takes tasks sent from the
 Wegent chat and runs them with Claude Code in the workspace folder, streaming the output back.
@@ -18,7 +19,10 @@ Wegent chat and runs them with Claude Code in the workspace folder, streaming th
 Options:
   --mode local|cloud       local: run your own tasks (default). cloud: join the shared cloud pool
                            (needs an operator token; one workspace per user and task under --workspace)
-  --token TOKEN            API token (Wegent → Settings → API Token). Env: WEGENT_TOKEN
+  --token-file FILE        File holding the API token (Wegent → Settings → API Token), alone or as
+                           WEGENT_TOKEN=…; must be owner-only (chmod 600). Env: WEGENT_TOKEN_FILE
+  --token TOKEN            The API token itself. Env: WEGENT_TOKEN. Prefer --token-file: a token on
+                           the command line is shown by ps to every user of this machine
   --backend-url URL        Backend to connect to (default ${DEFAULT_BACKEND_URL}); alias --backend.
                            Env: WEGENT_BACKEND_URL
   --workspace DIR          Folder tasks run in (default: the current folder; cloud: the root of the
@@ -33,6 +37,9 @@ Options:
   --approval-timeout SECONDS  How long a tool waiting for approval (asked in every chat of yours) waits
                            before it is denied and the task goes on (default ${DEFAULT_APPROVAL_TIMEOUT_MS / 1000})
   --claude-path PATH       Claude Code executable (default: the one bundled with the Agent SDK)
+  --pass-env NAMES         Comma-separated environment variables Claude Code and its tools may see
+                           besides PATH, HOME, locale, proxies, ANTHROPIC_*, CLAUDE_* … (e.g.
+                           GITHUB_TOKEN). WEGENT_* never passes
   --data-dir DIR           Where the device id is kept (default ~/.wegent-executor)
   --grace SECONDS          On SIGINT/SIGTERM, how long running tasks may finish before they are
                            cancelled (default 30; a second signal cancels at once)
@@ -57,7 +64,41 @@ export interface CliConfig {
   connectTimeoutMs: number;
 }
 
-export type CliParse = { kind: 'run'; config: CliConfig } | { kind: 'help' } | { kind: 'version' } | { kind: 'usage-error'; message: string };
+/** Where the token came from: the CLI warns about argv and blanks argv/env copies (processSecrets.ts). */
+export type TokenSource = 'argv' | 'env' | 'file';
+
+export type CliParse =
+  | { kind: 'run'; config: CliConfig; tokenSource: TokenSource }
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'usage-error'; message: string; exitCode: number };
+
+/** A usage error whose exit code is not EXIT.usage (a missing or unreadable token is EXIT.auth). */
+class CliError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+function resolveToken(flag: string | undefined, file: string | undefined, env: Record<string, string | undefined>): { token: string; source: TokenSource } {
+  if (flag !== undefined && file !== undefined) throw new Error('pass either --token or --token-file, not both');
+  const missing = 'an API token is required: pass --token-file FILE (owner-only) or set WEGENT_TOKEN (Wegent → Settings → API Token)';
+  if (flag !== undefined) {
+    if (!flag.trim()) throw new CliError(missing, EXIT.auth);
+    return { token: flag.trim(), source: 'argv' };
+  }
+  const fromFile = file ?? (env.WEGENT_TOKEN?.trim() ? undefined : env.WEGENT_TOKEN_FILE?.trim() || undefined);
+  if (fromFile !== undefined) {
+    try {
+      return { token: readTokenFile(path.resolve(fromFile)), source: 'file' };
+    } catch (err) {
+      throw err instanceof TokenFileError ? new CliError(err.message, EXIT.auth) : err;
+    }
+  }
+  const token = (env.WEGENT_TOKEN ?? '').trim();
+  if (!token) throw new CliError(missing, EXIT.auth);
+  return { token, source: 'env' };
+}
 
 /** A flag in seconds (fallback in seconds too), returned in ms. */
 function seconds(raw: string | undefined, name: string, fallback: number): number {
@@ -84,6 +125,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       options: {
         mode: { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
+        'pass-env': { type: 'string', multiple: true },
         'backend-url': { type: 'string' },
         backend: { type: 'string' }, // alias of --backend-url
         workspace: { type: 'string' },
@@ -105,8 +148,10 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (values.version) return { kind: 'version' };
     const mode = ExecutorMode.safeParse(values.mode ?? 'local');
     if (!mode.success) throw new Error('--mode must be "local" or "cloud"');
-    const token = (values.token ?? env.WEGENT_TOKEN ?? '').trim();
-    if (!token) throw new Error('an API token is required: pass --token TOKEN or set WEGENT_TOKEN (Wegent → Settings → API Token)');
+    const { token, source } = resolveToken(values.token, values['token-file'], env);
+    const passEnv = (values['pass-env'] ?? []).flatMap((v) => v.split(',')).map((n) => n.trim()).filter(Boolean);
+    const badName = passEnv.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || /^WEGENT_/i.test(n));
+    if (badName) throw new Error(`--pass-env: "${badName}" cannot be passed (names are letters, digits and _; WEGENT_* never reaches Claude Code)`);
     const backendUrl = values['backend-url'] ?? values.backend ?? env.WEGENT_BACKEND_URL ?? DEFAULT_BACKEND_URL;
     if (!/^https?:\/\/[^\s/]+/.test(backendUrl)) throw new Error(`--backend-url must be an http:// or https:// URL, got "${backendUrl}"`);
     const maxSlots = values['max-slots'] === undefined ? MAX_SLOTS : Number(values['max-slots']);
@@ -117,6 +162,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     const defaultWorkspace = mode.data === 'cloud' ? path.join(dataDir ?? path.join(os.homedir(), '.wegent-executor'), 'workspaces') : process.cwd();
     return {
       kind: 'run',
+      tokenSource: source,
       config: {
         json: Boolean(values.json),
         verbose: Boolean(values.verbose),
@@ -132,12 +178,13 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
           permissionMode: permission.data,
           approvalTimeoutMs: approvalTimeout(values['approval-timeout']),
           claudeCodePath: values['claude-path'] ? path.resolve(values['claude-path']) : undefined,
+          passEnv: passEnv.length ? passEnv : undefined,
           dataDir,
         },
       },
     };
   } catch (err) {
-    return { kind: 'usage-error', message: (err as Error).message };
+    return { kind: 'usage-error', message: (err as Error).message, exitCode: err instanceof CliError ? err.exitCode : EXIT.usage };
   }
 }
 

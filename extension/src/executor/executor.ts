@@ -253,6 +253,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         resume,
         model: context.model,
         env: this.options.env,
+        passEnv: this.options.passEnv,
+        secrets: [this.options.token],
         claudeCodePath: this.options.claudeCodePath,
         signal: task.controller.signal,
         onEvent,

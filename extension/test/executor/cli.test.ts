@@ -3,40 +3,13 @@
 // TTL, SIGTERM drains (finishes what can finish, cancels and reports the rest, exits 0), logs never
 // show the token.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { REPO_ROOT, issueToken } from '../../../test/support/backend';
+import { execFileSync } from 'node:child_process';
+import { issueToken } from '../../../test/support/backend';
 import { waitFor } from '../../../test/support/wait';
 import { reply, text } from '../../../test/support/modelServer';
+import { CLI, buildCli, exitWithin, runCli, type CliRun } from './cliProcess';
 import { startStack, type Stack } from './stack';
 import { tempDir } from './tmp';
-
-const CLI = path.join(REPO_ROOT, 'extension', 'dist', 'cli.js');
-
-interface CliRun {
-  proc: ChildProcess;
-  output(): string;
-  exit: Promise<number | null>;
-}
-
-function runCli(args: string[], env: Record<string, string> = {}): CliRun {
-  let out = '';
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, WEGENT_TOKEN: '', WEGENT_BACKEND_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d: Buffer) => (out += d));
-  proc.stderr!.on('data', (d: Buffer) => (out += d));
-  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, output: () => out, exit };
-}
-
-async function exitWithin(run: CliRun, ms: number): Promise<number | null> {
-  const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms));
-  const code = await Promise.race([run.exit, timer]);
-  if (code === 'timeout') {
-    run.proc.kill('SIGKILL');
-    assert.fail(`wegent-executor did not exit within ${ms} ms:\n${run.output()}`);
-  }
-  return code;
-}
 
 describe('executor: wegent-executor CLI process', function () {
   this.timeout(120_000);
@@ -45,7 +18,7 @@ describe('executor: wegent-executor CLI process', function () {
 
   before(async function () {
     this.timeout(120_000);
-    execFileSync(process.execPath, ['esbuild.mjs', '--only', 'executor'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    buildCli();
     stack = await startStack();
   });
   after(async () => {
