@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import {
   CLOUD_DEVICE_ID, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, WegentError,
-  type DeviceRegister, type DeviceStatus, type DeviceStatusEvent, type DeviceView, type ExecutorMode, type UserView,
+  type CloudPool, type DeviceRegister, type DeviceStatus, type DeviceStatusEvent, type DeviceView, type ExecutorMode, type UserView,
 } from '@wegent/shared';
 import { keys, presenceMember, userHome } from './store/keys';
 import { decodeDevice, encodeDevice, type DeviceRecord } from './store/records';
@@ -188,11 +188,10 @@ export class Devices {
   }
 
   /**
-   * The online cloud device with the most free slots (queue counts against it), or null. Two round
-   * trips. The pool is the cloud devices of operators: one whose owner was demoted is never picked
-   * (and leaves the pool set).
+   * The pool's online cloud devices (of operators) with their free slots (queue counts against
+   * them). One whose owner was demoted is never counted and leaves the pool set. Two round trips.
    */
-  async pickCloud(): Promise<DeviceRecord | null> {
+  private async poolMembers(): Promise<{ d: DeviceRecord; free: number }[]> {
     const members = Object.entries(await this.redis.hgetall(keys.cloudDevices));
     const pool = await Promise.all(members.map(async ([id, home]) => {
       const [d, online, used, queued] = await Promise.all([
@@ -205,9 +204,20 @@ export class Devices {
       }
       return { d, free: d.max_slots - used - queued };
     }));
+    return pool.filter((c): c is { d: DeviceRecord; free: number } => c !== null);
+  }
+
+  /** The online cloud device with the most free slots, or null. */
+  async pickCloud(): Promise<DeviceRecord | null> {
     let best: { d: DeviceRecord; free: number } | null = null;
-    for (const c of pool) if (c && (!best || c.free > best.free)) best = c;
+    for (const c of await this.poolMembers()) if (!best || c.free > best.free) best = c;
     return best?.d ?? null;
+  }
+
+  /** What a chat may know of the shared pool: whether it can take a message (never which devices). */
+  async cloudPool(): Promise<CloudPool> {
+    const executors = (await this.poolMembers()).length;
+    return { available: executors > 0, executors };
   }
 
   /** Every registered device, where it lives (wegent-admin list-devices). */

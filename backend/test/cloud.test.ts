@@ -32,6 +32,9 @@ describe('cloud: the shared executor pool', function () {
     open.push(chat);
     const ack = await chat.send({ device_id: 'cloud', message: 'anyone?' });
     assert.equal(!ack.ok && ack.error.code, 'CLOUD_UNAVAILABLE');
+    // The device list tells the chat so before it sends (its picker shows Cloud unavailable).
+    const listed = await api(backend.url, 'GET', '/api/devices', { token: alice.token });
+    assert.deepEqual(listed.body.cloud, { available: false, executors: 0 });
   });
 
   it('routes each user’s task to the pool device with most free slots, isolated per user', async () => {
@@ -66,6 +69,8 @@ describe('cloud: the shared executor pool', function () {
     // pool devices are the operator's, never listed for users
     const aliceDevices = await api(backend.url, 'GET', '/api/devices', { token: alice.token });
     assert.deepEqual(aliceDevices.body.devices, []);
+    // Users learn only that the pool can take a message, and how many executors it has.
+    assert.deepEqual(aliceDevices.body.cloud, { available: true, executors: 2 });
     const opDevices = await api(backend.url, 'GET', '/api/devices', { token: operator.token });
     assert.deepEqual(opDevices.body.devices.map((d: { device_id: string }) => d.device_id).sort(), ['cloud-busy', 'cloud-idle']);
     // and users cannot address a pool device by its id

@@ -47,7 +47,17 @@ export const TokenInfo = z.object({
 export type TokenInfo = z.infer<typeof TokenInfo>;
 export const TokenList = z.object({ tokens: z.array(TokenInfo) });
 
-export const DeviceList = z.object({ devices: z.array(DeviceView) });
+/** What a chat may know of the shared cloud pool (never which devices are in it). */
+export const CloudPool = z.object({
+  available: z.boolean().describe('At least one cloud executor is online: a message to "cloud" can be taken'),
+  executors: z.number().int().min(0).describe('How many cloud executors are online'),
+});
+export type CloudPool = z.infer<typeof CloudPool>;
+
+export const DeviceList = z.object({
+  devices: z.array(DeviceView),
+  cloud: CloudPool.describe('The shared pool behind device_id "cloud", as of this answer').optional(),
+});
 export type DeviceList = z.infer<typeof DeviceList>;
 /** `PUT` / `DELETE /api/devices/:id/default`: the device after the change. */
 export const DeviceReply = z.object({ device: DeviceView });

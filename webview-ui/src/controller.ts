@@ -151,7 +151,7 @@ export class Controller {
 
   async refreshDevices(): Promise<void> {
     const reply = await this.transport.http<DeviceList>('GET', '/api/devices');
-    if (reply.status === 200) this.dispatch({ type: 'devicesLoaded', devices: reply.body.devices });
+    if (reply.status === 200) this.dispatch({ type: 'devicesLoaded', devices: reply.body.devices, cloud: reply.body.cloud });
     else this.failHttp(reply.body);
   }
 

@@ -1,7 +1,7 @@
 // The device half of the chat store: the user's devices as the picker shows them, live
 // `device:status` updates, deletions, and which device the next message goes to. Pure functions
 // over the slice of State they own; state.ts composes them.
-import type { DeviceStatusEvent, DeviceView } from '@wegent/shared';
+import type { CloudPool, DeviceStatusEvent, DeviceView } from '@wegent/shared';
 import { CLOUD_DEVICE_ID } from './protocol';
 
 export interface DeviceSlice {
@@ -9,11 +9,13 @@ export interface DeviceSlice {
   devicesLoaded: boolean;
   /** Devices deleted from this page: a late "offline" push must not bring them back. */
   deletedDeviceIds: string[];
-  /** The device the user chose in the picker; null means "the default" (see effectiveDeviceId). */
+  /** The device the user chose in the picker; null means "pre-select" (see effectiveDeviceId). */
   pickedDeviceId: string | null;
+  /** The shared pool as of the last device list; null until the backend said. */
+  cloud: CloudPool | null;
 }
 
-export const initialDevices: DeviceSlice = { devices: [], devicesLoaded: false, deletedDeviceIds: [], pickedDeviceId: null };
+export const initialDevices: DeviceSlice = { devices: [], devicesLoaded: false, deletedDeviceIds: [], pickedDeviceId: null, cloud: null };
 
 /** Deleted ids remembered, so the list of them cannot grow without bound. */
 const REMEMBERED_DELETIONS = 100;
@@ -31,8 +33,13 @@ export function sortDevices(devices: DeviceView[]): DeviceView[] {
   );
 }
 
-export function loadDevices(s: DeviceSlice, devices: DeviceView[]): DeviceSlice {
-  return { ...s, devices: sortDevices(devices), devicesLoaded: true };
+export function loadDevices(s: DeviceSlice, devices: DeviceView[], cloud?: CloudPool): DeviceSlice {
+  return { ...s, devices: sortDevices(devices), devicesLoaded: true, cloud: cloud ?? s.cloud };
+}
+
+/** A send to Cloud was refused because the pool is empty: the picker says so from now on. */
+export function cloudUnavailable(s: DeviceSlice): DeviceSlice {
+  return s.cloud && !s.cloud.available ? s : { ...s, cloud: { available: false, executors: 0 } };
 }
 
 export function setDefault(s: DeviceSlice, deviceId: string | null): DeviceSlice {
@@ -77,16 +84,29 @@ export function defaultDevice(s: Pick<DeviceSlice, 'devices'>): DeviceView | und
   return s.devices.find((d) => d.is_default);
 }
 
+/** What effectiveDeviceId reads: the device slice, and which device this VS Code window runs. */
+export type PickInput = Pick<DeviceSlice, 'devices' | 'pickedDeviceId' | 'cloud'> & { info?: { local_device_id?: string } | null };
+
+const reachable = (d: DeviceView) => d.status !== 'offline';
+
 /**
- * Where the next message goes: the device picked for this conversation if it still exists,
- * else the default device when it is reachable, else Cloud.
+ * Where the next message goes — what the user means, and never a silent switch:
+ * the device picked (in the picker, or by the conversation's last message) while it exists, even
+ * offline (the composer says so); else the default device (S13), even offline; else Cloud when
+ * its pool has executors (S12); else, in VS Code, this window's device; else the only online
+ * device; else Cloud (shown unavailable).
  */
-export function effectiveDeviceId(s: Pick<DeviceSlice, 'devices' | 'pickedDeviceId'>): string {
+export function effectiveDeviceId(s: PickInput): string {
   const picked = s.pickedDeviceId;
   if (picked === CLOUD_DEVICE_ID) return picked;
   if (picked && s.devices.some((d) => d.device_id === picked)) return picked;
   const def = defaultDevice(s);
-  return def && def.status !== 'offline' ? def.device_id : CLOUD_DEVICE_ID;
+  if (def) return def.device_id;
+  if (s.cloud?.available) return CLOUD_DEVICE_ID;
+  const local = s.info?.local_device_id;
+  if (local && s.devices.some((d) => d.device_id === local)) return local;
+  const online = s.devices.filter(reachable);
+  return online.length === 1 ? online[0].device_id : CLOUD_DEVICE_ID;
 }
 
 export function deviceName(s: Pick<DeviceSlice, 'devices'>, deviceId: string): string | undefined {

@@ -3,7 +3,7 @@
 // action)` returns a new state (the same object when nothing changed) and never talks to a
 // transport, so every rule is unit-tested alone; controller.ts feeds it.
 import type {
-  ChatChunk, ChatDone, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, ConnectionStatus, DeviceStatusEvent, DeviceView,
+  ChatChunk, ChatDone, CloudPool, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, ConnectionStatus, DeviceStatusEvent, DeviceView,
   HostInfo, PermissionMode, ProtocolError, SubtaskStatus, TaskDetail, TaskSummary,
 } from '@wegent/shared';
 import { DEFAULT_CHAT_PERMISSION_MODE } from './protocol';
@@ -48,7 +48,7 @@ export const initialState: State = {
 export type Action =
   | { type: 'init'; info: HostInfo }
   | { type: 'connection'; status: ConnectionStatus; message?: string }
-  | { type: 'devicesLoaded'; devices: DeviceView[] }
+  | { type: 'devicesLoaded'; devices: DeviceView[]; cloud?: CloudPool }
   | { type: 'deviceStatus'; event: DeviceStatusEvent }
   | { type: 'defaultChanged'; device_id: string | null }
   | { type: 'deviceDeleted'; device_id: string }
@@ -91,7 +91,7 @@ export function reduce(state: State, action: Action): State {
     case 'connection':
       return { ...state, connection: action.status, connectionMessage: action.message };
     case 'devicesLoaded':
-      return merge(state, devices.loadDevices(state, action.devices));
+      return merge(state, devices.loadDevices(state, action.devices, action.cloud));
     case 'deviceStatus':
       return merge(state, devices.applyDeviceStatus(state, action.event));
     case 'defaultChanged':
@@ -104,11 +104,15 @@ export function reduce(state: State, action: Action): State {
       // A new conversation starts on the default device again (S13).
       return { ...state, ...conversation.emptyConversation, pickedDeviceId: null, view: 'chat', composerMode: DEFAULT_CHAT_PERMISSION_MODE };
     case 'sendStarted':
-      return merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode));
+      // The conversation keeps the device its message went to: a later change of the default or of
+      // the pool never moves it elsewhere unasked.
+      return { ...merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode)), pickedDeviceId: action.device_id };
     case 'sendAcked':
       return merge(state, conversation.sendAcked(state, action.key, action.ack));
-    case 'sendFailed':
-      return merge(state, conversation.sendFailed(state, action.key, action.error));
+    case 'sendFailed': {
+      const next = merge(state, conversation.sendFailed(state, action.key, action.error));
+      return action.error.code === 'CLOUD_UNAVAILABLE' ? merge(next, devices.cloudUnavailable(next)) : next;
+    }
     case 'chatStart': {
       const { conversation: next, matched } = conversation.applyStart(state, action.event);
       return matched ? merge(state, next) : touchHistory(state, action.event.task_id, { status: action.event.status ?? 'pending' });

@@ -39,12 +39,13 @@ describe('chat devices', () => {
     assert.equal(s.deletedDeviceIds.at(-1), 'd149');
   });
 
-  it('sends to the picked device while it exists, else to a reachable default, else to Cloud', () => {
+  it('sends to the picked device while it exists, else to the default (even offline), else to Cloud', () => {
     const s = slice([device('a'), device('d', { is_default: true })], { pickedDeviceId: 'a' });
     assert.equal(effectiveDeviceId(s), 'a');
     assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: 'vanished' }), 'd');
     assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: null, devices: [device('d', { is_default: true, status: 'busy' })] }), 'd', 'busy still queues');
-    assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: null, devices: [device('d', { is_default: true, status: 'offline' })] }), 'cloud');
+    assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: null, devices: [device('d', { is_default: true, status: 'offline' })] }), 'd', 'no silent switch');
+    assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: null, devices: [device('x'), device('y')] }), 'cloud', 'pool unknown, no single device');
     assert.equal(effectiveDeviceId({ ...s, pickedDeviceId: 'cloud' }), 'cloud');
   });
 });

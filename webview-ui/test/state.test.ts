@@ -150,14 +150,37 @@ describe('chat state: matching pushes to turns', () => {
 });
 
 describe('chat state: devices and the picker', () => {
-  it('pre-selects the default device, falls back to Cloud when it is offline or there is none', () => {
-    let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('a'), device('b', { is_default: true })] });
+  it('pre-selects the default device and keeps it when it goes offline (never a silent switch)', () => {
+    let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('a'), device('b', { is_default: true })], cloud: { available: true, executors: 1 } });
     assert.equal(effectiveDeviceId(s), 'b');
     s = reduce(s, { type: 'deviceStatus', event: { device_id: 'b', name: 'Linux - b', status: 'offline', slots_used: 0, max_slots: 5 } });
-    assert.equal(effectiveDeviceId(s), 'cloud');
+    assert.equal(effectiveDeviceId(s), 'b', 'the default stays chosen, offline (the composer says so)');
     s = reduce(s, { type: 'defaultChanged', device_id: null });
-    s = reduce(s, { type: 'deviceStatus', event: { device_id: 'b', name: 'Linux - b', status: 'online', slots_used: 0, max_slots: 5 } });
-    assert.equal(effectiveDeviceId(s), 'cloud');
+    assert.equal(effectiveDeviceId(s), 'cloud', 'no default: Cloud, whose pool has executors');
+  });
+
+  it('without a default: Cloud only when its pool has executors, else the only online device', () => {
+    let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('a'), device('off', { status: 'offline' })], cloud: { available: false, executors: 0 } });
+    assert.equal(effectiveDeviceId(s), 'a', 'the only online device');
+    s = reduce(s, { type: 'devicesLoaded', devices: [device('a'), device('b')], cloud: { available: false, executors: 0 } });
+    assert.equal(effectiveDeviceId(s), 'cloud', 'two online devices: no guess, Cloud shown unavailable');
+    s = reduce(s, { type: 'init', info: { host: 'vscode', locale: 'en', backend_url: 'http://x', signed_in: true, local_device_id: 'b' } });
+    assert.equal(effectiveDeviceId(s), 'b', "in VS Code: this window's device");
+    s = reduce(s, { type: 'devicesLoaded', devices: [device('a'), device('b')], cloud: { available: true, executors: 2 } });
+    assert.equal(effectiveDeviceId(s), 'cloud', 'a pool with executors comes before this window');
+  });
+
+  it('a send refused with CLOUD_UNAVAILABLE marks Cloud unavailable; a sent message keeps its device', () => {
+    let s = reduce(initialState, { type: 'devicesLoaded', devices: [device('a'), device('b')], cloud: { available: true, executors: 1 } });
+    s = reduce(s, { type: 'sendStarted', key: 'k1', prompt: 'x', device_id: 'cloud' });
+    s = reduce(s, { type: 'sendFailed', key: 'k1', error: { code: 'CLOUD_UNAVAILABLE', message: 'none' } });
+    assert.deepEqual(s.cloud, { available: false, executors: 0 });
+    assert.equal(s.pickedDeviceId, 'cloud', 'the conversation stays on what the user sent to');
+    s = reduce(s, { type: 'newConversation' });
+    s = reduce(s, { type: 'defaultChanged', device_id: 'a' });
+    s = reduce(s, { type: 'sendStarted', key: 'k2', prompt: 'y', device_id: effectiveDeviceId(s) });
+    s = reduce(s, { type: 'defaultChanged', device_id: 'b' });
+    assert.equal(effectiveDeviceId(s), 'a', 'a new default does not move a conversation under way');
   });
 
   it('keeps the choice per conversation; a new conversation goes back to the default', () => {
@@ -179,7 +202,7 @@ describe('chat state: devices and the picker', () => {
     s = reduce(s, { type: 'deviceStatus', event: { device_id: 'a', name: 'Linux - a', status: 'offline', slots_used: 0, max_slots: 5, deleted: true } });
     assert.deepEqual(s.devices.map((d) => d.device_id), ['n']);
     assert.equal(s.pickedDeviceId, null, 'a deleted device is no longer chosen');
-    assert.equal(effectiveDeviceId(s), 'cloud');
+    assert.equal(effectiveDeviceId(s), 'n', 'the only online device');
   });
 
   it('a late offline push does not bring a deleted device back; coming back online (re-registration) does', () => {

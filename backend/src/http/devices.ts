@@ -18,7 +18,8 @@ export function deviceRoutes(svc: Services, notify: Notifier, onDeleted: (device
   router.use('/api/devices', requireAuth(svc));
 
   router.get('/api/devices', async (ctx) => {
-    const res: DeviceList = { devices: await svc.devices.list(principal(ctx).user.id) };
+    const [devices, cloud] = await Promise.all([svc.devices.list(principal(ctx).user.id), svc.devices.cloudPool()]);
+    const res: DeviceList = { devices, cloud };
     ctx.body = res;
   });
 

@@ -2,6 +2,7 @@
 // composition, as when typing Chinese, does not send). Stop cancels the running reply.
 import { useRef, useState } from 'preact/hooks';
 import { useT } from '../i18n';
+import { CLOUD_DEVICE_ID } from '../protocol';
 import { effectiveDeviceId, liveTurns } from '../state';
 import { useAppState, useController } from '../useController';
 import { DevicePicker } from './DevicePicker';
@@ -13,11 +14,14 @@ export function Composer() {
   const state = useAppState();
   const [text, setText] = useState(c.draft);
   const box = useRef<HTMLTextAreaElement>(null);
-  const target = state.devices.find((d) => d.device_id === effectiveDeviceId(state));
+  const targetId = effectiveDeviceId(state);
+  const target = state.devices.find((d) => d.device_id === targetId);
   const offline = target?.status === 'offline';
+  // The pool was empty at the last look (the picker looks again when opened).
+  const cloudDown = targetId === CLOUD_DEVICE_ID && state.cloud?.available === false;
   const live = liveTurns(state);
   const running = live[live.length - 1];
-  const canSend = text.trim().length > 0 && state.connection === 'connected' && !offline;
+  const canSend = text.trim().length > 0 && state.connection === 'connected' && !offline && !cloudDown;
 
   const send = async () => {
     if (!canSend) return;
@@ -45,6 +49,7 @@ export function Composer() {
       }}
     >
       {offline && target && <p class="composer-hint" role="status">{t('composer.offline', { name: target.name })}</p>}
+      {cloudDown && <p class="composer-hint" role="status">{t(state.devices.length ? 'composer.cloudDown' : 'composer.cloudDownNoDevices')}</p>}
       <label class="sr-only" for="composer-input">
         {t('composer.label')}
       </label>

@@ -13,6 +13,7 @@ import { Icon } from './Icon';
 export function DevicePicker() {
   const t = useT();
   const state = useAppState();
+  const c = useController();
   const [open, setOpen] = useState(false);
   const trigger = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLDivElement>(null);
@@ -26,7 +27,9 @@ export function DevicePicker() {
 
   // Focus the chosen entry as soon as the panel is in the DOM (before paint, so keys go there).
   useLayoutEffect(() => {
-    if (open) panel.current?.querySelector<HTMLButtonElement>('.picker-choice[aria-current="true"], .picker-choice')?.focus();
+    // (Two queries: one selector list would match the first entry in document order, not the chosen.)
+    const p = panel.current;
+    if (open) (p?.querySelector<HTMLButtonElement>('.picker-choice[aria-current="true"]') ?? p?.querySelector<HTMLButtonElement>('.picker-choice'))?.focus();
   }, [open]);
 
   useEffect(() => {
@@ -54,6 +57,7 @@ export function DevicePicker() {
     }
   };
 
+  const cloudDown = state.cloud?.available === false;
   const label = selected ? selected.name : t('picker.cloud');
   return (
     <div class="picker" onKeyDown={onKeyDown}>
@@ -65,7 +69,11 @@ export function DevicePicker() {
         aria-expanded={open}
         aria-label={`${t('picker.label')}: ${label}`}
         title={t('picker.choose')}
-        onClick={() => setOpen(!open)}
+        onClick={() => {
+          // What the pool and the devices look like now, not at page load.
+          if (!open) void c.refreshDevices();
+          setOpen(!open);
+        }}
       >
         {selected ? <DeviceStatusDot status={selected.status} /> : <Icon name="cloud" />}
         <span class="picker-trigger-name">{label}</span>
@@ -80,7 +88,7 @@ export function DevicePicker() {
       {open && (
         <div ref={panel} class="picker-panel" role="group" aria-label={t('picker.choose')}>
           <ul class="picker-list">
-            <CloudRow selected={selectedId === CLOUD_DEVICE_ID} onPick={() => close(true)} />
+            <CloudRow selected={selectedId === CLOUD_DEVICE_ID} unavailable={cloudDown} onPick={() => close(true)} />
             {state.devices.map((d) => (
               <DeviceRow key={d.device_id} device={d} selected={d.device_id === selectedId} onPick={() => close(true)} />
             ))}
@@ -92,15 +100,16 @@ export function DevicePicker() {
   );
 }
 
-function CloudRow({ selected, onPick }: { selected: boolean; onPick: () => void }) {
+function CloudRow({ selected, unavailable, onPick }: { selected: boolean; unavailable: boolean; onPick: () => void }) {
   const t = useT();
   const c = useController();
   return (
-    <li class={`picker-row${selected ? ' selected' : ''}`}>
+    <li class={`picker-row${selected ? ' selected' : ''}${unavailable ? ' unavailable' : ''}`} data-device-id="cloud">
       <button
         type="button"
         class="picker-choice"
         aria-current={selected}
+        aria-label={`${t('picker.cloud')}, ${unavailable ? t('picker.cloudUnavailable') : t('picker.cloudHint')}`}
         onClick={() => {
           c.pickDevice(CLOUD_DEVICE_ID);
           onPick();
@@ -108,7 +117,7 @@ function CloudRow({ selected, onPick }: { selected: boolean; onPick: () => void 
       >
         <Icon name="cloud" />
         <span class="picker-name">{t('picker.cloud')}</span>
-        <span class="picker-meta">{t('picker.cloudHint')}</span>
+        <span class="picker-meta">{unavailable ? t('picker.cloudUnavailable') : t('picker.cloudHint')}</span>
       </button>
     </li>
   );

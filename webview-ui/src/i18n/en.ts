@@ -26,6 +26,7 @@ export const en = {
   'picker.choose': 'Choose where the message runs',
   'picker.cloud': 'Cloud',
   'picker.cloudHint': 'Server-side executors',
+  'picker.cloudUnavailable': 'unavailable: no cloud executor is online',
   'picker.online': 'online',
   'picker.busy': 'busy',
   'picker.offline': 'offline',
@@ -46,6 +47,8 @@ export const en = {
   'composer.send': 'Send',
   'composer.stop': 'Stop',
   'composer.offline': '{name} is offline: pick another device.',
+  'composer.cloudDown': 'No cloud executor is online right now: pick one of your devices.',
+  'composer.cloudDownNoDevices': 'No cloud executor is online right now. Connect a device: run "Wegent: Connect Device" in VS Code, or wegent-executor.',
 
   'chat.empty': 'Send a message to run a task on the chosen device.',
   'chat.you': 'You',

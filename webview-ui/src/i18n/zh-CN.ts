@@ -28,6 +28,7 @@ export const zhCN: Record<MessageKey, string> = {
   'picker.choose': '选择消息在哪里运行',
   'picker.cloud': '云端',
   'picker.cloudHint': '服务端执行器',
+  'picker.cloudUnavailable': '不可用：没有在线的云端执行器',
   'picker.online': '在线',
   'picker.busy': '繁忙',
   'picker.offline': '离线',
@@ -48,6 +49,8 @@ export const zhCN: Record<MessageKey, string> = {
   'composer.send': '发送',
   'composer.stop': '停止',
   'composer.offline': '{name} 已离线：请选择其他设备。',
+  'composer.cloudDown': '目前没有在线的云端执行器：请选择您的一台设备。',
+  'composer.cloudDownNoDevices': '目前没有在线的云端执行器。请连接一台设备：在 VS Code 中运行 "Wegent: Connect Device"，或运行 wegent-executor。',
 
   'chat.empty': '发送消息，在所选设备上运行任务。',
   'chat.you': '你',

@@ -229,6 +229,7 @@ describe('chat page in Chromium (browser host, real backend)', function () {
   it('stars a default (pre-selected in a new conversation) and unstars it', async () => {
     const user = await createUser(stack.backend);
     await device(user, 'mac-star');
+    await device(user, 'pc-star', 'Linux - pc-star'); // two devices and no default: nothing to guess
     const { page } = await chat();
     await signIn(page, user);
     assert.match((await pickerTrigger(page).getAttribute('aria-label')) ?? '', /Run on: Cloud/);
@@ -253,7 +254,7 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await pickerRow(page, 'mac-star').getByRole('button', { name: /Stop using .* as the default device/ }).click();
     await pickerRow(page, 'mac-star').getByRole('button', { name: /Make .* the default device/ }).waitFor();
     const after = await api(stack.backend.url, 'GET', '/api/devices', { token: user.token });
-    assert.equal(after.body.devices[0].is_default, false);
+    assert.equal(after.body.devices.some((d: { is_default: boolean }) => d.is_default), false);
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'New conversation' }).click();
     assert.match((await pickerTrigger(page).getAttribute('aria-label')) ?? '', /Run on: Cloud/);
@@ -366,13 +367,16 @@ describe('chat page in Chromium (browser host, real backend)', function () {
 
   it('works by keyboard alone, with a name on every control', async () => {
     const { page } = await signedInWithDevice('mac-keys');
-    await page.getByRole('button', { name: 'New conversation' }).click(); // back to Cloud (no default)
+    await page.getByRole('button', { name: 'New conversation' }).click(); // the only online device again
     await page.getByLabel('Message').focus();
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.locator('.picker-panel').waitFor();
     await waitFor(() => page.evaluate(() => !!document.activeElement?.closest('.picker-panel')), { message: 'focus never moved into the picker' });
-    assert.equal(await page.evaluate(() => document.activeElement?.closest('.picker-row')?.textContent?.includes('Cloud')), true, 'focus starts on the chosen entry');
+    const focusedRow = () => page.evaluate(() => document.activeElement?.closest('.picker-row')?.getAttribute('data-device-id'));
+    assert.equal(await focusedRow(), 'mac-keys', 'focus starts on the chosen entry');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await focusedRow(), 'cloud');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.locator('.picker-panel').waitFor({ state: 'detached' });
@@ -473,13 +477,49 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     assert.equal(await page.locator('.turn .markdown').innerText(), 'one;two;three;');
   });
 
-  it('says in words when Cloud has no executor', async () => {
+  it('picks what the user means: the default (kept while offline), Cloud only with executors, else the only online device', async () => {
     const user = await createUser(stack.backend);
     const { page } = await chat();
     await signIn(page, user);
+    // No device and an empty pool: Cloud is chosen, marked unavailable, and Send says why it is off.
     assert.match((await pickerTrigger(page).getAttribute('aria-label')) ?? '', /Run on: Cloud/);
-    await sendMessage(page, 'anyone there?');
-    await lastStatus(page).filter({ hasText: 'Failed: Cloud executors are unavailable right now' }).waitFor();
+    await page.getByText('No cloud executor is online right now. Connect a device').waitFor();
+    await page.getByLabel('Message').fill('anyone there?');
+    assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), true);
+
+    // One device comes online: with no default and no pool, it is the only sensible choice.
+    await device(user, 'pick-a', 'Linux - pick-a');
+    await waitFor(async () => (await pickerTrigger(page).getAttribute('aria-label'))?.includes('Linux - pick-a'), { message: 'the only online device was not pre-selected' });
+    // Two: no guess; Cloud (unavailable) until the user picks.
+    await device(user, 'pick-b', 'Linux - pick-b');
+    await waitFor(async () => /Run on: Cloud/.test((await pickerTrigger(page).getAttribute('aria-label')) ?? ''), { message: 'two devices: Cloud expected' });
+    await openPicker(page);
+    await pickerRow(page, 'cloud').getByText('unavailable: no cloud executor is online').waitFor();
+    await screenshot(page, 'picker-cloud-unavailable');
+    await page.keyboard.press('Escape');
+
+    // An operator's cloud executor joins the pool: opening the picker looks again, Cloud is usable.
+    const operator = await createUser(stack.backend, { role: 'operator' });
+    const pool = await device(operator, 'pool-1', 'Linux - pool-1', { mode: 'cloud' });
+    await openPicker(page);
+    await pickerRow(page, 'cloud').getByText('Server-side executors').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByText(/No cloud executor is online/).waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), false);
+    pool.close();
+
+    // A default is pre-selected, and when it goes offline it stays chosen, with the reason shown.
+    await openPicker(page);
+    await pickerRow(page, 'pick-a').getByRole('button', { name: /Make .* the default device/ }).click();
+    await pickerRow(page, 'pick-a').getByRole('button', { name: /Stop using .* as the default device/ }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    assert.match((await pickerTrigger(page).getAttribute('aria-label')) ?? '', /Run on: Linux - pick-a/);
+    devices.find((d) => d.deviceId === 'pick-a')!.close();
+    await page.getByText('Linux - pick-a is offline: pick another device.').waitFor();
+    assert.match((await pickerTrigger(page).getAttribute('aria-label')) ?? '', /Run on: Linux - pick-a/, 'no silent switch to Cloud');
+    assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), true);
+    await screenshot(page, 'picker-default-offline');
   });
 
   it('speaks 简体中文 when the browser does, and follows a dark colour scheme', async () => {
