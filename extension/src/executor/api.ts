@@ -2,6 +2,7 @@
 // shells) see. The core never imports `vscode`; a shell gives it options and listens to its events.
 import type { ExecutorMode, PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
 import type { AnswerOutcome, OpenApproval, PermissionAnswer } from './approvals';
+import type { Shell } from './shellWords';
 
 export type { AnswerOutcome, OpenApproval, PermissionAnswer };
 
@@ -43,9 +44,9 @@ export interface ExecutorOptions {
   workspace: string;
   mode?: ExecutorMode;
   maxSlots?: number;
-  /** Overrides "<OS type> - <hostname>". */
+  /** Overrides "<OS type> - <hostname> · <folder>". */
   deviceName?: string;
-  /** Overrides the stable id from identity.ts (tests run several devices on one machine). */
+  /** Overrides the per-folder id from identity.ts (the VS Code shell computes it first; tests run several devices). */
   deviceId?: string;
   /** The ceiling of every task's mode; never 'bypassPermissions' unless the user chose it. Default DEFAULT_DEVICE_PERMISSION_MODE. */
   permissionMode?: PermissionMode;
@@ -59,6 +60,8 @@ export interface ExecutorOptions {
   passEnv?: string[];
   logger?: Logger;
   executorVersion?: string;
+  /** Which shell runs this executor: its messages name that shell's settings or flags (shellWords.ts). Default 'cli'. */
+  shell?: Shell;
   /** How long a permission request waits for an answer before it is denied (default 15 min). */
   approvalTimeoutMs?: number;
   /** How long to wait for an ack from the backend before treating it as lost (default 10 000). */

@@ -1,26 +1,36 @@
 // Actionable sentences for the ways a connection can be refused for good (S18). Shown in the status
-// bar, the CLI's last log line and the webview; the token itself never appears in them.
+// bar, the CLI's last log line and the webview; the token itself never appears in them. Each names
+// the fix in the words of the shell it is shown in (shellWords.ts).
 import { ErrorCode, type ProtocolError } from '@wegent/shared';
+import { shellWords, type Shell } from './shellWords';
 
-const REGENERATE = 'Generate a new one in Wegent → Settings → API Token, then run "Wegent: Set API Token" (VS Code) or pass --token / WEGENT_TOKEN (wegent-executor).';
+const regenerate = (shell: Shell) => `Generate a new one in Wegent → Settings → API Token, then ${shellWords(shell).setToken}.`;
 
-export function authError(code: string, serverMessage?: string): ProtocolError {
+export function authError(code: string, serverMessage?: string, shell: Shell = 'cli'): ProtocolError {
   switch (code) {
     case ErrorCode.AUTH_EXPIRED:
-      return { code, message: `Your API token has expired. ${REGENERATE}` };
+      return { code, message: `Your API token has expired. ${regenerate(shell)}` };
     case ErrorCode.AUTH_REVOKED:
-      return { code, message: `Your API token was revoked. ${REGENERATE}` };
+      return { code, message: `Your API token was revoked. ${regenerate(shell)}` };
     case ErrorCode.AUTH_MISSING:
-      return { code, message: `No API token was given. ${REGENERATE}` };
+      return { code, message: `No API token was given. ${regenerate(shell)}` };
     default:
-      return { code, message: `The backend did not accept the API token${serverMessage ? ` (${serverMessage})` : ''}. Check that you copied it whole and that --backend-url points at the Wegent that issued it. ${REGENERATE}` };
+      return {
+        code,
+        message: `The backend did not accept the API token${serverMessage ? ` (${serverMessage})` : ''}. Check that you copied it whole and that ${shellWords(shell).backendUrl} points at the Wegent that issued it. ${regenerate(shell)}`,
+      };
   }
 }
 
-export function replacedError(deviceId: string): ProtocolError {
+/**
+ * Another executor registered the same device id. Ids are per folder (identity.ts), so that is an
+ * executor serving the same folder on this machine: the only true duplicate.
+ */
+export function replacedError(deviceId: string, shell: Shell = 'cli'): ProtocolError {
+  const words = shellWords(shell);
   return {
     code: ErrorCode.DEVICE_REPLACED,
-    message: `Another executor with the same device id (${deviceId}) connected and took this device over, so this one stopped. Stop the other executor (another VS Code window or a wegent-executor), or give this one its own data dir.`,
+    message: `Another executor for the same folder (${words.sameFolderPeer}) connected as this device (${deviceId}) and took it over, so this one stopped. ${words.replacedFix}`,
   };
 }
 
@@ -32,9 +42,9 @@ export function registerError(error: ProtocolError, deviceId: string): ProtocolE
   return error;
 }
 
-export function unreachableError(backendUrl: string, detail: string): ProtocolError {
+export function unreachableError(backendUrl: string, detail: string, shell: Shell = 'cli'): ProtocolError {
   return {
     code: ErrorCode.UNAVAILABLE,
-    message: `Cannot reach the Wegent backend at ${backendUrl} (${detail}). Check the backend URL (--backend-url / WEGENT_BACKEND_URL / wegent.backendUrl), that it is running, and that no proxy or firewall blocks WebSocket traffic. Retrying…`,
+    message: `Cannot reach the Wegent backend at ${backendUrl} (${detail}). Check ${shellWords(shell).backendUrl}, that the backend is running, and that no proxy or firewall blocks WebSocket traffic. Retrying…`,
   };
 }

@@ -28,7 +28,7 @@ Options:
   --workspace DIR          Folder tasks run in (default: the current folder; cloud: the root of the
                            per-task folders, default ~/.wegent-executor/workspaces)
   --max-slots N            Tasks run at once, 1–${MAX_SLOTS} (default ${MAX_SLOTS})
-  --name NAME              Device name (default "<OS type> - <hostname>")
+  --name NAME              Device name (default "<OS type> - <hostname> · <folder>")
   --permission-mode MODE   plan | default | acceptEdits | bypassPermissions (default ${DEFAULT_DEVICE_PERMISSION_MODE}):
                            the most a task may do here; a chat message may ask for less, never more.
                            acceptEdits: file edits in the workspace are accepted, anything else that
@@ -40,7 +40,9 @@ Options:
   --pass-env NAMES         Comma-separated environment variables Claude Code and its tools may see
                            besides PATH, HOME, locale, proxies, ANTHROPIC_*, CLAUDE_* … (e.g.
                            GITHUB_TOKEN). WEGENT_* never passes
-  --data-dir DIR           Where the device id is kept (default ~/.wegent-executor)
+  --data-dir DIR           Where device ids are kept, one per workspace folder (default ~/.wegent-executor).
+                           Each folder is a device of its own; a second executor on the same folder
+                           takes its device over
   --grace SECONDS          On SIGINT/SIGTERM, how long running tasks may finish before they are
                            cancelled (default 30; a second signal cancels at once)
   --connect-timeout SECONDS  Give up (exit 4) if the backend cannot be reached at start within this
@@ -53,7 +55,7 @@ Options:
 Exit codes:
   0 stopped normally   1 unexpected error   2 usage error   3 token missing, invalid, expired or
   revoked   4 backend unreachable   5 refused by the backend (device id owned by another account,
-  replaced by another executor with the same id, cloud mode without operator rights)
+  replaced by another executor on the same folder, cloud mode without operator rights)
 `;
 
 export interface CliConfig {

@@ -11,6 +11,7 @@ import {
 } from '@wegent/shared';
 import type { Logger } from './api';
 import { authError, registerError, replacedError, unreachableError } from './authMessages';
+import type { Shell } from './shellWords';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline' | 'error' | 'stopped';
 
@@ -29,6 +30,8 @@ export interface ConnectionOptions {
   /** First reconnect delay; grows to reconnectDelayMaxMs with ±50 % jitter. */
   reconnectDelayMs?: number;
   reconnectDelayMaxMs?: number;
+  /** Whose words the refusal messages use (default the CLI's). */
+  shell?: Shell;
 }
 
 type DeviceSocket = Socket<DeviceServerToClient, DeviceClientToServer>;
@@ -75,8 +78,8 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
     socket.on('connect', () => void this.register());
     socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
       const code = err.data?.code ?? err.message;
-      if (isAuthErrorCode(code)) return this.fail(authError(code, err.data?.message));
-      const error = unreachableError(this.o.backendUrl, err.message);
+      if (isAuthErrorCode(code)) return this.fail(authError(code, err.data?.message, this.o.shell));
+      const error = unreachableError(this.o.backendUrl, err.message, this.o.shell);
       // Say it once per distinct problem, not on every retry.
       if (error.message !== this.lastError?.message) this.o.logger.warn(error.message);
       else this.o.logger.debug('Still cannot reach the backend', { reason: err.message });
@@ -96,8 +99,8 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
       if (payload && typeof payload.subtask_id === 'string') this.o.onCancel(payload.subtask_id);
     });
     socket.on(DeviceEvent.permissionReply, (payload, ack) => this.o.onPermissionReply(payload, typeof ack === 'function' ? ack : () => {}));
-    socket.on(DeviceEvent.replaced, () => this.fail(replacedError(this.o.deviceId)));
-    socket.on(DeviceEvent.authExpired, (p) => this.fail(authError(p?.code ?? ErrorCode.AUTH_EXPIRED, p?.message)));
+    socket.on(DeviceEvent.replaced, () => this.fail(replacedError(this.o.deviceId, this.o.shell)));
+    socket.on(DeviceEvent.authExpired, (p) => this.fail(authError(p?.code ?? ErrorCode.AUTH_EXPIRED, p?.message, this.o.shell)));
   }
 
   /** Sends one client→server event and resolves with its ack, or undefined (not registered, timeout, disconnect). */

@@ -12,7 +12,7 @@ import { Approvals, type AnswerOutcome, type OpenApproval, type PermissionAnswer
 import { runClaude, type ClaudeRunResult } from './claude';
 import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
-import { defaultDeviceName, loadDeviceIdentity, type DeviceIdentity } from './identity';
+import { deviceNameFor, loadDeviceIdentity, type DeviceIdentity } from './identity';
 import { Outbox } from './outbox';
 import { SlotTable } from './slots';
 import { resolveWorkspace } from './workspace';
@@ -93,8 +93,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   async start(): Promise<void> {
     if (this.connection) return;
     this.identity = this.options.deviceId
-      ? { deviceId: this.options.deviceId, deviceName: this.options.deviceName?.trim() || defaultDeviceName(), source: 'option' }
-      : await loadDeviceIdentity({ dataDir: this.options.dataDir, deviceName: this.options.deviceName });
+      ? { deviceId: this.options.deviceId, deviceName: deviceNameFor(this.options), source: 'option' }
+      : await loadDeviceIdentity({ dataDir: this.options.dataDir, workspace: this.options.workspace, mode: this.options.mode, deviceName: this.options.deviceName });
     const { deviceId, deviceName } = this.identity;
     const connection = new DeviceConnection({
       backendUrl: this.options.backendUrl,
@@ -104,6 +104,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
       ackTimeoutMs: this.options.ackTimeoutMs,
       reconnectDelayMs: this.options.reconnectDelayMs,
       reconnectDelayMaxMs: this.options.reconnectDelayMaxMs,
+      shell: this.options.shell,
       registerPayload: () => ({
         device_id: deviceId,
         name: deviceName,

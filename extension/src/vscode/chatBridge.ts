@@ -71,7 +71,7 @@ export class ChatBridge {
     const token = await this.opts.token();
     if (generation !== this.generation) return; // a newer start() won the race
     this.postInit(Boolean(token));
-    if (!token) return this.setStatus('signed-out', authError(ErrorCode.AUTH_MISSING).message);
+    if (!token) return this.setStatus('signed-out', authError(ErrorCode.AUTH_MISSING, undefined, 'vscode').message);
     this.setStatus('connecting');
     const url = this.opts.backendUrl();
     // `client` names this kind of chat in the others' cards ("Allowed by you in VS Code").
@@ -86,7 +86,7 @@ export class ChatBridge {
       const code = (err as Error & { data?: { code?: string } }).data?.code ?? err.message;
       if (isAuthErrorCode(code)) {
         socket.disconnect(); // retrying a refused token cannot succeed
-        this.setStatus('signed-out', authError(code).message);
+        this.setStatus('signed-out', authError(code, undefined, 'vscode').message);
       } else {
         this.setStatus('disconnected', unreachableMessage(url, networkDetail(err)));
       }
@@ -96,7 +96,7 @@ export class ChatBridge {
       this.opts.post({ type: 'push', event: event as ChatPushName, payload });
       if (event === 'auth:expired') {
         const code = (payload as { code?: string })?.code ?? ErrorCode.AUTH_EXPIRED;
-        this.setStatus('signed-out', authError(code).message);
+        this.setStatus('signed-out', authError(code, undefined, 'vscode').message);
       }
     });
   }
@@ -151,7 +151,7 @@ export class ChatBridge {
     if (typeof method !== 'string' || !HTTP_METHODS.has(method)) return refuse(400, ErrorCode.INVALID_PAYLOAD, 'Unsupported HTTP method.');
     if (typeof path !== 'string' || !isBridgeHttpPath(path)) return refuse(403, ErrorCode.FORBIDDEN, 'The chat view may not call this path.');
     const token = await this.opts.token();
-    if (!token) return refuse(401, ErrorCode.AUTH_MISSING, authError(ErrorCode.AUTH_MISSING).message);
+    if (!token) return refuse(401, ErrorCode.AUTH_MISSING, authError(ErrorCode.AUTH_MISSING, undefined, 'vscode').message);
     const url = this.opts.backendUrl();
     try {
       const res = await fetch(url + path, {

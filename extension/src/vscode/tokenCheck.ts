@@ -30,7 +30,7 @@ export async function checkToken(backendUrl: string, token: string, timeoutMs = 
   const code = body?.error?.code;
   if (res.status === 401 || isAuthErrorCode(code)) {
     const authCode = isAuthErrorCode(code) ? code : ErrorCode.AUTH_INVALID;
-    return { ok: false, kind: 'auth', code: authCode, message: authError(authCode).message };
+    return { ok: false, kind: 'auth', code: authCode, message: authError(authCode, undefined, 'vscode').message };
   }
   if (res.status === 404) {
     return {

@@ -55,7 +55,7 @@ describe('executor: cloud mode and final errors', function () {
     const second = await stack.executor({ deviceId: 'same-id-device' });
     await waitFor(() => first.snapshot().state === 'error', { timeout: 30_000, message: 'first executor told it was replaced' });
     assert.equal(first.snapshot().error?.code, 'DEVICE_REPLACED');
-    assert.match(first.snapshot().error!.message, /Another executor with the same device id \(same-id-device\)/);
+    assert.match(first.snapshot().error!.message, /Another executor for the same folder .* connected as this device \(same-id-device\).*run this one on another folder \(--workspace DIR\)/);
     // it stays out: the newer one remains online
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(first.snapshot().state, 'error');
