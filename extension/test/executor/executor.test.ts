@@ -144,12 +144,12 @@ describe('executor: against the real backend', function () {
     }
   });
 
-  it('keeps the same device id across restarts of the executor', async () => {
-    const dataDir = tempDir('data');
-    const a = await stack.executor({ dataDir, deviceName: 'Restart box' });
+  it('keeps the same device id across restarts of the executor on the same folder', async () => {
+    const [dataDir, workspace] = [tempDir('data'), tempDir('ws')];
+    const a = await stack.executor({ dataDir, workspace, deviceName: 'Restart box' });
     const id = a.snapshot().deviceId;
     await a.stop();
-    const b = await stack.executor({ dataDir, deviceName: 'Restart box' });
+    const b = await stack.executor({ dataDir, workspace, deviceName: 'Restart box' });
     assert.equal(b.snapshot().deviceId, id);
     const list = await api(stack.backend.url, 'GET', '/api/devices', { token: stack.user.token });
     assert.equal(list.body.devices.filter((d: { name: string }) => d.name === 'Restart box').length, 1, 'one device, not two');
