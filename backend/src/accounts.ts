@@ -127,12 +127,49 @@ export class Accounts {
     const info: TokenInfo = { id: jti, name: name || (kind === 'login' ? 'login' : 'API token'), created_at: new Date(now * 1000).toISOString(), expires_at: new Date(exp * 1000).toISOString(), kind };
     await this.redis
       .multi()
-      .hset(keys.token(jti), { ...info, user_id: userId, revoked: '0' })
+      .hset(keys.token(jti), { ...info, user_id: userId, revoked: '0', issued_ms: Date.now() })
       .pexpireat(keys.token(jti), exp * 1000 + 60_000)
       .zadd(keys.userTokens(userId), exp, jti)
       .zremrangebyscore(keys.userTokens(userId), '-inf', now - 1)
       .exec();
     return { token, info };
+  }
+
+  /** Live (unexpired, unrevoked) tokens of the account, oldest first, with their kind. */
+  private async liveTokens(userId: string): Promise<{ id: string; kind: string }[]> {
+    const now = Math.floor(Date.now() / 1000);
+    const ids = await this.redis.zrangebyscore(keys.userTokens(userId), now, '+inf');
+    const rows = await Promise.all(ids.map((id) => this.redis.hmget(keys.token(id), 'kind', 'revoked', 'issued_ms')));
+    return ids
+      .map((id, i) => ({ id, kind: rows[i][0] ?? '', revoked: rows[i][1], issued: Number(rows[i][2]) || 0 }))
+      .filter((t) => t.revoked === '0')
+      // Expiry is in whole seconds: two sign-ins in one second are told apart by the ms they were issued.
+      .sort((a, b) => a.issued - b.issued);
+  }
+
+  /** LIMIT_EXCEEDED when the account already holds `max` live tokens (POST /api/tokens). */
+  async checkTokenRoom(userId: string, max: number): Promise<void> {
+    const live = (await this.liveTokens(userId)).length;
+    if (live < max) return;
+    throw new WegentError(
+      ErrorCode.LIMIT_EXCEEDED,
+      `Your account already has ${live} live API tokens and sign-in sessions, the most this backend allows (WEGENT_MAX_TOKENS_PER_USER). Revoke some you no longer use (Settings, or DELETE /api/tokens/:id), then try again.`,
+      429,
+    );
+  }
+
+  /**
+   * Makes room for one more sign-in session under `max` live tokens: revokes the oldest sign-in
+   * sessions past it (API tokens are never revoked for this). Returns the revoked ids, whose
+   * connections the caller closes.
+   */
+  async makeRoomForSession(userId: string, max: number): Promise<string[]> {
+    const live = await this.liveTokens(userId);
+    const excess = live.length - (max - 1);
+    if (excess <= 0) return [];
+    const victims = live.filter((t) => t.kind === 'login').slice(0, excess).map((t) => t.id);
+    for (const id of victims) await this.revokeToken(userId, id);
+    return victims;
   }
 
   async listTokens(userId: string): Promise<TokenInfo[]> {

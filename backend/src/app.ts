@@ -26,6 +26,7 @@ import { deviceRoom, socketNotifier } from './realtime/notifier';
 import { frameLimitParser } from './realtime/frameLimit';
 import { watchRoleChanges } from './realtime/roleChanges';
 import { guardSlowConsumers } from './realtime/slowConsumers';
+import { socketCap } from './realtime/socketCap';
 
 export interface App {
   server: HttpServer;
@@ -59,7 +60,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     // One known node ('local'): the in-memory default adapter, no Redis round trip per emission.
     ...(config.socketAdapter === 'redis-streams'
       ? {
-          adapter: localFirstStreamsAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io' }, (err) =>
+          adapter: localFirstStreamsAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io', maxLen: config.limits.adapterStreamMaxLen }, (err) =>
             log.warn({ err }, 'socket.io adapter: publishing to other nodes failed'),
           ) as unknown as ServerOptions['adapter'],
         }
@@ -106,6 +107,12 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   const stopRoleWatch = watchRoleChanges(redis.duplicate(), { chat: chatNsp, devices: deviceNsp }, services);
   attachDeviceNamespace(deviceNsp, services);
   attachChatNamespace(chatNsp, services);
+  // After each namespace's auth middleware (it runs in the order added): the account is known.
+  const cap = socketCap(config.limits.socketsPerUser);
+  for (const nsp of [deviceNsp, chatNsp]) {
+    nsp.use(cap.middleware);
+    cap.track(nsp);
+  }
 
   return {
     server,

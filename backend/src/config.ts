@@ -43,6 +43,63 @@ export interface Config {
   metricsToken: string | undefined;
   /** Serve the chat page's *.map files (its source); off unless debugging the page. */
   serveSourceMaps: boolean;
+  /** Caps on what one account or device may hold or send (docs/protocol.md "Timing and limits"). */
+  limits: Limits;
+}
+
+export interface Limits {
+  /** Bytes of stored chunks per subtask; past it the stream is truncated with a note. */
+  subtaskEventBytes: number;
+  /** Events per subtask, same treatment. */
+  subtaskEvents: number;
+  /** task:progress points per device per second; a call costs 1 point per started PROGRESS_POINT_BYTES. */
+  progressPointsPerSecond: number;
+  /** Bytes of chunks in one chat:resume answer (at least one chunk), well under the 16 MB slow-consumer cap. */
+  resumePageBytes: number;
+  /** Bytes of task:execute.context.history (the newest entries are kept). */
+  historyBytes: number;
+  devicesPerUser: number;
+  /** Conversations an account keeps. */
+  tasksPerUser: number;
+  /** Live API tokens (sign-in sessions included) per account. */
+  tokensPerUser: number;
+  /** Socket.IO connections per account on one backend node (both namespaces). */
+  socketsPerUser: number;
+  /** Entries the Socket.IO streams adapter keeps in its Redis stream (XADD MAXLEN ~). */
+  adapterStreamMaxLen: number;
+}
+
+/** One rate-limit point per this many bytes of a task:progress's events (started). */
+export const PROGRESS_POINT_BYTES = 64 * 1024;
+
+export const DEFAULT_LIMITS: Limits = {
+  subtaskEventBytes: 16_000_000,
+  subtaskEvents: 20_000,
+  progressPointsPerSecond: 200,
+  resumePageBytes: 4_000_000,
+  historyBytes: 2_000_000,
+  devicesPerUser: 50,
+  tasksPerUser: 10_000,
+  tokensPerUser: 100,
+  socketsPerUser: 200,
+  adapterStreamMaxLen: 1_000,
+};
+
+function limits(env: Env): Limits {
+  const d = DEFAULT_LIMITS;
+  return {
+    subtaskEventBytes: int(env, 'WEGENT_MAX_SUBTASK_EVENT_BYTES', d.subtaskEventBytes, 1),
+    subtaskEvents: int(env, 'WEGENT_MAX_SUBTASK_EVENTS', d.subtaskEvents, 1),
+    progressPointsPerSecond: int(env, 'WEGENT_PROGRESS_POINTS_PER_SECOND', d.progressPointsPerSecond, 1),
+    // At least one whole chunk always goes out, so a page is never empty whatever this says.
+    resumePageBytes: int(env, 'WEGENT_RESUME_PAGE_BYTES', d.resumePageBytes, 1, 12_000_000),
+    historyBytes: int(env, 'WEGENT_MAX_HISTORY_BYTES', d.historyBytes, 0, 12_000_000),
+    devicesPerUser: int(env, 'WEGENT_MAX_DEVICES_PER_USER', d.devicesPerUser, 1),
+    tasksPerUser: int(env, 'WEGENT_MAX_TASKS_PER_USER', d.tasksPerUser, 1),
+    tokensPerUser: int(env, 'WEGENT_MAX_TOKENS_PER_USER', d.tokensPerUser, 2),
+    socketsPerUser: int(env, 'WEGENT_MAX_SOCKETS_PER_USER', d.socketsPerUser, 1),
+    adapterStreamMaxLen: int(env, 'WEGENT_ADAPTER_STREAM_MAXLEN', d.adapterStreamMaxLen, 100),
+  };
 }
 
 export class ConfigError extends Error {
@@ -134,5 +191,6 @@ export function loadConfig(env: Env = process.env): Config {
     socketAdapter: socketAdapter(env),
     metricsToken: metricsToken(env),
     serveSourceMaps: flag(env, 'WEGENT_SERVE_SOURCE_MAPS', false),
+    limits: limits(env),
   };
 }

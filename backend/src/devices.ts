@@ -22,6 +22,8 @@ export class Devices {
   constructor(
     private readonly redis: Redis,
     private readonly onlineTtlMs: number,
+    /** Registered devices one account may have (config.limits). */
+    private readonly maxPerUser = Number.POSITIVE_INFINITY,
   ) {}
 
   /** `home`: where the device lives (its owner's home, keys.userHome). */
@@ -47,6 +49,7 @@ export class Devices {
     }
     const home = userHome(user.id);
     const key = keys.device(home, p.device_id);
+    await this.checkRoom(user.id, p.device_id);
     // Claim the id if free and read its owner in one round trip (in order, on one connection): a
     // reconnect storm after a node dies is thousands of registrations at once. The claim is a key
     // of its own: device ids are unique across users, whose devices live at different homes.
@@ -80,6 +83,18 @@ export class Devices {
     const [err, stored] = results[results.length - 1] ?? [new Error('no reply'), null];
     if (err) throw err;
     return decodeDevice(stored as Record<string, string>)!;
+  }
+
+  /** LIMIT_EXCEEDED when this id would be one device more than the account may have. */
+  private async checkRoom(userId: string, deviceId: string): Promise<void> {
+    if (!Number.isFinite(this.maxPerUser)) return;
+    const [known, count] = await Promise.all([this.redis.sismember(keys.userDevices(userId), deviceId), this.redis.scard(keys.userDevices(userId))]);
+    if (known === 1 || count < this.maxPerUser) return;
+    throw new WegentError(
+      ErrorCode.LIMIT_EXCEEDED,
+      `Your account already has ${count} devices, the most this backend allows (WEGENT_MAX_DEVICES_PER_USER). Delete one you no longer use (Settings, or DELETE /api/devices/:id), then connect again.`,
+      429,
+    );
   }
 
   /**

@@ -13,6 +13,8 @@ import type { Notifier } from './notifier';
 import { idHome, keys, userHome } from './store/keys';
 import { finish as finishScript, type FinishOutcome } from './store/scripts/finish';
 import type { Approvals } from './approvals';
+import type { Limits } from './config';
+import { truncationNote } from './streamCap';
 import { approvalOps } from './store/scripts/approvals';
 import { progress as progressScript } from './store/scripts/progress';
 import { attachTurn, send as sendScript, sendPool, type SendInput, type SendOutcome } from './store/scripts/send';
@@ -22,6 +24,7 @@ import { taskNotFound, type SubtaskRecord, type Tasks } from './tasks';
 export interface DispatchOptions {
   executeAckTimeoutMs: number;
   maxQueuePerDevice: number;
+  limits: Pick<Limits, 'subtaskEventBytes' | 'subtaskEvents'>;
 }
 
 
@@ -133,7 +136,7 @@ export class Dispatcher {
 
   // ---- device side --------------------------------------------------------------------------
 
-  async progress(deviceId: string, p: TaskProgress): Promise<void> {
+  async progress(deviceId: string, p: TaskProgress): Promise<{ truncated: true } | void> {
     // The events are serialized once: for the size limit and, spliced in, for the stored chunk.
     const eventsJson = JSON.stringify(p.events);
     if (Buffer.byteLength(eventsJson) > LIMITS.progressBytes) {
@@ -142,9 +145,12 @@ export class Dispatcher {
     const s = await this.route(p.subtask_id);
     if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
     const chunk = { task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq, events: p.events };
+    const cap = this.opts.limits;
+    const note = { ...chunk, events: [truncationNote(cap)] };
     const res = await progressScript(this.redis, {
       subtaskId: s.subtask_id, deviceId, seq: p.seq,
       chunkJson: `${JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1)},"events":${eventsJson}}`,
+      eventCount: p.events.length, maxBytes: cap.subtaskEventBytes, maxEvents: cap.subtaskEvents, noteJson: JSON.stringify(note),
       approvalOps: approvalOps(p.events, new Date().toISOString()),
     });
     switch (res.outcome) {
@@ -153,14 +159,20 @@ export class Dispatcher {
       case 'gap':
         throw new WegentError(ErrorCode.SEQ_GAP, `Expected seq ${res.lastSeq + 1} for subtask "${s.subtask_id}", got ${p.seq}; send the missing seqs first, in order.`);
       case 'applied':
+      case 'cut':
         this.metrics.progressEvents.inc(p.events.length);
         if (res.started) {
           const full = await this.tasks.getSubtask(s.subtask_id);
           if (full) this.notifyRunning(full);
         }
-        this.notify.toUser(s.user_id, 'chat:chunk', chunk);
+        this.notify.toUser(s.user_id, 'chat:chunk', res.outcome === 'cut' ? note : chunk);
         await this.approvals.afterEvents(s.subtask_id, p.events);
+        if (res.outcome === 'cut') throw streamCapReached(cap);
         return;
+      case 'dropped':
+        // Past the cap: dropped (its permission events were recorded), acked so the outbox drains.
+        await this.approvals.afterEvents(s.subtask_id, p.events);
+        return { truncated: true };
       default:
         return; // 'dup' (a resend) or 'final' (the subtask already ended): acked, not applied
     }
@@ -393,6 +405,14 @@ export class Dispatcher {
 
 function cloudUnavailable(): WegentError {
   return new WegentError(ErrorCode.CLOUD_UNAVAILABLE, 'No cloud executor is online right now. Try again later or pick one of your own devices.', 503);
+}
+
+function streamCapReached(cap: DispatchOptions['limits']): WegentError {
+  return new WegentError(
+    ErrorCode.LIMIT_EXCEEDED,
+    `This subtask's stored output reached its cap (${cap.subtaskEventBytes} bytes or ${cap.subtaskEvents} events); this progress and later ones are not stored. Its task:complete is still taken.`,
+    413,
+  );
 }
 
 function notFound(subtaskId: string): WegentError {

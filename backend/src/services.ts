@@ -33,8 +33,8 @@ export function createServices(config: Config, redis: Redis, log: Logger, notify
   prepareScripts(redis);
   const metrics = createMetrics(redis);
   const accounts = new Accounts(redis, config.jwtSecret);
-  const devices = new Devices(redis, config.timing.onlineTtlMs);
-  const tasks = new Tasks(redis);
+  const devices = new Devices(redis, config.timing.onlineTtlMs, config.limits.devicesPerUser);
+  const tasks = new Tasks(redis, config.limits.historyBytes);
   const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
   const dispatcher = new Dispatcher(redis, devices, tasks, notify, config, metrics, log, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);

@@ -10,6 +10,7 @@ import { keys, newId, userHome } from './store/keys';
 import { decodeSubtask, decodeTask, encodeSubtask, type SubtaskRecord, type TaskRecord } from './store/records';
 import { pendingOf, readApprovals } from './store/scripts/approvals';
 import { touchTask } from './store/scripts/touchTask';
+import { boundHistory } from './history';
 
 export type { SubtaskRecord } from './store/records';
 
@@ -18,14 +19,17 @@ export function taskNotFound(taskId: string): WegentError {
   return new WegentError(ErrorCode.TASK_NOT_FOUND, `No conversation "${taskId}" in your account.`, 404);
 }
 
-const HISTORY_TURNS = 20;
 
 function summaryOf(t: TaskRecord): TaskSummary {
   return { task_id: t.task_id, title: t.title, device_id: t.device_id, status: t.status, session_id: t.session_id, created_at: t.created_at, updated_at: t.updated_at };
 }
 
 export class Tasks {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    /** Bytes of task:execute.context.history (config.limits.historyBytes). */
+    private readonly historyBytes = 2_000_000,
+  ) {}
 
   async getSubtask(subtaskId: string): Promise<SubtaskRecord | null> {
     return decodeSubtask(await this.redis.hgetall(keys.subtask(subtaskId)));
@@ -55,11 +59,12 @@ export class Tasks {
       subtask_id: newId('sub', deviceHome), task_id: taskId ?? newId('task', userHome(userId)), user_id: userId, device_id: deviceId, requested_device: requestedDevice,
       prompt, status: 'pending', result: null, error: null, session_id: null, usage: null, created_at: new Date().toISOString(),
       started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0, permission_mode: permissionMode ?? null,
+      stored_bytes: 0, stored_events: 0, truncated: false,
     };
     return { subtask, newTask: !taskId };
   }
 
-  /** Context for task:execute: the conversation's Claude session and a short history (two round trips). */
+  /** Context for task:execute: the conversation's Claude session and its newest history within a byte budget (two round trips). */
   async contextFor(s: SubtaskRecord, requesterId: string): Promise<TaskContext> {
     const ids = await this.redis.lrange(keys.taskSubtasks(s.task_id), 0, -1);
     const before = ids.indexOf(s.subtask_id);
@@ -73,8 +78,20 @@ export class Tasks {
     }
     const ctx: TaskContext = { user_id: requesterId, ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}) };
     if (session) ctx.session_id = session;
-    if (history.length) ctx.history = history.slice(-HISTORY_TURNS * 2);
+    const bounded = boundHistory(history, this.historyBytes);
+    if (bounded.length) ctx.history = bounded;
     return ctx;
+  }
+
+  /** LIMIT_EXCEEDED when the account already keeps `max` conversations (a new one would pass it). */
+  async checkRoom(userId: string, max: number): Promise<void> {
+    const count = await this.redis.zcard(keys.userTasks(userId));
+    if (count < max) return;
+    throw new WegentError(
+      ErrorCode.LIMIT_EXCEEDED,
+      `Your account already keeps ${count} conversations, the most this backend allows (WEGENT_MAX_TASKS_PER_USER). Continue an existing conversation, or ask the operator to raise the limit.`,
+      429,
+    );
   }
 
   /** Mirrors the subtask's state onto its conversation (for lists); one round trip. */
@@ -86,6 +103,27 @@ export class Tasks {
     // Seqs are contiguous from 1, so seq n sits at list index n-1.
     const raw = await this.redis.lrange(keys.subtaskEvents(subtaskId), afterSeq, -1);
     return raw.map((r) => JSON.parse(r) as ChatChunk);
+  }
+
+  /**
+   * One page of chunks after `afterSeq`: whole chunks while they fit in `budgetBytes` (always at
+   * least one), read from Redis a batch at a time so a long stream is never loaded whole. `more`:
+   * the page stopped at the budget and later chunks exist.
+   */
+  async chunksPage(subtaskId: string, afterSeq: number, budgetBytes: number): Promise<{ chunks: ChatChunk[]; more: boolean }> {
+    const BATCH = 32;
+    const chunks: ChatChunk[] = [];
+    let bytes = 0;
+    for (let from = afterSeq; ; from += BATCH) {
+      const raw = await this.redis.lrange(keys.subtaskEvents(subtaskId), from, from + BATCH - 1);
+      for (const r of raw) {
+        const size = Buffer.byteLength(r);
+        if (chunks.length > 0 && bytes + size > budgetBytes) return { chunks, more: true };
+        bytes += size;
+        chunks.push(JSON.parse(r) as ChatChunk);
+      }
+      if (raw.length < BATCH) return { chunks, more: false };
+    }
   }
 
   doneEvent(s: SubtaskRecord): ChatDone | null {

@@ -9,7 +9,7 @@ import {
 } from './protocol';
 import {
   ApplyOk, AuthExpired, ChatChunk, ChatDone, ChatPermissionDecided, ChatResumeOk, ChatSendOk, ChatStart, ChatStatus, DeviceReplaced,
-  DeviceStatusEvent, DiffOk, EmptyOk, HeartbeatOk, RegisterOk,
+  DeviceStatusEvent, DiffOk, EmptyOk, HeartbeatOk, ProgressOk, RegisterOk,
 } from './views';
 
 /** One event: its payload, and the ok-body of its ack when the sender asks for one. */
@@ -28,7 +28,7 @@ export const DEVICE_EVENTS = {
   clientToServer: {
     'device:register': { payload: DeviceRegister, ack: RegisterOk },
     'device:heartbeat': { payload: DeviceHeartbeat, ack: HeartbeatOk },
-    'task:progress': { payload: TaskProgress, ack: EmptyOk },
+    'task:progress': { payload: TaskProgress, ack: ProgressOk },
     'task:complete': { payload: TaskComplete, ack: EmptyOk },
   },
   serverToClient: {

@@ -26,6 +26,8 @@ export const ErrorCode = {
   DEVICE_REPLACED: 'DEVICE_REPLACED',
   CLOUD_UNAVAILABLE: 'CLOUD_UNAVAILABLE',
   QUEUE_FULL: 'QUEUE_FULL',
+  // resource caps (what one account or device may hold; the message names the cap)
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   // tasks
   TASK_NOT_FOUND: 'TASK_NOT_FOUND',
   SUBTASK_NOT_FOUND: 'SUBTASK_NOT_FOUND',

@@ -11,6 +11,16 @@ const count = z.number().int().min(0);
 
 // ---- shared views -----------------------------------------------------------------------------
 
+/**
+ * Set while a device counts as online (status not "offline") but has no live connection: its executor
+ * dropped off (crashed, killed, lost its network). It may still come back and reclaim its tasks until
+ * `offline_at`; the chat shows it as connection lost, not as online.
+ */
+const connectionFields = {
+  disconnected_at: IsoTime.describe('When the device lost its connection; absent while connected').optional(),
+  offline_at: IsoTime.describe('When the device will be declared offline unless it reconnects (sent with disconnected_at)').optional(),
+};
+
 export const DeviceView = z.object({
   device_id: DeviceId,
   name: z.string(),
@@ -21,6 +31,7 @@ export const DeviceView = z.object({
   last_seen_at: IsoTime.nullable(),
   executor_version: z.string().nullable(),
   mode: ExecutorMode,
+  ...connectionFields,
 });
 export type DeviceView = z.infer<typeof DeviceView>;
 
@@ -103,6 +114,7 @@ export const DeviceStatusEvent = z.object({
   max_slots: z.number().int().min(1),
   is_default: z.boolean().optional(),
   deleted: z.boolean().describe('True once, when the device was deleted (sent with status "offline")').optional(),
+  ...connectionFields,
 });
 export type DeviceStatusEvent = z.infer<typeof DeviceStatusEvent>;
 
@@ -131,6 +143,11 @@ export const RegisterOk = z.object({
 });
 export type RegisterOk = z.infer<typeof RegisterOk>;
 
+export const ProgressOk = z.object({
+  truncated: z.literal(true).describe('The subtask\'s stream passed its stored-output cap earlier: this progress was acked and dropped').optional(),
+});
+export type ProgressOk = z.infer<typeof ProgressOk>;
+
 export const HeartbeatOk = z.object({ cancel_subtask_ids: cancelIds.optional() });
 export type HeartbeatOk = z.infer<typeof HeartbeatOk>;
 
@@ -142,7 +159,12 @@ export const ChatSendOk = z.object({
 });
 export type ChatSendOk = z.infer<typeof ChatSendOk>;
 
-export const ChatResumeOk = z.object({ chunks: z.array(ChatChunk), done: ChatDone.optional() });
+export const ChatResumeOk = z.object({
+  chunks: z.array(ChatChunk),
+  /** Only on the last page. */
+  done: ChatDone.optional(),
+  more: z.literal(true).describe('The answer stopped at its size budget: ask again with after_seq = the last chunk\'s seq').optional(),
+});
 export type ChatResumeOk = z.infer<typeof ChatResumeOk>;
 
 /** `chat:diff` / `task:diff`: the unified diff, cut at LIMITS.diffBytes with `truncated: true`. */

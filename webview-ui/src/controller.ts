@@ -229,11 +229,17 @@ export class Controller {
     try {
       const turn = turnBySubtask(this.current, subtaskId);
       if (!turn) return;
-      const ack = await this.transport.request(ChatEvent.resume, { subtask_id: subtaskId, after_seq: turn.last_seq });
-      if (!ack.ok) return;
-      const { chunks, done } = ack as ChatResumeOk;
-      for (const c of [...chunks].sort((a, b) => a.seq - b.seq)) this.dispatch({ type: 'chunk', event: c });
-      if (done) this.dispatch({ type: 'done', event: done });
+      // A long stream comes in pages (`more`): ask again after the last chunk until one has no more.
+      for (let after = turn.last_seq; ; ) {
+        const ack = await this.transport.request(ChatEvent.resume, { subtask_id: subtaskId, after_seq: after });
+        if (!ack.ok) return;
+        const { chunks, done, more } = ack as ChatResumeOk;
+        const ordered = [...chunks].sort((a, b) => a.seq - b.seq);
+        for (const c of ordered) this.dispatch({ type: 'chunk', event: c });
+        if (done) this.dispatch({ type: 'done', event: done });
+        if (!more || !ordered.length) return;
+        after = ordered[ordered.length - 1].seq;
+      }
     } finally {
       this.resuming.delete(subtaskId);
       if (this.resumeAgain.delete(subtaskId)) void this.resume(subtaskId);

@@ -47,6 +47,8 @@ export function authRoutes(svc: Services, onRevoked: (tokenId: string) => void):
     }
     // Only failures count: a successful sign-in clears the account's count and gives its point back.
     await Promise.all([perUser.delete(userKey), perAddress.reward(ctx.ip, 1)]);
+    // At the token cap the oldest sign-in sessions make room (they are signed out everywhere).
+    for (const id of await svc.accounts.makeRoomForSession(user.id, svc.config.limits.tokensPerUser)) onRevoked(id);
     const { token, info } = await svc.accounts.issueToken(user.id, 'login', 'login');
     const res: LoginResponse = { token, expires_at: info.expires_at, user: toView(user) };
     ctx.body = res;

@@ -11,6 +11,7 @@ export function tokenRoutes(svc: Services, onRevoked: (tokenId: string) => void)
 
   router.post('/api/tokens', async (ctx) => {
     const { name } = body(ctx, TokenCreate);
+    await svc.accounts.checkTokenRoom(principal(ctx).user.id, svc.config.limits.tokensPerUser);
     const { token, info } = await svc.accounts.issueToken(principal(ctx).user.id, name ?? '', 'api');
     const res: TokenCreated = { token, id: info.id, name: info.name, expires_at: info.expires_at };
     ctx.status = 201;

@@ -7,6 +7,8 @@
 // (clients catch up with chat:resume), so the offset is not needed: the XADD is still sent, in
 // order on one connection, just not awaited. If a future adapter version no longer has the method,
 // the wrapper leaves the adapter as it is (correct, only slower).
+// `maxLen` bounds the stream (XADD MAXLEN ~): without recovery, entries are only needed until every
+// node has read them (within milliseconds), and each may be a chat:chunk of up to 2 MB.
 import type { Redis } from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
@@ -16,7 +18,7 @@ interface ClusterAdapterLike {
   publishAndReturnOffset?: Publish;
 }
 
-export function localFirstStreamsAdapter(redis: Redis, opts: { streamName: string; channelPrefix: string }, onError: (err: unknown) => void) {
+export function localFirstStreamsAdapter(redis: Redis, opts: { streamName: string; channelPrefix: string; maxLen: number }, onError: (err: unknown) => void) {
   const factory = createAdapter(redis, opts) as unknown as (nsp: Namespace) => ClusterAdapterLike;
   // A plain function: Socket.IO calls it with `new`, and the adapter object it returns is used.
   return function localFirst(nsp: Namespace): ClusterAdapterLike {

@@ -22,7 +22,10 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
     // What kind of chat this is, as it says itself (shown in the owner's other cards; no trust needed).
     const client = ChatClientKind.safeParse((socket.handshake.auth as { client?: unknown } | undefined)?.client);
 
-    on(socket, 'chat:send', ChatSend, (p) => dispatcher.send(user, p), ctx);
+    on(socket, 'chat:send', ChatSend, async (p) => {
+      if (!p.task_id) await tasks.checkRoom(user.id, svc.config.limits.tasksPerUser);
+      return dispatcher.send(user, p);
+    }, ctx);
 
     on(socket, 'chat:cancel', ChatCancel, async (p) => {
       await dispatcher.cancel(user, p.subtask_id);
@@ -34,7 +37,9 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
 
     on(socket, 'chat:resume', ChatResume, async (p): Promise<ChatResumeOk> => {
       const s = await tasks.getOwnedSubtask(user.id, p.subtask_id);
-      const chunks = await tasks.chunksAfter(s.subtask_id, p.after_seq);
+      // Paged: one answer stays far below the slow-consumer cap however long the stream is.
+      const { chunks, more } = await tasks.chunksPage(s.subtask_id, p.after_seq, svc.config.limits.resumePageBytes);
+      if (more) return { chunks, more: true };
       const done = tasks.doneEvent(s);
       return done ? { chunks, done } : { chunks };
     }, ctx);

@@ -9,6 +9,7 @@ import { enforceToken, socketAuth, type SocketData } from './auth';
 import { answerUnknownEvents, on } from './handler';
 import { deviceRoom } from './notifier';
 import { keys, userHome } from '../store/keys';
+import { progressRate } from './progressRate';
 
 function notRegistered(deviceId: string): WegentError {
   return new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, `The device "${deviceId}" is not registered on this connection; send device:register first.`);
@@ -18,6 +19,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
   const { accounts, devices, dispatcher, monitor, metrics, log, inflight, config } = svc;
   const ttlMs = config.timing.onlineTtlMs;
   const ctx = { log, inflight };
+  const rate = progressRate(svc.redis, config.limits.progressPointsPerSecond);
   nsp.use(socketAuth(accounts, metrics));
 
   nsp.on('connection', (socket: Socket) => {
@@ -74,7 +76,9 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     }, ctx);
 
     on(socket, 'task:progress', TaskProgress, async (p) => {
-      await dispatcher.progress(requireDevice(), p);
+      const deviceId = requireDevice();
+      await rate(deviceId, p.events);
+      return dispatcher.progress(deviceId, p);
     }, ctx);
 
     on(socket, 'task:complete', TaskComplete, async (p) => {

@@ -65,6 +65,8 @@ export const keys = {
   token: (jti: string) => (HOMED_ID.test(jti) ? `${at(idHome(jti))}token:${jti}` : `${P}token:${jti}`),
   userTokens: (userId: string) => `${at(userHome(userId))}user:${userId}:tokens`,
   loginLimiterPrefix: `${P}rl:login`,
+  /** rate-limiter-flexible keys of task:progress points per device. */
+  progressLimiterPrefix: `${P}rl:progress`,
 
   // devices and presence: a device lives at its owner's home
   /** STRING: the user id that owns a device id (the first to register it), across all users. */

@@ -79,6 +79,11 @@ export interface SubtaskRecord {
   missing_beats: number;
   /** What the message asked for (chat:send); the device runs the stricter of it and its own setting. */
   permission_mode: PermissionMode | null;
+  /** Bytes (chunk JSON) and events of its stored stream, held to the caps in config.limits. */
+  stored_bytes: number;
+  stored_events: number;
+  /** Its stream passed a cap: it ends with a note, later progress is dropped. */
+  truncated: boolean;
 }
 
 export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
@@ -100,6 +105,9 @@ export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
   cancel_requested: bit,
   missing_beats: count,
   permission_mode: { encode: (v) => v, decode: (r) => (PERMISSION_MODES as readonly string[]).includes(r ?? '') ? (r as PermissionMode) : null },
+  stored_bytes: count,
+  stored_events: count,
+  truncated: bit,
 };
 
 export const encodeSubtask = encoder(SUBTASK_FIELDS);

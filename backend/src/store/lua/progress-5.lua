@@ -3,29 +3,55 @@
 -- among its events are recorded in the same step, so the pending set never disagrees with the
 -- stream: a request is recorded once; the device's decision is the last word on how it ended
 -- (it replaces a chat's answer still recorded as on its way).
+-- The stored stream is capped (bytes of chunk JSON, and events): the progress that would pass the
+-- cap is not stored; a note chunk takes its seq instead and the subtask is marked truncated. Later
+-- progress is dropped (its permission requests and decisions are still recorded, a bounded number,
+-- so a task waiting for an answer is not stuck) and the completion is taken whatever its last_seq.
 -- KEYS: subtask, events, slots, requests, decisions
--- ARGV: device_id, seq, chunk_json, now_iso, subtask_id, then a list (pairs.lua) of
---       kind ('request'|'decision'), request_id, record_json triples
--- → {'notfound'} | {'final'} | {'dup'} | {'gap', last_seq} | {'applied', started (0|1)}
+-- ARGV: device_id, seq, chunk_json, now_iso, subtask_id, event_count, max_bytes, max_events,
+--       note_json, then a list (pairs.lua) of kind ('request'|'decision'), request_id, record_json triples
+-- → {'notfound'} | {'final'} | {'dup'} | {'gap', last_seq} | {'dropped'}
+--   | {'applied', started (0|1)} | {'cut', started (0|1)}
 --- @include "pairs"
 --- @include "subtask"
+local MAX_REQUESTS_AFTER_CUT = 1000
 local sub, events, slots, requests, decisions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local s = subtask_state(sub)
 if not s or s.device_id ~= ARGV[1] then return {'notfound'} end
 if FINAL[s.status] then return {'final'} end
 local seq = tonumber(ARGV[2])
 if seq <= s.last_seq then return {'dup'} end
-if seq > s.last_seq + 1 then return {'gap', s.last_seq} end
-redis.call('RPUSH', events, ARGV[3])
-subtask_set_last_seq(sub, seq)
-local ops = take_list(6)
-for i = 1, #ops, 3 do
-  if ops[i] == 'request' then redis.call('HSETNX', requests, ops[i + 1], ops[i + 2])
-  else redis.call('HSET', decisions, ops[i + 1], ops[i + 2]) end
+
+local function record_approvals()
+  local ops = take_list(10)
+  for i = 1, #ops, 3 do
+    if ops[i] == 'request' then
+      if not s.truncated or redis.call('HLEN', requests) < MAX_REQUESTS_AFTER_CUT then redis.call('HSETNX', requests, ops[i + 1], ops[i + 2]) end
+    else redis.call('HSET', decisions, ops[i + 1], ops[i + 2]) end
+  end
 end
+
+if s.truncated then
+  record_approvals()
+  return {'dropped'}
+end
+if seq > s.last_seq + 1 then return {'gap', s.last_seq} end
+
+local bytes, count = subtask_stored(sub)
+local outcome = 'applied'
+local chunk, chunk_events = ARGV[3], tonumber(ARGV[6])
+if bytes + #chunk > tonumber(ARGV[7]) or count + chunk_events > tonumber(ARGV[8]) then
+  outcome = 'cut'
+  chunk, chunk_events = ARGV[9], 1
+  subtask_truncate(sub)
+end
+redis.call('RPUSH', events, chunk)
+subtask_add_stored(sub, #chunk, chunk_events)
+subtask_set_last_seq(sub, seq)
+record_approvals()
 local started = 0
 if s.status ~= 'running' and redis.call('SISMEMBER', slots, ARGV[5]) == 1 then
   subtask_start(sub, ARGV[4])
   started = 1
 end
-return {'applied', started}
+return {outcome, started}
