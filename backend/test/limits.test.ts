@@ -12,6 +12,7 @@ import { startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, FAST_TIMING, type TestBackend, type TestUser } from '../../test/support/backend';
 import { TestChat, TestDevice, api, connectSocket, type ConnectError } from '../../test/support/clients';
 import { waitFor } from '../../test/support/wait';
+import { keys } from '../src/store/keys';
 
 const CAP_BYTES = 300_000;
 const CAP_EVENTS = 40;
@@ -99,7 +100,7 @@ describe('limits: what one device or account may store and send', function () {
     // Later progress is acked and dropped (an outbox drains), not stored.
     const later = await device.emit('task:progress', { subtask_id: sent.subtask_id, seq: cutSeq + 1, events: [{ type: 'text', text }] });
     assert.deepEqual(later, { ok: true, truncated: true });
-    assert.equal(await client.llen(`wg:subtask:${sent.subtask_id}:events`), cutSeq);
+    assert.equal(await client.llen(keys.subtaskEvents(sent.subtask_id)), cutSeq);
     // The outcome still arrives, although the device sent more seqs than were stored.
     assert.deepEqual(await device.complete(sent.subtask_id, { result: 'the answer', last_seq: cutSeq + 1 }), { ok: true });
     const done = await chat.waitForDone(sent.subtask_id);

@@ -12,7 +12,12 @@ import { RawSocket } from './support/rawSocket';
 import { startStack, type Stack } from './support/stack';
 import { MAX_UNSENT_BYTES, unsentBytes } from '../../backend/src/realtime/slowConsumers';
 
-const QUIET = { WEGENT_HEARTBEAT_INTERVAL_MS: '1000', WEGENT_ONLINE_TTL_MS: '600000', WEGENT_MONITOR_INTERVAL_MS: '600000' };
+const QUIET = {
+  WEGENT_HEARTBEAT_INTERVAL_MS: '1000', WEGENT_ONLINE_TTL_MS: '600000', WEGENT_MONITOR_INTERVAL_MS: '600000',
+  // This is about what the backend holds for a reader, not what it stores: lift the per-subtask
+  // stream cap and the progress rate so hundreds of MB can stream through one subtask.
+  WEGENT_MAX_SUBTASK_EVENT_BYTES: String(2 ** 40), WEGENT_MAX_SUBTASK_EVENTS: '1000000', WEGENT_PROGRESS_POINTS_PER_SECOND: '100000',
+};
 const MB = 1024 * 1024;
 
 async function metric(stack: Stack, name: string): Promise<number> {
