@@ -48,8 +48,8 @@ export function Composer() {
         void send();
       }}
     >
-      {offline && target && <p class="composer-hint" role="status">{t('composer.offline', { name: target.name })}</p>}
-      {cloudDown && <p class="composer-hint" role="status">{t(state.devices.length ? 'composer.cloudDown' : 'composer.cloudDownNoDevices')}</p>}
+      {offline && target && <Hint text={t('composer.offline', { name: target.name })} />}
+      {cloudDown && <Hint text={t(state.devices.length ? 'composer.cloudDown' : 'composer.cloudDownNoDevices')} />}
       <label class="sr-only" for="composer-input">
         {t('composer.label')}
       </label>
@@ -79,5 +79,14 @@ export function Composer() {
         </button>
       </div>
     </form>
+  );
+}
+
+/** Why Send is off: the warning colour on the icon only, the words in the text colour (contrast). */
+function Hint({ text }: { text: string }) {
+  return (
+    <p class="composer-hint" role="status">
+      <Icon name="warning" /> <span>{text}</span>
+    </p>
   );
 }

@@ -67,7 +67,7 @@ export function DevicePicker() {
         class="picker-trigger"
         aria-haspopup="true"
         aria-expanded={open}
-        aria-label={`${t('picker.label')}: ${label}`}
+        aria-label={`${t('picker.label')}: ${label}${selected ? `, ${t(`picker.${selected.status}`)}` : cloudDown ? `, ${t('picker.unavailable')}` : ''}`}
         title={t('picker.choose')}
         onClick={() => {
           // What the pool and the devices look like now, not at page load.
@@ -77,6 +77,11 @@ export function DevicePicker() {
       >
         {selected ? <DeviceStatusDot status={selected.status} /> : <Icon name="cloud" />}
         <span class="picker-trigger-name">{label}</span>
+        {selected ? (
+          <span class="picker-state">{t(`picker.${selected.status}`)}</span>
+        ) : (
+          cloudDown && <span class="picker-state">{t('picker.unavailable')}</span>
+        )}
         {selected?.is_default && (
           <span class="picker-default-mark" title={t('picker.default')}>
             <Icon name="star-full" />
@@ -162,6 +167,7 @@ function DeviceRow({ device, selected, onPick }: { device: DeviceView; selected:
       >
         <DeviceStatusDot status={device.status} />
         <span class="picker-name">{device.name}</span>
+        <span class="picker-state" aria-hidden="true">{t(`picker.${device.status}`)}</span>
         {isThisVsCode && <span class="picker-meta">{t('picker.thisDevice')}</span>}
         <span class="picker-slots" aria-hidden="true">{slots}</span>
       </button>

@@ -29,6 +29,7 @@ export const en = {
   'picker.cloudUnavailable': 'unavailable: no cloud executor is online',
   'picker.online': 'online',
   'picker.busy': 'busy',
+  'picker.unavailable': 'unavailable',
   'picker.offline': 'offline',
   'picker.slots': '{used}/{max}',
   'picker.slotsLong': '{used} of {max} slots in use',

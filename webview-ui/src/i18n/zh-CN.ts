@@ -31,6 +31,7 @@ export const zhCN: Record<MessageKey, string> = {
   'picker.cloudUnavailable': '不可用：没有在线的云端执行器',
   'picker.online': '在线',
   'picker.busy': '繁忙',
+  'picker.unavailable': '不可用',
   'picker.offline': '离线',
   'picker.slots': '{used}/{max}',
   'picker.slotsLong': '已使用 {used}/{max} 个槽位',

@@ -74,8 +74,10 @@ export interface ChatPage {
 }
 
 /** A fresh browser profile (own sessionStorage) on the chat page of `stack.backend.url`. */
-export async function openChat(stack: Pick<Stack, 'browser'> & { backend: { url: string } }, opts: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number; permissions?: string[] } = {}): Promise<ChatPage> {
+export async function openChat(stack: Pick<Stack, 'browser'> & { backend: { url: string } }, opts: { locale?: string; colorScheme?: 'light' | 'dark'; width?: number; height?: number; permissions?: string[]; phone?: boolean } = {}): Promise<ChatPage> {
   const context = await stack.browser.newContext({
+    // A phone: touch, coarse pointer, mobile viewport semantics.
+    ...(opts.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
     permissions: opts.permissions ?? [],
     locale: opts.locale ?? 'en-US',
     colorScheme: opts.colorScheme ?? 'light',
