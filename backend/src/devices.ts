@@ -126,6 +126,25 @@ export class Devices {
     return this.redis.scard(keys.deviceSlots(home, deviceId));
   }
 
+  /** The subtasks holding the device's slots. */
+  async slotIds(home: string, deviceId: string): Promise<string[]> {
+    return this.redis.smembers(keys.deviceSlots(home, deviceId));
+  }
+
+  /** The subtasks waiting for a slot, head first. */
+  async queueIds(home: string, deviceId: string): Promise<string[]> {
+    return this.redis.lrange(keys.deviceQueue(home, deviceId), 0, -1);
+  }
+
+  async holdsSlot(home: string, deviceId: string, subtaskId: string): Promise<boolean> {
+    return (await this.redis.sismember(keys.deviceSlots(home, deviceId), subtaskId)) === 1;
+  }
+
+  /** After a queue push: the device may have a queue now (for the queued-subtasks metric). */
+  async markQueued(home: string, deviceId: string): Promise<void> {
+    await this.redis.hset(keys.queuedDevices, deviceId, home);
+  }
+
   async status(d: DeviceRecord): Promise<{ status: DeviceStatus; slots_used: number }> {
     const home = userHome(d.user_id);
     const [online, used] = await Promise.all([this.isOnline(home, d.device_id), this.slotsUsed(home, d.device_id)]);

@@ -36,7 +36,7 @@ export function createServices(config: Config, redis: Redis, log: Logger, notify
   const devices = new Devices(redis, config.timing.onlineTtlMs, config.limits.devicesPerUser);
   const tasks = new Tasks(redis, config.limits.historyBytes);
   const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
-  const dispatcher = new Dispatcher(redis, devices, tasks, notify, config, metrics, log, approvals);
+  const dispatcher = new Dispatcher({ redis, devices, tasks, notify, metrics, log, opts: config }, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
   return { config, redis, log, metrics, accounts, devices, tasks, dispatcher, approvals, monitor, inflight: new InFlight() };
 }

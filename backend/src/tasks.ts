@@ -35,6 +35,11 @@ export class Tasks {
     return decodeSubtask(await this.redis.hgetall(keys.subtask(subtaskId)));
   }
 
+  /** The account a conversation belongs to (null: no such conversation). */
+  async ownerOf(taskId: string): Promise<string | null> {
+    return this.redis.hget(keys.task(taskId), 'user_id');
+  }
+
   /** Several subtasks in one round trip (the commands of one tick are pipelined), in order; missing ones left out. */
   async getSubtasks(ids: string[]): Promise<SubtaskRecord[]> {
     const found = await Promise.all(ids.map((id) => this.getSubtask(id)));

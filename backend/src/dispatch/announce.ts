@@ -1,0 +1,57 @@
+// What the chats hear when a subtask's place changes: it runs, the queue behind it moved, the
+// device's load changed. Announcements follow a state change that is already stored; they read
+// what they need in as few round trips as the reads allow and never change state themselves.
+import type { Devices } from '../devices';
+import type { Logger } from '../log';
+import type { Notifier } from '../notifier';
+import { idHome } from '../store/keys';
+import type { SubtaskRecord, Tasks } from '../tasks';
+
+export class Announcer {
+  constructor(
+    private readonly devices: Devices,
+    private readonly tasks: Tasks,
+    private readonly notify: Notifier,
+    private readonly log: Logger,
+  ) {}
+
+  /** The device acked it (or streamed its first chunk): its chat shows it running, the conversation list too. */
+  running(s: SubtaskRecord): void {
+    this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: 'running' });
+    void this.tasks.touchTask({ ...s, status: 'running' }).catch((err) => this.log.warn({ err, subtaskId: s.subtask_id }, 'conversation status not updated'));
+  }
+
+  /** The device refused it with SLOTS_FULL: it waits at the head of the queue again. */
+  async requeued(s: SubtaskRecord): Promise<void> {
+    this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: 'queued', queue_position: 1 });
+    await this.deviceStatus(idHome(s.subtask_id), s.device_id);
+  }
+
+  /**
+   * Slots or the queue changed: the promoted hear their new status, every queued owner its new
+   * position (`queue`: the queue as it now stands, null when it did not move), then the device's
+   * load. In the background: a failure is logged, the state it reports is already stored.
+   */
+  slotsChanged(home: string, deviceId: string, promoted: string[], queue: string[] | null): void {
+    void this.queueMoved(home, deviceId, promoted, queue).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
+  }
+
+  /** `home`: where the device lives (store/keys.ts). */
+  async deviceStatus(home: string, deviceId: string): Promise<void> {
+    const d = await this.devices.get(home, deviceId);
+    if (d) this.notify.toUser(d.user_id, 'device:status', await this.devices.statusEvent(d));
+  }
+
+  /** Two round trips (the records, then the device view) however long the queue. */
+  private async queueMoved(home: string, deviceId: string, promoted: string[], queue: string[] | null): Promise<void> {
+    const [moved, waiting] = await Promise.all([this.tasks.getSubtasks(promoted), this.tasks.getSubtasks(queue ?? [])]);
+    for (const s of moved) {
+      this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: s.status });
+    }
+    const position = new Map((queue ?? []).map((id, i) => [id, i + 1]));
+    for (const s of waiting) {
+      this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: 'queued', queue_position: position.get(s.subtask_id)! });
+    }
+    await this.deviceStatus(home, deviceId);
+  }
+}

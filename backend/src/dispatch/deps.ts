@@ -1,0 +1,26 @@
+// What every part of dispatch works with: the store's domain modules, the way out to the sockets,
+// metrics, the log and the limits. Passed as one object; each part names its own collaborators.
+import type { Redis } from 'ioredis';
+import type { Limits } from '../config';
+import type { Devices } from '../devices';
+import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
+import type { Notifier } from '../notifier';
+import type { Tasks } from '../tasks';
+
+export interface DispatchOptions {
+  executeAckTimeoutMs: number;
+  maxQueuePerDevice: number;
+  limits: Pick<Limits, 'subtaskEventBytes' | 'subtaskEvents'>;
+}
+
+export interface DispatchDeps {
+  /** For the slot scripts (store/scripts/); plain reads go through devices and tasks. */
+  redis: Redis;
+  devices: Devices;
+  tasks: Tasks;
+  notify: Notifier;
+  metrics: Metrics;
+  log: Logger;
+  opts: DispatchOptions;
+}

@@ -1,0 +1,57 @@
+// A subtask's final status, once (the finish script), and what follows any change of a device's
+// slots: the promoted are sent, the chats hear of it. Every path that ends a subtask — completion,
+// cancel, refusal, a lost or deleted device — comes through here.
+import { DEFAULT_SLOTS, type ProtocolError } from '@wegent/shared';
+import { idHome } from '../store/keys';
+import { finish as finishScript, type FinishOutcome } from '../store/scripts/finish';
+import type { SubtaskRecord } from '../tasks';
+import type { Announcer } from './announce';
+import type { DispatchDeps } from './deps';
+import type { Executions } from './execute';
+import type { Routes } from './routes';
+
+export type FinalStatus = 'completed' | 'failed' | 'cancelled';
+
+export interface FinishOptions {
+  /** Only this device may finish it (a task:complete). */
+  expectedDevice?: string;
+  result?: string;
+  error?: ProtocolError;
+  sessionId?: string;
+  usage?: unknown;
+  /** The completion's last_seq: fewer seqs stored → 'gap', nothing changes. */
+  requiredLastSeq?: number;
+  /** Fill the freed slot from the queue (false while the whole device is being failed). */
+  pump: boolean;
+}
+
+export class Finisher {
+  constructor(
+    private readonly d: DispatchDeps,
+    private readonly routes: Routes,
+    private readonly announce: Announcer,
+    private readonly executions: Executions,
+  ) {}
+
+  /** Moves a subtask to a final status once (Lua), then tells its owner and fills the freed slot. */
+  async finish(s: Pick<SubtaskRecord, 'subtask_id' | 'device_id'>, status: FinalStatus, o: FinishOptions): Promise<FinishOutcome> {
+    const r = await finishScript(this.d.redis, {
+      subtaskId: s.subtask_id, deviceId: s.device_id, status, expectedDevice: o.expectedDevice, requiredLastSeq: o.requiredLastSeq, pump: o.pump,
+      defaultSlots: DEFAULT_SLOTS, result: o.result, error: o.error, sessionId: o.sessionId, usage: o.usage,
+    });
+    if (r.outcome !== 'done') return r;
+    this.routes.forget(s.subtask_id);
+    this.d.metrics.completions.inc({ status });
+    await this.d.tasks.touchTask(r.record);
+    this.d.notify.toUser(r.record.user_id, 'chat:done', this.d.tasks.doneEvent(r.record)!);
+    // Positions behind it move when it left the queue itself or pulled the next one into a slot.
+    this.slotsChanged(idHome(s.subtask_id), s.device_id, r.promoted, r.promoted.length > 0 || !r.wasInSlot ? r.queue : null);
+    return r;
+  }
+
+  /** Slots or the queue changed: send the promoted, then tell the chats (`queue`: null when it did not move). */
+  slotsChanged(home: string, deviceId: string, promoted: string[], queue: string[] | null): void {
+    for (const id of promoted) this.executions.start(deviceId, id);
+    this.announce.slotsChanged(home, deviceId, promoted, queue);
+  }
+}

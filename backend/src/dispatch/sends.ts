@@ -1,0 +1,107 @@
+// The chat side: chat:send (a new turn takes a slot or a queue place, one script) and chat:cancel.
+import {
+  CLOUD_DEVICE_ID, DEFAULT_SLOTS, ErrorCode, WegentError,
+  type ChatSend, type ChatSendOk, type UserView,
+} from '@wegent/shared';
+import { deviceNotFound } from '../devices';
+import { userHome } from '../store/keys';
+import { attachTurn, send as sendScript, sendPool, type SendInput, type SendOutcome } from '../store/scripts/send';
+import { taskNotFound } from '../tasks';
+import type { DispatchDeps } from './deps';
+import type { Executions } from './execute';
+import type { Finisher } from './finish';
+import type { Routes } from './routes';
+
+export class Sends {
+  constructor(
+    private readonly d: DispatchDeps,
+    private readonly routes: Routes,
+    private readonly executions: Executions,
+    private readonly finisher: Finisher,
+  ) {}
+
+  async send(user: UserView, p: ChatSend): Promise<ChatSendOk> {
+    const { devices, tasks, metrics, notify, opts } = this.d;
+    const cloud = p.device_id === CLOUD_DEVICE_ID;
+    const pool = cloud ? await devices.pickCloud() : null;
+    if (cloud && !pool) throw cloudUnavailable();
+    // The subtask lives where its device does: the user's home, or the pool operator's (keys.ts).
+    const home = pool ? userHome(pool.user_id) : userHome(user.id);
+    const { subtask, newTask } = tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id, p.permission_mode, home);
+    const task_id = subtask.task_id;
+    // Checks, records, slot or queue place and the conversation link: one script, one round trip
+    // (two steps for the pool, whose device lives at another home than the conversation).
+    const input: SendInput = { subtask, newTask, checkOwner: !cloud, maxQueue: opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS };
+    const r = cloud ? await this.sendToPool(input) : await sendScript(this.d.redis, input);
+    switch (r.result) {
+      case 'nodevice':
+        if (cloud) throw cloudUnavailable();
+        throw deviceNotFound(p.device_id);
+      case 'offline':
+        if (cloud) throw cloudUnavailable();
+        throw new WegentError(ErrorCode.DEVICE_OFFLINE, `The device "${r.name}" is offline. Start its executor (VS Code: "Wegent: Connect Device") or pick another device.`, 409);
+      case 'notask':
+        throw taskNotFound(task_id);
+      case 'full':
+        metrics.chatSends.inc({ result: 'queue_full' });
+        throw new WegentError(ErrorCode.QUEUE_FULL, `The device "${r.name}" already has ${opts.maxQueuePerDevice} tasks waiting. Wait for some to finish or cancel them.`, 429);
+    }
+    const position = r.queuePosition;
+    const status = position > 0 ? 'queued' : 'running';
+    if (position > 0) await devices.markQueued(home, subtask.device_id);
+    metrics.chatSends.inc({ result: status });
+    // Its routing facts are known now: the first task:progress (on this node) needs no read.
+    this.routes.remember(subtask);
+    if (r.promoted.includes(subtask.subtask_id)) {
+      // A new conversation has no history or session yet: its context is known without reading.
+      const context = newTask ? { user_id: user.id, ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}) } : undefined;
+      this.executions.justWritten(subtask, context);
+    }
+    // task:execute first (it is what the device waits for), then the chat hears of its turn in the
+    // same tick, long before any output can come back.
+    this.finisher.slotsChanged(home, subtask.device_id, r.promoted, r.promoted.length > 0 ? r.queue : null);
+    notify.toUser(user.id, 'chat:start', {
+      task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
+      status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
+      ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}),
+    });
+    return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
+  }
+
+  /**
+   * A send to the pool in two steps: the device's checks, record and slot at the operator's home,
+   * then the conversation link at the user's. A follow-up's conversation is checked first, so a
+   * refused send still writes nothing; if the link is refused after all, the turn is cancelled.
+   */
+  private async sendToPool(input: SendInput): Promise<SendOutcome> {
+    const { redis, tasks } = this.d;
+    const s = input.subtask;
+    if (!input.newTask && (await tasks.ownerOf(s.task_id)) !== s.user_id) return { result: 'notask', name: '' };
+    const r = await sendPool(redis, input);
+    if (r.result !== 'ok') return r;
+    if ((await attachTurn(redis, { subtask: s, newTask: input.newTask, status: r.status })) === 'notask') {
+      await this.finisher.finish(s, 'cancelled', { pump: true });
+      return { result: 'notask', name: r.name };
+    }
+    return r;
+  }
+
+  async cancel(user: UserView, subtaskId: string): Promise<void> {
+    const { tasks, notify } = this.d;
+    const s = await tasks.getOwnedSubtask(user.id, subtaskId);
+    if (tasks.doneEvent(s)) return;
+    if (s.status === 'running') {
+      // The device stops it and reports task:complete "cancelled"; heartbeats repeat the request.
+      await tasks.requestCancel(s.subtask_id);
+      notify.cancelOnDevice(s.device_id, { subtask_id: s.subtask_id });
+      return;
+    }
+    // Not started on the device yet: cancelled at once (and the device told, in case an ack is in flight).
+    const r = await this.finisher.finish(s, 'cancelled', { pump: true });
+    if (r.outcome === 'done' && r.wasInSlot) notify.cancelOnDevice(s.device_id, { subtask_id: s.subtask_id });
+  }
+}
+
+function cloudUnavailable(): WegentError {
+  return new WegentError(ErrorCode.CLOUD_UNAVAILABLE, 'No cloud executor is online right now. Try again later or pick one of your own devices.', 503);
+}

@@ -1,0 +1,89 @@
+// The device's reports on a running subtask: task:progress (a seq applied once, fanned out as
+// chat:chunk) and task:complete (its final status, through the finisher).
+import { ErrorCode, LIMITS, WegentError, type TaskComplete, type TaskProgress } from '@wegent/shared';
+import type { Approvals } from '../approvals';
+import { approvalOps } from '../store/scripts/approvals';
+import { progress as progressScript } from '../store/scripts/progress';
+import { truncationNote } from '../streamCap';
+import type { Announcer } from './announce';
+import type { DispatchDeps, DispatchOptions } from './deps';
+import type { Finisher } from './finish';
+import type { Routes } from './routes';
+
+export class Streams {
+  constructor(
+    private readonly d: DispatchDeps,
+    private readonly routes: Routes,
+    private readonly announce: Announcer,
+    private readonly finisher: Finisher,
+    private readonly approvals: Approvals,
+  ) {}
+
+  /** `{truncated: true}`: past the subtask's stream cap, acked and dropped. */
+  async progress(deviceId: string, p: TaskProgress): Promise<{ truncated: true } | void> {
+    const { tasks, notify, metrics } = this.d;
+    // The events are serialized once: for the size limit and, spliced in, for the stored chunk.
+    const eventsJson = JSON.stringify(p.events);
+    if (Buffer.byteLength(eventsJson) > LIMITS.progressBytes) {
+      throw new WegentError(ErrorCode.PAYLOAD_TOO_LARGE, `One task:progress may carry at most ${LIMITS.progressBytes} bytes of events; split it into several seqs.`, 413);
+    }
+    const s = await this.routes.get(p.subtask_id);
+    if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
+    const chunk = { task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq, events: p.events };
+    const cap = this.d.opts.limits;
+    const note = { ...chunk, events: [truncationNote(cap)] };
+    const res = await progressScript(this.d.redis, {
+      subtaskId: s.subtask_id, deviceId, seq: p.seq,
+      chunkJson: `${JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1)},"events":${eventsJson}}`,
+      eventCount: p.events.length, maxBytes: cap.subtaskEventBytes, maxEvents: cap.subtaskEvents, noteJson: JSON.stringify(note),
+      approvalOps: approvalOps(p.events, new Date().toISOString()),
+    });
+    switch (res.outcome) {
+      case 'notfound':
+        throw notFound(p.subtask_id);
+      case 'gap':
+        throw new WegentError(ErrorCode.SEQ_GAP, `Expected seq ${res.lastSeq + 1} for subtask "${s.subtask_id}", got ${p.seq}; send the missing seqs first, in order.`);
+      case 'applied':
+      case 'cut':
+        metrics.progressEvents.inc(p.events.length);
+        if (res.started) {
+          const full = await tasks.getSubtask(s.subtask_id);
+          if (full) this.announce.running(full);
+        }
+        notify.toUser(s.user_id, 'chat:chunk', res.outcome === 'cut' ? note : chunk);
+        await this.approvals.afterEvents(s.subtask_id, p.events);
+        if (res.outcome === 'cut') throw streamCapReached(cap);
+        return;
+      case 'dropped':
+        // Past the cap: dropped (its permission events were recorded), acked so the outbox drains.
+        await this.approvals.afterEvents(s.subtask_id, p.events);
+        return { truncated: true };
+      default:
+        return; // 'dup' (a resend) or 'final' (the subtask already ended): acked, not applied
+    }
+  }
+
+  async complete(deviceId: string, p: TaskComplete): Promise<void> {
+    const s = await this.d.tasks.getSubtask(p.subtask_id);
+    if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
+    const r = await this.finisher.finish(s, p.status, {
+      expectedDevice: deviceId, result: p.result, error: p.error, sessionId: p.session_id, usage: p.usage, requiredLastSeq: p.last_seq, pump: true,
+    });
+    if (r.outcome === 'notfound') throw notFound(p.subtask_id);
+    if (r.outcome === 'gap') {
+      throw new WegentError(ErrorCode.SEQ_GAP, `task:complete says last_seq ${p.last_seq} but only seq ${r.lastSeq} arrived; send the missing task:progress first.`);
+    }
+  }
+}
+
+function streamCapReached(cap: DispatchOptions['limits']): WegentError {
+  return new WegentError(
+    ErrorCode.LIMIT_EXCEEDED,
+    `This subtask's stored output reached its cap (${cap.subtaskEventBytes} bytes or ${cap.subtaskEvents} events); this progress and later ones are not stored. Its task:complete is still taken.`,
+    413,
+  );
+}
+
+function notFound(subtaskId: string): WegentError {
+  return new WegentError(ErrorCode.SUBTASK_NOT_FOUND, `No subtask "${subtaskId}" is assigned to this device.`, 404);
+}
