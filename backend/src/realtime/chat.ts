@@ -1,10 +1,10 @@
 // The /chat namespace: a chat page sends messages, cancels, resumes and answers permission requests;
 // pushes reach only the owner's sockets through the `user:{id}` room.
 import type { Namespace, Socket } from 'socket.io';
-import { ChatCancel, ChatClientKind, ChatPermissionReply, ChatResume, ChatSend, type ChatResumeOk } from '@wegent/shared';
+import { CHAT_EVENTS, ChatClientKind } from '@wegent/shared';
 import type { Services } from '../services';
 import { enforceToken, socketAuth, type SocketData } from './auth';
-import { answerUnknownEvents, on } from './handler';
+import { answerUnknownEvents, eventHandlers } from './handler';
 import { userRoom } from './notifier';
 
 export function attachChatNamespace(nsp: Namespace, svc: Services): void {
@@ -18,30 +18,31 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
     socket.once('disconnect', () => metrics.chatSockets.dec());
     enforceToken(socket, accounts, log);
     answerUnknownEvents(socket, ['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply']);
+    const on = eventHandlers(socket, CHAT_EVENTS.clientToServer, ctx);
     void socket.join(userRoom(user.id));
     // What kind of chat this is, as it says itself (shown in the owner's other cards; no trust needed).
     const client = ChatClientKind.safeParse((socket.handshake.auth as { client?: unknown } | undefined)?.client);
 
-    on(socket, 'chat:send', ChatSend, async (p) => {
+    on('chat:send', async (p) => {
       if (!p.task_id) await tasks.checkRoom(user.id, svc.config.limits.tasksPerUser);
       return dispatcher.send(user, p);
-    }, ctx);
+    });
 
-    on(socket, 'chat:cancel', ChatCancel, async (p) => {
+    on('chat:cancel', async (p) => {
       await dispatcher.cancel(user, p.subtask_id);
-    }, ctx);
+    });
 
-    on(socket, 'chat:permission_reply', ChatPermissionReply, async (p) => {
+    on('chat:permission_reply', async (p) => {
       await approvals.reply(user, client.success ? client.data : undefined, p);
-    }, ctx);
+    });
 
-    on(socket, 'chat:resume', ChatResume, async (p): Promise<ChatResumeOk> => {
+    on('chat:resume', async (p) => {
       const s = await tasks.getOwnedSubtask(user.id, p.subtask_id);
       // Paged: one answer stays far below the slow-consumer cap however long the stream is.
       const { chunks, more } = await tasks.chunksPage(s.subtask_id, p.after_seq, svc.config.limits.resumePageBytes);
       if (more) return { chunks, more: true };
       const done = tasks.doneEvent(s);
       return done ? { chunks, done } : { chunks };
-    }, ctx);
+    });
   });
 }

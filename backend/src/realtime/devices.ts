@@ -1,12 +1,9 @@
 // The /local-executor namespace: executors register, heartbeat, stream progress and complete tasks.
 import type { Namespace, Socket } from 'socket.io';
-import {
-  DeviceHeartbeat, DeviceRegister, ErrorCode, TaskComplete, TaskProgress, WegentError,
-  type RegisterOk,
-} from '@wegent/shared';
+import { DEVICE_EVENTS, ErrorCode, WegentError } from '@wegent/shared';
 import type { Services } from '../services';
 import { enforceToken, socketAuth, type SocketData } from './auth';
-import { answerUnknownEvents, on } from './handler';
+import { answerUnknownEvents, eventHandlers } from './handler';
 import { deviceRoom } from './notifier';
 import { keys, userHome } from '../store/keys';
 import { progressRate } from './progressRate';
@@ -30,13 +27,14 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     metrics.deviceSockets.inc();
     enforceToken(socket, accounts, log);
     answerUnknownEvents(socket, ['device:register', 'device:heartbeat', 'task:progress', 'task:complete']);
+    const on = eventHandlers(socket, DEVICE_EVENTS.clientToServer, ctx);
 
     const requireDevice = () => {
       if (!data.deviceId) throw new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, 'Send device:register on this connection before task events.');
       return data.deviceId;
     };
 
-    on(socket, 'device:register', DeviceRegister, async (p): Promise<RegisterOk & Record<string, unknown>> => {
+    on('device:register', async (p) => {
       // Cloud mode is decided on the role as it is now, not as it was when this socket connected.
       const current = p.mode === 'cloud' ? await accounts.getUser(user.id) : null;
       if (current) user.role = current.role;
@@ -61,9 +59,9 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
         online_ttl_ms: ttlMs,
         ...(cancel.length ? { cancel_subtask_ids: cancel } : {}),
       };
-    }, ctx);
+    });
 
-    on(socket, 'device:heartbeat', DeviceHeartbeat, async (p) => {
+    on('device:heartbeat', async (p) => {
       if (data.deviceId !== p.device_id) throw notRegistered(p.device_id);
       // Registration check, touch and the slot/queue reads reconcile needs: one script, one round trip.
       const beat = await devices.heartbeat(p.device_id, user.id, socket.id);
@@ -73,17 +71,17 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       const cancel = await dispatcher.reconcile(d, p.running_task_ids, { slots, queued });
       if (!wasOnline) await dispatcher.emitDeviceStatus(home, d.device_id);
       return cancel.length ? { cancel_subtask_ids: cancel } : {};
-    }, ctx);
+    });
 
-    on(socket, 'task:progress', TaskProgress, async (p) => {
+    on('task:progress', async (p) => {
       const deviceId = requireDevice();
       await rate(deviceId, p.events);
       return dispatcher.progress(deviceId, p);
-    }, ctx);
+    });
 
-    on(socket, 'task:complete', TaskComplete, async (p) => {
+    on('task:complete', async (p) => {
       await dispatcher.complete(requireDevice(), p);
-    }, ctx);
+    });
 
     socket.on('disconnect', (reason) => {
       metrics.deviceSockets.dec();

@@ -3,7 +3,7 @@
 // INTERNAL ack and a log line — never a crash, never silence.
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { ErrorCode, LIMITS, WegentError, parsePayload, type Ack } from '@wegent/shared';
+import { ErrorCode, LIMITS, WegentError, parsePayload, type Ack, type EventSpec } from '@wegent/shared';
 import type { InFlight } from '../inflight';
 import type { Logger } from '../log';
 import { STORE_UNAVAILABLE_MESSAGE, isStoreUnavailable } from '../store/errors';
@@ -19,12 +19,39 @@ export function errorAck(err: unknown, log: Logger, event: string): Ack {
   return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'The backend hit an internal error handling this event; it was logged. Try again.' } };
 }
 
+export interface HandlerContext {
+  log: Logger;
+  inflight: InFlight;
+}
+
+/**
+ * The ok-body a handler of `S` must answer with, from the shared event table: the ack's fields
+ * (a missing required one, a misspelt or an extra one is a type error); nothing at all when the
+ * ack has no required field.
+ */
+export type AckBody<S extends EventSpec> = S['ack'] extends z.ZodType
+  ? Record<string, never> extends z.infer<S['ack']> ? z.infer<S['ack']> | void : z.infer<S['ack']>
+  : void;
+
+/**
+ * Binds handlers for one namespace's client→server events (`DEVICE_EVENTS.clientToServer`,
+ * `CHAT_EVENTS.clientToServer`): the payload schema comes from the table and the handler's answer
+ * is checked against the ack the table promises.
+ *   const handle = eventHandlers(socket, CHAT_EVENTS.clientToServer, ctx);
+ *   handle('chat:send', (p) => dispatcher.send(user, p));
+ */
+export function eventHandlers<M extends Record<string, EventSpec>>(socket: Socket, events: M, ctx: HandlerContext) {
+  return <E extends keyof M & string>(event: E, run: (value: z.infer<M[E]['payload']>) => Promise<AckBody<M[E]>>): void =>
+    on(socket, event, events[event].payload, run as (value: unknown) => Promise<object | void>, ctx);
+}
+
+/** The untyped primitive under eventHandlers (prefer that: it checks the ack against the table). */
 export function on<S extends z.ZodType>(
   socket: Socket,
   event: string,
   schema: S,
   run: (value: z.infer<S>) => Promise<object | void>,
-  ctx: { log: Logger; inflight: InFlight },
+  ctx: HandlerContext,
 ): void {
   socket.on(event, (...args: unknown[]) => {
     // The ack is the last argument when the client asked for one; a client that sent none still
