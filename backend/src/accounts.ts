@@ -3,7 +3,7 @@
 // listed and revoked, and a token whose record is revoked is refused even though its signature holds.
 import { createSecretKey, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type KeyObject, type ScryptOptions } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis';
 import { ErrorCode, TOKEN_TTL_S, WegentError, type Role, type TokenInfo, type UserView } from '@wegent/shared';
 import { keys, newId, userHome } from './store/keys';
 
@@ -63,7 +63,7 @@ export class Accounts {
   private readonly key: KeyObject;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     secret: string,
     private readonly tokenTtlS = TOKEN_TTL_S,
   ) {

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { bodyParser } from '@koa/bodyparser';
 import { Server as IoServer, type ServerOptions } from 'socket.io';
-import type { Redis } from 'ioredis';
 import { LIMITS, NAMESPACE } from '@wegent/shared';
 import type { Config } from './config';
 import type { Logger } from './log';
@@ -21,7 +20,8 @@ import { tokenRoutes } from './http/tokens';
 import { revokeEverywhere } from './realtime/auth';
 import { attachChatNamespace } from './realtime/chat';
 import { attachDeviceNamespace } from './realtime/devices';
-import { localFirstStreamsAdapter } from './realtime/adapter';
+import { localFirstShardedAdapter, localFirstStreamsAdapter } from './realtime/adapter';
+import { isCluster, type RedisClient } from './store/redis';
 import { deviceRoom, socketNotifier } from './realtime/notifier';
 import { frameLimitParser } from './realtime/frameLimit';
 import { watchRoleChanges } from './realtime/roleChanges';
@@ -39,10 +39,23 @@ export interface App {
 
 export interface AppDeps {
   config: Config;
-  redis: Redis;
-  /** A dedicated connection for the Socket.IO adapter (it blocks on XREAD). */
-  adapterRedis: Redis;
+  redis: RedisClient;
+  /**
+   * A dedicated connection for the Socket.IO adapter (it blocks on XREAD, or holds the sharded
+   * subscriptions: on a cluster, a Cluster made with shardedSubscribers).
+   */
+  adapterRedis: RedisClient;
   log: Logger;
+}
+
+function socketAdapter(config: Config, redis: RedisClient, adapterRedis: RedisClient, log: Logger): ServerOptions['adapter'] {
+  const onError = (err: unknown) => log.warn({ err }, 'socket.io adapter: publishing to other nodes failed');
+  if (config.socketAdapter === 'redis-sharded') {
+    if (!isCluster(redis) || !isCluster(adapterRedis)) throw new Error('the sharded Socket.IO adapter runs on a Redis Cluster (REDIS_CLUSTER_NODES)');
+    return localFirstShardedAdapter(redis, adapterRedis, { channelPrefix: 'wg:socket.io' }, onError) as unknown as ServerOptions['adapter'];
+  }
+  if (isCluster(adapterRedis)) throw new Error('the streams Socket.IO adapter needs one Redis, not a cluster');
+  return localFirstStreamsAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io', maxLen: config.limits.adapterStreamMaxLen }, onError) as unknown as ServerOptions['adapter'];
 }
 
 export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
@@ -58,13 +71,8 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     parser: frameLimitParser,
     // Several nodes: emissions to rooms reach sockets on every node through a Redis stream.
     // One known node ('local'): the in-memory default adapter, no Redis round trip per emission.
-    ...(config.socketAdapter === 'redis-streams'
-      ? {
-          adapter: localFirstStreamsAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io', maxLen: config.limits.adapterStreamMaxLen }, (err) =>
-            log.warn({ err }, 'socket.io adapter: publishing to other nodes failed'),
-          ) as unknown as ServerOptions['adapter'],
-        }
-      : {}),
+    // A Redis Cluster: sharded pub/sub, one channel per room, spread over the shards (realtime/adapter.ts).
+    ...(config.socketAdapter === 'local' ? {} : { adapter: socketAdapter(config, redis, adapterRedis, log) }),
     cors: { origin: false },
     pingInterval: 10_000,
     pingTimeout: 10_000,

@@ -4,7 +4,7 @@
 // `task:permission_reply` until it is acked — again after the device re-registers, so neither a
 // device's reconnect nor a backend restart loses one. The device's own decision event is the last
 // word on how a request ended.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis';
 import {
   ErrorCode, WegentError, isFinalStatus,
   type ChatClientKind, type ChatPermissionReply, type PermissionRecord, type TaskEvent, type TaskPermissionReply, type UserView,
@@ -30,7 +30,7 @@ export class Approvals {
   private readonly relaying = new Set<string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly tasks: Tasks,
     private readonly devices: Devices,
     private readonly notify: Notifier,

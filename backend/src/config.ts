@@ -9,8 +9,10 @@ import { EXECUTE_ACK_TIMEOUT_MS, MAX_QUEUE_PER_DEVICE, timingFromEnv, type Timin
 export interface Config {
   port: number;
   host: string;
-  /** Unset: try 127.0.0.1:6379, else start a private redis-server (store/embedded.ts). */
+  /** Unset: try 127.0.0.1:6379, else start a private redis-server (store/embedded.ts). Ignored with a cluster. */
   redisUrl: string | undefined;
+  /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster; set, the backend runs on the cluster. */
+  redisClusterNodes: { host: string; port: number }[] | undefined;
   /** Port probed for an already running local Redis when REDIS_URL is unset (0 = never probe). */
   localRedisPort: number;
   jwtSecret: string;
@@ -33,9 +35,11 @@ export interface Config {
   /**
    * How Socket.IO reaches sockets held by other backend nodes. 'redis-streams' (default): the Redis
    * streams adapter, needed as soon as there are two nodes. 'local': in-memory, for a deployment that
-   * is known to be one node (every broadcast skips a Redis XADD).
+   * is known to be one node (every broadcast skips a Redis XADD). 'redis-sharded' (the default on a
+   * Redis Cluster, and the only Redis adapter allowed there): @socket.io/redis-adapter's sharded
+   * adapter, one sharded pub/sub channel per room, spread over the shards (docs/deployment.md).
    */
-  socketAdapter: 'redis-streams' | 'local';
+  socketAdapter: 'redis-streams' | 'redis-sharded' | 'local';
   /**
    * Bearer secret that opens GET /metrics to any address (Prometheus `authorization`). Unset:
    * /metrics answers only connections from this machine (loopback).
@@ -148,11 +152,30 @@ function jwtSecret(env: Env, dataDir: string): { secret: string; source: 'env' |
   return { secret, source: 'file' };
 }
 
-function socketAdapter(env: Env): Config['socketAdapter'] {
+function socketAdapter(env: Env, cluster: boolean): Config['socketAdapter'] {
   const raw = (env.WEGENT_SOCKET_ADAPTER ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'redis-streams' || raw === 'redis') return 'redis-streams';
   if (raw === 'local' || raw === 'none') return 'local';
-  throw new ConfigError(`WEGENT_SOCKET_ADAPTER must be "redis-streams" (several nodes share one Redis) or "local" (one node only) (got "${env.WEGENT_SOCKET_ADAPTER}").`);
+  if (raw === 'redis-sharded' || (cluster && (raw === '' || raw === 'redis'))) return 'redis-sharded';
+  if (raw === '' || raw === 'redis-streams' || raw === 'redis') {
+    // Every broadcast of the streams adapter is one XADD to one key: on a cluster, one shard would carry them all.
+    if (cluster) throw new ConfigError('WEGENT_SOCKET_ADAPTER=redis-streams cannot scale on a Redis Cluster (one stream key, one shard); use "redis-sharded" (the default there) or "local".');
+    return 'redis-streams';
+  }
+  throw new ConfigError(`WEGENT_SOCKET_ADAPTER must be "redis-streams" (several nodes share one Redis), "redis-sharded" (Redis 7 sharded pub/sub; the default on a Redis Cluster) or "local" (one node only) (got "${env.WEGENT_SOCKET_ADAPTER}").`);
+}
+
+/** REDIS_CLUSTER_NODES: `host:port,host:port,…` (IPv6 as `[addr]:port`). */
+function clusterNodes(env: Env): Config['redisClusterNodes'] {
+  const raw = env.REDIS_CLUSTER_NODES?.trim();
+  if (!raw) return undefined;
+  return raw.split(',').map((entry) => {
+    const m = /^\[?([^\[\]\s]+?)\]?:(\d{1,5})$/.exec(entry.trim());
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535) {
+      throw new ConfigError(`REDIS_CLUSTER_NODES must be comma-separated host:port seeds of a Redis Cluster, e.g. "10.0.0.1:6379,10.0.0.2:6379" (got "${entry.trim()}").`);
+    }
+    return { host: m[1], port };
+  });
 }
 
 export const MIN_METRICS_TOKEN_CHARS = 16;
@@ -171,10 +194,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (timing.heartbeatIntervalMs >= timing.onlineTtlMs) {
     throw new ConfigError('WEGENT_HEARTBEAT_INTERVAL_MS must be shorter than WEGENT_ONLINE_TTL_MS, or every device would flap offline.');
   }
+  const redisClusterNodes = clusterNodes(env);
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '127.0.0.1',
     redisUrl: env.REDIS_URL || undefined,
+    redisClusterNodes,
     localRedisPort: int(env, 'WEGENT_LOCAL_REDIS_PORT', 6379, 0, 65535),
     jwtSecret: secret,
     jwtSecretSource: source,
@@ -188,7 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginAttemptsPerMinute: int(env, 'WEGENT_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1),
     shutdownGraceMs: int(env, 'WEGENT_SHUTDOWN_GRACE_MS', 5_000, 0),
     webviewDir: resolve(env.WEGENT_WEBVIEW_DIR || join(__dirname, '..', '..', 'webview-ui', 'dist')),
-    socketAdapter: socketAdapter(env),
+    socketAdapter: socketAdapter(env, redisClusterNodes !== undefined),
     metricsToken: metricsToken(env),
     serveSourceMaps: flag(env, 'WEGENT_SERVE_SOURCE_MAPS', false),
     limits: limits(env),

@@ -2,7 +2,7 @@
 // Presence is an online key with a PX TTL refreshed by each heartbeat, plus a ZSET of deadlines
 // (when each key lapses) that lets the monitor wake exactly when the next device goes offline.
 // A device's keys live at its owner's home (store/keys.ts): methods take that home, or a record.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis';
 import {
   CLOUD_DEVICE_ID, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, WegentError,
   type CloudPool, type DeviceRegister, type DeviceStatus, type DeviceStatusEvent, type DeviceView, type ExecutorMode, type UserView,
@@ -20,7 +20,7 @@ export function deviceNotFound(deviceId: string): WegentError {
 
 export class Devices {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly onlineTtlMs: number,
     /** Registered devices one account may have (config.limits). */
     private readonly maxPerUser = Number.POSITIVE_INFINITY,

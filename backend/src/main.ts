@@ -5,17 +5,22 @@ import { loadConfig, ConfigError } from './config';
 import { createApp } from './app';
 import { accountLines } from './bootstrap';
 import { createLogger } from './log';
-import { connectRedis, waitReady } from './store/redis';
+import { connectStore, waitReady, type StoreTarget } from './store/redis';
 import { resolveRedis, RedisMissingError } from './store/embedded';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const target = await resolveRedis(config.redisUrl, config.dataDir, config.localRedisPort);
-  const redis = connectRedis(target.url, 'cmd');
-  const adapterRedis = connectRedis(target.url, 'adapter');
+  // A Redis Cluster when REDIS_CLUSTER_NODES is set (REDIS_URL is ignored then); else one Redis.
+  const target = config.redisClusterNodes
+    ? { source: 'cluster' as const, stop: undefined }
+    : await resolveRedis(config.redisUrl, config.dataDir, config.localRedisPort);
+  const store: StoreTarget = config.redisClusterNodes ? { clusterNodes: config.redisClusterNodes } : { url: (target as { url: string }).url };
+  const redis = connectStore(store, 'cmd');
+  const adapterRedis = connectStore(store, 'adapter', { sharded: true });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   adapterRedis.on('error', (err) => log.warn({ err: err.message }, 'redis adapter connection error'));
+  if (config.redisClusterNodes && config.redisUrl) log.info('REDIS_URL is ignored: REDIS_CLUSTER_NODES is set');
   await waitReady(redis);
 
   const app = createApp({ config, redis, adapterRedis, log });

@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client), one registry per app so several apps in one process (tests) do
 // not collide. Gauges that mirror Redis state are computed when scraped.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis';
 import { keys, PRESENCE_BUCKETS } from './store/keys';
 
 /**
@@ -10,7 +10,7 @@ import { keys, PRESENCE_BUCKETS } from './store/keys';
  * by a second look, and senders add the device after their push, so a device that queues again
  * in between is never left out.
  */
-async function queuedSubtasks(redis: Redis): Promise<number> {
+async function queuedSubtasks(redis: RedisClient): Promise<number> {
   const entries = Object.entries(await redis.hgetall(keys.queuedDevices)); // device id → home
   const lengths = await Promise.all(entries.map(([id, home]) => redis.llen(keys.deviceQueue(home, id))));
   const empty = entries.filter((_, i) => lengths[i] === 0);
@@ -23,7 +23,7 @@ async function queuedSubtasks(redis: Redis): Promise<number> {
   return lengths.reduce((a, b) => a + b, 0);
 }
 
-export function createMetrics(redis: Redis) {
+export function createMetrics(redis: RedisClient) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wegent_process_' });
   const m = {

@@ -6,7 +6,7 @@
 // node) claims it again. So tasks are failed exactly once, and never left running.
 // The deadlines are spread over PRESENCE_BUCKETS ZSETs (each its own slot on a Redis Cluster):
 // a pass looks at all of them at once, each on its own clock.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis';
 import type { Dispatcher } from './dispatch';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
@@ -26,7 +26,7 @@ export class Monitor {
   private notBefore = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly dispatcher: Dispatcher,
     private readonly periodMs: number,
     private readonly metrics: Metrics,

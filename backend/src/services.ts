@@ -1,6 +1,6 @@
 // Builds the domain services once per app over one Redis connection; the HTTP and realtime layers
 // receive this bag instead of constructing anything themselves.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis';
 import { Accounts } from './accounts';
 import type { Config } from './config';
 import { Devices } from './devices';
@@ -16,7 +16,7 @@ import { Tasks } from './tasks';
 
 export interface Services {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
   metrics: Metrics;
   accounts: Accounts;
@@ -29,7 +29,7 @@ export interface Services {
 }
 
 /** `notify` is filled in by app.ts once Socket.IO exists (it needs the namespaces). */
-export function createServices(config: Config, redis: Redis, log: Logger, notify: Notifier): Services {
+export function createServices(config: Config, redis: RedisClient, log: Logger, notify: Notifier): Services {
   prepareScripts(redis);
   const metrics = createMetrics(redis);
   const accounts = new Accounts(redis, config.jwtSecret);

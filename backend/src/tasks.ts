@@ -1,7 +1,7 @@
 // Conversations (tasks), their subtasks (one per chat message) and each subtask's event stream.
 // State changes that must be atomic (slot, seq, final status) happen in dispatch.ts through the
 // Lua scripts of store/scripts/; this module creates records and reads them back as views.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis';
 import {
   ErrorCode, WegentError, isFinalStatus,
   type ChatChunk, type ChatDone, type PermissionMode, type CompleteStatus, type SubtaskView, type TaskContext, type TaskDetail, type TaskSummary,
@@ -26,7 +26,7 @@ function summaryOf(t: TaskRecord): TaskSummary {
 
 export class Tasks {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** Bytes of task:execute.context.history (config.limits.historyBytes). */
     private readonly historyBytes = 2_000_000,
   ) {}

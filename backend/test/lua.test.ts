@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { SUBTASK_STATUSES } from '@wegent/shared';
 import { loadScript, scriptFiles } from '../src/store/lua/loader';
 import { DEVICE_FIELDS, SUBTASK_FIELDS, TASK_FIELDS } from '../src/store/records';
-import { startRedis, type TestRedis } from '../../test/support/redis';
+import { redisClient, startRedis, type TestRedis } from '../../test/support/redis';
 
 const LUA_DIR = join(__dirname, '..', 'src', 'store', 'lua');
 const read = (file: string) => readFileSync(join(LUA_DIR, file), 'utf8');
@@ -21,7 +21,7 @@ describe('Lua scripts (backend/src/store/lua)', function () {
   let client: Redis;
   before(async () => {
     redis = await startRedis();
-    client = new Redis(redis.url);
+    client = redisClient(redis.url) as Redis;
   });
   after(async () => {
     client?.disconnect();

@@ -7,7 +7,7 @@
 // adapter (WEGENT_SOCKET_ADAPTER=local) still works end to end.
 import assert from 'node:assert/strict';
 import type { ChatChunk } from '@wegent/shared';
-import { startRedis, type TestRedis } from '../../test/support/redis';
+import { redisClient, startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, type TestBackend, type TestUser } from '../../test/support/backend';
 import { startBalancer, type Balancer } from '../../test/support/balancer';
 import { TestChat, TestDevice, api } from '../../test/support/clients';
@@ -165,7 +165,7 @@ describe('one node with the in-memory Socket.IO adapter', function () {
       chat.close();
     }
     // Nothing went through the adapter's stream.
-    const probe = new (await import('ioredis')).Redis(redis.url);
+    const probe = redisClient(redis.url);
     try {
       assert.equal(await probe.exists('wg:socket.io'), 0);
     } finally {

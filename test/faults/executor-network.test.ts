@@ -8,6 +8,7 @@ import { ErrorCode } from '@wegent/shared';
 import { keys } from '../../backend/src/store/keys';
 import { reply, text } from '../support/modelServer';
 import { waitFor } from '../support/wait';
+import { redisClient } from '../support/redis';
 import { startTcpProxy, type TcpProxy } from '../../extension/test/executor/tcpProxy';
 import { FULL, recordFigure, scaled } from './support/figures';
 import { TTL_MS, startFaultStack, type FaultStack } from './support/executorStack';
@@ -71,8 +72,7 @@ describe('faults: network drops between executor, backend and chat', function ()
   });
 
   async function redisSeqs(subtaskId: string): Promise<number[]> {
-    const { Redis } = await import('ioredis');
-    const r = new Redis(stack.redis.url);
+    const r = redisClient(stack.redis.url);
     try {
       return (await r.lrange(keys.subtaskEvents(subtaskId), 0, -1)).map((x) => JSON.parse(x).seq);
     } finally {

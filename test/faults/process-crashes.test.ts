@@ -12,6 +12,7 @@ import { waitFor } from '../support/wait';
 import { FULL, recordFigure, scaled } from './support/figures';
 import { TTL_MS, startFaultStack, type FaultStack } from './support/executorStack';
 import { redisSnapshot } from './support/stack';
+import { redisClient } from '../support/redis';
 
 describe('faults: backend, Redis and executor processes killed mid-task', function () {
   this.timeout(FULL ? 900_000 : 300_000);
@@ -32,8 +33,7 @@ describe('faults: backend, Redis and executor processes killed mid-task', functi
   const health = async () => (await api(stack.backend.url, 'GET', '/healthz').catch(() => ({ status: 0 }))).status;
 
   async function redisState(): Promise<Record<string, any>> {
-    const { Redis } = await import('ioredis');
-    const r = new Redis(stack.redis.url);
+    const r = redisClient(stack.redis.url);
     try {
       return JSON.parse(await redisSnapshot(r));
     } finally {

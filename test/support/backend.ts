@@ -27,7 +27,7 @@ import { inlineLua } from '../../backend/build/inlineLua.mjs';
 import type { Role } from '@wegent/shared';
 import { Accounts } from '../../backend/src/accounts';
 import type { App } from '../../backend/src/app';
-import { freePort } from './redis';
+import { clusterSeeds, freePort, redisClient, storeEnv } from './redis';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -124,7 +124,7 @@ export function buildBackend(): Promise<string> {
 function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('WEGENT_') && !['PORT', 'HOST', 'REDIS_URL', 'LOG_LEVEL'].includes(k)) env[k] = v;
+    if (v !== undefined && !k.startsWith('WEGENT_') && !['PORT', 'HOST', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'LOG_LEVEL'].includes(k)) env[k] = v;
   }
   return env;
 }
@@ -136,7 +136,8 @@ export async function startBackend(opts: StartBackendOptions): Promise<TestBacke
     ...baseEnv(),
     HOST: '127.0.0.1',
     PORT: String(port),
-    REDIS_URL: opts.redisUrl,
+    // REDIS_URL, or REDIS_CLUSTER_NODES for a redis-cluster:// url (WEGENT_TEST_REDIS=cluster)
+    ...storeEnv(opts.redisUrl),
     WEGENT_JWT_SECRET: TEST_JWT_SECRET,
     WEGENT_DATA_DIR: dataDir,
     WEGENT_BOOTSTRAP_USER: '0',
@@ -163,13 +164,16 @@ export async function startBackend(opts: StartBackendOptions): Promise<TestBacke
     const { loadConfig } = await import('../../backend/src/config');
     const { createApp } = await import('../../backend/src/app');
     const { createLogger } = await import('../../backend/src/log');
-    const { connectRedis } = await import('../../backend/src/store/redis');
-    let conns: Redis[] = [];
+    const { connectStore } = await import('../../backend/src/store/redis');
+    let conns: { disconnect(): void }[] = [];
     const launch = async () => {
       const config = loadConfig(env);
       // The connections main.ts makes (auto-pipelining, its retry strategy): the same round trips.
-      const redis = connectRedis(opts.redisUrl, 'cmd');
-      const adapterRedis = connectRedis(opts.redisUrl, 'adapter');
+      const store = opts.redisUrl.startsWith('redis-cluster://')
+        ? { clusterNodes: clusterSeeds(opts.redisUrl).split(',').map((hp) => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) })) }
+        : { url: opts.redisUrl };
+      const redis = connectStore(store, 'cmd');
+      const adapterRedis = connectStore(store, 'adapter', { sharded: true });
       redis.on('error', () => {});
       adapterRedis.on('error', () => {});
       conns = [redis, adapterRedis];
@@ -274,7 +278,7 @@ type Target = TestBackend | string;
 
 async function withAccounts<T>(target: Target, secret: string | undefined, work: (a: Accounts) => Promise<T>): Promise<T> {
   const url = typeof target === 'string' ? target : target.redisUrl;
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  const redis = redisClient(url, { maxRetriesPerRequest: 3 });
   try {
     return await work(new Accounts(redis, secret ?? (typeof target === 'string' ? TEST_JWT_SECRET : target.secret)));
   } finally {

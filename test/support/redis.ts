@@ -8,6 +8,12 @@
 // fresh temp dir, and is stopped on process exit if a test forgets. `appendonly: true` turns on
 // AOF so `restart()` (SIGTERM, then start again on the same port and dir) keeps the data — the way
 // a backend restart test proves nothing is lost. `kill()` (SIGKILL) simulates a crash.
+//
+// The switch: WEGENT_TEST_REDIS=cluster makes startRedis() start a 3-master Redis Cluster instead
+// (test/support/redisCluster.ts) whose `url` is `redis-cluster://…`; startBackend() then sets
+// REDIS_CLUSTER_NODES, and redisClient(url) gives an ioredis Cluster. So every suite that uses
+// these helpers runs against either (docs/deployment.md, "Testing on a cluster").
+import { Cluster, Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
@@ -80,7 +86,43 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** The backend's environment for a test Redis url: REDIS_URL, or REDIS_CLUSTER_NODES for a cluster. */
+export function storeEnv(url: string): Record<string, string> {
+  return url.startsWith('redis-cluster://') ? { REDIS_CLUSTER_NODES: clusterSeeds(url) } : { REDIS_URL: url };
+}
+
+/** `host:port,…` of a redis-cluster:// url. */
+export function clusterSeeds(url: string): string {
+  return url.slice('redis-cluster://'.length);
+}
+
+/** A client for a test Redis url: an ioredis Redis, or a Cluster for a redis-cluster:// url. */
+export function redisClient(url: string, opts: IoRedisOptions = {}): Redis | Cluster {
+  if (!url.startsWith('redis-cluster://')) return new Redis(url, opts);
+  const nodes = clusterSeeds(url).split(',').map((hp) => ({ host: hp.split(':')[0], port: Number(hp.split(':')[1]) }));
+  return new Cluster(nodes, { redisOptions: opts, scaleReads: 'master' });
+}
+
+/** Every key of a test Redis matching `pattern` (over every master of a cluster). */
+export async function scanKeys(client: Redis | Cluster, pattern: string): Promise<string[]> {
+  const targets = client instanceof Cluster ? client.nodes('master') : [client];
+  const out: string[] = [];
+  for (const node of targets) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      out.push(...batch);
+    } while (cursor !== '0');
+  }
+  return out;
+}
+
 export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
+  if (process.env.WEGENT_TEST_REDIS === 'cluster') {
+    const { startRedisCluster } = await import('./redisCluster');
+    return startRedisCluster({ startTimeoutMs: options.startTimeoutMs });
+  }
   const dir = mkdtempSync(join(tmpdir(), 'wegent-redis-'));
   const port = await freePort();
   const timeout = options.startTimeoutMs ?? 15_000;

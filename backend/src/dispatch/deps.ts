@@ -1,6 +1,6 @@
 // What every part of dispatch works with: the store's domain modules, the way out to the sockets,
 // metrics, the log and the limits. Passed as one object; each part names its own collaborators.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis';
 import type { Limits } from '../config';
 import type { Devices } from '../devices';
 import type { Logger } from '../log';
@@ -16,7 +16,7 @@ export interface DispatchOptions {
 
 export interface DispatchDeps {
   /** For the slot scripts (store/scripts/); plain reads go through devices and tasks. */
-  redis: Redis;
+  redis: RedisClient;
   devices: Devices;
   tasks: Tasks;
   notify: Notifier;

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { Router } from '@koa/router';
 import { ErrorCode, WegentError } from '@wegent/shared';
 import type { Services } from '../services';
+import { storeHealth, type StoreHealth } from '../store/redis';
 import { bearerToken, type AppState, type Ctx } from './context';
 
 function isLoopback(address: string | undefined): boolean {
@@ -33,13 +34,17 @@ export function healthRoutes(svc: Services, isShuttingDown: () => boolean): Rout
 
   router.get('/healthz', async (ctx) => {
     const started = Date.now();
-    const redisOk = await Promise.race([
-      svc.redis.ping().then(() => true, () => false),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
+    // One Redis: it answers PING. A cluster: CLUSTER INFO says "ok" and every master answers.
+    const health: StoreHealth = await Promise.race([
+      storeHealth(svc.redis).catch((): StoreHealth => ({ ok: false })),
+      new Promise<StoreHealth>((r) => setTimeout(() => r({ ok: false }), 1000)),
     ]);
-    const ok = redisOk && !isShuttingDown();
+    const ok = health.ok && !isShuttingDown();
     ctx.status = ok ? 200 : 503;
-    ctx.body = { ok, redis: redisOk ? 'up' : 'down', shutting_down: isShuttingDown(), latency_ms: Date.now() - started };
+    ctx.body = {
+      ok, redis: health.ok ? 'up' : 'down', ...(health.cluster ? { cluster: health.cluster } : {}),
+      shutting_down: isShuttingDown(), latency_ms: Date.now() - started,
+    };
   });
 
   router.get('/metrics', async (ctx) => {

@@ -3,7 +3,7 @@
 // events, so both many small calls and a stream of large batches are bounded. A device past it gets
 // RATE_LIMITED and resends the same seq a moment later (the executor's outbox does; nothing was
 // applied). Once a device used up its second, further calls are refused from memory without Redis.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ErrorCode, WegentError, type TaskEvent } from '@wegent/shared';
 import { PROGRESS_POINT_BYTES } from '../config';
@@ -11,7 +11,7 @@ import { keys } from '../store/keys';
 
 export type ProgressRate = (deviceId: string, events: readonly TaskEvent[]) => Promise<void>;
 
-export function progressRate(redis: Redis, pointsPerSecond: number): ProgressRate {
+export function progressRate(redis: RedisClient, pointsPerSecond: number): ProgressRate {
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: keys.progressLimiterPrefix,

@@ -5,7 +5,7 @@
 // registers again and is refused FORBIDDEN, which it does not retry.
 // A node that misses a notice (its subscriber was reconnecting) still never dispatches to such a
 // device: Devices.pickCloud checks the owner's role on every pick.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis';
 import type { Namespace } from 'socket.io';
 import type { RoleNotice } from '../accounts';
 import type { Services } from '../services';
@@ -22,7 +22,7 @@ function parseNotice(raw: string): RoleNotice | null {
 }
 
 /** Subscribes `subscriber` (a connection of its own: it blocks) and returns the function that stops it. */
-export function watchRoleChanges(subscriber: Redis, namespaces: { chat: Namespace; devices: Namespace }, svc: Services): () => void {
+export function watchRoleChanges(subscriber: RedisClient, namespaces: { chat: Namespace; devices: Namespace }, svc: Services): () => void {
   const { devices, dispatcher, log } = svc;
   const apply = async (n: RoleNotice) => {
     for (const nsp of [namespaces.chat, namespaces.devices]) {

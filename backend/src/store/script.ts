@@ -2,11 +2,10 @@
 // typed input, and how its reply is decoded. The keys come from keys.ts only, built here in
 // TypeScript and passed as KEYS: a script never builds a key name, so every key it touches is
 // declared (which Redis Cluster requires). ioredis runs it with EVALSHA and falls back to EVAL.
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { loadScript, scriptFiles } from './lua/loader';
 
-/** A single Redis or a Redis Cluster client: scripts run on either. */
-export type RedisClient = Redis | Cluster;
+export type { RedisClient } from './redis';
 
 export type Arg = string | number;
 

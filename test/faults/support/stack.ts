@@ -11,8 +11,8 @@
 // deadlines, last_seen_at, the Socket.IO adapter stream, login rate-limit counters), so equal
 // snapshots mean "no user-visible state changed".
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startRedis, type RedisOptions, type TestRedis } from '../../support/redis';
+import type { Cluster, Redis } from 'ioredis';
+import { redisClient, scanKeys, startRedis, type RedisOptions, type TestRedis } from '../../support/redis';
 import { createUser, startBackend, type TestBackend, type TestUser } from '../../support/backend';
 import { api } from '../../support/clients';
 
@@ -24,39 +24,32 @@ export interface Stack {
   backend: TestBackend;
   users: TestUser[];
   /** A Redis client on the same server, for reading state (not for changing it). */
-  peek: Redis;
+  peek: Redis | Cluster;
   snapshot(): Promise<string>;
   /** The backend process runs, /healthz answers 200, and it never logged a handler failure. */
   assertAlive(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function redisSnapshot(client: Redis): Promise<string> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', 'wg:*', 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch.filter((k) => !VOLATILE_KEY.some((re) => re.test(k))));
-  } while (cursor !== '0');
+export async function redisSnapshot(client: Redis | Cluster): Promise<string> {
+  const keys = (await scanKeys(client, 'wg:*')).filter((k) => !VOLATILE_KEY.some((re) => re.test(k)));
   keys.sort();
-  const types = await client.pipeline(keys.map((k) => ['type', k])).exec();
-  const reads = client.pipeline();
-  keys.forEach((k, i) => {
-    const type = types?.[i]?.[1];
-    if (type === 'hash') reads.hgetall(k);
-    else if (type === 'set') reads.smembers(k);
-    else if (type === 'list') reads.lrange(k, 0, -1);
-    else if (type === 'zset') reads.zrange(k, 0, -1, 'WITHSCORES');
-    else if (type === 'string') reads.get(k);
-    else reads.type(k);
-  });
-  const values = (await reads.exec()) ?? [];
+  // Key by key (a cluster's pipeline must stay on one node); the commands of a tick are pipelined anyway.
+  const types = await Promise.all(keys.map((k) => client.type(k)));
+  const values = await Promise.all(keys.map((k, i) => {
+    const type = types[i];
+    if (type === 'hash') return client.hgetall(k);
+    if (type === 'set') return client.smembers(k);
+    if (type === 'list') return client.lrange(k, 0, -1);
+    if (type === 'zset') return client.zrange(k, 0, -1, 'WITHSCORES');
+    if (type === 'string') return client.get(k);
+    return type;
+  }));
   const state: Record<string, unknown> = {};
   keys.forEach((k, i) => {
-    let v = values[i]?.[1];
-    if (types?.[i]?.[1] === 'set' && Array.isArray(v)) v = [...v].sort();
-    if (types?.[i]?.[1] === 'hash' && v && typeof v === 'object') {
+    let v: unknown = values[i];
+    if (types[i] === 'set' && Array.isArray(v)) v = [...v].sort();
+    if (types[i] === 'hash' && v && typeof v === 'object') {
       v = Object.fromEntries(Object.entries(v as Record<string, string>).filter(([f]) => !VOLATILE_FIELD.has(f)).sort());
     }
     state[k] = v;
@@ -69,7 +62,7 @@ export async function startStack(opts: { env?: Record<string, string>; users?: n
   const backend = await startBackend({ redisUrl: redis.url, env: opts.env, inProcess: opts.inProcess });
   const users: TestUser[] = [];
   for (let i = 0; i < (opts.users ?? 2); i++) users.push(await createUser(backend));
-  const peek = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const peek = redisClient(redis.url, { maxRetriesPerRequest: 1 });
   peek.on('error', () => {});
   return {
     redis,
