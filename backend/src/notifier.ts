@@ -1,7 +1,7 @@
 // What the domain modules need from the realtime layer, as an interface so the flow stays one-way
 // (dispatch.ts never imports Socket.IO). realtime/notifier.ts implements it over the adapter, so
 // every call reaches the right sockets on whichever backend node holds them.
-import type { Ack, ChatServerToClient, TaskCancel, TaskExecute, TaskPermissionReply } from '@wegent/shared';
+import type { Ack, ChatServerToClient, TaskApply, TaskCancel, TaskDiff, TaskExecute, TaskPermissionReply } from '@wegent/shared';
 
 export type ChatPush = keyof ChatServerToClient;
 
@@ -17,4 +17,10 @@ export interface Notifier {
   execute(deviceId: string, payload: TaskExecute, timeoutMs: number): Promise<ExecuteAnswer>;
   /** Emits task:permission_reply to the device's socket and waits up to `timeoutMs` for its ack. */
   permissionReply(deviceId: string, payload: TaskPermissionReply, timeoutMs: number): Promise<ExecuteAnswer>;
+  /**
+   * Change review (`task:diff`, `task:apply`): asks the device and waits for its ack. The answer is
+   * handed back to the chat and kept nowhere; a socket on this node answers without touching Redis.
+   */
+  review(deviceId: string, event: 'task:diff', payload: TaskDiff, timeoutMs: number): Promise<ExecuteAnswer>;
+  review(deviceId: string, event: 'task:apply', payload: TaskApply, timeoutMs: number): Promise<ExecuteAnswer>;
 }

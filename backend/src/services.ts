@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { Devices } from './devices';
 import { InFlight } from './inflight';
 import { Approvals } from './approvals';
+import { ChangeReview } from './changes';
 import { Dispatcher } from './dispatch';
 import type { Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
@@ -24,6 +25,7 @@ export interface Services {
   tasks: Tasks;
   dispatcher: Dispatcher;
   approvals: Approvals;
+  changes: ChangeReview;
   monitor: Monitor;
   inflight: InFlight;
 }
@@ -38,5 +40,6 @@ export function createServices(config: Config, redis: RedisClient, log: Logger, 
   const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
   const dispatcher = new Dispatcher({ redis, devices, tasks, notify, metrics, log, opts: config }, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
-  return { config, redis, log, metrics, accounts, devices, tasks, dispatcher, approvals, monitor, inflight: new InFlight() };
+  const changes = new ChangeReview(redis, tasks, devices, notify, log);
+  return { config, redis, log, metrics, accounts, devices, tasks, dispatcher, approvals, changes, monitor, inflight: new InFlight() };
 }

@@ -7,12 +7,14 @@ import { EXIT, HELP, exitCodeFor, parseCli, type TokenSource } from './executor/
 import { hideFromProcessListing, type HideOutcome } from './executor/processSecrets';
 import { Executor, ExecutorStartError } from './executor/executor';
 import { createStreamLogger } from './executor/logger';
+import { runWorktreeCommand } from './executor/worktree/command';
 import pkg from '../package.json';
 
 async function main(): Promise<number> {
   const parsed = parseCli(process.argv.slice(2), process.env);
   if (parsed.kind === 'help') return void process.stdout.write(HELP), EXIT.ok;
   if (parsed.kind === 'version') return void process.stdout.write(`${pkg.version}\n`), EXIT.ok;
+  if (parsed.kind === 'worktrees') return runWorktreeCommand(parsed.command);
   if (parsed.kind === 'usage-error') {
     process.stderr.write(`wegent-executor: ${parsed.message}\nRun "wegent-executor --help" for usage.\n`);
     return parsed.exitCode;

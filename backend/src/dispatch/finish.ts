@@ -1,7 +1,7 @@
 // A subtask's final status, once (the finish script), and what follows any change of a device's
 // slots: the promoted are sent, the chats hear of it. Every path that ends a subtask — completion,
 // cancel, refusal, a lost or deleted device — comes through here.
-import { DEFAULT_SLOTS, type ProtocolError } from '@wegent/shared';
+import { DEFAULT_SLOTS, type ProtocolError, type TaskChanges } from '@wegent/shared';
 import { idHome } from '../store/keys';
 import { finish as finishScript, type FinishOutcome } from '../store/scripts/finish';
 import type { SubtaskRecord } from '../tasks';
@@ -19,6 +19,7 @@ export interface FinishOptions {
   error?: ProtocolError;
   sessionId?: string;
   usage?: unknown;
+  changes?: TaskChanges;
   /** The completion's last_seq: fewer seqs stored → 'gap', nothing changes. */
   requiredLastSeq?: number;
   /** Fill the freed slot from the queue (false while the whole device is being failed). */
@@ -37,7 +38,7 @@ export class Finisher {
   async finish(s: Pick<SubtaskRecord, 'subtask_id' | 'device_id'>, status: FinalStatus, o: FinishOptions): Promise<FinishOutcome> {
     const r = await finishScript(this.d.redis, {
       subtaskId: s.subtask_id, deviceId: s.device_id, status, expectedDevice: o.expectedDevice, requiredLastSeq: o.requiredLastSeq, pump: o.pump,
-      defaultSlots: DEFAULT_SLOTS, result: o.result, error: o.error, sessionId: o.sessionId, usage: o.usage,
+      defaultSlots: DEFAULT_SLOTS, result: o.result, error: o.error, sessionId: o.sessionId, usage: o.usage, changes: o.changes,
     });
     if (r.outcome !== 'done') return r;
     this.routes.forget(s.subtask_id);

@@ -67,7 +67,7 @@ export class Streams {
     const s = await this.d.tasks.getSubtask(p.subtask_id);
     if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
     const r = await this.finisher.finish(s, p.status, {
-      expectedDevice: deviceId, result: p.result, error: p.error, sessionId: p.session_id, usage: p.usage, requiredLastSeq: p.last_seq, pump: true,
+      expectedDevice: deviceId, result: p.result, error: p.error, sessionId: p.session_id, usage: p.usage, changes: p.changes, requiredLastSeq: p.last_seq, pump: true,
     });
     if (r.outcome === 'notfound') throw notFound(p.subtask_id);
     if (r.outcome === 'gap') {

@@ -8,7 +8,7 @@ import { answerUnknownEvents, eventHandlers } from './handler';
 import { userRoom } from './notifier';
 
 export function attachChatNamespace(nsp: Namespace, svc: Services): void {
-  const { accounts, tasks, dispatcher, approvals, metrics, log, inflight } = svc;
+  const { accounts, tasks, dispatcher, approvals, changes, metrics, log, inflight } = svc;
   const ctx = { log, inflight };
   nsp.use(socketAuth(accounts, metrics));
 
@@ -17,7 +17,7 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
     metrics.chatSockets.inc();
     socket.once('disconnect', () => metrics.chatSockets.dec());
     enforceToken(socket, accounts, log);
-    answerUnknownEvents(socket, ['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply']);
+    answerUnknownEvents(socket, ['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply', 'chat:diff', 'chat:apply']);
     const on = eventHandlers(socket, CHAT_EVENTS.clientToServer, ctx);
     void socket.join(userRoom(user.id));
     // What kind of chat this is, as it says itself (shown in the owner's other cards; no trust needed).
@@ -35,6 +35,10 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
     on('chat:permission_reply', async (p) => {
       await approvals.reply(user, client.success ? client.data : undefined, p);
     });
+
+    // Change review: the device answers; the diff is relayed in the ack, never stored.
+    on('chat:diff', (p) => changes.diff(user, p));
+    on('chat:apply', (p) => changes.apply(user, p));
 
     on('chat:resume', async (p) => {
       const s = await tasks.getOwnedSubtask(user.id, p.subtask_id);

@@ -25,11 +25,14 @@ export function socketNotifier(chat: Namespace, devices: Namespace): Notifier {
     permissionReply(deviceId, payload, timeoutMs) {
       return askDevice(devices, deviceId, 'task:permission_reply', payload, timeoutMs);
     },
+    review(deviceId: string, event: 'task:diff' | 'task:apply', payload: unknown, timeoutMs: number) {
+      return askDevice(devices, deviceId, event, payload, timeoutMs);
+    },
   };
 }
 
 /** One emission to the device's room that wants an ack (any node's socket answers through the adapter). */
-function askDevice(devices: Namespace, deviceId: string, event: 'task:execute' | 'task:permission_reply', payload: unknown, timeoutMs: number): Promise<ExecuteAnswer> {
+function askDevice(devices: Namespace, deviceId: string, event: 'task:execute' | 'task:permission_reply' | 'task:diff' | 'task:apply', payload: unknown, timeoutMs: number): Promise<ExecuteAnswer> {
   return new Promise<ExecuteAnswer>((resolve) => {
     devices
       .to(deviceRoom(deviceId))

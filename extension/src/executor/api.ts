@@ -1,6 +1,6 @@
 // The public surface of the executor core: what the VS Code extension and the headless CLI (two thin
 // shells) see. The core never imports `vscode`; a shell gives it options and listens to its events.
-import type { ExecutorMode, PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
+import type { ExecutorMode, Isolation, PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
 import type { AnswerOutcome, OpenApproval, PermissionAnswer } from './approvals';
 import type { Shell } from './shellWords';
 
@@ -52,8 +52,12 @@ export interface ExecutorOptions {
   permissionMode?: PermissionMode;
   /** Path of the Claude Code executable; default: the SDK's bundled binary. */
   claudeCodePath?: string;
-  /** Where the cached device id lives; default ~/.wegent-executor. */
+  /** Where the cached device id and the conversation worktrees live; default ~/.wegent-executor. */
   dataDir?: string;
+  /** Local mode: `worktree` (default) runs each conversation in its own git worktree; `none` in the workspace itself. */
+  isolation?: Isolation;
+  /** Run in every new worktree before its first task (e.g. "npm ci"); output shown in the chat. */
+  setupCommand?: string;
   /** Extra environment for Claude Code (e.g. ANTHROPIC_BASE_URL); set over the allow-listed part of process.env (agentEnv.ts). */
   env?: Record<string, string>;
   /** Names of further variables of process.env Claude Code may see (never WEGENT_*). */

@@ -3,13 +3,16 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, ExecutorMode, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, ExecutorMode, Isolation, MAX_SLOTS, PermissionMode } from '@wegent/shared';
 import type { ExecutorOptions } from './api';
 import { TokenFileError, readTokenFile } from './tokenFile';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3, unreachable: 4, refused: 5 } as const;
 
 export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8080';
+
+/** `--prune-worktrees` removes conversation worktrees unused this long. */
+export const DEFAULT_WORKTREE_MAX_AGE_DAYS = 14;
 
 export const HELP = `Usage: wegent-executor --mode local --token-file FILE [options]
 
@@ -40,9 +43,18 @@ Options:
   --pass-env NAMES         Comma-separated environment variables Claude Code and its tools may see
                            besides PATH, HOME, locale, proxies, ANTHROPIC_*, CLAUDE_* … (e.g.
                            GITHUB_TOKEN). WEGENT_* never passes
-  --data-dir DIR           Where device ids are kept, one per workspace folder (default ~/.wegent-executor).
+  --data-dir DIR           Where device ids (one per workspace folder) and conversation worktrees are
+                           kept (default ~/.wegent-executor).
                            Each folder is a device of its own; a second executor on the same folder
                            takes its device over
+  --isolation worktree|none  worktree (default): in a git repository each conversation runs in its own
+                           git worktree (branch wegent/<id>, under the data dir) and its changes are
+                           applied or discarded from the chat; none: tasks run in the workspace itself
+  --setup-command CMD      Run in every new worktree before its first task, e.g. "npm ci" (a worktree
+                           has no ignored files: node_modules, build output, .env). Env: WEGENT_SETUP_COMMAND
+  --list-worktrees         List this device's conversation worktrees and exit (no token needed)
+  --prune-worktrees        Remove worktrees unused for --worktree-max-age days or whose folder is gone, and exit
+  --worktree-max-age DAYS  Age after which --prune-worktrees removes a worktree (default ${DEFAULT_WORKTREE_MAX_AGE_DAYS})
   --grace SECONDS          On SIGINT/SIGTERM, how long running tasks may finish before they are
                            cancelled (default 30; a second signal cancels at once)
   --connect-timeout SECONDS  Give up (exit 4) if the backend cannot be reached at start within this
@@ -66,11 +78,20 @@ export interface CliConfig {
   connectTimeoutMs: number;
 }
 
+/** `--list-worktrees` / `--prune-worktrees`: a maintenance run that needs no backend. */
+export interface WorktreeCommand {
+  action: 'list' | 'prune';
+  dataDir?: string;
+  maxAgeMs: number;
+  json: boolean;
+}
+
 /** Where the token came from: the CLI warns about argv and blanks argv/env copies (processSecrets.ts). */
 export type TokenSource = 'argv' | 'env' | 'file';
 
 export type CliParse =
   | { kind: 'run'; config: CliConfig; tokenSource: TokenSource }
+  | { kind: 'worktrees'; command: WorktreeCommand }
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'usage-error'; message: string; exitCode: number };
@@ -138,6 +159,11 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
         'claude-path': { type: 'string' },
         'approval-timeout': { type: 'string' },
         'data-dir': { type: 'string' },
+        isolation: { type: 'string' },
+        'setup-command': { type: 'string' },
+        'list-worktrees': { type: 'boolean' },
+        'prune-worktrees': { type: 'boolean' },
+        'worktree-max-age': { type: 'string' },
         grace: { type: 'string' },
         'connect-timeout': { type: 'string' },
         json: { type: 'boolean' },
@@ -148,6 +174,16 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     });
     if (values.help) return { kind: 'help' };
     if (values.version) return { kind: 'version' };
+    if (values['list-worktrees'] || values['prune-worktrees']) {
+      const days = values['worktree-max-age'] === undefined ? DEFAULT_WORKTREE_MAX_AGE_DAYS : Number(values['worktree-max-age']);
+      if (!Number.isFinite(days) || days < 0) throw new Error('--worktree-max-age must be a number of days ≥ 0');
+      return {
+        kind: 'worktrees',
+        command: { action: values['prune-worktrees'] ? 'prune' : 'list', dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : undefined, maxAgeMs: Math.round(days * 86_400_000), json: Boolean(values.json) },
+      };
+    }
+    const isolation = Isolation.safeParse(values.isolation ?? 'worktree');
+    if (!isolation.success) throw new Error('--isolation must be "worktree" or "none"');
     const mode = ExecutorMode.safeParse(values.mode ?? 'local');
     if (!mode.success) throw new Error('--mode must be "local" or "cloud"');
     const { token, source } = resolveToken(values.token, values['token-file'], env);
@@ -182,6 +218,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
           claudeCodePath: values['claude-path'] ? path.resolve(values['claude-path']) : undefined,
           passEnv: passEnv.length ? passEnv : undefined,
           dataDir,
+          isolation: isolation.data,
+          setupCommand: (values['setup-command'] ?? env.WEGENT_SETUP_COMMAND)?.trim() || undefined,
         },
       },
     };

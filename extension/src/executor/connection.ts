@@ -26,6 +26,9 @@ export interface ConnectionOptions {
   onExecute: (payload: unknown, ack: AckFn) => void;
   onCancel: (subtaskId: string) => void;
   onPermissionReply: (payload: unknown, ack: AckFn) => void;
+  /** `task:diff` and `task:apply` (change review): answered by the worktree manager. */
+  onDiff: (payload: unknown, ack: AckFn) => void;
+  onApply: (payload: unknown, ack: AckFn) => void;
   ackTimeoutMs?: number;
   /** First reconnect delay; grows to reconnectDelayMaxMs with ±50 % jitter. */
   reconnectDelayMs?: number;
@@ -99,6 +102,8 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
       if (payload && typeof payload.subtask_id === 'string') this.o.onCancel(payload.subtask_id);
     });
     socket.on(DeviceEvent.permissionReply, (payload, ack) => this.o.onPermissionReply(payload, typeof ack === 'function' ? ack : () => {}));
+    socket.on(DeviceEvent.diff, (payload, ack) => this.o.onDiff(payload, typeof ack === 'function' ? (ack as AckFn) : () => {}));
+    socket.on(DeviceEvent.apply, (payload, ack) => this.o.onApply(payload, typeof ack === 'function' ? (ack as AckFn) : () => {}));
     socket.on(DeviceEvent.replaced, () => this.fail(replacedError(this.o.deviceId, this.o.shell)));
     socket.on(DeviceEvent.authExpired, (p) => this.fail(authError(p?.code ?? ErrorCode.AUTH_EXPIRED, p?.message, this.o.shell)));
   }

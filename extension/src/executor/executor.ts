@@ -12,10 +12,12 @@ import { Approvals, type AnswerOutcome, type OpenApproval, type PermissionAnswer
 import { runClaude, type ClaudeRunResult } from './claude';
 import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
-import { deviceNameFor, loadDeviceIdentity, type DeviceIdentity } from './identity';
+import { defaultDataDir, deviceNameFor, loadDeviceIdentity, type DeviceIdentity } from './identity';
 import { Outbox } from './outbox';
 import { SlotTable } from './slots';
 import { resolveWorkspace } from './workspace';
+import { WorktreeManager } from './worktree/manager';
+import { answerApply, answerDiff } from './worktree/review';
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -44,6 +46,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   private readonly slots: SlotTable;
   private readonly outbox: Outbox;
   private readonly approvals: Approvals;
+  /** Conversation worktrees (local mode): `worktrees` in the control API for a shell's list/prune. */
+  readonly worktrees: WorktreeManager;
   private readonly tasks = new Map<string, RunningTask>();
   private identity?: DeviceIdentity;
   private connection?: DeviceConnection;
@@ -55,6 +59,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.log = options.logger ?? noopLogger;
     this.slots = new SlotTable(Math.min(MAX_SLOTS, Math.max(1, Math.floor(options.maxSlots ?? DEFAULT_SLOTS))));
     this.outbox = new Outbox((event, payload) => this.connection?.request(event, payload as never) ?? Promise.resolve(undefined), this.log);
+    this.worktrees = new WorktreeManager({ dataDir: options.dataDir ?? defaultDataDir(), isolation: options.isolation, setupCommand: options.setupCommand, logger: this.log });
     this.approvals = new Approvals({ emit: (subtaskId, event) => this.stream(subtaskId, event), timeoutMs: options.approvalTimeoutMs });
     this.approvals.on('opened', (a) => {
       this.log.info(`Task waits for permission to use ${a.toolName}`, { subtask_id: a.subtaskId, request_id: a.requestId });
@@ -120,6 +125,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         const parsed = parsePayload(TaskPermissionReply, payload);
         ack(parsed.ok ? this.approvals.reply(parsed.value) : { ok: false, error: parsed.error });
       },
+      onDiff: (payload, ack) => void answerDiff(this.worktrees, payload, this.log).then(ack),
+      onApply: (payload, ack) => void answerApply(this.worktrees, payload, (taskId) => this.conversationRuns(taskId), this.log).then(ack),
     });
     this.connection = connection;
     connection.on('state', (s) => {
@@ -195,6 +202,22 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.emit('state', snapshot);
   }
 
+  /** A message of that conversation runs on this device now (apply or discard must wait: TASK_BUSY). */
+  private conversationRuns(taskId: string): boolean {
+    return [...this.tasks.values()].some((t) => t.info.taskId === taskId);
+  }
+
+  /** The conversation's changes for task:complete; a git failure is logged, never fails the task. */
+  private async changesOf(taskId: string) {
+    if ((this.options.mode ?? 'local') !== 'local') return undefined;
+    try {
+      return await this.worktrees.changes(taskId);
+    } catch (err) {
+      this.log.warn('Could not read the conversation\'s changes', { task_id: taskId, reason: (err as Error).message });
+      return undefined;
+    }
+  }
+
   private onExecute(payload: unknown, ack: AckFn): void {
     const parsed = parsePayload(TaskExecute, payload);
     if (!parsed.ok) return ack({ ok: false, error: parsed.error });
@@ -228,7 +251,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const error = outcome.status === 'failed' || task.shutdown ? outcome.error : undefined;
     const result = outcome.result === undefined ? undefined : clipText(outcome.result, MAX_EVENT_TEXT);
     this.approvals.end(subtaskId); // its decision events go out before the outcome
-    this.outbox.complete(subtaskId, { status: outcome.status, result, error, session_id: outcome.sessionId, usage: outcome.usage });
+    const changes = await this.changesOf(taskId);
+    this.outbox.complete(subtaskId, { status: outcome.status, result, error, session_id: outcome.sessionId, usage: outcome.usage, changes });
     this.slots.release(subtaskId);
     this.tasks.delete(subtaskId);
     this.log[outcome.status === 'failed' ? 'warn' : 'info'](`Task ${outcome.status}`, { subtask_id: subtaskId, ...(error ? { code: error.code, reason: error.message } : {}) });
@@ -240,6 +264,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const mode = this.options.mode ?? 'local';
     const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId);
     if (!where.ok) return { status: 'failed', error: where.error };
+    // Local mode: the conversation's own worktree (cloud executors already keep a folder per task).
+    const cwd = mode === 'local' ? (await this.worktrees.prepare(task.info.taskId, where.cwd, (text) => onEvent({ type: 'status', text }), task.controller.signal)).cwd : where.cwd;
     const ceiling = this.options.permissionMode ?? DEFAULT_DEVICE_PERMISSION_MODE;
     const permissionMode = stricterPermissionMode(ceiling, context.permission_mode);
     if (context.permission_mode && context.permission_mode !== permissionMode) {
@@ -249,7 +275,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
       runClaude({
         subtaskId: task.info.subtaskId,
         prompt,
-        cwd: where.cwd,
+        cwd,
         permissionMode,
         resume,
         model: context.model,

@@ -1,6 +1,6 @@
 // A subtask's final status, once (lua/finish-4.lua): the slot or queue place it held is freed and,
 // when asked, refilled from the queue in the same step.
-import type { CompleteStatus, ProtocolError } from '@wegent/shared';
+import type { CompleteStatus, ProtocolError, TaskChanges } from '@wegent/shared';
 import { idHome, keys } from '../keys';
 import { decodeSubtask, encodeSubtask, type SubtaskRecord } from '../records';
 import { defineScript, hash, pairs, strings } from '../script';
@@ -20,6 +20,7 @@ export interface FinishInput {
   error?: ProtocolError;
   sessionId?: string;
   usage?: unknown;
+  changes?: TaskChanges;
 }
 
 export type FinishOutcome =
@@ -34,7 +35,7 @@ export const finish = defineScript(
     args: [
       i.subtaskId, i.expectedDevice ?? '', i.requiredLastSeq ?? -1, i.pump ? '1' : '0', i.defaultSlots,
       ...pairs(encodeSubtask({
-        status: i.status, completed_at: new Date().toISOString(), result: i.result, error: i.error, session_id: i.sessionId, usage: i.usage,
+        status: i.status, completed_at: new Date().toISOString(), result: i.result, error: i.error, session_id: i.sessionId, usage: i.usage, changes: i.changes,
       })),
     ],
   }),

@@ -1,0 +1,109 @@
+// Conversations in their own git worktrees, end to end: the real executor and Agent SDK (Claude Code
+// against the scripted model server), the real backend and Redis, and git repositories made here.
+// Two conversations write the same file differently without touching the user's tree; one applies,
+// the other conflicts and is discarded; five at once leave `git status` clean until applied.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChatDone, ChangedFile } from '@wegent/shared';
+import { reply, text, toolUse } from '../../../test/support/modelServer';
+import { makeRepo, sh, status } from './gitRepo';
+import { startStack, type Stack } from './stack';
+import { tempDir } from './tmp';
+
+describe('executor: a worktree per conversation, end to end', function () {
+  this.timeout(180_000);
+  let stack: Stack;
+  let n = 0;
+
+  before(async function () {
+    this.timeout(120_000);
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  /** One message whose model turn writes `content` into shared.txt (a relative path: the task's cwd). */
+  async function writeShared(deviceId: string, content: string, taskId?: string): Promise<ChatDone & { task_id: string }> {
+    const marker = `WT-${++n}-${process.pid}`;
+    stack.model.script(marker, reply(toolUse('Write', { file_path: 'shared.txt', content: `${content}\n` })), reply(text(`Wrote ${content}.`)));
+    const sent = await stack.chat.sendOk({ device_id: deviceId, message: `${marker} write ${content}`, permission_mode: 'acceptEdits', ...(taskId ? { task_id: taskId } : {}) });
+    const done = await stack.chat.waitForDone(sent.subtask_id, 90_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    return { ...done, task_id: sent.task_id };
+  }
+
+  const fileOf = (done: ChatDone, name: string): ChangedFile | undefined => done.changes?.files.find((f) => f.path === name);
+  const statusTexts = (subtaskId: string) => stack.chat.chunks(subtaskId).flatMap((c) => c.events).filter((e) => e.type === 'status').map((e) => (e as { text: string }).text);
+
+  it('two conversations write the same file differently; one applies, the other conflicts and is discarded', async () => {
+    const repo = makeRepo({ 'shared.txt': 'base\n' });
+    const exec = await stack.executor({ workspace: repo, permissionMode: 'acceptEdits' });
+    const deviceId = exec.snapshot().deviceId;
+    const [a, b] = await Promise.all([writeShared(deviceId, 'from A'), writeShared(deviceId, 'from B')]);
+    assert.equal(status(repo), '', "the user's tree is untouched while tasks run");
+    for (const d of [a, b]) {
+      assert.equal(d.changes?.isolation, 'worktree');
+      assert.match(d.changes?.branch ?? '', /^wegent\//);
+      assert.deepEqual(fileOf(d, 'shared.txt'), { path: 'shared.txt', status: 'modified', additions: 1, deletions: 1 });
+      assert.ok(statusTexts(d.subtask_id).some((t) => /own git worktree on branch wegent\//.test(t)));
+    }
+    assert.notEqual(a.changes?.branch, b.changes?.branch);
+
+    const diffA = await stack.chat.emit('chat:diff', { task_id: a.task_id });
+    assert.ok(diffA.ok && /\+from A/.test(String(diffA.diff)) && !/from B/.test(String(diffA.diff)), JSON.stringify(diffA));
+    const applied = await stack.chat.emit('chat:apply', { task_id: a.task_id, action: 'apply' });
+    assert.ok(applied.ok, JSON.stringify(applied));
+    assert.deepEqual(applied.files, ['shared.txt']);
+    assert.equal(readFileSync(path.join(repo, 'shared.txt'), 'utf8'), 'from A\n');
+    assert.equal(status(repo), 'M shared.txt', 'an uncommitted, unstaged change');
+    assert.equal(sh(repo, 'log', '--oneline').trim().split('\n').length, 1, 'never a commit');
+
+    const conflict = await stack.chat.emit('chat:apply', { task_id: b.task_id, action: 'apply' });
+    assert.ok(!conflict.ok);
+    assert.equal(conflict.error.code, 'CONFLICT');
+    assert.match(conflict.error.message, /shared\.txt/);
+    assert.equal(readFileSync(path.join(repo, 'shared.txt'), 'utf8'), 'from A\n', 'the working tree is exactly as it was');
+
+    const discarded = await stack.chat.emit('chat:apply', { task_id: b.task_id, action: 'discard' });
+    assert.ok(discarded.ok, JSON.stringify(discarded));
+    assert.equal(sh(repo, 'branch', '--list', 'wegent/*').trim(), '', 'both branches are gone');
+    assert.equal(sh(repo, 'worktree', 'list').trim().split('\n').length, 1, 'both worktrees are gone');
+
+    // The next message of B starts from a fresh worktree at the then-current HEAD.
+    sh(repo, 'commit', '-qam', 'took A');
+    const again = await writeShared(deviceId, 'B again', b.task_id);
+    assert.deepEqual(fileOf(again, 'shared.txt'), { path: 'shared.txt', status: 'modified', additions: 1, deletions: 1 });
+    assert.equal(again.changes?.base, sh(repo, 'rev-parse', 'HEAD').trim());
+    await exec.stop();
+  });
+
+  it('five conversations at once on one repository: each its own change, the user tree clean until they apply', async () => {
+    const repo = makeRepo({ 'shared.txt': 'base\n' });
+    const exec = await stack.executor({ workspace: repo, permissionMode: 'acceptEdits' });
+    const deviceId = exec.snapshot().deviceId;
+    const names = ['one', 'two', 'three', 'four', 'five'];
+    const done = await Promise.all(names.map((name) => writeShared(deviceId, `from ${name}`)));
+    assert.equal(status(repo), '');
+    assert.equal(readFileSync(path.join(repo, 'shared.txt'), 'utf8'), 'base\n');
+    for (const [i, d] of done.entries()) {
+      const diff = await stack.chat.emit('chat:diff', { task_id: d.task_id, path: 'shared.txt' });
+      assert.ok(diff.ok);
+      assert.match(String(diff.diff), new RegExp(`\\+from ${names[i]}\\n`));
+      for (const other of names.filter((x) => x !== names[i])) assert.doesNotMatch(String(diff.diff), new RegExp(`from ${other}\\n`));
+    }
+    assert.equal(new Set(done.map((d) => d.changes?.branch)).size, 5);
+    await exec.stop();
+  });
+
+  it('outside git the task runs in place, the chat is told "not isolated", and apply answers NOT_ISOLATED', async () => {
+    const folder = tempDir('plain-ws');
+    const exec = await stack.executor({ workspace: folder, permissionMode: 'acceptEdits' });
+    const d = await writeShared(exec.snapshot().deviceId, 'in place');
+    assert.ok(existsSync(path.join(folder, 'shared.txt')));
+    assert.equal(d.changes?.isolation, 'none');
+    assert.ok(statusTexts(d.subtask_id).some((t) => /^Not isolated: this folder is not a git repository/.test(t)));
+    const apply = await stack.chat.emit('chat:apply', { task_id: d.task_id, action: 'apply' });
+    assert.equal(!apply.ok && apply.error.code, 'NOT_ISOLATED');
+    await exec.stop();
+  });
+});
