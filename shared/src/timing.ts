@@ -46,8 +46,8 @@ export const LIMITS = {
   changedFiles: 1_000,
 } as const;
 
-/** How long the backend waits for a device to answer `task:diff` / `task:apply` (git on a big repo). */
-export const DEVICE_REQUEST_TIMEOUT_MS = 30_000;
+/** How long the backend waits for a device to answer `task:diff` / `task:apply`: under CHAT_REQUEST_TIMEOUT_MS, so the chat hears why. */
+export const DEVICE_REQUEST_TIMEOUT_MS = 10_000;
 
 /** How long a device waits for an answer to a permission request before denying it (by "timeout"). */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;

@@ -49,6 +49,6 @@ describe('executor CLI: worktree options', function () {
     const prune = parseCli(['--prune-worktrees', '--worktree-max-age', '0', '--data-dir', dataDir], {});
     assert.ok(prune.kind === 'worktrees');
     assert.match(await output((out) => runWorktreeCommand(prune.command, out)), /Removed:\nwegent\/cli1/);
-    assert.match(await output((out) => runWorktreeCommand(list.kind === 'worktrees' ? { ...list.command, json: false } : list.command, out)), /No conversation worktrees/);
+    assert.match(await output((out) => runWorktreeCommand({ ...list.command, json: false }, out)), /No conversation worktrees/);
   });
 });
