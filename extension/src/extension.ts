@@ -8,11 +8,13 @@ import { WegentOutput } from './vscode/output';
 import { ChatViewProvider, CHAT_VIEW_ID } from './vscode/chatView';
 import { registerCommands } from './vscode/commands';
 import { LocalApprovalPrompt } from './vscode/toolApproval';
-import { readSettings, TokenStore, WAS_CONNECTED_KEY } from './vscode/settings';
+import { connectHere, CONNECT_HERE_KEY, readSettings, TokenStore } from './vscode/settings';
+import { watchPeers } from './vscode/windowPeers';
+import { defaultDataDir, folderKeyOf } from './executor/identity';
 import type { WegentApi } from './vscode/wegentApi';
 import { Notices } from './vscode/notices';
 import { FolderPicker } from './vscode/folderPicker';
-import { isAuthErrorCode } from '@wegent/shared';
+import { ErrorCode, isAuthErrorCode, type ProtocolError } from '@wegent/shared';
 
 export type { WegentApi };
 
@@ -35,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
       setStateContext(snapshot?.state ?? 'disconnected');
     },
     // The device stopped for good (token expired/revoked while connected, replaced…): say what to do.
-    onError: (error) => void notices.error(`Wegent: ${error.message}`, ...(isAuthErrorCode(error.code) ? (['setToken', 'showOutput'] as const) : (['showOutput'] as const))),
+    onError: (error) => void stoppedForGood(notices, error),
     taskStarted: (task) => output.taskStarted(task),
     taskEvent: (subtaskId, event) => output.taskEvent(subtaskId, event),
     taskEnded: (subtaskId, status, error) => output.taskEnded(subtaskId, status, error),
@@ -80,12 +82,41 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     }),
   );
 
-  // "From then on that machine is a device": reconnect if it was connected when the window closed.
-  if (readSettings().autoConnect && context.globalState.get<boolean>(WAS_CONNECTED_KEY)) {
+  // "From then on that folder is a device": reconnect if it was connected here when the window closed.
+  if (readSettings().autoConnect && connectHere(context.workspaceState, context.globalState)) {
     void vscode.commands.executeCommand('wegent.reconnectSilently');
   }
+  offerWhenPeersConnect(context, device, tokens, notices);
 
   return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker };
+}
+
+function stoppedForGood(notices: Notices, error: ProtocolError): void {
+  // Another window or executor on this folder took the device over: a state, not a failure. It is
+  // never taken back without the user asking (no tug of war between two auto-connecting windows).
+  if (error.code === ErrorCode.DEVICE_REPLACED) void notices.warn(`Wegent: ${error.message}`, 'takeOver', 'showOutput');
+  else void notices.error(`Wegent: ${error.message}`, ...(isAuthErrorCode(error.code) ? (['setToken', 'showOutput'] as const) : (['showOutput'] as const)));
+}
+
+/**
+ * The token is shared by every window of the machine: when another window connects its folder, a
+ * window that is signed in but not connected (and was never told "not here") offers to connect its
+ * own folder too.
+ */
+function offerWhenPeersConnect(context: vscode.ExtensionContext, device: DeviceController, tokens: TokenStore, notices: Notices): void {
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+  if (!folder) return;
+  let ownKey: string | undefined;
+  void folderKeyOf(folder.uri.fsPath).then((key) => (ownKey = key));
+  void watchPeers(defaultDataDir(), () => ownKey, async (peer) => {
+    if (device.isRunning || context.workspaceState.get<boolean>(CONNECT_HERE_KEY) === false || !(await tokens.get())) return;
+    const t = vscode.l10n.t;
+    void notices.info(
+      t('Wegent: "{0}" was connected in another window. Connect this folder ({1}) as a device too?', peer.name, folder.name),
+      'connectDevice',
+      { label: t('Not for This Folder'), run: () => context.workspaceState.update(CONNECT_HERE_KEY, false) },
+    );
+  }).then((stop) => context.subscriptions.push({ dispose: stop }));
 }
 
 /** Stops the device: running tasks are cancelled and reported to the backend as such. */

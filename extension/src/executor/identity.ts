@@ -65,7 +65,10 @@ async function canonicalFolder(workspace: string): Promise<string> {
 }
 
 /** The cache file name of a folder: a hash, so the path is not readable from the file names. */
-export const folderKey = (canonical: string): string => hashId('folder', canonical).slice(0, 24);
+const folderKey = (canonical: string): string => hashId('folder', canonical).slice(0, 24);
+
+/** The key that names this folder's device on this machine (the same for every executor on it). */
+export const folderKeyOf = async (workspace: string): Promise<string> => folderKey(await canonicalFolder(workspace));
 
 async function readHardwareId(): Promise<string | undefined> {
   try {

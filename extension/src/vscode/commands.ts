@@ -4,7 +4,10 @@
 import * as vscode from 'vscode';
 import { isAuthErrorCode } from '@wegent/shared';
 import { checkToken } from './tokenCheck';
-import { readSettings, WAS_CONNECTED_KEY, type TokenStore } from './settings';
+import { CONNECT_HERE_KEY, readSettings, type TokenStore } from './settings';
+import { loadDeviceIdentity, defaultDataDir, folderKeyOf } from '../executor/identity';
+import { onlineTwin } from './twinDevice';
+import { announceConnected } from './windowPeers';
 import type { DeviceController } from './deviceController';
 import type { WegentOutput } from './output';
 import { CHAT_VIEW_ID } from './chatView';
@@ -92,8 +95,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return choice.folder.folder;
   }
 
-  /** Returns false (after telling the user why) when the device cannot connect. */
-  async function connect(opts: { interactive: boolean }): Promise<boolean> {
+  /**
+   * Returns false (after telling the user why) when the device cannot connect. `takeOver`: connect even
+   * when another window or a wegent-executor serves this folder right now (it stops).
+   */
+  async function connect(opts: { interactive: boolean; takeOver?: boolean }): Promise<boolean> {
     const folder = await workspaceFolder(opts.interactive);
     if (!folder) return false;
     if (folder.uri.scheme !== 'file') {
@@ -115,6 +121,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return false;
     }
     output.info(`Signed in to ${settings.backendUrl} as ${check.user.username}; tasks run in ${folder.uri.fsPath}`);
+    // Each folder is a device of its own (identity.ts); the same folder twice is the only duplicate.
+    const identity = await loadDeviceIdentity({ workspace: folder.uri.fsPath, mode: 'local', deviceName: settings.deviceName });
+    if (!opts.takeOver && identity.deviceId !== controller.ownDeviceId) {
+      const twin = await onlineTwin(settings.backendUrl, token, identity.deviceId);
+      if (twin) {
+        output.info(`"${twin.name}" (${twin.device_id}) is online already: another window or a wegent-executor serves ${folder.uri.fsPath}`);
+        void deps.notices.warn(
+          t('Wegent: this folder is already connected as "{0}" from another VS Code window or a wegent-executor run in it. Take it over here? The other one stops.', twin.name),
+          'takeOver',
+        );
+        return false;
+      }
+    }
     try {
       const snapshot = await controller.connect({
         backendUrl: settings.backendUrl,
@@ -122,15 +141,21 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         workspace: folder.uri.fsPath,
         mode: 'local',
         maxSlots: settings.maxSlots,
-        deviceName: settings.deviceName,
+        deviceId: identity.deviceId,
+        deviceName: identity.deviceName,
+        shell: 'vscode',
         permissionMode: settings.permissionMode,
         approvalTimeoutMs: settings.approvalTimeoutMs,
         claudeCodePath: settings.claudeCodePath,
         executorVersion: deps.executorVersion,
       });
       connectedFolder = folder.uri.fsPath;
-      await context.globalState.update(WAS_CONNECTED_KEY, true);
+      await context.workspaceState.update(CONNECT_HERE_KEY, true);
       deps.onDeviceChanged();
+      // The other windows of this machine offer to connect their folders too (windowPeers.ts).
+      void folderKeyOf(folder.uri.fsPath)
+        .then((folderKey) => announceConnected(defaultDataDir(), { folderKey, name: snapshot.deviceName }))
+        .catch(() => undefined);
       if (opts.interactive) {
         void vscode.window.showInformationMessage(t('Wegent: "{0}" is connected as a device of {1}.', snapshot.deviceName || snapshot.deviceId, check.user.username));
       }
@@ -146,7 +171,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
   async function disconnect(): Promise<void> {
     await controller.disconnect({ drain: false });
-    await context.globalState.update(WAS_CONNECTED_KEY, false);
+    await context.workspaceState.update(CONNECT_HERE_KEY, false);
     deps.onDeviceChanged();
     output.info('Device disconnected by the user');
   }
@@ -169,7 +194,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   async function signOut(): Promise<void> {
     await controller.disconnect({ drain: false });
     await tokens.clear();
-    await context.globalState.update(WAS_CONNECTED_KEY, false);
+    await context.workspaceState.update(CONNECT_HERE_KEY, false);
     deps.onDeviceChanged();
     void vscode.window.showInformationMessage(t('Wegent: signed out; the API token was removed from this machine.'));
   }
@@ -212,6 +237,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     register('wegent.connectDevice', () => connect({ interactive: true })),
     register('wegent.reconnectSilently', () => connect({ interactive: false })),
+    register('wegent.takeOver', () => connect({ interactive: true, takeOver: true })),
     register('wegent.disconnectDevice', disconnect),
     register('wegent.setToken', setToken),
     register('wegent.signOut', signOut),

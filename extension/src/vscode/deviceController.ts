@@ -2,7 +2,7 @@
 // it. UIs (status bar, output, chat) follow it through the callbacks. Free of `vscode`, so the same
 // controller is tested against a real backend in plain mocha and inside the extension host.
 import type { EventEmitter } from 'node:events';
-import type { ProtocolError, TaskEvent } from '@wegent/shared';
+import { ErrorCode, type ProtocolError, type TaskEvent } from '@wegent/shared';
 import type {
   AnswerOutcome, ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, Logger, OpenApproval, PermissionAnswer, RunningTaskInfo,
   StopOptions,
@@ -31,6 +31,11 @@ export class DeviceController {
   private lastState: ExecutorSnapshot['state'] | undefined;
   /** While start() runs, a refusal is reported by connect() rejecting, not by onError as well. */
   private starting = false;
+  /**
+   * The device id this window served last and was not taken over from: seen online in the device
+   * list, it is this window's own (a just-stopped executor lingers there for a moment), not a twin.
+   */
+  private owned: string | undefined;
 
   constructor(
     private readonly createExecutor: ExecutorFactory,
@@ -39,6 +44,10 @@ export class DeviceController {
 
   get snapshot(): ExecutorSnapshot | undefined {
     return this.executor?.snapshot();
+  }
+
+  get ownDeviceId(): string | undefined {
+    return this.owned;
   }
 
   get isRunning(): boolean {
@@ -77,6 +86,7 @@ export class DeviceController {
     } finally {
       this.starting = false;
     }
+    this.owned = executor.snapshot().deviceId;
     return executor.snapshot();
   }
 
@@ -98,6 +108,7 @@ export class DeviceController {
     const entered = snapshot.state !== this.lastState;
     this.lastState = snapshot.state;
     this.sinks.onSnapshot(snapshot);
+    if (entered && snapshot.error?.code === ErrorCode.DEVICE_REPLACED && this.owned === snapshot.deviceId) this.owned = undefined;
     if (entered && snapshot.state === 'error' && snapshot.error && !this.starting) this.sinks.onError(snapshot.error);
   }
 }

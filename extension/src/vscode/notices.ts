@@ -1,42 +1,83 @@
-// Every error notification the extension shows goes through here, so each one carries the action
-// that fixes it (S18: expired token → "Set API Token", unreachable backend → the settings, no folder
-// → "Open Folder") and runs it when clicked. The last few are kept for the in-host tests, which
-// cannot read VS Code's notification toasts through the API.
+// Every notification the extension shows goes through here, so each one carries the action that
+// fixes it (S18: expired token → "Set API Token", unreachable backend → the settings, no folder →
+// "Open Folder", a folder served elsewhere → "Take Over") and runs it when clicked. Errors are for
+// errors; a state the user chose or another window caused is a warning or an information. The last
+// few are kept for the in-host tests, which cannot read VS Code's notification toasts through the API.
 import * as vscode from 'vscode';
 
-export type NoticeAction = 'setToken' | 'openSettings' | 'showOutput' | 'openFolder';
+export type NoticeAction = 'setToken' | 'openSettings' | 'showOutput' | 'openFolder' | 'takeOver' | 'connectDevice';
+/** A one-off button: its label and what it does. */
+export interface CustomAction {
+  label: string;
+  run(): unknown;
+}
+export type Severity = 'error' | 'warning' | 'info';
 
 export interface Notice {
   message: string;
+  severity: Severity;
   /** Button labels, as shown. */
   actions: string[];
 }
 
 const KEEP = 20;
 
+function label(action: NoticeAction): string {
+  const t = vscode.l10n.t;
+  switch (action) {
+    case 'setToken':
+      return t('Set API Token');
+    case 'openSettings':
+      return t('Open Settings');
+    case 'showOutput':
+      return t('Show Output');
+    case 'openFolder':
+      return t('Open Folder');
+    case 'takeOver':
+      return t('Take Over');
+    case 'connectDevice':
+      return t('Connect');
+  }
+}
+
 export class Notices {
   readonly shown: Notice[] = [];
 
   /** Shows an error notification with these buttons; a click runs the matching command. */
-  async error(message: string, ...actions: NoticeAction[]): Promise<void> {
-    const t = vscode.l10n.t;
-    const labels: Record<NoticeAction, string> = {
-      setToken: t('Set API Token'),
-      openSettings: t('Open Settings'),
-      showOutput: t('Show Output'),
-      openFolder: t('Open Folder'),
-    };
-    this.shown.push({ message, actions: actions.map((a) => labels[a]) });
-    if (this.shown.length > KEEP) this.shown.shift();
-    const picked = await vscode.window.showErrorMessage(message, ...actions.map((a) => labels[a]));
-    const action = actions.find((a) => labels[a] === picked);
-    if (action === 'openFolder') await openFolder();
-    else if (action) await vscode.commands.executeCommand(`wegent.${action}`);
+  error(message: string, ...actions: Array<NoticeAction | CustomAction>): Promise<void> {
+    return this.show('error', message, actions);
+  }
+
+  warn(message: string, ...actions: Array<NoticeAction | CustomAction>): Promise<void> {
+    return this.show('warning', message, actions);
+  }
+
+  info(message: string, ...actions: Array<NoticeAction | CustomAction>): Promise<void> {
+    return this.show('info', message, actions);
   }
 
   last(): Notice | undefined {
     return this.shown.at(-1);
   }
+
+  private async show(severity: Severity, message: string, actions: Array<NoticeAction | CustomAction>): Promise<void> {
+    const buttons = actions.map((a) => (typeof a === 'string' ? { label: label(a), run: () => runAction(a) } : a));
+    this.shown.push({ message, severity, actions: buttons.map((b) => b.label) });
+    if (this.shown.length > KEEP) this.shown.shift();
+    const labels = buttons.map((b) => b.label);
+    const picked =
+      severity === 'error'
+        ? await vscode.window.showErrorMessage(message, ...labels)
+        : severity === 'warning'
+          ? await vscode.window.showWarningMessage(message, ...labels)
+          : await vscode.window.showInformationMessage(message, ...labels);
+    await buttons.find((b) => b.label === picked)?.run();
+  }
+}
+
+async function runAction(action: NoticeAction): Promise<void> {
+  if (action === 'openFolder') await openFolder();
+  else await vscode.commands.executeCommand(`wegent.${action}`);
 }
 
 /** The folder dialog, then the stable `vscode.openFolder` command (works in desktop and web builds). */

@@ -4,8 +4,28 @@ import * as vscode from 'vscode';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_SLOTS, MAX_SLOTS, PermissionMode } from '@wegent/shared';
 
 export const TOKEN_SECRET_KEY = 'wegent.apiToken';
-/** globalState flag: the device was connected when the window last closed (for auto-connect). */
+/**
+ * Earlier versions' globalState flag (one device per machine): the device was connected when the
+ * window last closed. Now read once, by the first window after the upgrade (see connectHere()).
+ */
 export const WAS_CONNECTED_KEY = 'wegent.wasConnected';
+/** workspaceState: true = connect this folder when the window opens, false = the user disconnected it here. */
+export const CONNECT_HERE_KEY = 'wegent.connectHere';
+
+/**
+ * Auto-connect is remembered per workspace: each window is a device of its own. Undefined means the
+ * user never decided here. The machine-wide flag of earlier versions goes to the first window that
+ * opens after the upgrade (the one that also keeps the old device id, identity.ts).
+ */
+export function connectHere(workspaceState: vscode.Memento, globalState: vscode.Memento): boolean | undefined {
+  const here = workspaceState.get<boolean>(CONNECT_HERE_KEY);
+  if (here !== undefined) return here;
+  if (globalState.get<boolean>(WAS_CONNECTED_KEY) === undefined) return undefined;
+  const legacy = globalState.get<boolean>(WAS_CONNECTED_KEY);
+  void globalState.update(WAS_CONNECTED_KEY, undefined);
+  void workspaceState.update(CONNECT_HERE_KEY, legacy);
+  return legacy;
+}
 
 export interface WegentSettings {
   backendUrl: string;

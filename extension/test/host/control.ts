@@ -10,9 +10,30 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-/** POST /backend/kill | /backend/start | /backend/restart; POST /token?ttl_s=N → {token, id} for `userId`. */
+/**
+ * POST /backend/kill | /backend/start | /backend/restart; POST /token?ttl_s=N → {token, id} for `userId`;
+ * POST /kv/set?key=K&value=V and /kv/get?key=K (waits until K is set, up to 4 min) → {value}: how
+ * suites in two windows at once (extension/test/host/windows.ts) tell each other their device ids.
+ */
 export async function startControlServer(backend: TestBackend, userId: string): Promise<ControlServer> {
+  const kv = new Map<string, string>();
+  const waiting = new Map<string, Array<(value: string) => void>>();
   const actions: Record<string, (q: URLSearchParams) => Promise<unknown>> = {
+    '/kv/set': async (q) => {
+      const [key, value] = [q.get('key') ?? '', q.get('value') ?? ''];
+      kv.set(key, value);
+      for (const wake of waiting.get(key)?.splice(0) ?? []) wake(value);
+      return { ok: true };
+    },
+    '/kv/get': (q) => {
+      const key = q.get('key') ?? '';
+      const known = kv.get(key);
+      if (known !== undefined) return Promise.resolve({ value: known });
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nobody set "${key}" within 4 min`)), 4 * 60_000);
+        waiting.set(key, [...(waiting.get(key) ?? []), (value) => (clearTimeout(timer), resolve({ value }))]);
+      });
+    },
     '/backend/kill': async () => backend.kill(),
     '/backend/start': async () => backend.start(),
     '/backend/restart': async () => backend.restart(),

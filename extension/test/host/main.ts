@@ -1,7 +1,7 @@
 // `npm run test:vscode`: the extension tested in a real VS Code. Builds, starts Redis, the backend and
 // the scripted model server, runs the mocha suite inside the extension host (Route A), then the UI
 // test on the installed .vsix (Route B), and exits non-zero if anything failed.
-// `--only host|ui` runs one route. Without code-server it says how to install it and fails.
+// `--only host|windows|ui` runs one part. Without code-server it says how to install it and fails.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { findCodeServer, type CodeServerInstall } from './codeServer';
 import { runExtensionTests } from './runExtensionTests';
 import { runUiTest } from './uiTest';
 import { startControlServer, type ControlServer } from './control';
+import { runWindowsScenario } from './windows';
 
 /**
  * Presence timings for these tests: short enough that "offline" shows within seconds, long enough
@@ -82,6 +83,10 @@ async function main(): Promise<number> {
         const layoutCode = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace: where, env: { ...env, [ENV.layout]: layout } });
         if (layoutCode !== 0) failed++;
       }
+    }
+    if (!only || only === 'windows') {
+      console.log('\n== two VS Code windows and a wegent-executor on one machine');
+      failed += await runWindowsScenario({ install, browser, model, scratch, backendUrl: backend.url, token: alice.token, env });
     }
     if (!only || only === 'ui') {
       console.log('\n== UI test on the installed .vsix');

@@ -8,7 +8,7 @@ import { format } from 'node:util';
 import { startCodeServer, type CodeServerInstall } from './codeServer';
 
 /** Workbench console lines that are expected on an offline machine. */
-const NOISE = /open-vsx\.org|authentication provider|AccountPolicyGate|AgentHost|Service Worker|reconnection-grace-time|Creating a socket|connection token|builtin extensions cache|\[lifecycle\]|Canceled: Canceled|^\s+at /;
+const NOISE = /Creation of workbench contribution|open-vsx\.org|authentication provider|AccountPolicyGate|AgentHost|Service Worker|reconnection-grace-time|Creating a socket|connection token|builtin extensions cache|\[lifecycle\]|Canceled: Canceled|^\s+at /;
 const verbose = Boolean(process.env.WEGENT_TEST_VERBOSE);
 
 export interface ExtensionTestRun {

@@ -21,8 +21,17 @@ export const MULTIROOT_FILE = 'written-in-the-picked-folder.txt';
 export const MULTIROOT_CONTENT = 'Claude Code ran in the folder picked in the quick pick.\n';
 export const MULTIROOT_REPLY = 'Wrote the file in the folder you picked.';
 
-/** Which window the in-host suite runs in (WEGENT_TEST_LAYOUT): one folder (default), two, or none. */
-export type WorkspaceLayout = 'folder' | 'multi-root' | 'empty';
+/** Several executors on one machine (issue 15): a task per device writes this file in its own folder. */
+export const WHERE_FILE = 'landed-here.txt';
+/** One marker per device: window A, window B, the wegent-executor on the third folder. */
+export const WHERE_MARKERS = { a: 'VSCODE-WHERE-A', b: 'VSCODE-WHERE-B', c: 'VSCODE-WHERE-C' } as const;
+
+/**
+ * Which window the in-host suite runs in (WEGENT_TEST_LAYOUT): one folder (default), two, or none;
+ * 'window-a' / 'window-b': two windows on two folders at once beside a wegent-executor on a third;
+ * 'window-a-again': window A's folder opened again after it closed.
+ */
+export type WorkspaceLayout = 'folder' | 'multi-root' | 'empty' | 'window-a' | 'window-b' | 'window-a-again';
 
 /** The env names through which the harness hands the suites its backend and accounts. */
 export const ENV = {
@@ -32,4 +41,8 @@ export const ENV = {
   /** The harness's control endpoint (extension/test/host/control.ts): stop/start the backend, short-lived tokens. */
   control: 'WEGENT_TEST_CONTROL_URL',
   layout: 'WEGENT_TEST_LAYOUT',
+  /** JSON {a, b, c}: the three folders of the many-executors scenario. */
+  folders: 'WEGENT_TEST_FOLDERS',
+  /** JSON {node, cli}: how a suite starts a wegent-executor of its own. */
+  cli: 'WEGENT_TEST_CLI',
 } as const;

@@ -38,10 +38,10 @@ export async function onlineSnapshot(w: WegentApi): Promise<ExecutorSnapshot> {
 }
 
 /** Asks the harness (extension/test/host/control.ts) to act on the backend process or issue a token. */
-export async function control<T = unknown>(path: string): Promise<T> {
+export async function control<T = unknown>(path: string, timeoutMs = 90_000): Promise<T> {
   const base = process.env[ENV.control];
   assert.ok(base, `${ENV.control} not set by the harness`);
-  const res = await fetch(`${base}${path}`, { method: 'POST', signal: AbortSignal.timeout(90_000) });
+  const res = await fetch(`${base}${path}`, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
   const body = await res.text();
   assert.equal(res.status, 200, `control ${path}: ${body}`);
   return JSON.parse(body) as T;
@@ -54,4 +54,13 @@ export async function metric(backendUrl: string, name: string, labels = ''): Pro
     .split('\n')
     .filter((line) => line.startsWith(name) && line.includes(labels) && !line.startsWith('#'))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
+/** A value another window's suite published through the harness (waits until it is there). */
+export async function shared(key: string): Promise<string> {
+  return (await control<{ value: string }>(`/kv/get?key=${encodeURIComponent(key)}`, 4 * 60_000 + 5_000)).value;
+}
+
+export async function publish(key: string, value: string): Promise<void> {
+  await control(`/kv/set?key=${encodeURIComponent(key)}&value=${encodeURIComponent(value)}`);
 }

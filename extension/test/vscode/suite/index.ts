@@ -15,6 +15,8 @@ export async function run(): Promise<void> {
     await import('./device.suite');
     await import('./chatView.suite');
     await import('./resilience.suite'); // last: it stops and restarts the backend
+  } else if (layout.startsWith('window-')) {
+    await import('./windows.suite');
   } else {
     await import('./folders.suite');
   }
