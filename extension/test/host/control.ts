@@ -7,6 +7,8 @@ import { issueToken, type TestBackend } from '../../../test/support/backend';
 
 export interface ControlServer {
   url: string;
+  /** What POST /screenshot?name=N does (set by a scenario that holds a window's page); answers {path}. */
+  screenshot?: (name: string) => Promise<string>;
   close(): Promise<void>;
 }
 
@@ -18,7 +20,12 @@ export interface ControlServer {
 export async function startControlServer(backend: TestBackend, userId: string): Promise<ControlServer> {
   const kv = new Map<string, string>();
   const waiting = new Map<string, Array<(value: string) => void>>();
+  const hooks: Pick<ControlServer, 'screenshot'> = {};
   const actions: Record<string, (q: URLSearchParams) => Promise<unknown>> = {
+    '/screenshot': async (q) => {
+      if (!hooks.screenshot) throw new Error('no window to take a screenshot of');
+      return { path: await hooks.screenshot(q.get('name') ?? 'screenshot') };
+    },
     '/kv/set': async (q) => {
       const [key, value] = [q.get('key') ?? '', q.get('value') ?? ''];
       kv.set(key, value);
@@ -57,5 +64,11 @@ export async function startControlServer(backend: TestBackend, userId: string): 
   return {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    get screenshot() {
+      return hooks.screenshot;
+    },
+    set screenshot(fn) {
+      hooks.screenshot = fn;
+    },
   };
 }

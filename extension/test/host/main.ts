@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     }
     if (!only || only === 'windows') {
       console.log('\n== two VS Code windows and a wegent-executor on one machine');
-      failed += await runWindowsScenario({ install, browser, model, scratch, backendUrl: backend.url, token: alice.token, env });
+      failed += await runWindowsScenario({ install, browser, model, scratch, backendUrl: backend.url, token: alice.token, env, control, artifacts: ARTIFACTS });
     }
     if (!only || only === 'ui') {
       console.log('\n== UI test on the installed .vsix');

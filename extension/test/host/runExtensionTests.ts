@@ -3,7 +3,7 @@
 // development payload (extensionDevelopmentPath / extensionTestsPath) when code-server was started
 // with `--vscode-option enable-smoke-test-driver`; the test module's run() result comes back through
 // `codeAutomationExit`, its console output through `codeAutomationLog`.
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { format } from 'node:util';
 import { startCodeServer, type CodeServerInstall } from './codeServer';
 
@@ -23,6 +23,8 @@ export interface ExtensionTestRun {
   env?: Record<string, string>;
   settings?: Record<string, unknown>;
   timeoutMs?: number;
+  /** Called with the window's page once it is open (e.g. for screenshots the suite asks for). */
+  onPage?: (page: Page) => void;
   /** Where the extension host's console lines go (default: stdout). */
   print?: (line: string) => void;
 }
@@ -33,6 +35,7 @@ export async function runExtensionTests(opts: ExtensionTestRun): Promise<number>
   const context = await opts.browser.newContext({ viewport: { width: 1400, height: 900 } });
   try {
     const page = await context.newPage();
+    opts.onPage?.(page);
     const noise: string[] = [];
     let settle!: (code: number) => void;
     const exited = new Promise<number>((resolve) => (settle = resolve));

@@ -5,13 +5,14 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { reply, text, toolUse, type ModelServer } from '../../../test/support/modelServer';
 import { waitFor } from '../../../test/support/wait';
 import { ENV, WHERE_FILE, WHERE_MARKERS } from '../vscode/scenario';
 import { EXTENSION_DIR, SUITE_MODULE } from './build';
 import type { CodeServerInstall } from './codeServer';
 import { runExtensionTests } from './runExtensionTests';
+import type { ControlServer } from './control';
 
 export interface WindowsScenario {
   install: CodeServerInstall;
@@ -22,6 +23,9 @@ export interface WindowsScenario {
   token: string;
   /** The environment every window gets (backend, tokens, control URL, model server, HOME). */
   env: Record<string, string>;
+  control: ControlServer;
+  /** Where screenshots go (.test-artifacts/vscode). */
+  artifacts: string;
 }
 
 /** Returns the number of failed windows (0 = all passed). */
@@ -46,8 +50,21 @@ export async function runWindowsScenario(s: WindowsScenario): Promise<number> {
       if (executor.exitCode !== null) throw new Error(`wegent-executor exited ${executor.exitCode}:\n${out}`);
       return /is online/.test(out);
     }, { timeout: 60_000, message: `wegent-executor on folder C online:\n${out}` });
+    let pageA: Page | undefined;
+    // Window A's suite asks for these once the three devices are online (docs/extension.md shows them).
+    s.control.screenshot = async (name) => {
+      const page = pageA!;
+      const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await frame.locator('.picker-trigger').click({ timeout: 60_000 });
+      await waitFor(async () => (await frame.locator('.picker-row').count()) >= 3, { timeout: 60_000, message: 'three devices in the picker' });
+      const path = join(s.artifacts, `${name}.png`);
+      await page.screenshot({ path });
+      await frame.locator('.picker-trigger').click();
+      return path;
+    };
     const run = (layout: string, workspace: string, tag: string) =>
       runExtensionTests({
+        onPage: (page) => layout === 'window-a' && (pageA = page),
         install: s.install,
         browser: s.browser,
         extensionDir: EXTENSION_DIR,
@@ -65,6 +82,7 @@ export async function runWindowsScenario(s: WindowsScenario): Promise<number> {
     }
     return [a, b, again].filter((c) => c !== 0).length;
   } finally {
+    s.control.screenshot = undefined;
     if (executor.exitCode === null) executor.kill('SIGKILL');
   }
 }

@@ -14,7 +14,7 @@ import type { DeviceList } from '@wegent/shared';
 import { TestChat, api } from '../../../../test/support/clients';
 import { waitFor } from '../../../../test/support/wait';
 import { ENV, WHERE_FILE, WHERE_MARKERS } from '../scenario';
-import { onlineSnapshot, publish, setBackendUrl, setSetting, shared, testBackend, wegent } from './helpers';
+import { control, onlineSnapshot, publish, setBackendUrl, setSetting, shared, testBackend, wegent } from './helpers';
 
 const layout = process.env[ENV.layout];
 const folders = JSON.parse(process.env[ENV.folders] ?? '{}') as { a: string; b: string; c: string };
@@ -80,6 +80,8 @@ if (layout === 'window-a') describe('window A of two windows and a wegent-execut
     assert.ok(byFolder.c, 'the wegent-executor on the third folder is listed by its folder');
     assert.equal(new Set([idA, idB, byFolder.c.device_id]).size, 3, 'three ids');
     for (const d of Object.values(byFolder)) assert.ok(!d!.device_id.includes(basename(folders.a)) && !d!.device_id.includes('/'), 'ids carry no path');
+    await vscode.commands.executeCommand('wegent.chat.focus');
+    await control('/screenshot?name=several-windows-picker');
 
     const { url, token } = testBackend();
     chat = await TestChat.connect({ url, token });
