@@ -34,7 +34,8 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'request'; id: number; event: ChatRequestName; payload: unknown }
   | { type: 'http'; id: number; method: HttpMethod; path: string; body?: unknown }
-  | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' }
+  /** `showApprovals`: reopen this window's own prompt for the requests its device waits on. */
+  | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' | 'showApprovals' }
   /** VS Code on the device that ran the task: open its changes in the native multi-file diff editor. */
   | { type: 'openChanges'; task_id: string };
 

@@ -4,6 +4,7 @@ import { Composer } from './components/Composer';
 import { Header } from './components/Header';
 import { History } from './components/History';
 import { Icon } from './components/Icon';
+import { NotifyOffer } from './components/NotifyOffer';
 import { Settings } from './components/Settings';
 import { SignIn } from './components/SignIn';
 import { Transcript } from './components/Transcript';
@@ -30,6 +31,7 @@ export function App() {
           ) : (
             <>
               <Transcript />
+              <NotifyOffer />
               <Composer />
             </>
           )}

@@ -80,3 +80,35 @@ export function recordsOf(list: PermissionRecord[] | undefined): DecisionRecords
 
 /** For the history list: true when a stored subtask still has requests open. */
 export const hasPending = (pending: PendingRequest[] | undefined): boolean => !!pending?.length;
+
+/** Time of a decision as a person reads it: "14:02" today, with the date on other days. */
+export function shortTime(iso: string | undefined, locale: string, now = new Date()): string {
+  if (!iso) return '';
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return '';
+  const sameDay = at.toDateString() === now.toDateString();
+  return sameDay
+    ? at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
+    : at.toLocaleString(locale, { dateStyle: 'short', timeStyle: 'short' });
+}
+
+/** The message key and values for how a request ended ("Allowed by you in the browser, 14:02"). */
+export function decisionWords(d: Decided, opts: { question: boolean; deviceName: string; locale: string }): { key: string; vars: Record<string, string> } {
+  const time = shortTime(d.decided_at, opts.locale);
+  if (d.by === 'timeout') return { key: 'approval.timeout', vars: { time } };
+  if (d.by === 'device') {
+    const key = opts.question && d.decision === 'allow' ? 'approval.answeredDevice' : d.decision === 'allow' ? 'approval.allowedDevice' : 'approval.deniedDevice';
+    return { key, vars: { name: opts.deviceName, time } };
+  }
+  const where = d.client ?? 'chat';
+  const key = opts.question
+    ? d.decision === 'allow' ? 'approval.answeredBy' : 'approval.skippedBy'
+    : d.decision === 'deny' ? 'approval.deniedBy' : d.scope === 'task' ? 'approval.allowedTaskBy' : 'approval.allowedBy';
+  return { key, vars: { where, time } };
+}
+
+/** AskUserQuestion's answer for one question: chosen labels comma-separated, or the free text. */
+export function answerOf(chosen: readonly string[], other: string): string {
+  const own = other.trim();
+  return [...chosen, ...(own ? [own] : [])].join(', ');
+}

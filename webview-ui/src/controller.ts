@@ -5,9 +5,12 @@ import type {
   ChatDone,
   ChatResumeOk,
   ChatStart,
+  ChatPermissionDecided,
+  ChatPermissionReply,
   ChatStatus,
   DeviceList,
   DeviceStatusEvent,
+  PermissionMode,
   ProtocolError,
   TaskDetail,
   TaskSummary,
@@ -77,8 +80,9 @@ export class Controller {
     const key = `local:${Date.now()}:${++this.sendCounter}`;
     const device_id = effectiveDeviceId(this.current);
     const task_id = this.current.taskId ?? undefined;
-    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id });
-    const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, ...(task_id ? { task_id } : {}) });
+    const permission_mode = this.current.composerMode;
+    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id, permission_mode });
+    const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, permission_mode, ...(task_id ? { task_id } : {}) });
     if (!ack.ok) {
       this.dispatch({ type: 'sendFailed', key, error: ack.error });
       return false;
@@ -96,6 +100,20 @@ export class Controller {
   async cancel(subtaskId: string): Promise<void> {
     const ack = await this.transport.request(ChatEvent.cancel, { subtask_id: subtaskId });
     if (!ack.ok) this.fail(ack.error);
+  }
+
+  /** How much the next message may do (kept with the conversation: its last message's mode). */
+  setComposerMode(mode: PermissionMode): void {
+    this.dispatch({ type: 'setComposerMode', mode });
+  }
+
+  /**
+   * Answers a permission request. The card changes when the backend tells every chat
+   * (`chat:permission_decided`); a refusal (ALREADY_DECIDED…) comes back for the card to show.
+   */
+  async answerPermission(reply: ChatPermissionReply): Promise<ProtocolError | null> {
+    const ack = await this.transport.request(ChatEvent.permissionReply, reply);
+    return ack.ok ? null : ack.error;
   }
 
   pickDevice(deviceId: string): void {
@@ -214,6 +232,8 @@ export class Controller {
         else this.dispatch({ type: 'done', event: done });
         return;
       }
+      case ChatEvent.permissionDecided:
+        return this.dispatch({ type: 'permissionDecided', event: payload as ChatPermissionDecided });
       case ChatEvent.deviceStatus:
         return this.dispatch({ type: 'deviceStatus', event: payload as DeviceStatusEvent });
     }

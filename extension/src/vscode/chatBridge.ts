@@ -24,7 +24,7 @@ const PUSH_EVENTS: Record<ChatPushName, true> = {
 };
 const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply']);
 const HTTP_METHODS = new Set<string>(['GET', 'POST', 'PUT', 'DELETE']);
-const COMMANDS = new Set<string>(['connectDevice', 'setToken', 'showOutput', 'openSettings']);
+const COMMANDS = new Set<string>(['connectDevice', 'setToken', 'showOutput', 'openSettings', 'showApprovals']);
 
 export interface ChatBridgeOptions {
   post(message: HostToWebview): void;

@@ -7,6 +7,7 @@ import { effectiveDeviceId, liveTurns } from '../state';
 import { useAppState, useController } from '../useController';
 import { DevicePicker } from './DevicePicker';
 import { Icon } from './Icon';
+import { ModeSelect } from './ModeSelect';
 
 export function Composer() {
   const t = useT();
@@ -68,6 +69,7 @@ export function Composer() {
       />
       <div class="composer-bar">
         <DevicePicker />
+        <ModeSelect />
         <span class="spacer" />
         {running && (
           <button type="button" class="secondary" onClick={() => void c.cancel(running.subtask_id!)}>

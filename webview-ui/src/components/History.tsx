@@ -51,6 +51,7 @@ function HistoryItem({ task, current }: { task: TaskSummary; current: boolean })
         <span class="history-title">{title}</span>
         <span class="history-meta">
           {device} · {t(`state.${task.status}`)} ·{' '}
+          {task.awaiting_input && <span class="needs-input">{t('history.needsInput')} · </span>}
           {new Date(task.updated_at).toLocaleString()}
         </span>
       </button>

@@ -1,16 +1,24 @@
 // One turn: the user's message as plain text, then the streamed reply as blocks (markdown text,
 // thinking, tool cards, status notes) and its status line.
 import { useMemo } from 'preact/hooks';
+import { approvalsOf, type Approval } from '../approvals';
 import { useT } from '../i18n';
+import { isFinalStatus } from '../protocol';
 import { renderMarkdown } from '../markdown';
 import type { Turn } from '../state';
 import { blocksOf, type Block } from '../transcript';
+import { ApprovalCard } from './ApprovalCard';
 import { StatusLine } from './StatusLine';
 import { ToolCard } from './ToolCard';
 
 export function Message({ turn }: { turn: Turn }) {
   const t = useT();
   const blocks = useMemo(() => blocksOf(turn.events), [turn.events]);
+  const final = isFinalStatus(turn.status);
+  const approvals = useMemo(
+    () => new Map(approvalsOf(turn.events, turn.decisions, final).map((a) => [a.request.request_id, a])),
+    [turn.events, turn.decisions, final],
+  );
   return (
     <article class="turn" data-subtask-id={turn.subtask_id ?? undefined}>
       <div class="bubble user">
@@ -20,7 +28,7 @@ export function Message({ turn }: { turn: Turn }) {
       <div class="bubble assistant">
         <div class="role">{t('chat.assistant')}</div>
         {blocks.map((b, i) => (
-          <BlockView key={i} block={b} />
+          <BlockView key={i} block={b} turn={turn} approvals={approvals} />
         ))}
         <StatusLine turn={turn} />
       </div>
@@ -28,7 +36,7 @@ export function Message({ turn }: { turn: Turn }) {
   );
 }
 
-function BlockView({ block }: { block: Block }) {
+function BlockView({ block, turn, approvals }: { block: Block; turn: Turn; approvals: Map<string, Approval> }) {
   const t = useT();
   switch (block.kind) {
     case 'text':
@@ -42,8 +50,16 @@ function BlockView({ block }: { block: Block }) {
       );
     case 'status':
       return <div class="event-status">{block.text}</div>;
-    case 'tool':
-      return <ToolCard block={block} />;
+    case 'tool': {
+      const approval = block.approvalId ? approvals.get(block.approvalId) : undefined;
+      // While it waits, the request is the card (its input in full); afterwards, the tool card says how it was decided.
+      if (approval?.state === 'open') return <ApprovalCard approval={approval} turn={turn} />;
+      return <ToolCard block={block} approval={approval} turn={turn} />;
+    }
+    case 'approval': {
+      const approval = approvals.get(block.requestId);
+      return approval ? <ApprovalCard approval={approval} turn={turn} /> : null;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // One line under each reply: queued #2 / running on "Darwin - MacBook-Pro.local" / completed /
 // failed with the error in words / stopped.
+import { openApprovals } from '../approvals';
 import { CLOUD_DEVICE_ID } from '../protocol';
 import { errorText, useT, type Translate } from '../i18n';
 import { deviceName, type State, type Turn } from '../state';
@@ -16,7 +17,7 @@ export function statusText(t: Translate, state: State, turn: Turn): string {
       return turn.queue_position ? t('status.queued', { position: turn.queue_position }) : t('status.queuedNoPos');
     case 'running': {
       const name = turn.device_id === CLOUD_DEVICE_ID ? t('picker.cloud') : deviceName(state, turn.device_id) ?? turn.device_id;
-      return t('status.running', { name });
+      return openApprovals(turn).length ? `${t('status.running', { name })} · ${t('approval.waiting')}` : t('status.running', { name });
     }
     case 'completed':
       return t('status.completed');
@@ -35,10 +36,11 @@ const ICONS: Record<Turn['status'], string> = {
 export function StatusLine({ turn }: { turn: Turn }) {
   const t = useT();
   const state = useAppState();
-  const spin = ICONS[turn.status] === 'loading';
+  const waiting = turn.status === 'running' && openApprovals(turn).length > 0;
+  const icon = waiting ? 'bell-dot' : ICONS[turn.status];
   return (
-    <div class={`status-line status-${turn.status}`} data-status={turn.status}>
-      <Icon name={ICONS[turn.status]} spin={spin} />
+    <div class={`status-line status-${turn.status}${waiting ? ' needs-input' : ''}`} data-status={turn.status} data-awaiting-input={waiting || undefined}>
+      <Icon name={icon} spin={icon === 'loading'} />
       <span>{statusText(t, state, turn)}</span>
     </div>
   );

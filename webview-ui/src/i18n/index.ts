@@ -37,3 +37,7 @@ export const I18n = createContext<{ t: Translate; locale: Locale }>({ t: transla
 export function useT(): Translate {
   return useContext(I18n).t;
 }
+
+export function useLocale(): Locale {
+  return useContext(I18n).locale;
+}
