@@ -8,6 +8,7 @@ import { WegentOutput } from './vscode/output';
 import { ChatViewProvider, CHAT_VIEW_ID } from './vscode/chatView';
 import { registerCommands } from './vscode/commands';
 import { LocalApprovalPrompt } from './vscode/toolApproval';
+import { ChatNotifications } from './vscode/chatNotifications';
 import { connectHere, CONNECT_HERE_KEY, readSettings, TokenStore } from './vscode/settings';
 import { watchPeers } from './vscode/windowPeers';
 import { defaultDataDir, folderKeyOf } from './executor/identity';
@@ -46,11 +47,17 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   const device = controller;
   const localPrompt = new LocalApprovalPrompt(device);
 
+  let chatVisible = false;
+  const chatNotifications = new ChatNotifications({ localDeviceId: () => device.snapshot?.deviceId, chatVisible: () => chatVisible });
   const chatView = new ChatViewProvider({
     extensionUri: context.extensionUri,
     tokens,
     log: output,
     localDeviceId: () => device.snapshot?.deviceId,
+    onPush: (event, payload, visible) => {
+      chatVisible = visible;
+      chatNotifications.onPush(event, payload);
+    },
   });
 
   context.subscriptions.push(
@@ -59,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     tokens,
     chatView,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chatView, { webviewOptions: { retainContextWhenHidden: true } }),
+    // Reopens the local prompt (from the status bar's "needs input", the sidebar's card, the palette).
+    vscode.commands.registerCommand('wegent.showApprovals', () => localPrompt.reopen()),
     ...registerCommands({
       context,
       controller: device,
@@ -88,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   }
   offerWhenPeersConnect(context, device, tokens, notices);
 
-  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker };
+  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker, localPrompt };
 }
 
 function stoppedForGood(notices: Notices, error: ProtocolError): void {

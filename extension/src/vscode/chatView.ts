@@ -19,6 +19,8 @@ export interface ChatViewDeps {
   tokens: TokenStore;
   log: Logger;
   localDeviceId(): string | undefined;
+  /** Every server push the chat receives, with whether the view is on screen (notifications). */
+  onPush?(event: string, payload: unknown, visible: boolean): void;
 }
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -52,6 +54,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const bridge = new ChatBridge({
       post: (message) => {
         this.posted.fire(message);
+        if (message.type === 'push') this.deps.onPush?.(message.event, message.payload, view.visible);
         void view.webview.postMessage(message);
       },
       backendUrl: () => readSettings().backendUrl,

@@ -7,7 +7,7 @@ export interface StatusView {
   tooltip: string;
   /** A theme color id for the background, for states that need attention. */
   background?: 'statusBarItem.warningBackground' | 'statusBarItem.errorBackground';
-  command: 'wegent.connectDevice' | 'wegent.showStatusMenu';
+  command: 'wegent.connectDevice' | 'wegent.showStatusMenu' | 'wegent.showApprovals';
 }
 
 export function statusView(snapshot: ExecutorSnapshot | undefined): StatusView {
@@ -20,6 +20,17 @@ export function statusView(snapshot: ExecutorSnapshot | undefined): StatusView {
   }
   const slots = `${snapshot.slotsUsed}/${snapshot.maxSlots}`;
   const name = snapshot.deviceName || snapshot.deviceId;
+  const waiting = snapshot.waitingApprovals?.length ?? 0;
+  // A task waiting for someone outranks every other running state: it is what the user must act on.
+  if (waiting > 0 && (snapshot.state === 'online' || snapshot.state === 'busy')) {
+    const tools = [...new Set(snapshot.waitingApprovals.map((w) => w.toolName))].join(', ');
+    return {
+      text: `$(bell-dot) Wegent ${slots} · needs input`,
+      tooltip: `Wegent: ${waiting === 1 ? 'a task waits' : `${waiting} tasks wait`} for your answer (${tools}). Click to answer here, or answer in any Wegent chat.${details(snapshot)}`,
+      background: 'statusBarItem.warningBackground',
+      command: 'wegent.showApprovals',
+    };
+  }
   switch (snapshot.state) {
     case 'connecting':
       return { text: '$(sync~spin) Wegent', tooltip: `Wegent: connecting "${name}" to ${snapshot.backendUrl}…`, command: 'wegent.showStatusMenu' };

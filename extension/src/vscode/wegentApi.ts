@@ -8,6 +8,7 @@ import type { TokenStore } from './settings';
 import type { DeviceStatusBar } from './statusBar';
 import type { Notices } from './notices';
 import type { FolderPicker } from './folderPicker';
+import type { LocalApprovalPrompt } from './toolApproval';
 
 export const EXTENSION_ID = 'wegent.wegent';
 
@@ -23,4 +24,6 @@ export interface WegentApi {
   notices: Notices;
   /** The multi-root folder pick (its `current` is the one on screen). */
   folderPicker: FolderPicker;
+  /** This window's own prompt for its device's permission requests. */
+  localPrompt: LocalApprovalPrompt;
 }

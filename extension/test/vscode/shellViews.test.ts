@@ -30,6 +30,16 @@ describe('status bar view', () => {
     assert.match(busy.tooltip, /queue/);
   });
 
+  it('says "needs input" while a task waits for an answer, and a click answers it', () => {
+    const waitingApprovals = [{ subtaskId: 's1', requestId: 'r1', toolName: 'Write', requestedAt: '' }];
+    const v = statusView(snap({ slotsUsed: 1, waitingApprovals }));
+    assert.equal(v.text, '$(bell-dot) Wegent 1/5 · needs input');
+    assert.equal(v.command, 'wegent.showApprovals');
+    assert.equal(v.background, 'statusBarItem.warningBackground');
+    assert.match(v.tooltip, /a task waits for your answer \(Write\)/);
+    assert.equal(statusView(snap({ state: 'offline', waitingApprovals })).text, '$(vm-outline) Wegent offline', 'offline still says offline');
+  });
+
   it('lists the backend and the running tasks in the tooltip, each prompt one short line', () => {
     const running = Array.from({ length: 7 }, (_, i) => ({ subtaskId: `s${i}`, taskId: `t${i}`, prompt: i === 0 ? `Fix the login\nbug ${'and more '.repeat(20)}` : `task ${i}`, startedAt: '' }));
     const tip = statusView(snap({ state: 'busy', slotsUsed: 5, running })).tooltip;
