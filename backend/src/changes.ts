@@ -3,7 +3,7 @@
 // an offline device is answered DEVICE_OFFLINE at once; apply waits for no running message
 // (TASK_BUSY). The diff goes from the device's ack straight into the chat's ack: it is never
 // written to Redis, a log or a metric (code stays on the machine).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis';
 import {
   ApplyOk, DEVICE_REQUEST_TIMEOUT_MS, DiffOk, ErrorCode, WegentError, isFinalStatus,
   type ChatApply, type ChatDiff, type UserView,
@@ -17,7 +17,7 @@ import { taskNotFound, type SubtaskRecord, type Tasks } from './tasks';
 
 export class ChangeReview {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly tasks: Tasks,
     private readonly devices: Devices,
     private readonly notify: Notifier,
