@@ -9,7 +9,7 @@ import {
 } from '@wegent/shared';
 import { keys, presenceMember, userHome } from './store/keys';
 import { decodeDevice, encodeDevice, type DeviceRecord } from './store/records';
-import { expireNow, heartbeat, touch, type Heartbeat } from './store/scripts/presence';
+import { expireNow, heartbeat, markLost, touch, type Heartbeat } from './store/scripts/presence';
 
 export type { DeviceRecord } from './store/records';
 
@@ -118,6 +118,14 @@ export class Devices {
     await expireNow(this.redis, { home, deviceId });
   }
 
+  /**
+   * The socket `holder` that held the device went away: it stays online for its TTL (so it can
+   * reclaim its tasks) marked as having lost its connection. False when another socket holds it now.
+   */
+  async markLost(home: string, deviceId: string, holder: string): Promise<boolean> {
+    return (await markLost(this.redis, { home, deviceId, holder })) !== null;
+  }
+
   async isOnline(home: string, deviceId: string): Promise<boolean> {
     return (await this.redis.exists(keys.deviceOnline(home, deviceId))) === 1;
   }
@@ -145,16 +153,20 @@ export class Devices {
     await this.redis.hset(keys.queuedDevices, deviceId, home);
   }
 
-  async status(d: DeviceRecord): Promise<{ status: DeviceStatus; slots_used: number }> {
+  async status(d: DeviceRecord): Promise<{ status: DeviceStatus; slots_used: number; disconnected_at?: string; offline_at?: string }> {
     const home = userHome(d.user_id);
-    const [online, used] = await Promise.all([this.isOnline(home, d.device_id), this.slotsUsed(home, d.device_id)]);
+    // PTTL in place of EXISTS: the same round trip also says when a lost device will be offline.
+    const [ttlMs, used] = await Promise.all([this.redis.pttl(keys.deviceOnline(home, d.device_id)), this.slotsUsed(home, d.device_id)]);
+    const online = ttlMs !== -2;
     const status: DeviceStatus = !online ? 'offline' : used >= d.max_slots ? 'busy' : 'online';
-    return { status, slots_used: used };
+    if (!online || !d.disconnected_at) return { status, slots_used: used };
+    const offlineAt = new Date(Date.now() + Math.max(0, ttlMs)).toISOString();
+    return { status, slots_used: used, disconnected_at: d.disconnected_at, offline_at: offlineAt };
   }
 
   /** `defaultId`: the owner's default device when the caller already read it (lists). */
   async view(d: DeviceRecord, defaultId?: string | null): Promise<DeviceView> {
-    const [{ status, slots_used }, def] = await Promise.all([
+    const [{ status, slots_used, ...lost }, def] = await Promise.all([
       this.status(d),
       defaultId !== undefined ? defaultId : this.redis.get(keys.userDefaultDevice(d.user_id)),
     ]);
@@ -168,12 +180,16 @@ export class Devices {
       last_seen_at: d.last_seen_at,
       executor_version: d.executor_version,
       mode: d.mode,
+      ...lost,
     };
   }
 
   async statusEvent(d: DeviceRecord): Promise<DeviceStatusEvent> {
     const v = await this.view(d);
-    return { device_id: v.device_id, name: v.name, status: v.status, slots_used: v.slots_used, max_slots: v.max_slots, is_default: v.is_default };
+    return {
+      device_id: v.device_id, name: v.name, status: v.status, slots_used: v.slots_used, max_slots: v.max_slots, is_default: v.is_default,
+      ...(v.disconnected_at ? { disconnected_at: v.disconnected_at, offline_at: v.offline_at } : {}),
+    };
   }
 
   /** The user's devices, by id: three round trips however many (each step's reads are pipelined). */
@@ -231,7 +247,7 @@ export class Devices {
       const [d, online, used, queued] = await Promise.all([
         this.get(home, id), this.isOnline(home, id), this.slotsUsed(home, id), this.redis.llen(keys.deviceQueue(home, id)),
       ]);
-      if (!d || d.mode !== 'cloud' || !online) return null;
+      if (!d || d.mode !== 'cloud' || !online || d.disconnected_at) return null;
       if ((await this.redis.hget(keys.user(d.user_id), 'role')) !== 'operator') {
         await this.redis.hdel(keys.cloudDevices, id);
         return null;

@@ -55,18 +55,31 @@ export function applyDeviceStatus(s: DeviceSlice, e: DeviceStatusEvent): DeviceS
     if (e.status === 'offline') return s;
     s = { ...s, deletedDeviceIds: s.deletedDeviceIds.filter((id) => id !== e.device_id) };
   }
+  // Connection state is what this event says: absent fields mean connected (or offline) now.
+  const { disconnected_at: _lostAt, offline_at: _offlineAt, ...base } = known ?? { is_default: false, last_seen_at: null, executor_version: null, mode: 'local' as const };
   const updated: DeviceView = {
-    ...(known ?? { is_default: false, last_seen_at: null, executor_version: null, mode: 'local' as const }),
+    ...base,
     device_id: e.device_id,
     name: e.name,
     status: e.status,
     slots_used: e.slots_used,
     max_slots: e.max_slots,
     ...(e.is_default !== undefined ? { is_default: e.is_default } : {}),
+    ...(e.disconnected_at ? { disconnected_at: e.disconnected_at, offline_at: e.offline_at } : {}),
   };
   let devices = known ? s.devices.map((d) => (d.device_id === e.device_id ? updated : d)) : [...s.devices, updated];
   if (updated.is_default) devices = devices.map((d) => (d.device_id === e.device_id ? d : { ...d, is_default: false }));
   return { ...s, devices: sortDevices(devices) };
+}
+
+/**
+ * What the picker shows: "lost" while the device still counts as online (its tasks stay reclaimable)
+ * but its executor has no connection — crashed, killed, or cut off. It is never shown as online then.
+ */
+export type DeviceDisplayStatus = DeviceView['status'] | 'lost';
+
+export function displayStatus(d: Pick<DeviceView, 'status' | 'disconnected_at'>): DeviceDisplayStatus {
+  return d.status !== 'offline' && d.disconnected_at ? 'lost' : d.status;
 }
 
 export function removeDevice(s: DeviceSlice, deviceId: string): DeviceSlice {

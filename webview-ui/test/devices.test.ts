@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { DeviceView } from '@wegent/shared';
 import {
-  applyDeviceStatus, effectiveDeviceId, initialDevices, loadDevices, removeDevice, setDefault, sortDevices, type DeviceSlice,
+  applyDeviceStatus, displayStatus, effectiveDeviceId, initialDevices, loadDevices, removeDevice, setDefault, sortDevices, type DeviceSlice,
 } from '../src/devices';
 
 const device = (id: string, over: Partial<DeviceView> = {}): DeviceView => ({
@@ -22,6 +22,18 @@ describe('chat devices', () => {
   it('a status push updates what it carries and keeps what it does not (version, mode, last seen)', () => {
     const s = applyDeviceStatus(slice([device('a', { executor_version: '9.9', mode: 'cloud' })]), { device_id: 'a', name: 'renamed', status: 'busy', slots_used: 2, max_slots: 2 });
     assert.deepEqual(s.devices[0], device('a', { name: 'renamed', status: 'busy', slots_used: 2, max_slots: 2, executor_version: '9.9', mode: 'cloud' }));
+  });
+
+  it('a device whose executor lost its connection shows as "lost" (never online) until a push says it is back', () => {
+    const lostAt = { disconnected_at: '2026-12-01T10:00:05.000Z', offline_at: '2026-12-01T10:01:35.000Z' };
+    const lost = applyDeviceStatus(slice([device('a', { status: 'busy', slots_used: 1 })]), { device_id: 'a', name: 'Linux - a', status: 'online', slots_used: 1, max_slots: 5, ...lostAt });
+    assert.equal(displayStatus(lost.devices[0]), 'lost');
+    assert.equal(lost.devices[0].offline_at, lostAt.offline_at);
+    const back = applyDeviceStatus(lost, { device_id: 'a', name: 'Linux - a', status: 'online', slots_used: 1, max_slots: 5 });
+    assert.equal(displayStatus(back.devices[0]), 'online');
+    assert.equal(back.devices[0].disconnected_at, undefined);
+    const gone = applyDeviceStatus(lost, { device_id: 'a', name: 'Linux - a', status: 'offline', slots_used: 0, max_slots: 5 });
+    assert.equal(displayStatus(gone.devices[0]), 'offline');
   });
 
   it('setDefault leaves exactly one default, or none', () => {

@@ -29,8 +29,8 @@ describe('i18n', () => {
 
   it('words known error codes for people and falls back to the server sentence', () => {
     const t = translator('en');
-    assert.equal(errorText(t, { code: 'DEVICE_OFFLINE', message: 'Device abc went offline' }), 'Device disconnected');
+    assert.equal(errorText(t, { code: 'DEVICE_OFFLINE', message: 'Device abc went offline' }), 'Device offline');
     assert.equal(errorText(t, { code: 'MODEL_OVERLOADED', message: 'The model is overloaded; retry later.' }), 'The model is overloaded; retry later.');
-    assert.equal(errorText(translator('zh-CN'), { code: 'DEVICE_OFFLINE', message: 'x' }), '设备已断开连接');
+    assert.equal(errorText(translator('zh-CN'), { code: 'DEVICE_OFFLINE', message: 'x' }), '设备离线');
   });
 });

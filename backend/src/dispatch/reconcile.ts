@@ -10,6 +10,7 @@ import type { Announcer } from './announce';
 import type { DispatchDeps } from './deps';
 import type { Executions } from './execute';
 import type { Finisher } from './finish';
+import { offlineFailure } from '../presenceWords';
 
 export class Reconciler {
   constructor(
@@ -81,18 +82,20 @@ export class Reconciler {
     const { devices, tasks, notify } = this.d;
     const [slotIds, queued] = await Promise.all([devices.slotIds(home, deviceId), devices.queueIds(home, deviceId)]);
     const inSlot = new Set(slotIds);
+    const lostAt = reason === 'offline' ? ((await devices.get(home, deviceId))?.disconnected_at ?? null) : null;
     for (const s of await tasks.getSubtasks([...slotIds, ...queued])) {
       if (tasks.doneEvent(s)) continue;
       if (reason !== 'offline' && inSlot.has(s.subtask_id)) notify.cancelOnDevice(deviceId, { subtask_id: s.subtask_id });
       if (s.cancel_requested) {
         await this.finisher.finish(s, 'cancelled', { pump: false });
       } else if (reason === 'offline' && s.status === 'running') {
-        await this.finisher.finish(s, 'failed', { error: { code: ErrorCode.DEVICE_OFFLINE, message: 'The device went offline (no heartbeat within its online TTL) while running this task. Send it again when the device is back.' }, pump: false });
+        await this.finisher.finish(s, 'failed', { error: { code: ErrorCode.DEVICE_OFFLINE, message: offlineFailure(lostAt, true) }, pump: false });
       } else {
         const why = reason === 'deleted' ? 'The device was deleted before this task finished.'
           : reason === 'withdrawn' ? 'The cloud executor running this task left the pool (its operator lost the operator role) before it finished.'
-          : 'The device went offline before this task could start.';
-        await this.finisher.finish(s, 'failed', { error: { code: ErrorCode.DEVICE_UNAVAILABLE, message: `${why} Pick another device and send it again.` }, pump: false });
+          : null;
+        const message = why ? `${why} Pick another device and send it again.` : offlineFailure(lostAt, false);
+        await this.finisher.finish(s, 'failed', { error: { code: ErrorCode.DEVICE_UNAVAILABLE, message }, pump: false });
       }
     }
   }

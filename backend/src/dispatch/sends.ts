@@ -4,7 +4,8 @@ import {
   type ChatSend, type ChatSendOk, type UserView,
 } from '@wegent/shared';
 import { deviceNotFound } from '../devices';
-import { userHome } from '../store/keys';
+import { lostSendRefusal } from '../presenceWords';
+import { idHome, userHome } from '../store/keys';
 import { attachTurn, send as sendScript, sendPool, type SendInput, type SendOutcome } from '../store/scripts/send';
 import { taskNotFound } from '../tasks';
 import type { DispatchDeps } from './deps';
@@ -39,6 +40,7 @@ export class Sends {
         throw deviceNotFound(p.device_id);
       case 'offline':
         if (cloud) throw cloudUnavailable();
+        if (r.disconnectedAt) throw new WegentError(ErrorCode.DEVICE_OFFLINE, lostSendRefusal(r.name, r.disconnectedAt), 409);
         throw new WegentError(ErrorCode.DEVICE_OFFLINE, `The device "${r.name}" is offline. Start its executor (VS Code: "Wegent: Connect Device") or pick another device.`, 409);
       case 'notask':
         throw taskNotFound(task_id);
@@ -87,10 +89,13 @@ export class Sends {
   }
 
   async cancel(user: UserView, subtaskId: string): Promise<void> {
-    const { tasks, notify } = this.d;
+    const { tasks, notify, devices } = this.d;
     const s = await tasks.getOwnedSubtask(user.id, subtaskId);
     if (tasks.doneEvent(s)) return;
-    if (s.status === 'running') {
+    // A device that lost its connection cannot hear a task:cancel: the task ends now, and the device,
+    // if it comes back, is told to stop it (reconcile cancels every reported id that is final).
+    const lost = s.status === 'running' && (await devices.get(idHome(s.subtask_id), s.device_id))?.disconnected_at;
+    if (s.status === 'running' && !lost) {
       // The device stops it and reports task:complete "cancelled"; heartbeats repeat the request.
       await tasks.requestCancel(s.subtask_id);
       notify.cancelOnDevice(s.device_id, { subtask_id: s.subtask_id });

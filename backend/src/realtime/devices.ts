@@ -86,15 +86,26 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     socket.on('disconnect', (reason) => {
       metrics.deviceSockets.dec();
       const deviceId = data.deviceId;
-      if (!deviceId || reason !== 'client namespace disconnect') return;
-      // A clean goodbye with nothing running: offline now rather than at the TTL. With tasks running
-      // we keep the TTL, so a quick reconnect can reclaim them.
+      if (!deviceId) return;
       void (async () => {
-        if ((await devices.slotsUsed(home, deviceId)) > 0) return;
-        if ((await svc.redis.get(keys.deviceOnline(home, deviceId))) !== socket.id) return;
-        await devices.expireNow(home, deviceId);
-        monitor.poke(0);
-      })().catch((err) => log.warn({ err, deviceId }, 'clean disconnect handling failed'));
+        // Offline now rather than at the TTL: a clean goodbye with nothing running, or a token that
+        // was revoked or expired (this device can never come back with it).
+        const { tokenId, expiresAt } = data.principal;
+        const tokenDead = reason === 'server namespace disconnect' && (expiresAt * 1000 <= Date.now() || (await accounts.isRevoked(tokenId)));
+        const goodbye = reason === 'client namespace disconnect' && (await devices.slotsUsed(home, deviceId)) === 0;
+        if (tokenDead || goodbye) {
+          if ((await svc.redis.get(keys.deviceOnline(home, deviceId))) !== socket.id) return;
+          await devices.expireNow(home, deviceId);
+          monitor.poke(0);
+          // Chats hear it now, not when the monitor gets to it (it waits out its start-up grace).
+          await dispatcher.emitDeviceStatus(home, deviceId);
+          return;
+        }
+        // Otherwise (a crash, a kill, a dropped network, a goodbye with tasks running) it keeps its
+        // TTL so a quick reconnect can reclaim its tasks — and every chat sees at once that its
+        // connection is lost, and until when it may come back.
+        if (await devices.markLost(home, deviceId, socket.id)) await dispatcher.emitDeviceStatus(home, deviceId);
+      })().catch((err) => log.warn({ err, deviceId, reason }, 'disconnect handling failed'));
     });
   });
 }

@@ -133,6 +133,8 @@ export interface DeviceRecord {
   mode: ExecutorMode;
   created_at: string;
   last_seen_at: string | null;
+  /** Its socket went away while it still counts as online (it may come back within the TTL); cleared by any touch. */
+  disconnected_at: string | null;
 }
 
 export const DEVICE_FIELDS: Fields<DeviceRecord> = {
@@ -144,6 +146,7 @@ export const DEVICE_FIELDS: Fields<DeviceRecord> = {
   mode: { encode: (v) => v, decode: (r) => (r === 'cloud' ? 'cloud' : 'local') },
   created_at: text,
   last_seen_at: optionalText,
+  disconnected_at: optionalText,
 };
 
 export const encodeDevice = encoder(DEVICE_FIELDS);

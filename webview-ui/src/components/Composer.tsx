@@ -2,6 +2,7 @@
 // composition, as when typing Chinese, does not send). Stop cancels the running reply.
 import { useRef, useState } from 'preact/hooks';
 import { useT } from '../i18n';
+import { displayStatus } from '../devices';
 import { CLOUD_DEVICE_ID } from '../protocol';
 import { effectiveDeviceId, liveTurns } from '../state';
 import { useAppState, useController } from '../useController';
@@ -18,11 +19,13 @@ export function Composer() {
   const targetId = effectiveDeviceId(state);
   const target = state.devices.find((d) => d.device_id === targetId);
   const offline = target?.status === 'offline';
+  // Its executor is gone (the backend would refuse the message, in these words).
+  const lost = !!target && displayStatus(target) === 'lost';
   // The pool was empty at the last look (the picker looks again when opened).
   const cloudDown = targetId === CLOUD_DEVICE_ID && state.cloud?.available === false;
   const live = liveTurns(state);
   const running = live[live.length - 1];
-  const canSend = text.trim().length > 0 && state.connection === 'connected' && !offline && !cloudDown;
+  const canSend = text.trim().length > 0 && state.connection === 'connected' && !offline && !lost && !cloudDown;
 
   const send = async () => {
     if (!canSend) return;
@@ -50,6 +53,9 @@ export function Composer() {
       }}
     >
       {offline && target && <Hint text={t('composer.offline', { name: target.name })} />}
+      {lost && target && (
+        <Hint text={t('composer.lost', { name: target.name, time: target.offline_at ? new Date(target.offline_at).toLocaleTimeString() : '' })} />
+      )}
       {cloudDown && <Hint text={t(state.devices.length ? 'composer.cloudDown' : 'composer.cloudDownNoDevices')} />}
       <label class="sr-only" for="composer-input">
         {t('composer.label')}

@@ -5,6 +5,7 @@ import type { DeviceView } from '@wegent/shared';
 import { CLOUD_DEVICE_ID } from '../protocol';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useT } from '../i18n';
+import { displayStatus } from '../devices';
 import { effectiveDeviceId } from '../state';
 import { useAppState, useController } from '../useController';
 import { DeviceStatusDot } from './DeviceStatusDot';
@@ -75,7 +76,7 @@ export function DevicePicker() {
           setOpen(!open);
         }}
       >
-        {selected ? <DeviceStatusDot status={selected.status} /> : <Icon name="cloud" />}
+        {selected ? <DeviceStatusDot status={displayStatus(selected)} /> : <Icon name="cloud" />}
         <span class="picker-trigger-name">{label}</span>
         {selected ? (
           <span class="picker-state">{t(`picker.${selected.status}`)}</span>
@@ -133,7 +134,9 @@ function DeviceRow({ device, selected, onPick }: { device: DeviceView; selected:
   const c = useController();
   const state = useAppState();
   const [confirming, setConfirming] = useState(false);
-  const offline = device.status === 'offline';
+  const shown = displayStatus(device);
+  // A lost device takes no new messages (the backend refuses them, saying why): like offline here.
+  const offline = shown === 'offline' || shown === 'lost';
   const isThisVsCode = state.info?.local_device_id === device.device_id;
   const slots = t('picker.slots', { used: device.slots_used, max: device.max_slots });
 
@@ -159,15 +162,21 @@ function DeviceRow({ device, selected, onPick }: { device: DeviceView; selected:
         class="picker-choice"
         disabled={offline}
         aria-current={selected}
-        aria-label={`${device.name}, ${t(`picker.${device.status}`)}, ${t('picker.slotsLong', { used: device.slots_used, max: device.max_slots })}${device.is_default ? `, ${t('picker.default')}` : ''}`}
+        aria-label={`${device.name}, ${t(`picker.${shown}`)}, ${t('picker.slotsLong', { used: device.slots_used, max: device.max_slots })}${device.is_default ? `, ${t('picker.default')}` : ''}`}
         onClick={() => {
           c.pickDevice(device.device_id);
           onPick();
         }}
       >
-        <DeviceStatusDot status={device.status} />
+        <DeviceStatusDot status={shown} />
         <span class="picker-name">{device.name}</span>
-        <span class="picker-state" aria-hidden="true">{t(`picker.${device.status}`)}</span>
+        <span
+          class={`picker-state${shown === 'lost' ? ' picker-lost' : ''}`}
+          aria-hidden="true"
+          title={shown === 'lost' && device.offline_at ? t('picker.lostUntil', { time: new Date(device.offline_at).toLocaleTimeString() }) : undefined}
+        >
+          {t(`picker.${shown}`)}
+        </span>
         {isThisVsCode && <span class="picker-meta">{t('picker.thisDevice')}</span>}
         <span class="picker-slots" aria-hidden="true">{slots}</span>
       </button>

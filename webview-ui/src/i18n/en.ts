@@ -31,6 +31,8 @@ export const en = {
   'picker.busy': 'busy',
   'picker.unavailable': 'unavailable',
   'picker.offline': 'offline',
+  'picker.lost': 'connection lost',
+  'picker.lostUntil': 'connection lost · may come back until {time}',
   'picker.slots': '{used}/{max}',
   'picker.slotsLong': '{used} of {max} slots in use',
   'picker.default': 'default',
@@ -48,6 +50,7 @@ export const en = {
   'composer.send': 'Send',
   'composer.stop': 'Stop',
   'composer.offline': '{name} is offline: pick another device.',
+  'composer.lost': '{name} lost its connection (its executor stopped or its network dropped); it may come back until {time}. Pick another device, or start its executor again.',
   'composer.cloudDown': 'No cloud executor is online right now: pick one of your devices.',
   'composer.cloudDownNoDevices': 'No cloud executor is online right now. Connect a device: run "Wegent: Connect Device" in VS Code, or wegent-executor.',
 
@@ -152,8 +155,8 @@ export const en = {
   'announce.done': 'Reply finished: {text}',
   'announce.failed': 'Task failed: {error}',
 
-  'error.DEVICE_OFFLINE': 'Device disconnected',
-  'error.DEVICE_UNAVAILABLE': 'Device unavailable',
+  'error.DEVICE_OFFLINE': 'Device offline',
+  'error.DEVICE_UNAVAILABLE': 'Device offline or removed',
   'error.DEVICE_NOT_FOUND': 'That device no longer exists',
   'error.CLOUD_UNAVAILABLE': 'Cloud executors are unavailable right now',
   'error.QUEUE_FULL': 'The device\'s queue is full; try again later',

@@ -33,6 +33,8 @@ export const zhCN: Record<MessageKey, string> = {
   'picker.busy': '繁忙',
   'picker.unavailable': '不可用',
   'picker.offline': '离线',
+  'picker.lost': '连接中断',
+  'picker.lostUntil': '连接中断 · 可在 {time} 前恢复',
   'picker.slots': '{used}/{max}',
   'picker.slotsLong': '已使用 {used}/{max} 个槽位',
   'picker.default': '默认',
@@ -50,6 +52,7 @@ export const zhCN: Record<MessageKey, string> = {
   'composer.send': '发送',
   'composer.stop': '停止',
   'composer.offline': '{name} 已离线：请选择其他设备。',
+  'composer.lost': '{name} 连接中断（执行器已停止或网络断开），可在 {time} 前恢复。请选择其他设备，或重新启动它的执行器。',
   'composer.cloudDown': '目前没有在线的云端执行器：请选择您的一台设备。',
   'composer.cloudDownNoDevices': '目前没有在线的云端执行器。请连接一台设备：在 VS Code 中运行 "Wegent: Connect Device"，或运行 wegent-executor。',
 
@@ -154,8 +157,8 @@ export const zhCN: Record<MessageKey, string> = {
   'announce.done': '回复完成：{text}',
   'announce.failed': '任务失败：{error}',
 
-  'error.DEVICE_OFFLINE': '设备已断开连接',
-  'error.DEVICE_UNAVAILABLE': '设备不可用',
+  'error.DEVICE_OFFLINE': '设备离线',
+  'error.DEVICE_UNAVAILABLE': '设备离线或已删除',
   'error.DEVICE_NOT_FOUND': '该设备已不存在',
   'error.CLOUD_UNAVAILABLE': '云端执行器暂时不可用',
   'error.QUEUE_FULL': '设备队列已满，请稍后再试',

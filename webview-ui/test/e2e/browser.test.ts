@@ -295,14 +295,21 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     assert.equal(await page.getByRole('button', { name: 'Stop' }).count(), 0);
   });
 
-  it('a killed device fails its task with "Device disconnected" and greys out in the picker', async () => {
+  it('a killed device shows "connection lost" at once, then fails its task "Device offline" and greys out in the picker', async () => {
     const { dev, page } = await signedInWithDevice('mac-kill');
     await sendMessage(page, 'run until the power goes');
     const exec = await nextExecute(dev, 1);
     await dev.text(exec.subtask_id, 'halfway');
     await page.getByText('halfway').waitFor();
     dev.drop();
-    await lastStatus(page).filter({ hasText: 'Failed: Device disconnected' }).waitFor();
+    // At once, long before the TTL: the composer says so and takes no new message for it.
+    await page.getByText(/lost its connection .*may come back until/).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), true);
+    await openPicker(page);
+    await pickerRow(page, 'mac-kill').locator('.picker-lost', { hasText: 'connection lost' }).waitFor();
+    await screenshot(page, 'chat-device-lost');
+    await page.keyboard.press('Escape');
+    await lastStatus(page).filter({ hasText: 'Failed: Device offline' }).waitFor();
     await openPicker(page);
     const row = pickerRow(page, 'mac-kill');
     await row.locator('.device-status-offline').waitFor();

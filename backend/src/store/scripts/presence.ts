@@ -77,6 +77,16 @@ export async function expireNow(redis: RedisClient, i: DeviceAt): Promise<void> 
   await Promise.all([redis.del(keys.deviceOnline(i.home, i.deviceId)), expireDeadline(redis, i)]);
 }
 
+/**
+ * The holding socket `holder` went away: mark the device as having lost its connection (it stays
+ * online until its TTL lapses). Returns ms until then, or null when `holder` no longer held it.
+ */
+export const markLost = defineScript(
+  'lost-2',
+  (i: DeviceAt & { holder: string }) => ({ keys: [keys.deviceOnline(i.home, i.deviceId), keys.device(i.home, i.deviceId)], args: [i.holder, new Date().toISOString()] }),
+  (reply) => (Number(reply) >= 0 ? Number(reply) : null),
+);
+
 /** A bucket's lapsed members, and ms until its next deadline (null: none). */
 export const lapsed = defineScript(
   'lapsed-1',

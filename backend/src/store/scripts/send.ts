@@ -18,7 +18,7 @@ export interface SendInput {
 
 export type SendOutcome =
   | { result: 'nodevice' }
-  | { result: 'offline' | 'notask' | 'full'; name: string }
+  | { result: 'offline' | 'notask' | 'full'; name: string; /** offline: when its connection was lost (still within its TTL) */ disconnectedAt?: string }
   | { result: 'ok'; name: string; queuePosition: number; promoted: string[]; queue: string[] };
 
 export const send = defineScript(
@@ -39,7 +39,7 @@ export const send = defineScript(
     const result = String(r[0]);
     if (result === 'nodevice') return { result };
     if (result === 'ok') return { result, name: String(r[1]), queuePosition: Number(r[2]), promoted: strings(r[3]), queue: strings(r[4]) };
-    return { result: result as 'offline' | 'notask' | 'full', name: String(r[1] ?? '') };
+    return { result: result as 'offline' | 'notask' | 'full', name: String(r[1] ?? ''), ...(r[2] ? { disconnectedAt: String(r[2]) } : {}) };
   },
 );
 
@@ -53,7 +53,7 @@ function taskLists(s: SubtaskRecord, newTask: boolean): (string | number)[] {
 
 export type PoolSendOutcome =
   | { result: 'nodevice' }
-  | { result: 'offline' | 'full'; name: string }
+  | { result: 'offline' | 'full'; name: string; disconnectedAt?: string }
   | { result: 'ok'; name: string; queuePosition: number; promoted: string[]; queue: string[]; status: 'pending' | 'queued' };
 
 /** Cloud step 1, at the pool device's home (the subtask id carries it): checks, record, slot or queue place. */
@@ -73,7 +73,7 @@ export const sendPool = defineScript(
     if (result === 'ok') {
       return { result, name: String(r[1]), queuePosition: Number(r[2]), promoted: strings(r[3]), queue: strings(r[4]), status: r[5] === 'queued' ? 'queued' : 'pending' };
     }
-    return { result: result as 'offline' | 'full', name: String(r[1] ?? '') };
+    return { result: result as 'offline' | 'full', name: String(r[1] ?? ''), ...(r[2] ? { disconnectedAt: String(r[2]) } : {}) };
   },
 );
 

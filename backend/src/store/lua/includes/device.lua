@@ -3,9 +3,18 @@
 
 -- nil unless the record is complete (registered)
 local function device_identity(key)
-  local d = redis.call('HMGET', key, 'device_id', 'user_id', 'name', 'max_slots')
+  local d = redis.call('HMGET', key, 'device_id', 'user_id', 'name', 'max_slots', 'disconnected_at')
   if not d[1] or not d[2] or not d[3] then return nil end
-  return { device_id = d[1], user_id = d[2], name = d[3], max_slots = tonumber(d[4]) or 0 }
+  return { device_id = d[1], user_id = d[2], name = d[3], max_slots = tonumber(d[4]) or 0, disconnected_at = d[5] }
+end
+
+-- A socket holds the device again: it is no longer "connection lost".
+local function device_connected(key)
+  redis.call('HDEL', key, 'disconnected_at')
+end
+
+local function device_lost(key, now_iso)
+  if redis.call('EXISTS', key) == 1 then redis.call('HSET', key, 'disconnected_at', now_iso) end
 end
 
 -- The device's slot count; `default` when unset (a record written before max_slots existed).

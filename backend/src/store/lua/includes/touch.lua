@@ -6,5 +6,6 @@ local function touch(online, device, ttl_ms, holder, now_iso)
   local was = redis.call('EXISTS', online)
   redis.call('SET', online, holder, 'PX', ttl_ms)
   device_seen(device, now_iso)
+  device_connected(device)
   return was
 end

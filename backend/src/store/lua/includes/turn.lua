@@ -11,6 +11,9 @@ local function turn_check(device, online, slots, queue, user, check_owner, max_q
   local d = device_identity(device)
   if not d or (check_owner and d.user_id ~= user) then return nil, nil, {'nodevice'} end
   if redis.call('EXISTS', online) == 0 then return nil, nil, {'offline', d.name} end
+  -- Its executor is gone (crashed, killed, cut off) though the TTL keeps it reclaimable: a new turn
+  -- would only wait for it, so it is refused now, saying so.
+  if d.disconnected_at then return nil, nil, {'offline', d.name, d.disconnected_at} end
   local max = d.max_slots
   if max <= 0 then max = default_slots end
   local qlen = redis.call('LLEN', queue)
