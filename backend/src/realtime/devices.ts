@@ -86,7 +86,9 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     socket.on('disconnect', (reason) => {
       metrics.deviceSockets.dec();
       const deviceId = data.deviceId;
-      if (!deviceId) return;
+      // This node is shutting down (it drops its transports): the device reconnects to a node that
+      // is up, and that registration is what counts.
+      if (!deviceId || reason === 'forced close' || reason === 'server shutting down') return;
       void (async () => {
         // Offline now rather than at the TTL: a clean goodbye with nothing running, or a token that
         // was revoked or expired (this device can never come back with it).
