@@ -4,11 +4,13 @@
 import type { PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
 import type { Logger } from './api';
 import { agentEnvironment } from './agentEnv';
+import { spawnGuarded } from './agentGuard';
 import { ClaudeEventMapper, type SdkMessageLike } from './claudeEvents';
 import { binaryMissing, classifyClaudeError, sdkMissing } from './claudeErrors';
 import type { ToolAsk, ToolPermission } from './approvals';
 
 type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
+type SpawnedProcess = import('@anthropic-ai/claude-agent-sdk').SpawnedProcess;
 
 /** Asked before a tool runs when the permission mode wants approval (approvals.ts); absent: such tools are denied. */
 export type CanUseTool = (toolName: string, input: Record<string, unknown>, ask: ToolAsk) => Promise<ToolPermission>;
@@ -68,6 +70,10 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
   let result: SdkMessageLike | undefined;
   let assistantError: string | undefined;
   const stderrTail: string[] = [];
+  const onStderr = (data: string) => {
+    stderrTail.push(data);
+    if (stderrTail.length > 20) stderrTail.shift();
+  };
 
   try {
     const q = sdk.query({
@@ -83,10 +89,8 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
         model: req.model,
         pathToClaudeCodeExecutable: req.claudeCodePath,
         canUseTool: req.canUseTool ? withToolInputs(req.canUseTool, toolInputs) : undefined,
-        stderr: (data) => {
-          stderrTail.push(data);
-          if (stderrTail.length > 20) stderrTail.shift();
-        },
+        // Under a guard that ends Claude Code and its tools when this process dies (agentGuard.ts).
+        spawnClaudeCodeProcess: (o) => spawnGuarded(o, onStderr) as unknown as SpawnedProcess,
       },
     });
     for await (const message of q as AsyncIterable<SdkMessageLike>) {
