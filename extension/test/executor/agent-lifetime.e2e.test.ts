@@ -89,9 +89,9 @@ describe('executor: Claude Code never outlives its executor (real CLI, SDK and C
     const sent = await stack.chat.sendOk({ device_id: deviceId, message: `${marker} stay busy` });
     await waitFor(() => existsSync(started) && readFileSync(started, 'utf8').trim(), { timeout: 90_000, message: `the Bash tool never started:\n${run.output()}` });
     // Claude Code, and the shell and sleep it runs, all started by this executor.
-    const tree = await waitFor(() => {
+    const tree: number[] = await waitFor(() => {
       const pids = descendants(run.proc.pid!);
-      return pids.some((p) => cmdline(p) === 'sleep 5417') && pids;
+      return pids.some((p) => cmdline(p) === 'sleep 5417') ? pids : undefined;
     }, { message: 'no sleep under the executor' });
     leftovers.push(...tree);
     return { run, sent, tree };
