@@ -1,7 +1,7 @@
 // One turn of a conversation: the user's message and the reply streamed for it (one subtask).
 // Pure functions on a single Turn — chunks applied strictly in order, each once; status moves
 // forward only. conversation.ts finds the turn a push belongs to.
-import type { ChatChunk, ChatDone, PermissionMode, ProtocolError, SubtaskStatus, SubtaskView, TaskEvent } from '@wegent/shared';
+import type { ChatChunk, ChatDone, PermissionMode, ProtocolError, SubtaskStatus, SubtaskView, TaskChanges, TaskEvent } from '@wegent/shared';
 import { recordsOf, type DecisionRecords } from './approvals';
 import { isFinalStatus } from './protocol';
 
@@ -25,6 +25,8 @@ export interface Turn {
   permission_mode?: PermissionMode;
   /** The backend's records of answered permission requests (approvals.ts), by request id. */
   decisions?: DecisionRecords;
+  /** The conversation's changes so far, as the device reported them when this turn ended (change card). */
+  changes?: TaskChanges;
 }
 
 export function newTurn(key: string, taskId: string | null, deviceId: string, prompt: string): Turn {
@@ -61,7 +63,7 @@ export function doneIsAhead(turn: Turn | undefined, done: ChatDone): boolean {
 }
 
 export function applyDone(turn: Turn, e: ChatDone): Turn {
-  return { ...turn, status: e.status, queue_position: undefined, result: e.result, error: e.error };
+  return { ...turn, status: e.status, queue_position: undefined, result: e.result, error: e.error, ...(e.changes ? { changes: e.changes } : {}) };
 }
 
 /** A status push between start and done; a finished turn is never reopened. */
@@ -80,5 +82,6 @@ export function turnFromSubtask(s: SubtaskView): Turn {
     ...turn, status: s.status, result: s.result ?? undefined, error: s.error ?? undefined,
     ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}),
     ...(s.permission_decisions?.length ? { decisions: recordsOf(s.permission_decisions) } : {}),
+    ...(s.changes ? { changes: s.changes } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { renderMarkdown } from '../markdown';
 import type { Turn } from '../state';
 import { blocksOf, type Block } from '../transcript';
 import { ApprovalCard } from './ApprovalCard';
+import { ChangeCard } from './ChangeCard';
 import { StatusLine } from './StatusLine';
 import { ToolCard } from './ToolCard';
 
@@ -31,6 +32,7 @@ export function Message({ turn }: { turn: Turn }) {
           <BlockView key={i} block={b} turn={turn} approvals={approvals} />
         ))}
         <StatusLine turn={turn} />
+        {turn.changes && <ChangeCard turn={turn} />}
       </div>
     </article>
   );

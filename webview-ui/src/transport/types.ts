@@ -42,6 +42,8 @@ export interface Transport {
   saveState(state: PersistedState): void;
   /** VS Code only: run one of the extension's commands. */
   command?(command: HostCommand): void;
+  /** VS Code only: open a conversation's changes in the native multi-file diff editor (this device's tasks). */
+  openChanges?(taskId: string): void;
   /** Browser only: sign in with a password (the session token stays in sessionStorage). */
   signIn?(username: string, password: string): Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>;
   /** Browser only: forget the session and close the socket. */

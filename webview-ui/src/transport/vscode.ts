@@ -72,6 +72,10 @@ export class VsCodeTransport implements Transport {
     this.post({ type: 'command', command });
   }
 
+  openChanges(taskId: string): void {
+    this.post({ type: 'openChanges', task_id: taskId });
+  }
+
   private call<R>(make: (id: number) => WebviewToHost, onTimeout: R): Promise<R> {
     const id = this.nextId++;
     return new Promise<R>((resolve) => {
