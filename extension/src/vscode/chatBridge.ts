@@ -22,7 +22,7 @@ const PUSH_EVENTS: Record<ChatPushName, true> = {
   'chat:start': true, 'chat:status': true, 'chat:chunk': true, 'chat:done': true, 'chat:permission_decided': true,
   'device:status': true, 'auth:expired': true,
 };
-const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply']);
+const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply', 'chat:diff', 'chat:apply']);
 const HTTP_METHODS = new Set<string>(['GET', 'POST', 'PUT', 'DELETE']);
 const COMMANDS = new Set<string>(['connectDevice', 'setToken', 'showOutput', 'openSettings', 'showApprovals']);
 
