@@ -43,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     taskEvent: (subtaskId, event) => output.taskEvent(subtaskId, event),
     taskEnded: (subtaskId, status, error) => output.taskEnded(subtaskId, status, error),
     approvalOpened: (approval) => void localPrompt.show(approval),
+    approvalClosed: (approval, outcome) => localPrompt.closed(approval, outcome),
   });
   const device = controller;
   const localPrompt = new LocalApprovalPrompt(device);
@@ -97,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   }
   offerWhenPeersConnect(context, device, tokens, notices);
 
-  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker, localPrompt };
+  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker, localPrompt, chatNotifications };
 }
 
 function stoppedForGood(notices: Notices, error: ProtocolError): void {

@@ -17,6 +17,8 @@ export interface ChatNotificationDeps {
 export class ChatNotifications {
   private readonly tasks = new Map<string, { prompt: string; deviceId: string }>();
   private readonly shown = new Set<string>();
+  /** Every notification shown (text), newest last: what tests in the host observe. */
+  readonly messages: string[] = [];
 
   onPush(event: string, payload: unknown): void {
     if (!payload || typeof payload !== 'object') return;
@@ -43,6 +45,7 @@ export class ChatNotifications {
       const t = vscode.l10n.t;
       const what = describeAction({ toolName: e.tool_name, input: e.input });
       const text = task?.prompt ? t('Wegent: {0} (task "{1}"). Answer in the chat.', what, preview(task.prompt, 60)) : t('Wegent: {0}. Answer in the chat.', what);
+      this.messages.push(text);
       void this.offerChat(vscode.window.showWarningMessage(text, t('Open Chat')));
     }
   }
@@ -54,6 +57,7 @@ export class ChatNotifications {
     const t = vscode.l10n.t;
     const name = preview(task.prompt, 60);
     const message = d.status === 'completed' ? t('Wegent: task "{0}" finished.', name) : t('Wegent: task "{0}" failed: {1}', name, d.error?.message ?? t('unknown error'));
+    this.messages.push(message);
     const show = d.status === 'completed' ? vscode.window.showInformationMessage : vscode.window.showErrorMessage;
     void this.offerChat(show(message, t('Open Chat')));
   }

@@ -8,6 +8,8 @@ import type {
   StopOptions,
 } from '../executor/api';
 
+export type ApprovalOutcome = ExecutorEvents['approval:closed'][1];
+
 /** What the shell holds of the executor core (`executor.ts` exports a class with this shape). */
 export type ExecutorHandle = EventEmitter<ExecutorEvents> & ExecutorControl;
 export type ExecutorFactory = (options: ExecutorOptions) => ExecutorHandle;
@@ -23,7 +25,7 @@ export interface DeviceControllerSinks {
   /** A task of this device asks for permission (show the local prompt) … */
   approvalOpened?(approval: OpenApproval): void;
   /** … and it was decided, here or in a chat (close the prompt). */
-  approvalClosed?(approval: OpenApproval): void;
+  approvalClosed?(approval: OpenApproval, outcome: ApprovalOutcome): void;
 }
 
 export class DeviceController {
@@ -74,7 +76,7 @@ export class DeviceController {
     executor.on('task:event', ({ subtaskId, event }) => this.sinks.taskEvent?.(subtaskId, event));
     executor.on('task:end', ({ subtaskId, status, error }) => this.sinks.taskEnded?.(subtaskId, status, error));
     executor.on('approval:opened', (a) => this.sinks.approvalOpened?.(a));
-    executor.on('approval:closed', (a) => this.sinks.approvalClosed?.(a));
+    executor.on('approval:closed', (a, outcome) => this.sinks.approvalClosed?.(a, outcome));
     this.sinks.onSnapshot(executor.snapshot());
     this.starting = true;
     try {

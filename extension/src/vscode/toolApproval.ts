@@ -6,20 +6,34 @@
 import * as vscode from 'vscode';
 import type { Answers, Question } from '@wegent/shared';
 import type { OpenApproval, PermissionAnswer } from '../executor/api';
-import type { DeviceController } from './deviceController';
+import type { ApprovalOutcome, DeviceController } from './deviceController';
 import { describeAction, describeRequest } from './approvalText';
 import { preview } from './taskLog';
 
+/** How many ended requests are remembered, so a late click on their toast says who decided. */
+const REMEMBERED = 200;
+
 export class LocalApprovalPrompt {
+  /** How each request ended, by `subtask/request` (the core forgets a task once it ends). */
+  private readonly ended = new Map<string, ApprovalOutcome>();
+
   constructor(private readonly controller: DeviceController) {}
+
+  /** A request of this device was decided, here or elsewhere. */
+  closed(a: OpenApproval, outcome: ApprovalOutcome): void {
+    this.ended.set(`${a.subtaskId}/${a.requestId}`, outcome);
+    if (this.ended.size > REMEMBERED) this.ended.delete(this.ended.keys().next().value!);
+  }
 
   /** Shows the prompt for a request; a late click after another side decided says who did. */
   async show(a: OpenApproval): Promise<void> {
     const answer = a.toolName === 'AskUserQuestion' && a.questions?.length ? await this.askQuestions(a, a.questions) : await this.askPermission(a);
     if (!answer) return; // dismissed: the request stays open for the chats, the sidebar and the status bar
-    const outcome = this.controller.answerPermission(a.subtaskId, a.requestId, answer);
-    if (!outcome.ok) {
+    const result = this.controller.answerPermission(a.subtaskId, a.requestId, answer);
+    if (!result.ok) {
       const t = vscode.l10n.t;
+      const known = this.ended.get(`${a.subtaskId}/${a.requestId}`);
+      const outcome = known ? { decision: known.decision, decidedBy: known.by } : result;
       const how = outcome.decision === 'allow' ? t('allowed') : t('denied');
       const who = outcome.decidedBy === 'chat' ? t('in a chat') : outcome.decidedBy === 'timeout' ? t('after nobody answered in time') : t('here');
       void vscode.window.showInformationMessage(t('Wegent: this request was already {0} {1}.', how, who));

@@ -9,6 +9,7 @@ import type { DeviceStatusBar } from './statusBar';
 import type { Notices } from './notices';
 import type { FolderPicker } from './folderPicker';
 import type { LocalApprovalPrompt } from './toolApproval';
+import type { ChatNotifications } from './chatNotifications';
 
 export const EXTENSION_ID = 'wegent.wegent';
 
@@ -26,4 +27,6 @@ export interface WegentApi {
   folderPicker: FolderPicker;
   /** This window's own prompt for its device's permission requests. */
   localPrompt: LocalApprovalPrompt;
+  /** Notifications for the chat's tasks that run elsewhere. */
+  chatNotifications: ChatNotifications;
 }

@@ -87,19 +87,41 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
       await statusBar(page).filter({ hasText: 'Wegent 0/5' }).first().waitFor({ timeout: TIMEOUT }); // slot released
       await shot('sidebar-chat-reply');
     });
-    await step('a tool that edits the workspace asks first; "Allow" lets it write the file', async () => {
+    await step('a tool that edits the workspace asks first: toast, sidebar card and "needs input"; the sidebar answers first and the toast learns it', async () => {
       const file = join(workspace, TOOL_FILE);
       o.model.script(TOOL_MARKER, reply(text('Creating the file.'), toolUse('Write', { file_path: file, content: TOOL_FILE_CONTENT })), reply(text(TOOL_REPLY)));
       const input = chat.locator('textarea');
       await input.fill(`${TOOL_MARKER} create ${TOOL_FILE}`);
       await input.press('Enter');
-      const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Claude wants to create or overwrite' });
+      const toasts = page.locator('.notifications-toasts .notification-list-item', { hasText: 'Claude wants to create or overwrite' });
+      const toast = toasts.first();
       await toast.waitFor({ timeout: 120_000 });
       if (existsSync(file)) throw new Error('the file was written before the user allowed it');
+      // The toast names the task by its message and the file by its path: no ids, no JSON.
+      const said = await toast.locator('.notification-list-item-message').innerText();
+      if (!said.includes(TOOL_FILE) || !said.includes(TOOL_MARKER) || /[{}]|sub_|[0-9a-f]{12}/.test(said)) throw new Error(`the toast says: ${said}`);
+      await statusBar(page).filter({ hasText: 'Wegent 1/5 · needs input' }).first().waitFor({ timeout: TIMEOUT });
+      // The sidebar says the task waits here, for which tool and file.
+      const card = chat.locator('.approval-card[data-state="open"]');
+      await card.getByText('The task waits for your answer on this machine').waitFor({ timeout: TIMEOUT });
+      await card.getByText('Claude wants to create or overwrite a file').waitFor({ timeout: TIMEOUT });
+      await card.locator('.tool-path', { hasText: TOOL_FILE }).waitFor({ timeout: TIMEOUT });
       await shot('tool-approval');
-      await toast.getByRole('button', { name: 'Allow', exact: true }).click();
+      await shot('sidebar-approval-card');
+      // A toast that went away can be brought back from the sidebar.
+      await toast.hover();
+      await toast.getByRole('button', { name: /Clear Notification/ }).click();
+      await toasts.first().waitFor({ state: 'detached', timeout: TIMEOUT });
+      await card.getByRole('button', { name: 'Show the prompt' }).click();
+      await toasts.first().waitFor({ timeout: TIMEOUT });
+      // The sidebar answers first; the toast still on screen is told when clicked.
+      await card.getByRole('button', { name: 'Allow once' }).click();
       await chat.getByText(TOOL_REPLY).first().waitFor({ timeout: 120_000 });
       if (readFileSync(file, 'utf8') !== TOOL_FILE_CONTENT) throw new Error(`${file} does not hold what the tool wrote`);
+      await chat.locator('.approval-decided', { hasText: /Allowed by you in VS Code, \d{1,2}:\d{2}/ }).first().waitFor({ timeout: TIMEOUT });
+      await statusBar(page).filter({ hasText: 'Wegent 0/5' }).first().waitFor({ timeout: TIMEOUT });
+      await toasts.first().getByRole('button', { name: 'Allow', exact: true }).click();
+      await page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'this request was already allowed in a chat' }).waitFor({ timeout: TIMEOUT });
       await shot('tool-approved');
     });
     await step('the output channel shows the task', async () => {

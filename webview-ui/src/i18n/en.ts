@@ -124,7 +124,7 @@ export const en = {
   'approval.approvePlan': 'Approve plan and start',
   'approval.keepPlanning': 'Keep planning',
   'approval.noteLabel': 'Note for Claude',
-  'approval.notePlaceholder': 'Note for Claude (optional, sent with Deny)',
+  'approval.notePlaceholder': 'Note for Claude (optional)',
   'approval.here': 'The task waits for your answer on this machine: answer here or in the VS Code prompt.',
   'approval.showPrompt': 'Show the prompt',
   'approval.waitingOn': 'The task on "{name}" waits for your answer.',

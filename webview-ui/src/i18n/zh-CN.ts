@@ -126,7 +126,7 @@ export const zhCN: Record<MessageKey, string> = {
   'approval.approvePlan': '批准计划并开始',
   'approval.keepPlanning': '继续规划',
   'approval.noteLabel': '给 Claude 的备注',
-  'approval.notePlaceholder': '给 Claude 的备注（可选，随“拒绝”发送）',
+  'approval.notePlaceholder': '给 Claude 的备注（可选）',
   'approval.here': '任务正在本机等待你的答复：在这里或 VS Code 的提示中回答。',
   'approval.showPrompt': '显示提示',
   'approval.waitingOn': '“{name}”上的任务正在等待你的答复。',

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { HostToWebview } from '@wegent/shared';
-import { TestDevice } from '../../../../test/support/clients';
+import { TestChat, TestDevice } from '../../../../test/support/clients';
 import { waitFor } from '../../../../test/support/wait';
 import { setBackendUrl, testBackend, wegent } from './helpers';
 
@@ -48,6 +48,27 @@ describe('the sidebar chat view (real webview, real backend)', () => {
     device = await TestDevice.connect({ url: testBackend().url, token: testBackend().token, deviceId: 'vscode-chatview-device', name: 'Linux - chat-view-test' });
     await waitFor(
       () => posted.find((m) => m.type === 'push' && m.event === 'device:status' && (m.payload as { device_id?: string }).device_id === 'vscode-chatview-device'), { message: 'device:status push for the new device', timeout: 30_000 });
+  });
+
+  it('a request of a task on another device is a VS Code notification here, naming the action and the task', async () => {
+    const w = await wegent();
+    assert.ok(device, 'the device of the previous test');
+    device.startHeartbeats();
+    const browser = await TestChat.connect({ url: testBackend().url, token: testBackend().token });
+    try {
+      const sent = await browser.sendOk({ device_id: 'vscode-chatview-device', message: 'Run the unit tests please', permission_mode: 'default' });
+      await device.waitForExecute(sent.subtask_id);
+      await device.progress(sent.subtask_id, [{ type: 'permission_request', request_id: 'req-1', tool_name: 'Bash', input: { command: 'npm test' } }]);
+      const said = await waitFor(() => w.chatNotifications.messages.find((m) => m.includes('npm test')), { message: 'a notification for the request', timeout: 30_000 });
+      assert.equal(said, 'Wegent: Claude wants to run: npm test (task "Run the unit tests please"). Answer in the chat.');
+      await device.progress(sent.subtask_id, [{ type: 'permission_decision', request_id: 'req-1', decision: 'deny', by: 'timeout' }]);
+      await device.complete(sent.subtask_id, { status: 'completed', result: 'ok' });
+      await browser.waitForDone(sent.subtask_id);
+      assert.equal(w.chatNotifications.messages.filter((m) => m.includes('npm test')).length, 1, 'once per request');
+    } finally {
+      device.stopHeartbeats();
+      browser.close();
+    }
   });
 
   it('never sends the token into the webview', async () => {
