@@ -191,6 +191,28 @@ describe('approvals in the chat page (Chromium, real executor and Agent SDK)', f
     assert.equal((await subtaskOf(p)).permission_mode, 'acceptEdits', 'the chosen mode went out with the message');
   });
 
+  it('Plan only: the plan is a card to approve (markdown, no buttons for this task), then edits are asked for', async () => {
+    const { workspace } = await device('ap-plan');
+    const file = join(workspace, 'planned.txt');
+    model.script('AP-PLAN', reply(toolUse('ExitPlanMode', { plan: '## The plan\n1. Write **planned.txt**' })), reply(toolUse('Write', { file_path: file, content: 'p' })), reply(text('Done as planned.')));
+    const p = await page();
+    await pick(p, 'ap-plan');
+    await p.getByRole('combobox', { name: 'Permission mode' }).selectOption('plan');
+    await sendMessage(p, 'Plan it first (AP-PLAN)');
+    const card = openCard(p);
+    await card.getByText('Claude has a plan and wants to start making changes').waitFor({ timeout: 120_000 });
+    await card.locator('.tool-plan h2').filter({ hasText: 'The plan' }).waitFor();
+    await card.locator('.tool-plan strong').filter({ hasText: 'planned.txt' }).waitFor();
+    assert.equal(await card.getByRole('button', { name: 'Allow for this task' }).count(), 0);
+    await card.getByRole('button', { name: 'Approve plan and start' }).click();
+    const write = p.locator('.approval-card[data-state="open"][data-tool="Write"]');
+    await write.waitFor({ timeout: 120_000 });
+    assert.equal(existsSync(file), false);
+    await write.getByRole('button', { name: 'Allow once' }).click();
+    await lastStatus(p).filter({ hasText: 'Completed' }).waitFor({ timeout: 120_000 });
+    assert.equal(readFileSync(file, 'utf8'), 'p');
+  });
+
   it('the mode ceiling: "Full access" asked of a device set to "Ask before changes" still asks, and the reply says what ran', async () => {
     const { workspace } = await device('ap-ceiling', 'default');
     const file = join(workspace, 'ceiling.txt');
