@@ -37,7 +37,20 @@ export const ToolResultEvent = z.object({
   is_error: z.boolean(),
   text,
 });
-export const StatusEvent = z.object({ type: z.literal('status'), text });
+/**
+ * A progress line. `text` is an English sentence for any client; `code` lets a chat say it in its
+ * own words (and hide what is noise there): "session_started" (with model, permission_mode),
+ * "api_retry" (attempt, max_attempts), "compacted". Unknown codes are shown as their text.
+ */
+export const StatusEvent = z.object({
+  type: z.literal('status'),
+  text,
+  code: z.string().max(64).describe('What the line is about, for a chat to word it itself; unknown codes: show text').optional(),
+  model: z.string().max(256).describe('code "session_started": the model Claude Code runs with').optional(),
+  permission_mode: z.string().max(64).describe('code "session_started": the permission mode it runs with').optional(),
+  attempt: z.number().int().min(0).describe('code "api_retry": this attempt').optional(),
+  max_attempts: z.number().int().min(0).describe('code "api_retry": attempts in all').optional(),
+});
 
 // ---- approvals: the human in the loop (docs/protocol.md "Approvals") --------------------------
 

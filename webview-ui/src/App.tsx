@@ -32,7 +32,7 @@ export function App() {
             <>
               <Transcript />
               <NotifyOffer />
-              <Composer />
+              <Composer key={state.composerKey} />
             </>
           )}
         </main>

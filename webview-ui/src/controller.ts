@@ -15,7 +15,7 @@ import type {
   TaskDetail,
   TaskSummary,
 } from '@wegent/shared';
-import { ChatEvent } from './protocol';
+import { CLOUD_DEVICE_ID, ChatEvent } from './protocol';
 import {
   doneIsAhead,
   effectiveDeviceId,
@@ -32,6 +32,9 @@ import {
 import type { PersistedState, Transport, TransportEvent } from './transport/types';
 
 type Listener = (s: State) => void;
+
+/** Live pushes are stamped with the page's clock: when the user saw the reply start and end. */
+const now = () => new Date().toISOString();
 
 export class Controller {
   private current: State = initialState;
@@ -66,6 +69,7 @@ export class Controller {
   async start(): Promise<void> {
     const saved = this.transport.loadState();
     this.draft = saved?.draft ?? '';
+    if (saved?.unsent) this.dispatch({ type: 'restoreUnsent', unsent: saved.unsent });
     const info = await this.transport.start();
     this.dispatch({ type: 'init', info });
     if (saved?.pickedDeviceId) this.dispatch({ type: 'pickDevice', device_id: saved.pickedDeviceId });
@@ -74,17 +78,19 @@ export class Controller {
 
   // ---- user intents ---------------------------------------------------------------------------
 
-  async send(message: string): Promise<boolean> {
+  /** Sends to the picker's choice with the composer's mode, or (a retry) as the failed message went. */
+  async send(message: string, again?: { deviceId?: string; mode?: PermissionMode }): Promise<boolean> {
     const text = message.trim();
     if (!text) return false;
     const key = `local:${Date.now()}:${++this.sendCounter}`;
-    const device_id = effectiveDeviceId(this.current);
+    const device_id = again?.deviceId ?? effectiveDeviceId(this.current);
     const task_id = this.current.taskId ?? undefined;
-    const permission_mode = this.current.composerMode;
-    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id, permission_mode });
+    const permission_mode = again?.mode ?? this.current.composerMode;
+    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id, permission_mode, at: now() });
     const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, permission_mode, ...(task_id ? { task_id } : {}) });
     if (!ack.ok) {
       this.dispatch({ type: 'sendFailed', key, error: ack.error });
+      this.persist();
       return false;
     }
     // The backend pushes chat:start before it answers, so the turn normally has its subtask already
@@ -98,8 +104,25 @@ export class Controller {
   }
 
   async cancel(subtaskId: string): Promise<void> {
+    this.dispatch({ type: 'stopping', subtask_id: subtaskId, on: true });
     const ack = await this.transport.request(ChatEvent.cancel, { subtask_id: subtaskId });
-    if (!ack.ok) this.fail(ack.error);
+    if (!ack.ok) {
+      this.dispatch({ type: 'stopping', subtask_id: subtaskId, on: false });
+      this.fail(ack.error);
+    }
+  }
+
+  /**
+   * Sends a failed message again, to the device it went to when that still exists. A message the
+   * backend refused leaves the conversation (its retry takes its place); one that failed on a
+   * device stays, as history, above its retry.
+   */
+  async retry(key: string): Promise<boolean> {
+    const turn = turnByKey(this.current, key);
+    if (!turn || turn.status !== 'failed') return false;
+    if (turn.subtask_id === null) this.dispatch({ type: 'dropTurn', key });
+    const known = turn.device_id === CLOUD_DEVICE_ID || this.current.devices.some((d) => d.device_id === turn.device_id);
+    return this.send(turn.prompt, { deviceId: known ? turn.device_id : undefined, mode: turn.permission_mode });
   }
 
   /** How much the next message may do (kept with the conversation: its last message's mode). */
@@ -137,6 +160,8 @@ export class Controller {
   }
 
   newConversation(): void {
+    // A new conversation starts with an empty box (not the text of a message that failed).
+    this.draft = '';
     this.dispatch({ type: 'newConversation' });
     this.persist();
   }
@@ -216,20 +241,20 @@ export class Controller {
     if (!payload || typeof payload !== 'object') return;
     switch (event) {
       case ChatEvent.start:
-        return this.dispatch({ type: 'chatStart', event: payload as ChatStart });
+        return this.dispatch({ type: 'chatStart', event: payload as ChatStart, at: now() });
       case ChatEvent.status:
-        return this.dispatch({ type: 'chatStatus', event: payload as ChatStatus });
+        return this.dispatch({ type: 'chatStatus', event: payload as ChatStatus, at: now() });
       case ChatEvent.chunk: {
         const chunk = payload as ChatChunk;
         if (hasGap(turnBySubtask(this.current, chunk.subtask_id), chunk)) void this.resume(chunk.subtask_id);
-        else this.dispatch({ type: 'chunk', event: chunk });
+        else this.dispatch({ type: 'chunk', event: chunk, at: now() });
         return;
       }
       case ChatEvent.done: {
         const done = payload as ChatDone;
         // Never let `done` close a stream that still misses chunks: resume first, it carries done.
         if (doneIsAhead(turnBySubtask(this.current, done.subtask_id), done)) void this.resume(done.subtask_id);
-        else this.dispatch({ type: 'done', event: done });
+        else this.dispatch({ type: 'done', event: done, at: now() });
         return;
       }
       case ChatEvent.permissionDecided:
@@ -296,7 +321,7 @@ export class Controller {
   }
 
   private persist(): void {
-    const s: PersistedState = { taskId: this.current.taskId, pickedDeviceId: this.current.pickedDeviceId, draft: this.draft };
+    const s: PersistedState = { taskId: this.current.taskId, pickedDeviceId: this.current.pickedDeviceId, draft: this.draft, unsent: this.current.unsent };
     this.transport.saveState(s);
   }
 }

@@ -48,8 +48,8 @@ export function liveTurns(c: ConversationSlice): Turn[] {
   return c.turns.filter((t) => t.subtask_id !== null && t.status !== 'sending' && !isFinalStatus(t.status));
 }
 
-export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string, mode?: PermissionMode): ConversationSlice {
-  return { ...c, turns: [...c.turns, { ...newTurn(key, c.taskId, deviceId, prompt), ...(mode ? { permission_mode: mode } : {}) }] };
+export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string, mode?: PermissionMode, at?: string): ConversationSlice {
+  return { ...c, turns: [...c.turns, { ...newTurn(key, c.taskId, deviceId, prompt, at), ...(mode ? { permission_mode: mode } : {}) }] };
 }
 
 export function sendAcked(c: ConversationSlice, key: string, ack: ChatSendOk): ConversationSlice {
@@ -73,7 +73,7 @@ export function sendFailed(c: ConversationSlice, key: string, error: ProtocolErr
  * message sent to this conversation from another window (add it). `matched` is false when the start
  * belongs to another conversation (the caller updates the history list instead).
  */
-export function applyStart(c: ConversationSlice, e: ChatStart): { conversation: ConversationSlice; matched: boolean } {
+export function applyStart(c: ConversationSlice, e: ChatStart, at?: string): { conversation: ConversationSlice; matched: boolean } {
   const status = e.status ?? 'pending';
   if (turnBySubtask(c, e.subtask_id)) {
     const conversation = updateBySubtask(c, e.subtask_id, (t) => (isWaiting(t) ? { ...t, status, queue_position: e.queue_position } : t));
@@ -92,7 +92,7 @@ export function applyStart(c: ConversationSlice, e: ChatStart): { conversation: 
   }
   if (!inThisConversation) return { conversation: c, matched: false };
   const turn: Turn = {
-    ...newTurn(`remote:${e.subtask_id}`, e.task_id, e.device_id, e.prompt ?? ''),
+    ...newTurn(`remote:${e.subtask_id}`, e.task_id, e.device_id, e.prompt ?? '', at),
     subtask_id: e.subtask_id,
     status,
     queue_position: e.queue_position,
@@ -101,12 +101,17 @@ export function applyStart(c: ConversationSlice, e: ChatStart): { conversation: 
   return { conversation: { ...c, turns: [...c.turns, turn] }, matched: true };
 }
 
-export function chatStatus(c: ConversationSlice, e: ChatStatus): ConversationSlice {
-  return updateBySubtask(c, e.subtask_id, (t) => applyStatus(t, e.status, e.queue_position));
+export function chatStatus(c: ConversationSlice, e: ChatStatus, at?: string): ConversationSlice {
+  return updateBySubtask(c, e.subtask_id, (t) => applyStatus(t, e.status, e.queue_position, at));
 }
 
-export function chunk(c: ConversationSlice, e: ChatChunk): ConversationSlice {
-  return updateBySubtask(c, e.subtask_id, (t) => applyChunk(t, e));
+export function chunk(c: ConversationSlice, e: ChatChunk, at?: string): ConversationSlice {
+  return updateBySubtask(c, e.subtask_id, (t) => applyChunk(t, e, at));
+}
+
+/** Stop was pressed (true) or refused (false): the turn says "Stopping…" until its end arrives. */
+export function stopping(c: ConversationSlice, subtaskId: string, on: boolean): ConversationSlice {
+  return updateBySubtask(c, subtaskId, (t) => (isFinalStatus(t.status) || !!t.stopping === on ? t : { ...t, stopping: on || undefined }));
 }
 
 /** One of the owner's chats answered a permission request of a turn here. */
@@ -114,8 +119,8 @@ export function permissionDecided(c: ConversationSlice, e: ChatPermissionDecided
   return updateBySubtask(c, e.subtask_id, (t) => withDecision(t, e));
 }
 
-export function done(c: ConversationSlice, e: ChatDone): ConversationSlice {
-  return updateBySubtask(c, e.subtask_id, (t) => applyDone(t, e));
+export function done(c: ConversationSlice, e: ChatDone, at?: string): ConversationSlice {
+  return updateBySubtask(c, e.subtask_id, (t) => applyDone(t, e, at));
 }
 
 /** A conversation read back from the backend, and the device its last message went to. */

@@ -9,6 +9,7 @@ import type {
 import { DEFAULT_CHAT_PERMISSION_MODE } from './protocol';
 import * as conversation from './conversation';
 import * as devices from './devices';
+import * as unsent from './unsent';
 
 export { effectiveDeviceId, deviceName, defaultDevice, sortDevices } from './devices';
 export { liveTurns, turnBySubtask, turnByKey } from './conversation';
@@ -31,6 +32,10 @@ export interface State extends devices.DeviceSlice, conversation.ConversationSli
   notice: Notice | null;
   /** The composer's permission mode: the open conversation's last, or the default for a new one. */
   composerMode: PermissionMode;
+  /** Refused messages by conversation (unsent.ts): shown again when it is reopened. */
+  unsent: unsent.Unsent;
+  /** Changes when the composer must start empty (a new conversation, another account). */
+  composerKey: number;
 }
 
 export const initialState: State = {
@@ -43,6 +48,8 @@ export const initialState: State = {
   view: 'chat',
   notice: null,
   composerMode: DEFAULT_CHAT_PERMISSION_MODE,
+  unsent: {},
+  composerKey: 0,
 };
 
 export type Action =
@@ -54,13 +61,18 @@ export type Action =
   | { type: 'deviceDeleted'; device_id: string }
   | { type: 'pickDevice'; device_id: string | null }
   | { type: 'newConversation' }
-  | { type: 'sendStarted'; key: string; prompt: string; device_id: string; permission_mode?: PermissionMode }
+  | { type: 'sendStarted'; key: string; prompt: string; device_id: string; permission_mode?: PermissionMode; at?: string }
   | { type: 'sendAcked'; key: string; ack: ChatSendOk }
   | { type: 'sendFailed'; key: string; error: ProtocolError }
-  | { type: 'chatStart'; event: ChatStart }
-  | { type: 'chatStatus'; event: ChatStatus }
-  | { type: 'chunk'; event: ChatChunk }
-  | { type: 'done'; event: ChatDone }
+  | { type: 'chatStart'; event: ChatStart; at?: string }
+  | { type: 'chatStatus'; event: ChatStatus; at?: string }
+  | { type: 'chunk'; event: ChatChunk; at?: string }
+  | { type: 'done'; event: ChatDone; at?: string }
+  /** Stop pressed (on) or refused (off) for a live turn. */
+  | { type: 'stopping'; subtask_id: string; on: boolean }
+  | { type: 'restoreUnsent'; unsent: unsent.Unsent }
+  /** A refused turn is sent again (retry) or dropped: it leaves the remembered ones. */
+  | { type: 'dropTurn'; key: string }
   | { type: 'permissionDecided'; event: ChatPermissionDecided }
   | { type: 'setComposerMode'; mode: PermissionMode }
   | { type: 'conversationLoaded'; task: TaskDetail }
@@ -102,23 +114,27 @@ export function reduce(state: State, action: Action): State {
       return { ...state, pickedDeviceId: action.device_id };
     case 'newConversation':
       // A new conversation starts on the default device again (S13).
-      return { ...state, ...conversation.emptyConversation, pickedDeviceId: null, view: 'chat', composerMode: DEFAULT_CHAT_PERMISSION_MODE };
+      return {
+        ...state, ...conversation.emptyConversation, pickedDeviceId: null, view: 'chat', composerMode: DEFAULT_CHAT_PERMISSION_MODE,
+        composerKey: state.composerKey + 1,
+      };
     case 'sendStarted':
       // The conversation keeps the device its message went to: a later change of the default or of
       // the pool never moves it elsewhere unasked.
-      return { ...merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode)), pickedDeviceId: action.device_id };
+      return { ...merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode, action.at)), pickedDeviceId: action.device_id };
     case 'sendAcked':
       return merge(state, conversation.sendAcked(state, action.key, action.ack));
     case 'sendFailed': {
-      const next = merge(state, conversation.sendFailed(state, action.key, action.error));
+      let next = merge(state, conversation.sendFailed(state, action.key, action.error));
+      next = { ...next, unsent: unsent.remember(next.unsent, conversation.turnByKey(next, action.key)) };
       return action.error.code === 'CLOUD_UNAVAILABLE' ? merge(next, devices.cloudUnavailable(next)) : next;
     }
     case 'chatStart': {
-      const { conversation: next, matched } = conversation.applyStart(state, action.event);
+      const { conversation: next, matched } = conversation.applyStart(state, action.event, action.at);
       return matched ? merge(state, next) : touchHistory(state, action.event.task_id, { status: action.event.status ?? 'pending' });
     }
     case 'chatStatus': {
-      const next = merge(state, conversation.chatStatus(state, action.event));
+      const next = merge(state, conversation.chatStatus(state, action.event, action.at));
       const { awaiting_input } = action.event;
       return awaiting_input === undefined ? next : touchHistory(next, action.event.task_id, { awaiting_input });
     }
@@ -127,13 +143,23 @@ export function reduce(state: State, action: Action): State {
     case 'setComposerMode':
       return { ...state, composerMode: action.mode };
     case 'chunk':
-      return merge(state, conversation.chunk(state, action.event));
+      return merge(state, conversation.chunk(state, action.event, action.at));
     case 'done':
-      return touchHistory(merge(state, conversation.done(state, action.event)), action.event.task_id, { status: action.event.status, awaiting_input: false });
+      return touchHistory(merge(state, conversation.done(state, action.event, action.at)), action.event.task_id, { status: action.event.status, awaiting_input: false });
+    case 'stopping':
+      return merge(state, conversation.stopping(state, action.subtask_id, action.on));
+    case 'restoreUnsent':
+      return { ...state, unsent: action.unsent };
+    case 'dropTurn': {
+      const turn = conversation.turnByKey(state, action.key);
+      if (!turn || turn.subtask_id !== null) return state;
+      return { ...state, turns: state.turns.filter((t) => t !== turn), unsent: unsent.forget(state.unsent, turn.task_id, turn.key) };
+    }
     case 'conversationLoaded': {
       const loaded = conversation.loadConversation(action.task);
       const lastMode = action.task.subtasks[action.task.subtasks.length - 1]?.permission_mode;
-      return { ...state, ...loaded.conversation, pickedDeviceId: loaded.lastDeviceId, view: 'chat', composerMode: lastMode ?? DEFAULT_CHAT_PERMISSION_MODE };
+      const turns = unsent.interleave(loaded.conversation.turns, state.unsent[action.task.task_id]);
+      return { ...state, ...loaded.conversation, turns, pickedDeviceId: loaded.lastDeviceId, view: 'chat', composerMode: lastMode ?? DEFAULT_CHAT_PERMISSION_MODE };
     }
     case 'historyLoaded':
       return { ...state, history: action.tasks, historyLoaded: true };
@@ -142,6 +168,6 @@ export function reduce(state: State, action: Action): State {
     case 'notice':
       return { ...state, notice: action.notice };
     case 'reset':
-      return { ...initialState, info: state.info, connection: state.connection, connectionMessage: state.connectionMessage };
+      return { ...initialState, info: state.info, connection: state.connection, connectionMessage: state.connectionMessage, composerKey: state.composerKey + 1 };
   }
 }

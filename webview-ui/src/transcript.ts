@@ -6,7 +6,7 @@ import type { TaskEvent } from '@wegent/shared';
 export type Block =
   | { kind: 'text'; text: string }
   | { kind: 'thinking'; text: string }
-  | { kind: 'status'; text: string }
+  | { kind: 'status'; text: string; code?: string; attempt?: number; max_attempts?: number }
   | { kind: 'tool'; id: string; name: string; input: unknown; result?: { text: string; is_error: boolean }; approvalId?: string }
   /** A request whose tool call was not (yet) seen: a card of its own. */
   | { kind: 'approval'; requestId: string };
@@ -23,7 +23,12 @@ export function blocksOf(events: readonly TaskEvent[]): Block[] {
         else blocks.push({ kind: e.type, text: e.text });
         break;
       case 'status':
-        blocks.push({ kind: 'status', text: e.text });
+        // "Session started (model, mode)" on every turn is noise: its model shows with the reply.
+        if (e.code === SESSION_STARTED) break;
+        blocks.push({
+          kind: 'status', text: e.text, ...(e.code ? { code: e.code } : {}),
+          ...(e.attempt !== undefined ? { attempt: e.attempt } : {}), ...(e.max_attempts !== undefined ? { max_attempts: e.max_attempts } : {}),
+        });
         break;
       case 'tool_use': {
         const card = { kind: 'tool' as const, id: e.id, name: e.name, input: e.input };
@@ -48,6 +53,14 @@ export function blocksOf(events: readonly TaskEvent[]): Block[] {
     }
   }
   return blocks;
+}
+
+const SESSION_STARTED = 'session_started';
+
+/** The model the reply ran with, as Claude Code reported it when its session started. */
+export function reportedModel(events: readonly TaskEvent[]): string | undefined {
+  for (const e of events) if (e.type === 'status' && e.code === SESSION_STARTED && e.model) return e.model;
+  return undefined;
 }
 
 /** The reply's text as a screen reader would want it announced: the text blocks only. */

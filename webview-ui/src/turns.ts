@@ -27,21 +27,35 @@ export interface Turn {
   decisions?: DecisionRecords;
   /** The conversation's changes so far, as the device reported them when this turn ended (change card). */
   changes?: TaskChanges;
+  /** The model the message asked for (chat:send `model`), when it chose one. */
+  model?: string;
+  /** Stop was pressed and the reply has not ended yet. */
+  stopping?: boolean;
+  /** When the message was sent, the device started on it, and the reply ended (ISO times). */
+  sent_at?: string;
+  started_at?: string;
+  finished_at?: string;
 }
 
-export function newTurn(key: string, taskId: string | null, deviceId: string, prompt: string): Turn {
-  return { key, subtask_id: null, task_id: taskId, device_id: deviceId, prompt, status: 'sending', events: [], last_seq: 0 };
+export function newTurn(key: string, taskId: string | null, deviceId: string, prompt: string, at?: string): Turn {
+  return { key, subtask_id: null, task_id: taskId, device_id: deviceId, prompt, status: 'sending', events: [], last_seq: 0, ...(at ? { sent_at: at } : {}) };
+}
+
+/** The moment a turn started running, when this is it (the first running status or chunk). */
+function startedAt(turn: Turn, at: string | undefined): Partial<Turn> {
+  return at && !turn.started_at ? { started_at: at } : {};
 }
 
 /** Not yet started on a device: the states a start, an ack or a first chunk may move on from. */
 export const isWaiting = (t: Turn): boolean => t.status === 'sending' || t.status === 'pending';
 
 /** Applies a chunk once and in order: old seqs are ignored, a gap leaves the turn for resume. */
-export function applyChunk(turn: Turn, chunk: ChatChunk): Turn {
+export function applyChunk(turn: Turn, chunk: ChatChunk, at?: string): Turn {
   if (chunk.seq !== turn.last_seq + 1) return turn;
   const running = isWaiting(turn) || turn.status === 'queued';
   return {
     ...turn,
+    ...startedAt(turn, at),
     events: [...turn.events, ...chunk.events],
     last_seq: chunk.seq,
     status: running ? 'running' : turn.status,
@@ -62,20 +76,33 @@ export function doneIsAhead(turn: Turn | undefined, done: ChatDone): boolean {
   return !!turn && done.last_seq > turn.last_seq;
 }
 
-export function applyDone(turn: Turn, e: ChatDone): Turn {
-  return { ...turn, status: e.status, queue_position: undefined, result: e.result, error: e.error, ...(e.changes ? { changes: e.changes } : {}) };
+export function applyDone(turn: Turn, e: ChatDone, at?: string): Turn {
+  return {
+    ...turn, status: e.status, queue_position: undefined, result: e.result, error: e.error, stopping: undefined,
+    ...(e.changes ? { changes: e.changes } : {}), ...(at && !turn.finished_at ? { finished_at: at } : {}),
+  };
 }
 
 /** A status push between start and done; a finished turn is never reopened. */
-export function applyStatus(turn: Turn, status: SubtaskStatus, queuePosition?: number): Turn {
-  return isFinalStatus(turn.status) ? turn : { ...turn, status, queue_position: queuePosition };
+export function applyStatus(turn: Turn, status: SubtaskStatus, queuePosition?: number, at?: string): Turn {
+  if (isFinalStatus(turn.status)) return turn;
+  return { ...turn, status, queue_position: queuePosition, ...(status === 'running' ? startedAt(turn, at) : {}) };
+}
+
+/** How long the reply took, in ms: from the device starting (else the send) to its end. */
+export function replyDurationMs(turn: Turn): number | undefined {
+  const from = turn.started_at ?? turn.sent_at;
+  if (!from || !turn.finished_at) return undefined;
+  const ms = Date.parse(turn.finished_at) - Date.parse(from);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 /** A stored subtask (GET /api/tasks/:id) as a turn: its chunks sorted and applied once each. */
 export function turnFromSubtask(s: SubtaskView): Turn {
   let turn: Turn = {
     key: s.subtask_id, subtask_id: s.subtask_id, task_id: s.task_id, device_id: s.device_id,
-    prompt: s.prompt, status: 'pending', events: [], last_seq: 0,
+    prompt: s.prompt, status: 'pending', events: [], last_seq: 0, sent_at: s.created_at,
+    ...(s.started_at ? { started_at: s.started_at } : {}), ...(s.completed_at ? { finished_at: s.completed_at } : {}),
   };
   for (const c of [...s.events].sort((a, b) => a.seq - b.seq)) turn = applyChunk(turn, c);
   return {

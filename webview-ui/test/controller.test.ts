@@ -203,7 +203,7 @@ describe('chat Controller (real backend, browser transport)', function () {
     await waitFor(() => controller.state.connection === 'signed-out', { message: 'sign-out never reached the page' });
     const s = controller.state;
     assert.deepEqual([s.turns, s.taskId, s.devices, s.history, s.pickedDeviceId, controller.draft], [[], null, [], [], null, '']);
-    assert.deepEqual(transport.loadState(), { taskId: null, pickedDeviceId: null, draft: '' });
+    assert.deepEqual(transport.loadState(), { taskId: null, pickedDeviceId: null, draft: '', unsent: {} });
 
     const bob = await createUser(backend);
     assert.deepEqual(await transport.signIn(bob.username, bob.password), { ok: true });

@@ -243,7 +243,57 @@ describe('chat state: composition', () => {
       { type: 'notice', notice: { kind: 'error', text: 'x' } },
     ], running());
     s = reduce(s, { type: 'reset' });
-    assert.deepEqual({ ...s, info: null, connectionMessage: undefined }, { ...initialState, connectionMessage: undefined });
+    assert.deepEqual({ ...s, info: null, connectionMessage: undefined, composerKey: 0 }, { ...initialState, connectionMessage: undefined });
+    assert.notEqual(s.composerKey, initialState.composerKey, 'the composer starts empty for the next account');
     assert.equal(s.info?.backend_url, 'http://x');
+  });
+});
+
+describe('chat state: a turn from send to its end', () => {
+  const detail = (subtasks: TaskDetail['subtasks']): TaskDetail => ({
+    task_id: 't1', title: 'hello', device_id: 'cloud', status: 'completed', session_id: null, created_at: '2026-12-01T10:00:00.000Z', updated_at: '', subtasks,
+  });
+  const stored = { subtask_id: 's1', task_id: 't1', device_id: 'cloud', prompt: 'hello', status: 'completed' as const, result: 'ok', error: null,
+    created_at: '2026-12-01T10:00:00.000Z', started_at: '2026-12-01T10:00:01.000Z', completed_at: '2026-12-01T10:00:43.500Z', last_seq: 0, events: [] };
+
+  it('says "Stopping…" from Stop until the end arrives, and drops it if the stop was refused', () => {
+    let s = reduce(running(), { type: 'stopping', subtask_id: 's1', on: true });
+    assert.equal(turn(s).stopping, true);
+    assert.equal(reduce(s, { type: 'stopping', subtask_id: 's1', on: false }).turns[0].stopping, undefined);
+    s = reduce(s, { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'cancelled', last_seq: 0 } });
+    assert.deepEqual([turn(s).status, turn(s).stopping], ['cancelled', undefined]);
+  });
+
+  it('stamps when a turn was sent, started and ended (live, or as stored)', () => {
+    let s = run([
+      { type: 'sendStarted', key: 'k1', prompt: 'hello', device_id: 'cloud', at: '2026-12-01T10:00:00.000Z' },
+      { type: 'sendAcked', key: 'k1', ack: { task_id: 't1', subtask_id: 's1', status: 'running' } },
+      { type: 'chunk', event: chunk(1), at: '2026-12-01T10:00:02.000Z' },
+      { type: 'chunk', event: chunk(2), at: '2026-12-01T10:00:03.000Z' },
+      { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'completed', last_seq: 2 }, at: '2026-12-01T10:00:09.000Z' },
+    ]);
+    assert.deepEqual([turn(s).sent_at, turn(s).started_at, turn(s).finished_at], ['2026-12-01T10:00:00.000Z', '2026-12-01T10:00:02.000Z', '2026-12-01T10:00:09.000Z']);
+    s = reduce(s, { type: 'conversationLoaded', task: detail([stored]) });
+    assert.deepEqual([turn(s).sent_at, turn(s).started_at, turn(s).finished_at], [stored.created_at, stored.started_at, stored.completed_at]);
+  });
+
+  it('keeps a refused message with its conversation: reopened, it is still there, in its place; a retry replaces it', () => {
+    let s = reduce(initialState, { type: 'conversationLoaded', task: detail([stored]) });
+    s = run([
+      { type: 'sendStarted', key: 'k2', prompt: 'again, on Cloud', device_id: 'cloud', at: '2026-12-01T10:05:00.000Z' },
+      { type: 'sendFailed', key: 'k2', error: { code: 'CLOUD_UNAVAILABLE', message: 'No cloud executor is online right now.' } },
+      { type: 'newConversation' },
+    ], s);
+    assert.deepEqual(s.turns, []);
+    s = reduce(s, { type: 'conversationLoaded', task: detail([stored]) });
+    assert.deepEqual(s.turns.map((t) => [t.prompt, t.status, t.error?.code]), [['hello', 'completed', undefined], ['again, on Cloud', 'failed', 'CLOUD_UNAVAILABLE']]);
+    s = reduce(s, { type: 'dropTurn', key: 'k2' });
+    assert.deepEqual(s.turns.map((t) => t.prompt), ['hello']);
+    assert.deepEqual(s.unsent, {}, 'a retried message is not remembered twice');
+  });
+
+  it('a new conversation gives the composer a fresh start', () => {
+    const s = reduce(running(), { type: 'newConversation' });
+    assert.notEqual(s.composerKey, running().composerKey);
   });
 });

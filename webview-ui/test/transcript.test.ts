@@ -1,6 +1,6 @@
 // How a raw event stream becomes what the chat shows.
 import assert from 'node:assert/strict';
-import { blocksOf, formatInput, replyText } from '../src/transcript';
+import { blocksOf, formatInput, replyText, reportedModel } from '../src/transcript';
 
 describe('transcript blocks', () => {
   it('merges streamed text, pairs each tool call with its result, keeps order', () => {
@@ -24,6 +24,20 @@ describe('transcript blocks', () => {
       { kind: 'status', text: 'compacting' },
       { kind: 'text', text: 'Done.' },
     ]);
+  });
+
+  it('drops the per-turn "session started" line but keeps its model; other status codes keep their numbers', () => {
+    const events = [
+      { type: 'status' as const, code: 'session_started', model: 'claude-sonnet-4-5', permission_mode: 'default', text: 'Claude Code session started (model claude-sonnet-4-5, permission mode default).' },
+      { type: 'status' as const, code: 'api_retry', attempt: 2, max_attempts: 10, text: 'Model API error (overloaded); retrying, attempt 2 of 10.' },
+      { type: 'text' as const, text: 'hi' },
+    ];
+    assert.deepEqual(blocksOf(events), [
+      { kind: 'status', code: 'api_retry', attempt: 2, max_attempts: 10, text: 'Model API error (overloaded); retrying, attempt 2 of 10.' },
+      { kind: 'text', text: 'hi' },
+    ]);
+    assert.equal(reportedModel(events), 'claude-sonnet-4-5');
+    assert.equal(reportedModel([{ type: 'text', text: 'no session line' }]), undefined, 'nothing invented');
   });
 
   it('shows a result whose call was never seen as its own card', () => {

@@ -74,11 +74,21 @@ export class ClaudeEventMapper {
   }
 
   private mapSystem(m: SdkMessageLike): TaskEvent[] {
-    if (m.subtype === 'init') return [{ type: 'status', text: `Claude Code session started (model ${String(m.model ?? 'default')}, permission mode ${String(m.permissionMode ?? 'default')}).` }];
-    if (m.subtype === 'api_retry') {
-      return [{ type: 'status', text: `Model API error (${String(m.error ?? m.error_status ?? 'unknown')}); retrying, attempt ${String(m.attempt)} of ${String(m.max_retries)}.` }];
+    if (m.subtype === 'init') {
+      const model = String(m.model ?? 'default');
+      const mode = String(m.permissionMode ?? 'default');
+      return [{ type: 'status', code: 'session_started', model, permission_mode: mode, text: `Claude Code session started (model ${model}, permission mode ${mode}).` }];
     }
-    if (m.subtype === 'compact_boundary') return [{ type: 'status', text: 'Conversation compacted to fit the context window.' }];
+    if (m.subtype === 'api_retry') {
+      const attempt = Number(m.attempt);
+      const max = Number(m.max_retries);
+      return [{
+        type: 'status', code: 'api_retry',
+        ...(Number.isInteger(attempt) && attempt >= 0 ? { attempt } : {}), ...(Number.isInteger(max) && max >= 0 ? { max_attempts: max } : {}),
+        text: `Model API error (${String(m.error ?? m.error_status ?? 'unknown')}); retrying, attempt ${String(m.attempt)} of ${String(m.max_retries)}.`,
+      }];
+    }
+    if (m.subtype === 'compact_boundary') return [{ type: 'status', code: 'compacted', text: 'Conversation compacted to fit the context window.' }];
     return [];
   }
 }

@@ -62,7 +62,9 @@ describe('executor: Claude runner (real Agent SDK)', function () {
     assert.deepEqual(use, { type: 'tool_use', id: 'toolu_write1', name: 'Write', input: { file_path: file, content: 'hello from the model\n' } });
     const result = events.find((e) => e.type === 'tool_result');
     assert.ok(result && result.type === 'tool_result' && result.tool_use_id === 'toolu_write1' && !result.is_error, JSON.stringify(result));
-    assert.ok(events.some((e) => e.type === 'status'), 'a status event announces the session');
+    // The session's start is a coded status (the chat shows its model with the reply, not a line).
+    const session = events.find((e) => e.type === 'status' && e.code === 'session_started');
+    assert.ok(session?.type === 'status' && session.model && session.permission_mode, JSON.stringify(session));
     // order: thinking before the tool call, the tool result after it, the final text last
     const order = events.map((e) => e.type).filter((t) => t !== 'status');
     assert.ok(order.indexOf('thinking') < order.indexOf('tool_use') && order.indexOf('tool_use') < order.indexOf('tool_result'));

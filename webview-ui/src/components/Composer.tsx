@@ -33,7 +33,10 @@ export function Composer() {
     setText('');
     c.saveDraft('');
     const ok = await c.send(message);
-    if (!ok && !box.current?.value) setText(message);
+    if (!ok && !box.current?.value) {
+      setText(message);
+      c.saveDraft(message);
+    }
     box.current?.focus();
   };
 
@@ -78,8 +81,8 @@ export function Composer() {
         <ModeSelect />
         <span class="spacer" />
         {running && (
-          <button type="button" class="secondary" onClick={() => void c.cancel(running.subtask_id!)}>
-            <Icon name="debug-stop" /> {t('composer.stop')}
+          <button type="button" class="secondary" disabled={running.stopping} onClick={() => void c.cancel(running.subtask_id!)}>
+            <Icon name={running.stopping ? 'loading' : 'debug-stop'} spin={running.stopping} /> {t(running.stopping ? 'composer.stopping' : 'composer.stop')}
           </button>
         )}
         <button type="submit" disabled={!canSend} aria-label={t('composer.send')} title={t('composer.send')}>

@@ -2,13 +2,14 @@
 // thinking, tool cards, status notes) and its status line.
 import { useMemo } from 'preact/hooks';
 import { approvalsOf, type Approval } from '../approvals';
-import { useT } from '../i18n';
+import { useT, type Translate } from '../i18n';
 import { isFinalStatus } from '../protocol';
 import { renderMarkdown } from '../markdown';
 import type { Turn } from '../state';
 import { blocksOf, type Block } from '../transcript';
 import { ApprovalCard } from './ApprovalCard';
 import { ChangeCard } from './ChangeCard';
+import { ReplyMeta } from './ReplyMeta';
 import { StatusLine } from './StatusLine';
 import { ToolCard } from './ToolCard';
 
@@ -32,6 +33,7 @@ export function Message({ turn }: { turn: Turn }) {
           <BlockView key={i} block={b} turn={turn} approvals={approvals} />
         ))}
         <StatusLine turn={turn} />
+        <ReplyMeta turn={turn} />
         {turn.changes && <ChangeCard turn={turn} />}
       </div>
     </article>
@@ -51,7 +53,7 @@ function BlockView({ block, turn, approvals }: { block: Block; turn: Turn; appro
         </details>
       );
     case 'status':
-      return <div class="event-status">{block.text}</div>;
+      return <div class="event-status">{statusBlockText(t, block)}</div>;
     case 'tool': {
       const approval = block.approvalId ? approvals.get(block.approvalId) : undefined;
       // While it waits, the request is the card (its input in full); afterwards, the tool card says how it was decided.
@@ -63,6 +65,13 @@ function BlockView({ block, turn, approvals }: { block: Block; turn: Turn; appro
       return approval ? <ApprovalCard approval={approval} turn={turn} /> : null;
     }
   }
+}
+
+/** A status line in the user's language when its code is known, else the executor's sentence. */
+function statusBlockText(t: Translate, b: Extract<Block, { kind: 'status' }>): string {
+  if (b.code === 'compacted') return t('event.compacted');
+  if (b.code === 'api_retry' && b.attempt !== undefined && b.max_attempts !== undefined) return t('event.apiRetry', { attempt: b.attempt, max: b.max_attempts });
+  return b.text;
 }
 
 function Markdown({ text }: { text: string }) {

@@ -4,7 +4,7 @@ import { openApprovals } from '../approvals';
 import { CLOUD_DEVICE_ID } from '../protocol';
 import { errorText, useT, type Translate } from '../i18n';
 import { deviceName, type State, type Turn } from '../state';
-import { useAppState } from '../useController';
+import { useAppState, useController } from '../useController';
 import { Icon } from './Icon';
 
 export function statusText(t: Translate, state: State, turn: Turn): string {
@@ -12,10 +12,12 @@ export function statusText(t: Translate, state: State, turn: Turn): string {
     case 'sending':
       return t('status.sending');
     case 'pending':
-      return t('status.pending');
+      return turn.stopping ? t('status.stopping') : t('status.pending');
     case 'queued':
+      if (turn.stopping) return t('status.stopping');
       return turn.queue_position ? t('status.queued', { position: turn.queue_position }) : t('status.queuedNoPos');
     case 'running': {
+      if (turn.stopping) return t('status.stopping');
       const name = turn.device_id === CLOUD_DEVICE_ID ? t('picker.cloud') : deviceName(state, turn.device_id) ?? turn.device_id;
       return openApprovals(turn).length ? `${t('status.running', { name })} · ${t('approval.waiting')}` : t('status.running', { name });
     }
@@ -36,12 +38,18 @@ const ICONS: Record<Turn['status'], string> = {
 export function StatusLine({ turn }: { turn: Turn }) {
   const t = useT();
   const state = useAppState();
-  const waiting = turn.status === 'running' && openApprovals(turn).length > 0;
-  const icon = waiting ? 'bell-dot' : ICONS[turn.status];
+  const c = useController();
+  const waiting = turn.status === 'running' && !turn.stopping && openApprovals(turn).length > 0;
+  const icon = turn.stopping ? 'loading' : waiting ? 'bell-dot' : ICONS[turn.status];
   return (
-    <div class={`status-line status-${turn.status}${waiting ? ' needs-input' : ''}`} data-status={turn.status} data-awaiting-input={waiting || undefined}>
+    <div class={`status-line status-${turn.status}${waiting ? ' needs-input' : ''}`} data-status={turn.stopping ? 'stopping' : turn.status} data-awaiting-input={waiting || undefined}>
       <Icon name={icon} spin={icon === 'loading'} />
       <span>{statusText(t, state, turn)}</span>
+      {turn.status === 'failed' && (
+        <button type="button" class="secondary retry" onClick={() => void c.retry(turn.key)} disabled={state.connection !== 'connected'}>
+          <Icon name="refresh" /> {t('chat.retry')}
+        </button>
+      )}
     </div>
   );
 }

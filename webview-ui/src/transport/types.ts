@@ -12,6 +12,7 @@ import type {
   RequestPayload,
   WebviewToHost,
 } from '@wegent/shared';
+import type { Unsent } from '../unsent';
 
 export type TransportEvent =
   | { type: 'info'; info: HostInfo }
@@ -27,6 +28,8 @@ export interface PersistedState {
   taskId: string | null;
   pickedDeviceId: string | null;
   draft: string;
+  /** Messages the backend refused, by conversation (unsent.ts). */
+  unsent?: Unsent;
 }
 
 export interface Transport {

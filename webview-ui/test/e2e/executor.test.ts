@@ -78,6 +78,11 @@ describe('chat page in Chromium driving the real executor and Claude Agent SDK',
     await card.locator('.diff-add').filter({ hasText: 'hi from the chat page' }).waitFor();
     await p.locator('.turn .markdown strong').filter({ hasText: 'hello.txt' }).waitFor();
     await waitFor(async () => (await p.locator('.picker-trigger').innerText()).includes('0/5'), { message: 'the slot was not released' });
+    // No "Claude Code session started …" line: the model it reported shows, muted, with the reply.
+    assert.equal(await p.getByText(/session started/i).count(), 0, 'the per-turn session line is back');
+    const meta = await p.locator('.turn .reply-meta').innerText();
+    assert.match(meta, /^\d{1,2}:\d{2}( [AP]M)? · [\d.]+ s · \S+$/, `reply meta: ${meta}`);
+    assert.ok(await p.locator('.turn .reply-meta .meta-model').count() === 1, `no model in: ${meta}`);
     await screenshot(p, 'chat-real-executor');
     assert.deepEqual(page.errors, []);
     assert.deepEqual(page.cspViolations, []);
