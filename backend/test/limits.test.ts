@@ -218,7 +218,7 @@ describe('limits: what one device or account may store and send', function () {
     await waitFor(async () => {
       const [last] = await client.xrevrange('wg:socket.io', '+', '-', 'COUNT', 1);
       return last && last[1].join(' ').includes('"i":599');
-    }, { message: 'the last broadcast never reached the adapter stream' });
+    }, { timeout: 30_000, message: 'the last broadcast never reached the adapter stream' });
     const len = await client.xlen('wg:socket.io');
     assert.ok(len <= 250, `the adapter stream holds ${len} entries (MAXLEN 100, approximate)`);
   });
