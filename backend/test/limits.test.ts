@@ -223,6 +223,28 @@ describe('limits: what one device or account may store and send', function () {
     assert.ok(len <= 250, `the adapter stream holds ${len} entries (MAXLEN 100, approximate)`);
   });
 
+  it('keeps large broadcasts out of the adapter stream; they still reach a chat on another node', async () => {
+    const second = await startBackend({ redisUrl: redis.url, inProcess: true, env: { ...FAST_TIMING, WEGENT_MAX_SUBTASK_EVENT_BYTES: String(CAP_BYTES) } });
+    try {
+      const user = await createUser(backend);
+      const device = await TestDevice.connect({ url: backend.url, token: user.token });
+      const chat = await TestChat.connect({ url: second.url, token: user.token });
+      open.push(device, chat);
+      const sent = await chat.sendOk({ device_id: device.deviceId, message: 'big output' });
+      await device.waitForExecute(sent.subtask_id);
+      const big = `${sent.subtask_id}:`.padEnd(200_000, 'b');
+      await progressOk(device, sent.subtask_id, [{ type: 'text', text: big }]);
+      await progressOk(device, sent.subtask_id, [{ type: 'text', text: 'small' }]);
+      await waitFor(() => chat.text(sent.subtask_id) === big + 'small', { timeout: 15_000, message: 'the chat on the other node did not get both chunks' });
+      const entries = await client.xrange('wg:socket.io', '-', '+');
+      const largest = Math.max(...entries.map(([, fields]) => fields.join('').length));
+      assert.ok(largest < 64 * 1024, `the adapter stream holds an entry of ${largest} bytes`);
+      assert.ok(!entries.some(([, fields]) => fields.join('').includes(`${sent.subtask_id}:bbbb`)), 'the large chunk was copied into the adapter stream');
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('caps devices per account (LIMIT_EXCEEDED), re-registering a known one still works', async () => {
     const user = await createUser(backend);
     const ids = ['cap-a', 'cap-b'].map((id) => `${id}-${user.userId}`);

@@ -15,10 +15,17 @@
 // connection-state recovery (clients catch up with chat:resume), so the offset is not needed: the
 // publish is still sent, in order on one connection, just not awaited. If a future adapter version
 // no longer has the method, the wrapper leaves the adapter as it is (correct, only slower).
-// `maxLen` bounds the stream (XADD MAXLEN ~): without recovery, entries are only needed until every
-// node has read them (within milliseconds), and each may be a chat:chunk of up to 2 MB.
+// The streams adapter's stream is bounded by size, not only by entries: `maxLen` caps the entries
+// (XADD MAXLEN ~; without recovery an entry is needed only until every node has read it, within
+// milliseconds), and a broadcast larger than LARGE_BROADCAST_BYTES (a big chat:chunk, up to 2 MB)
+// does not go into the stream at all but over the adapter's own pub/sub channel, which every node
+// already listens on and which keeps nothing. So the stream holds at most maxLen × 64 KiB, instead of
+// a second copy of every stream's output. A pub/sub message may be missed by a node that is
+// reconnecting to Redis at that moment, or arrive out of order with a small one: a chat that sees a
+// gap in seqs, or a done ahead of its chunks, asks chat:resume (every chunk is kept in Redis).
 import type { Cluster, Redis } from 'ioredis';
 import type { Namespace } from 'socket.io';
+import { encode } from '@msgpack/msgpack';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 
@@ -43,8 +50,44 @@ function localFirst(factory: Factory, onError: (err: unknown) => void) {
   };
 }
 
+/** A broadcast past this many bytes skips the stream (see above). */
+export const LARGE_BROADCAST_BYTES = 64 * 1024;
+/** socket.io-adapter's MessageType.BROADCAST (part of the adapters' wire format, stable across versions). */
+const BROADCAST = 3;
+
+interface StreamsAdapterLike extends ClusterAdapterLike {
+  doPublish(message: { type: number; data?: { requestId?: unknown; packet?: unknown } }): Promise<string>;
+}
+
+/** Bytes of the strings in `value`, counting stops past `limit` (a cheap size test, no serialization). */
+export function stringBytesOver(value: unknown, limit: number): boolean {
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') total += v.length;
+    else if (v instanceof Uint8Array) total += v.byteLength;
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) stack.push(x);
+    if (total > limit) return true;
+  }
+  return false;
+}
+
 export function localFirstStreamsAdapter(redis: Redis, opts: { streamName: string; channelPrefix: string; maxLen: number }, onError: (err: unknown) => void) {
-  return localFirst(createAdapter(redis, opts) as unknown as Factory, onError);
+  const factory = localFirst(createAdapter(redis, opts) as unknown as Factory, onError);
+  return function sizeBoundedStream(nsp: Namespace): ClusterAdapterLike {
+    const adapter = factory(nsp) as StreamsAdapterLike;
+    const doPublish = adapter.doPublish;
+    if (typeof doPublish !== 'function') return adapter;
+    // The channel the streams adapter subscribes every node to; its messages are msgpack, as here.
+    const channel = `${opts.channelPrefix}#${nsp.name}#`;
+    adapter.doPublish = (message) => {
+      const large = message.type === BROADCAST && message.data?.requestId === undefined && stringBytesOver(message.data?.packet, LARGE_BROADCAST_BYTES);
+      if (!large) return doPublish.call(adapter, message);
+      return redis.publish(channel, Buffer.from(encode(message))).then(() => '');
+    };
+    return adapter;
+  };
 }
 
 interface RoomsLike {
