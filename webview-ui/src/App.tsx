@@ -5,6 +5,7 @@ import { Header } from './components/Header';
 import { History } from './components/History';
 import { Icon } from './components/Icon';
 import { NotifyOffer } from './components/NotifyOffer';
+import { TabTitle } from './components/TabTitle';
 import { Settings } from './components/Settings';
 import { SignIn } from './components/SignIn';
 import { Transcript } from './components/Transcript';
@@ -31,6 +32,7 @@ export function App() {
           ) : (
             <>
               <Transcript />
+              <TabTitle />
               <NotifyOffer />
               <Composer key={state.composerKey} />
             </>

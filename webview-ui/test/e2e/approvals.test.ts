@@ -100,6 +100,7 @@ describe('approvals in the chat page (Chromium, real executor and Agent SDK)', f
     assert.equal(await light.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'markup in a tool input ran');
     assert.equal(await card.locator('img').count(), 0);
     await lastStatus(light).filter({ hasText: 'Waiting for your answer' }).waitFor();
+    assert.equal(await light.title(), '● Waiting for your answer · Wegent', 'a background tab shows it too');
     assert.equal(existsSync(file), false, 'nothing is written before the answer');
 
     // A second page of the same user (dark theme) opens the conversation from the list, which says it waits.
@@ -120,6 +121,7 @@ describe('approvals in the chat page (Chromium, real executor and Agent SDK)', f
     await lastStatus(light).filter({ hasText: 'Completed' }).waitFor({ timeout: 120_000 });
     assert.equal(readFileSync(file, 'utf8'), content);
     await light.locator('.approval-decided').filter({ hasText: 'Allowed by you in the browser' }).waitFor();
+    assert.equal(await light.title(), 'Wegent');
     await screenshot(dark, 'approval-decided-dark');
 
     // History keeps it: a fresh page reading the conversation shows the same decision.
