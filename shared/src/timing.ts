@@ -49,6 +49,9 @@ export const LIMITS = {
 /** How long the backend waits for a device to answer `task:diff` / `task:apply`: under CHAT_REQUEST_TIMEOUT_MS, so the chat hears why. */
 export const DEVICE_REQUEST_TIMEOUT_MS = 10_000;
 
+/** How long a conversation's Claude Code process stays warm after its turn, for the next message. */
+export const DEFAULT_KEEP_ALIVE_MS = 10 * 60_000;
+
 /** How long a device waits for an answer to a permission request before denying it (by "timeout"). */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
 

@@ -66,6 +66,10 @@ export interface ExecutorOptions {
   executorVersion?: string;
   /** Which shell runs this executor: its messages name that shell's settings or flags (shellWords.ts). Default 'cli'. */
   shell?: Shell;
+  /** How long a conversation's Claude Code process stays warm after a turn (default 10 min; 0: every turn starts cold). */
+  keepAliveMs?: number;
+  /** Keep one Claude Code process started ahead for the next new conversation (default true; ~250 MB while idle). */
+  spareProcess?: boolean;
   /** How long a permission request waits for an answer before it is denied (default 15 min). */
   approvalTimeoutMs?: number;
   /** How long to wait for an ack from the backend before treating it as lost (default 10 000). */

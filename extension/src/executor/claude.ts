@@ -1,22 +1,25 @@
-// Runs one task turn with the real Claude Agent SDK (`query()`), in the task's workspace, streaming
-// its events, and resolves with the outcome; it never throws. The SDK (ESM, ~MBs, plus a native
-// binary) is loaded lazily on the first task so starting the executor stays fast.
+// Runs one task turn with the real Claude Agent SDK, in the task's workspace, streaming its events,
+// and resolves with the outcome; it never throws. The turn runs in a process from the executor's
+// pool (claudeProcesses.ts: the conversation's warm one, a prewarmed spare, or a new one). The SDK
+// (ESM, ~MBs, plus a native binary) is loaded lazily on the first task so starting stays fast.
 import type { PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
 import type { Logger } from './api';
-import { agentEnvironment } from './agentEnv';
-import { spawnGuarded } from './agentGuard';
+import { hostSettings, type HostSettings } from './claudeOptions';
+import { ClaimRefused, type ClaudeSession } from './claudeSession';
+import { ClaudeProcesses } from './claudeProcesses';
 import { ClaudeEventMapper, type SdkMessageLike } from './claudeEvents';
 import { binaryMissing, classifyClaudeError, sdkMissing } from './claudeErrors';
 import type { ToolAsk, ToolPermission } from './approvals';
 
 type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
-type SpawnedProcess = import('@anthropic-ai/claude-agent-sdk').SpawnedProcess;
 
 /** Asked before a tool runs when the permission mode wants approval (approvals.ts); absent: such tools are denied. */
 export type CanUseTool = (toolName: string, input: Record<string, unknown>, ask: ToolAsk) => Promise<ToolPermission>;
 
 export interface ClaudeRunRequest {
   subtaskId: string;
+  /** The conversation: its process may stay warm for the next message (claudeProcesses.ts). */
+  taskId?: string;
   prompt: string;
   cwd: string;
   permissionMode: PermissionMode;
@@ -30,6 +33,12 @@ export interface ClaudeRunRequest {
   /** Values that must never reach Claude Code or its tools (the Wegent token). */
   secrets?: readonly string[];
   claudeCodePath?: string;
+  /** The device's ceiling is Full access: its processes may switch into bypassPermissions. */
+  allowBypass?: boolean;
+  /** What the process starts with, when the caller made it already (else from the fields above). */
+  host?: HostSettings;
+  /** Where warm processes come from; absent: a process of its own, ended with the turn. */
+  processes?: ClaudeProcesses;
   signal: AbortSignal;
   onEvent: (event: TaskEvent) => void;
   canUseTool?: CanUseTool;
@@ -45,24 +54,33 @@ export interface ClaudeRunResult {
 }
 
 let sdkPromise: Promise<Sdk> | undefined;
-function loadSdk(): Promise<Sdk> {
+export function loadSdk(): Promise<Sdk> {
   sdkPromise ??= import('@anthropic-ai/claude-agent-sdk');
   sdkPromise.catch(() => (sdkPromise = undefined)); // a later install can still succeed
   return sdkPromise;
 }
 
+/** Without a pool of the executor's: every turn in its own process, as a plain query() would. */
+const coldOnly = new ClaudeProcesses(loadSdk, { keepAliveMs: 0, spare: false, maxIdle: 0 });
+
+export function settingsOf(req: Pick<ClaudeRunRequest, 'env' | 'passEnv' | 'secrets' | 'claudeCodePath' | 'allowBypass' | 'permissionMode'>) {
+  return hostSettings({ env: req.env, passEnv: req.passEnv, secrets: req.secrets, claudeCodePath: req.claudeCodePath, allowBypass: req.allowBypass ?? req.permissionMode === 'bypassPermissions' });
+}
+
 export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult> {
-  let sdk: Sdk;
   try {
-    sdk = await loadSdk();
+    await loadSdk();
   } catch (err) {
     return { status: 'failed', error: sdkMissing(err instanceof Error ? err.message : String(err)) };
   }
-  if (req.signal.aborted) return { status: 'cancelled', error: { code: 'CANCELLED', message: 'The task was cancelled before it started.' } };
+  const first = await runTurn(req);
+  // A spare that cannot take this folder (its settings, a vanished folder): the same turn, started cold.
+  return first === 'claim-refused' ? ((await runTurn(req)) as ClaudeRunResult) : first;
+}
 
-  const abortController = new AbortController();
-  const onAbort = () => abortController.abort();
-  req.signal.addEventListener('abort', onAbort, { once: true });
+async function runTurn(req: ClaudeRunRequest): Promise<ClaudeRunResult | 'claim-refused'> {
+  if (req.signal.aborted) return { status: 'cancelled', error: { code: 'CANCELLED', message: 'The task was cancelled before it started.' } };
+  const pool = req.processes ?? coldOnly;
   const mapper = new ClaudeEventMapper();
   /** Inputs of the tool calls seen so far, by id: shown with a request whose own input is empty. */
   const toolInputs = new Map<string, unknown>();
@@ -70,34 +88,24 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
   let result: SdkMessageLike | undefined;
   let assistantError: string | undefined;
   const stderrTail: string[] = [];
-  const onStderr = (data: string) => {
-    stderrTail.push(data);
-    if (stderrTail.length > 20) stderrTail.shift();
-  };
+  let session: ClaudeSession | undefined;
+  const onAbort = () => session?.close();
+  req.signal.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const q = sdk.query({
-      prompt: req.prompt,
-      options: {
-        cwd: req.cwd,
-        env: agentEnvironment({ base: process.env, extra: req.env, passEnv: req.passEnv, secrets: req.secrets }),
-        includePartialMessages: true,
-        abortController,
-        permissionMode: req.permissionMode,
-        allowDangerouslySkipPermissions: req.permissionMode === 'bypassPermissions',
-        resume: req.resume,
-        model: req.model,
-        pathToClaudeCodeExecutable: req.claudeCodePath,
-        canUseTool: req.canUseTool ? withToolInputs(req.canUseTool, toolInputs) : undefined,
-        // Under a guard that ends Claude Code and its tools when this process dies (agentGuard.ts).
-        spawnClaudeCodeProcess: (o) => spawnGuarded(o, onStderr) as unknown as SpawnedProcess,
+    session = await pool.open({ taskId: req.taskId ?? req.subtaskId, cwd: req.cwd, permissionMode: req.permissionMode, model: req.model, resume: req.resume }, req.host ?? settingsOf(req));
+    if (req.signal.aborted) session.close();
+    session.bind({
+      canUseTool: req.canUseTool ? withToolInputs(req.canUseTool, toolInputs) : undefined,
+      stderr: (data) => {
+        stderrTail.push(data);
+        if (stderrTail.length > 20) stderrTail.shift();
       },
     });
-    for await (const message of q as AsyncIterable<SdkMessageLike>) {
+    result = await session.turn(req.prompt, (message) => {
       if (message.session_id) sessionId = message.session_id;
       if (message.type === 'assistant' && typeof message.error === 'string') assistantError = message.error;
       if (message.type === 'result') {
-        result = message;
         // Without an approver every such tool was refused by the mode: say how to allow them.
         const denied = req.canUseTool ? undefined : deniedTools(message);
         if (denied) req.onEvent({ type: 'status', text: `Claude Code was not allowed to use ${denied} (permission mode "${req.permissionMode}"). Approve such tools when asked, or run the executor with a more permissive mode (e.g. --permission-mode acceptEdits / the wegent.permissionMode setting).` });
@@ -106,13 +114,21 @@ export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult>
         if (event.type === 'tool_use') toolInputs.set(event.id, event.input);
         req.onEvent(event);
       }
-    }
+    });
   } catch (err) {
+    if (err instanceof ClaimRefused) {
+      req.logger.info(err.message);
+      return 'claim-refused';
+    }
     if (req.signal.aborted) return { status: 'cancelled', sessionId, error: { code: 'CANCELLED', message: 'The task was cancelled.' } };
     if (!result) return { status: 'failed', sessionId, error: thrownError(err, req.claudeCodePath, stderrTail) };
     // The SDK throws after an error result; the result itself says what happened.
   } finally {
     req.signal.removeEventListener('abort', onAbort);
+    if (session) {
+      session.bind({});
+      pool.release(session, !req.signal.aborted && result?.subtype === 'success' && !result.is_error);
+    }
   }
   if (req.signal.aborted) return { status: 'cancelled', sessionId, error: { code: 'CANCELLED', message: 'The task was cancelled.' } };
   return fromResult(result, assistantError, sessionId);
@@ -144,8 +160,8 @@ function deniedTools(result: SdkMessageLike): string | undefined {
   return names.length ? names.join(', ') : undefined;
 }
 
-function withToolInputs(canUseTool: CanUseTool, toolInputs: Map<string, unknown>) {
-  return (toolName: string, input: Record<string, unknown>, o: { signal: AbortSignal; toolUseID?: string; title?: string }) => {
+function withToolInputs(canUseTool: CanUseTool, toolInputs: Map<string, unknown>): CanUseTool {
+  return (toolName, input, o) => {
     const seen = o.toolUseID ? toolInputs.get(o.toolUseID) : undefined;
     const displayInput = Object.keys(input).length === 0 && seen !== undefined ? seen : undefined;
     return canUseTool(toolName, input, { signal: o.signal, toolUseID: o.toolUseID, title: o.title, displayInput });

@@ -2,14 +2,16 @@
 // with an observable state for any UI (status bar, CLI log, webview). Free of `vscode`.
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, TaskPermissionReply, parsePayload, stricterPermissionMode, type AckFn, type PermissionMode,
+  DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, TaskPermissionReply, parsePayload, stricterPermissionMode, type AckFn, type PermissionMode,
   type ProtocolError, type TaskContext, type TaskEvent,
 } from '@wegent/shared';
 import type {
   ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions,
 } from './api';
 import { Approvals, type AnswerOutcome, type OpenApproval, type PermissionAnswer } from './approvals';
-import { runClaude, type ClaudeRunResult } from './claude';
+import { loadSdk, runClaude, settingsOf, type ClaudeRunResult } from './claude';
+import type { HostSettings } from './claudeOptions';
+import { ClaudeProcesses } from './claudeProcesses';
 import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
 import { defaultDataDir, deviceNameFor, loadDeviceIdentity, type DeviceIdentity } from './identity';
@@ -48,11 +50,14 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   private readonly approvals: Approvals;
   /** Conversation worktrees (local mode): `worktrees` in the control API for a shell's list/prune. */
   readonly worktrees: WorktreeManager;
+  /** Warm Claude Code processes: the conversations' between turns and a spare for the next one. */
+  private readonly processes: ClaudeProcesses;
   private readonly tasks = new Map<string, RunningTask>();
   private identity?: DeviceIdentity;
   private connection?: DeviceConnection;
   private draining = false;
   private lastSnapshot = '';
+  private host?: HostSettings;
 
   constructor(private readonly options: ExecutorOptions) {
     super();
@@ -60,6 +65,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.slots = new SlotTable(Math.min(MAX_SLOTS, Math.max(1, Math.floor(options.maxSlots ?? DEFAULT_SLOTS))));
     this.outbox = new Outbox((event, payload) => this.connection?.request(event, payload as never) ?? Promise.resolve(undefined), this.log);
     this.worktrees = new WorktreeManager({ dataDir: options.dataDir ?? defaultDataDir(), isolation: options.isolation, setupCommand: options.setupCommand, logger: this.log });
+    const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+    this.processes = new ClaudeProcesses(loadSdk, { keepAliveMs, spare: keepAliveMs > 0 && options.spareProcess !== false, maxIdle: this.slots.max }, this.log);
     this.approvals = new Approvals({ emit: (subtaskId, event) => this.stream(subtaskId, event), timeoutMs: options.approvalTimeoutMs });
     this.approvals.on('opened', (a) => {
       this.log.info(`Task waits for permission to use ${a.toolName}`, { subtask_id: a.subtaskId, request_id: a.requestId });
@@ -131,6 +138,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.connection = connection;
     connection.on('state', (s) => {
       this.outbox.setOnline(s === 'online');
+      // Nothing warm while the device cannot take tasks.
+      this.processes.setActive(s === 'online' && !this.draining, this.hostSettings());
       // A final error (dead token, taken-over id) means no result can ever be reported: stop the work.
       if (s === 'error') for (const task of this.tasks.values()) (task.shutdown = true), task.controller.abort();
       this.emitState();
@@ -160,6 +169,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
 
   async stop(options: StopOptions = {}): Promise<void> {
     this.draining = true;
+    this.processes.setActive(false);
     if (options.drain && this.tasks.size) {
       this.log.info(`Waiting up to ${Math.round((options.graceMs ?? 30_000) / 1000)} s for ${this.tasks.size} running task(s) to finish`);
       const deadline = Date.now() + (options.graceMs ?? 30_000);
@@ -170,10 +180,26 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
       task.controller.abort();
     }
     await Promise.all([...this.tasks.values()].map((t) => t.done));
+    this.processes.closeAll();
     // Report what ended before leaving, while the connection can still deliver it.
     if (this.connection?.isRegistered && !(await this.outbox.whenEmpty(5_000))) this.log.warn('Some task output could not be delivered before stopping');
     this.connection?.stop();
     this.emitState();
+  }
+
+  /**
+   * What every Claude Code process of this executor starts with (claudeOptions.ts), read once: the
+   * SDK adds to process.env when it loads, and a spare started before that must still match.
+   */
+  private hostSettings(): HostSettings {
+    const o = this.options;
+    const ceiling = o.permissionMode ?? DEFAULT_DEVICE_PERMISSION_MODE;
+    return (this.host ??= settingsOf({ env: o.env, passEnv: o.passEnv, secrets: [o.token], claudeCodePath: o.claudeCodePath, allowBypass: ceiling === 'bypassPermissions', permissionMode: ceiling }));
+  }
+
+  /** The warm processes, for the bench and tests. */
+  warmStats() {
+    return this.processes.stats();
   }
 
   private state(): ExecutorState {
@@ -274,14 +300,14 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const run = (prompt: string, resume: string | undefined) =>
       runClaude({
         subtaskId: task.info.subtaskId,
+        taskId: task.info.taskId,
+        processes: this.processes,
+        host: this.hostSettings(),
         prompt,
         cwd,
         permissionMode,
         resume,
         model: context.model,
-        env: this.options.env,
-        passEnv: this.options.passEnv,
-        secrets: [this.options.token],
         claudeCodePath: this.options.claudeCodePath,
         signal: task.controller.signal,
         onEvent,
