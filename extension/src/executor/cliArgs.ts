@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, ExecutorMode, Isolation, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, ExecutorMode, Isolation, MAX_SLOTS, PermissionMode } from '@wegent/shared';
 import type { ExecutorOptions } from './api';
 import { TokenFileError, readTokenFile } from './tokenFile';
 
@@ -37,6 +37,11 @@ Options:
                            acceptEdits: file edits in the workspace are accepted, anything else that
                            needs permission is asked in your chats; bypassPermissions runs every tool
                            unasked
+  --keep-alive MINUTES     How long a conversation's Claude Code process stays running after a reply, so
+                           the next message starts at once (default ${DEFAULT_KEEP_ALIVE_MS / 60_000}; 0 = none, every message
+                           starts Claude Code anew and no spare is kept)
+  --no-spare               Do not keep a Claude Code process started ahead for the next new conversation
+                           (it holds ~250 MB while it waits)
   --approval-timeout SECONDS  How long a tool waiting for approval (asked in every chat of yours) waits
                            before it is denied and the task goes on (default ${DEFAULT_APPROVAL_TIMEOUT_MS / 1000})
   --claude-path PATH       Claude Code executable (default: the one bundled with the Agent SDK)
@@ -131,6 +136,14 @@ function seconds(raw: string | undefined, name: string, fallback: number): numbe
   return Math.round(n * 1000);
 }
 
+/** --keep-alive: minutes ≥ 0, returned in ms. */
+function keepAlive(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_KEEP_ALIVE_MS;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error('--keep-alive must be a number of minutes ≥ 0');
+  return Math.round(n * 60_000);
+}
+
 /** --approval-timeout: seconds > 0 (a request that can never be answered would deny at once). */
 function approvalTimeout(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_APPROVAL_TIMEOUT_MS;
@@ -158,6 +171,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
         'permission-mode': { type: 'string' },
         'claude-path': { type: 'string' },
         'approval-timeout': { type: 'string' },
+        'keep-alive': { type: 'string' },
+        'no-spare': { type: 'boolean' },
         'data-dir': { type: 'string' },
         isolation: { type: 'string' },
         'setup-command': { type: 'string' },
@@ -215,6 +230,8 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
           deviceName: values.name,
           permissionMode: permission.data,
           approvalTimeoutMs: approvalTimeout(values['approval-timeout']),
+          keepAliveMs: keepAlive(values['keep-alive']),
+          spareProcess: !values['no-spare'],
           claudeCodePath: values['claude-path'] ? path.resolve(values['claude-path']) : undefined,
           passEnv: passEnv.length ? passEnv : undefined,
           dataDir,

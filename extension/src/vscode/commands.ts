@@ -146,6 +146,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         shell: 'vscode',
         permissionMode: settings.permissionMode,
         approvalTimeoutMs: settings.approvalTimeoutMs,
+        keepAliveMs: settings.keepAliveMs,
+        spareProcess: settings.spareProcess,
         claudeCodePath: settings.claudeCodePath,
         executorVersion: deps.executorVersion,
       });

@@ -1,7 +1,7 @@
 // Typed access to the `wegent.*` settings and the API token in SecretStorage. The token lives only in
 // SecretStorage (the OS keychain on desktop): never in settings, never in logs, never in the webview.
 import * as vscode from 'vscode';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_SLOTS, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, DEFAULT_SLOTS, MAX_SLOTS, PermissionMode } from '@wegent/shared';
 
 export const TOKEN_SECRET_KEY = 'wegent.apiToken';
 /**
@@ -34,6 +34,8 @@ export interface WegentSettings {
   deviceName?: string;
   permissionMode: PermissionMode;
   approvalTimeoutMs: number;
+  keepAliveMs: number;
+  spareProcess: boolean;
   claudeCodePath?: string;
 }
 
@@ -49,6 +51,7 @@ export function readSettings(): WegentSettings {
   const c = vscode.workspace.getConfiguration('wegent');
   const slots = Math.trunc(c.get<number>('maxSlots', DEFAULT_SLOTS));
   const minutes = Number(c.get<number>('approvalTimeoutMinutes', DEFAULT_APPROVAL_TIMEOUT_MS / 60_000));
+  const keepAlive = Number(c.get<number>('keepAliveMinutes', DEFAULT_KEEP_ALIVE_MS / 60_000));
   const mode = PermissionMode.safeParse(c.get<string>('permissionMode', DEFAULT_DEVICE_PERMISSION_MODE));
   return {
     backendUrl: normalizeBackendUrl(c.get<string>('backendUrl')),
@@ -57,6 +60,8 @@ export function readSettings(): WegentSettings {
     deviceName: c.get<string>('deviceName', '').trim() || undefined,
     permissionMode: mode.success ? mode.data : DEFAULT_DEVICE_PERMISSION_MODE,
     approvalTimeoutMs: minutes > 0 ? Math.round(minutes * 60_000) : DEFAULT_APPROVAL_TIMEOUT_MS,
+    keepAliveMs: keepAlive >= 0 ? Math.round(keepAlive * 60_000) : DEFAULT_KEEP_ALIVE_MS,
+    spareProcess: c.get<boolean>('spareProcess', true),
     claudeCodePath: c.get<string>('claudeCodePath', '').trim() || undefined,
   };
 }

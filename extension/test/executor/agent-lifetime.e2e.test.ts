@@ -88,22 +88,27 @@ describe('executor: Claude Code never outlives its executor (real CLI, SDK and C
     stack.model.script(marker, reply(toolUse('Bash', { command: `echo $$ > ${started}; sleep 5417`, description: 'stay busy' })), reply(text('Done.')));
     const sent = await stack.chat.sendOk({ device_id: deviceId, message: `${marker} stay busy` });
     await waitFor(() => existsSync(started) && readFileSync(started, 'utf8').trim(), { timeout: 90_000, message: `the Bash tool never started:\n${run.output()}` });
-    // Claude Code, and the shell and sleep it runs, all started by this executor.
-    const tree: number[] = await waitFor(() => {
+    // Every process under this executor (the task's guard, Claude Code, the shell and sleep it runs,
+    // and the spare Claude Code kept for the next conversation), and the task's own part of them.
+    const all: number[] = await waitFor(() => {
       const pids = descendants(run.proc.pid!);
       return pids.some((p) => cmdline(p) === 'sleep 5417') ? pids : undefined;
     }, { message: 'no sleep under the executor' });
-    leftovers.push(...tree);
-    return { run, sent, tree };
+    const parents = processTable();
+    let guard = all.find((p) => cmdline(p) === 'sleep 5417')!;
+    while (parents.get(guard) !== run.proc.pid) guard = parents.get(guard)!;
+    const tree = [guard, ...descendants(guard)];
+    leftovers.push(...all);
+    return { run, sent, tree, all };
   }
 
   it('SIGKILL of the executor alone: Claude Code, its shell and the shell\'s children are gone', async () => {
-    const { run, tree } = await busyTask('Killed alone');
+    const { run, tree, all } = await busyTask('Killed alone');
     assert.ok(tree.length >= 3, `expected guard, Claude Code, shell and sleep, saw ${tree.map(cmdline).join(' | ')}`);
     run.proc.kill('SIGKILL');
-    await waitFor(() => alive(tree).length === 0, {
+    await waitFor(() => alive(all).length === 0, {
       timeout: 15_000,
-      message: `still running after the executor was killed: ${alive(tree).map((p) => `${p} ${cmdline(p).slice(0, 80)}`).join(' | ')}`,
+      message: `still running after the executor was killed: ${alive(all).map((p) => `${p} ${cmdline(p).slice(0, 80)}`).join(' | ')}`,
     });
   });
 

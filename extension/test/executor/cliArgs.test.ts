@@ -35,6 +35,14 @@ describe('executor: CLI arguments', () => {
     const approvals = parseCli(['--token', 't', '--approval-timeout', '90'], {});
     assert.ok(approvals.kind === 'run');
     assert.equal(approvals.config.executor.approvalTimeoutMs, 90_000);
+    const warm = parseCli(['--token', 't', '--keep-alive', '2.5', '--no-spare'], {});
+    assert.ok(warm.kind === 'run');
+    assert.equal(warm.config.executor.keepAliveMs, 150_000);
+    assert.equal(warm.config.executor.spareProcess, false);
+    const defaults = parseCli(['--token', 't'], {});
+    assert.ok(defaults.kind === 'run');
+    assert.equal(defaults.config.executor.keepAliveMs, 10 * 60_000);
+    assert.equal(defaults.config.executor.spareProcess, true);
   });
 
   it('accepts --backend as an alias of --backend-url (the backend prints that form)', () => {
@@ -60,6 +68,8 @@ describe('executor: CLI arguments', () => {
     [['--token', 't', '--bogus'], /bogus/],
     [['--token', 't', '--grace', '-1'], /--grace/],
     [['--token', 't', '--approval-timeout', '0'], /--approval-timeout/],
+    [['--token', 't', '--keep-alive', '-1'], /--keep-alive/],
+    [['--token', 't', '--keep-alive', 'soon'], /--keep-alive/],
   ] as const) {
     it(`refuses ${JSON.stringify(args)} with a usage error`, () => {
       const r = parseCli([...args], {});
