@@ -17,7 +17,7 @@ import { healthRoutes } from './http/health';
 import { staticPage } from './http/static';
 import { taskRoutes } from './http/tasks';
 import { tokenRoutes } from './http/tokens';
-import { revokeEverywhere } from './realtime/auth';
+import { revokeEverywhere, tokenRoom, type SocketData } from './realtime/auth';
 import { attachChatNamespace } from './realtime/chat';
 import { attachDeviceNamespace } from './realtime/devices';
 import { localFirstShardedAdapter, localFirstStreamsAdapter } from './realtime/adapter';
@@ -98,7 +98,11 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   const routers = [
     healthRoutes(services, () => shuttingDown),
     authRoutes(services, revoke),
-    tokenRoutes(services, revoke),
+    tokenRoutes(services, revoke, async (jti) => {
+      // The devices connected with this token now, on every node (what a revocation would cut off).
+      const sockets = await deviceNsp.in(tokenRoom(jti)).timeout(2_000).fetchSockets().catch(() => []);
+      return [...new Set(sockets.map((s) => (s.data as SocketData).deviceId).filter((id): id is string => !!id))];
+    }),
     deviceRoutes(services, notify, (deviceId) => {
       // Its socket stays connected but is no longer the device's: heartbeats answer DEVICE_NOT_REGISTERED
       // and a running executor registers again (the documented "stop the executor first" behaviour).

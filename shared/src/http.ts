@@ -43,6 +43,8 @@ export const TokenInfo = z.object({
   created_at: IsoTime,
   expires_at: IsoTime,
   kind: z.enum(['login', 'api']).optional(),
+  devices: z.array(z.object({ device_id: DeviceId, name: z.string() }))
+    .describe('The caller\'s devices connected with this token now (revoking it disconnects them)').optional(),
 });
 export type TokenInfo = z.infer<typeof TokenInfo>;
 export const TokenList = z.object({ tokens: z.array(TokenInfo) });

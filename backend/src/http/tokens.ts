@@ -5,7 +5,7 @@ import { ErrorCode, TokenCreate, WegentError, type TokenCreated } from '@wegent/
 import type { Services } from '../services';
 import { body, principal, requireAuth, type AppState } from './context';
 
-export function tokenRoutes(svc: Services, onRevoked: (tokenId: string) => void): Router<AppState> {
+export function tokenRoutes(svc: Services, onRevoked: (tokenId: string) => void, devicesUsing: (tokenId: string) => Promise<string[]>): Router<AppState> {
   const router = new Router<AppState>();
   router.use('/api/tokens', requireAuth(svc));
 
@@ -19,7 +19,15 @@ export function tokenRoutes(svc: Services, onRevoked: (tokenId: string) => void)
   });
 
   router.get('/api/tokens', async (ctx) => {
-    ctx.body = { tokens: await svc.accounts.listTokens(principal(ctx).user.id) };
+    const userId = principal(ctx).user.id;
+    const [tokens, devices] = await Promise.all([svc.accounts.listTokens(userId), svc.devices.list(userId)]);
+    const names = new Map(devices.map((d) => [d.device_id, d.name]));
+    // Each token with the caller's devices connected with it now: revoking it disconnects them.
+    const withDevices = await Promise.all(tokens.map(async (t) => ({
+      ...t,
+      devices: (await devicesUsing(t.id)).filter((id) => names.has(id)).map((id) => ({ device_id: id, name: names.get(id)! })),
+    })));
+    ctx.body = { tokens: withDevices };
   });
 
   router.delete('/api/tokens/:id', async (ctx) => {

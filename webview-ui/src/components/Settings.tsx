@@ -1,5 +1,7 @@
 // Settings: in the browser, account and API tokens; in VS Code, the extension's own commands
 // (the token lives in VS Code's SecretStorage, never in this page).
+import type { UserView } from '@wegent/shared';
+import { useEffect, useState } from 'preact/hooks';
 import { useT } from '../i18n';
 import { useAppState, useController } from '../useController';
 import { Tokens } from './Tokens';
@@ -9,11 +11,21 @@ export function Settings() {
   const c = useController();
   const state = useAppState();
   const vscode = c.transport.kind === 'vscode';
+  const [user, setUser] = useState<UserView | null>(null);
+  useEffect(() => {
+    void c.transport.http<{ user: UserView }>('GET', '/api/me').then((r) => r.status === 200 && setUser(r.body.user));
+  }, []);
   return (
     <section class="panel settings" aria-labelledby="settings-title">
       <div class="panel-head">
         <h2 id="settings-title">{t('settings.title')}</h2>
       </div>
+      {user && (
+        <p class="settings-account">
+          {t('settings.account', { name: user.username })}
+          {user.role === 'operator' && <span class="hint"> · {t('settings.operator')}</span>}
+        </p>
+      )}
       {vscode ? (
         <div class="settings-actions">
           <button type="button" onClick={() => c.transport.command?.('connectDevice')}>{t('signin.connectDevice')}</button>

@@ -33,7 +33,8 @@ export function SignIn() {
     setError(null);
     const result = await c.transport.signIn!(username.trim(), password);
     setBusy(false);
-    if (!result.ok) setError(errorText(t, result.error));
+    // A password form says "password", not "token" (AUTH_INVALID covers both elsewhere).
+    if (!result.ok) setError(result.error.code === 'AUTH_INVALID' ? t('signin.wrong') : errorText(t, result.error));
     else setPassword('');
   };
 

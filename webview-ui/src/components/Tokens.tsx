@@ -13,6 +13,8 @@ export function Tokens() {
   const [created, setCreated] = useState<TokenCreated | null>(null);
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The token whose revocation waits for a confirmation. */
+  const [confirming, setConfirming] = useState<string | null>(null);
 
   const report = (body: unknown) => setError(errorText(t, (body as { error?: ProtocolError } | null)?.error));
   const load = async () => {
@@ -34,6 +36,7 @@ export function Tokens() {
   };
 
   const revoke = async (id: string) => {
+    setConfirming(null);
     const reply = await c.transport.http('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
     if (reply.status >= 300 && reply.status !== 404) return report(reply.body);
     if (created?.id === id) setCreated(null);
@@ -77,9 +80,22 @@ export function Tokens() {
               <span class="hint">
                 {t('settings.created', { date: new Date(k.created_at).toLocaleDateString() })} · {t('settings.expires', { date: new Date(k.expires_at).toLocaleString() })}
               </span>
-              <button type="button" class="secondary" aria-label={t('settings.revokeNamed', { name: k.name || k.id })} onClick={() => void revoke(k.id)}>
+              <button type="button" class="secondary" aria-label={t('settings.revokeNamed', { name: k.name || k.id })} onClick={() => setConfirming(k.id)}>
                 {t('settings.revoke')}
               </button>
+              {confirming === k.id && (
+                <div class="token-confirm" role="alertdialog" aria-label={t('settings.revokeNamed', { name: k.name || k.id })}>
+                  <p>
+                    {k.devices?.length
+                      ? t('settings.revokeDevices', { name: k.name || k.id, devices: k.devices.map((d) => d.name).join(', ') })
+                      : t('settings.revokeNoDevices', { name: k.name || k.id })}
+                  </p>
+                  <div class="picker-confirm-actions">
+                    <button type="button" class="danger" ref={(el) => el?.focus()} onClick={() => void revoke(k.id)}>{t('settings.revoke')}</button>
+                    <button type="button" class="secondary" onClick={() => setConfirming(null)}>{t('picker.cancel')}</button>
+                  </div>
+                </div>
+              )}
             </li>
           ))}
         </ul>

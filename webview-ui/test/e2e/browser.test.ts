@@ -61,13 +61,15 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill('wrong-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').filter({ hasText: 'Wrong username, password or token' }).waitFor();
+    // A password form speaks of the password (not "token").
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
     await signIn(page, user);
     // The session token lives in sessionStorage, never localStorage.
     assert.equal(await page.evaluate(() => localStorage.length), 0);
     assert.ok(await page.evaluate(() => sessionStorage.getItem('wegent.session')));
 
     await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByText(`Signed in as ${user.username}`).waitFor();
     await page.getByLabel('Token name').fill('laptop');
     await page.getByRole('button', { name: 'Generate' }).click();
     const shown = page.locator('.new-token .token-value');
@@ -82,10 +84,22 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     // The token shown once really is a working API token: a device connects with it.
     const dev = await TestDevice.connect({ url: stack.backend.url, token, deviceId: 'token-dev', name: 'Linux - token-box' });
     devices.push(dev);
+    // Reopening Settings lists the token with the device using it; revoking asks first and names it.
+    await page.getByRole('button', { name: 'Settings' }).click(); // back to the chat
+    await page.getByRole('button', { name: 'Settings' }).click();
     const listed = page.locator('.token-item').filter({ hasText: 'laptop' });
     await listed.waitFor();
     await listed.getByRole('button', { name: /Revoke token laptop/ }).click();
+    const confirm = listed.getByRole('alertdialog');
+    await confirm.getByText(/These devices use it and will be disconnected until they get a new token: Linux - token-box\./).waitFor();
+    await screenshot(page, 'settings-revoke-confirm');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    assert.equal(await listed.count(), 1, 'Cancel revokes nothing');
+    await listed.getByRole('button', { name: /Revoke token laptop/ }).click();
+    await confirm.getByRole('button', { name: 'Revoke' }).click();
     await listed.waitFor({ state: 'detached' });
+    await waitFor(() => !dev.connected, { message: 'the device using the revoked token stayed connected' });
     await waitFor(async () => (await api(stack.backend.url, 'GET', '/api/me', { token })).status === 401, { message: 'revoked token still accepted' });
     assert.equal(await page.locator('.new-token').count(), 0, 'the revoked token is no longer on screen');
 
