@@ -25,6 +25,7 @@ import { isCluster, type RedisClient } from './store/redis';
 import { deviceRoom, socketNotifier } from './realtime/notifier';
 import { frameLimitParser } from './realtime/frameLimit';
 import { watchRoleChanges } from './realtime/roleChanges';
+import { listenForTellAndClose } from './realtime/tellAndClose';
 import { guardSlowConsumers } from './realtime/slowConsumers';
 import { socketCap } from './realtime/socketCap';
 
@@ -116,7 +117,11 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
 
   const stopSlowConsumerGuard = guardSlowConsumers(io, log);
   // Pub/sub blocks its connection: a duplicate of the command connection of its own.
-  const stopRoleWatch = watchRoleChanges(redis.duplicate(), { chat: chatNsp, devices: deviceNsp }, services);
+  // (On a cluster with its offline queue on: the SUBSCRIBE is made before that connection is ready.)
+  const subscriber = isCluster(redis) ? redis.duplicate([], { enableOfflineQueue: true }) : redis.duplicate();
+  const stopRoleWatch = watchRoleChanges(subscriber, { chat: chatNsp, devices: deviceNsp }, services);
+  // Replacements and revocations reach other nodes as one server-side message each (tellAndClose.ts).
+  for (const nsp of [deviceNsp, chatNsp]) listenForTellAndClose(nsp);
   attachDeviceNamespace(deviceNsp, services);
   attachChatNamespace(chatNsp, services);
   // After each namespace's auth middleware (it runs in the order added): the account is known.

@@ -12,7 +12,7 @@ import { Credentials, type Role } from '@wegent/shared';
 import { Accounts } from './accounts';
 import { loadConfig, ConfigError } from './config';
 import { Devices } from './devices';
-import { connectRedis, waitReady } from './store/redis';
+import { connectStore, waitReady } from './store/redis';
 import { resolveRedis, RedisMissingError } from './store/embedded';
 
 const USAGE = `Usage:
@@ -43,8 +43,9 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = loadConfig();
-  const target = await resolveRedis(config.redisUrl, config.dataDir, config.localRedisPort);
-  const redis = connectRedis(target.url, 'cli');
+  // The backend's store: a Redis Cluster when REDIS_CLUSTER_NODES is set, else one Redis.
+  const target = config.redisClusterNodes ? { url: '', stop: undefined } : await resolveRedis(config.redisUrl, config.dataDir, config.localRedisPort);
+  const redis = connectStore(config.redisClusterNodes ? { clusterNodes: config.redisClusterNodes } : { url: target.url }, 'cli');
   try {
     await waitReady(redis);
     const accounts = new Accounts(redis, config.jwtSecret);

@@ -92,7 +92,11 @@ describe('cluster: two backend nodes on one Redis', function () {
     // A second claim could only come from a later monitor pass. Both nodes have made one once each
     // has claimed a device that lapsed after these: a pass claims every deadline already lapsed.
     const claimedBy = async () => [await metric(a.url, 'wegent_offline_detections_total'), await metric(b.url, 'wegent_offline_detections_total')];
-    const afterDoomed = await claimedBy();
+    // Each claim is counted once its release lands, a moment after the chat:done it caused.
+    const afterDoomed = await waitFor(async () => {
+      const c = await claimedBy();
+      return c[0] + c[1] - before >= 3 ? c : null;
+    }, { message: 'the three lapses counted' });
     let sentinels = 0;
     await waitFor(async () => {
       const batch = await Promise.all([1, 2, 3].map((i) => TestDevice.connect({ url: i % 2 ? a.url : b.url, token: alice.token, deviceId: `sentinel-${sentinels + i}` })));

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { ChatChunk, ChatResumeOk } from '@wegent/shared';
-import { startRedis, type TestRedis } from '../../test/support/redis';
+import { redisClient, startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, FAST_TIMING, type TestBackend, type TestUser } from '../../test/support/backend';
 import { TestChat, TestDevice, api, connectSocket, type ConnectError } from '../../test/support/clients';
 import { waitFor } from '../../test/support/wait';
@@ -29,7 +29,7 @@ describe('limits: what one device or account may store and send', function () {
 
   before(async () => {
     redis = await startRedis();
-    client = new Redis(redis.url);
+    client = redisClient(redis.url) as Redis;
     backend = await startBackend({
       redisUrl: redis.url,
       inProcess: true,
@@ -211,7 +211,9 @@ describe('limits: what one device or account may store and send', function () {
     assert.ok(!history.some((h) => h.text === results[0]), 'the oldest turn is the one left out');
   });
 
-  it('bounds the Socket.IO adapter stream in Redis (MAXLEN)', async () => {
+  it('bounds the Socket.IO adapter stream in Redis (MAXLEN)', async function () {
+    // On a Redis Cluster the adapter is sharded pub/sub (docs/deployment.md): no stream to bound.
+    if (process.env.WEGENT_TEST_REDIS === 'cluster') this.skip();
     const nsp = backend.app!.io.of('/chat');
     for (let i = 0; i < 600; i++) nsp.to('user:nobody').emit('x', { i, pad: 'p'.repeat(1_000) });
     // The publishes are not awaited by the emitter: wait until the last one is in the stream.

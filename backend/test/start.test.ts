@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildBackend, buildBackendCli, REPO_ROOT, startBackend, TEST_JWT_SECRET } from '../../test/support/backend';
-import { freePort, startRedis } from '../../test/support/redis';
+import { freePort, startRedis, storeEnv } from '../../test/support/redis';
 import { TestDevice, api } from '../../test/support/clients';
 import { waitFor } from '../../test/support/wait';
 
@@ -16,7 +16,7 @@ const run = promisify(execFile);
 
 function cleanEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('WEGENT_') && k !== 'REDIS_URL' && k !== 'PORT') env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('WEGENT_') && k !== 'REDIS_URL' && k !== 'REDIS_CLUSTER_NODES' && k !== 'PORT') env[k] = v;
   return { ...env, LOG_LEVEL: 'warn', ...extra };
 }
 
@@ -126,7 +126,7 @@ describe('start: npm start defaults and the operator CLI', function () {
   it('creates users, issues tokens and lists devices with wegent-admin', async () => {
     const redis = await startRedis();
     const backend = await startBackend({ redisUrl: redis.url });
-    const env = cleanEnv({ REDIS_URL: redis.url, WEGENT_JWT_SECRET: TEST_JWT_SECRET });
+    const env = cleanEnv({ ...storeEnv(redis.url), WEGENT_JWT_SECRET: TEST_JWT_SECRET });
     const cliPath = await buildBackendCli();
     const cli = (...args: string[]) => run(process.execPath, [cliPath, ...args], { env, cwd: REPO_ROOT });
     let device: TestDevice | null = null;

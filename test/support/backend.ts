@@ -164,7 +164,7 @@ export async function startBackend(opts: StartBackendOptions): Promise<TestBacke
     const { loadConfig } = await import('../../backend/src/config');
     const { createApp } = await import('../../backend/src/app');
     const { createLogger } = await import('../../backend/src/log');
-    const { connectStore } = await import('../../backend/src/store/redis');
+    const { connectStore, waitReady } = await import('../../backend/src/store/redis');
     let conns: { disconnect(): void }[] = [];
     const launch = async () => {
       const config = loadConfig(env);
@@ -177,6 +177,7 @@ export async function startBackend(opts: StartBackendOptions): Promise<TestBacke
       redis.on('error', () => {});
       adapterRedis.on('error', () => {});
       conns = [redis, adapterRedis];
+      await waitReady(redis); // as main.ts does (a cluster client refuses commands until it knows the slots)
       const app = createApp({ config, redis, adapterRedis, log: createLogger(env.LOG_LEVEL) });
       await app.listen(port, '127.0.0.1');
       handle.app = app;

@@ -24,6 +24,9 @@ export class Sends {
   async send(user: UserView, p: ChatSend): Promise<ChatSendOk> {
     const { devices, tasks, metrics, notify, opts } = this.d;
     const cloud = p.device_id === CLOUD_DEVICE_ID;
+    // A conversation lives at its user's home (keys.ts): one minted elsewhere is not this user's,
+    // and its keys must not meet this user's in one script (another slot on a Redis Cluster).
+    if (p.task_id !== undefined && idHome(p.task_id) !== userHome(user.id)) throw taskNotFound(p.task_id);
     const pool = cloud ? await devices.pickCloud() : null;
     if (cloud && !pool) throw cloudUnavailable();
     // The subtask lives where its device does: the user's home, or the pool operator's (keys.ts).

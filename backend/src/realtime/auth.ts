@@ -7,6 +7,7 @@ import { ErrorCode, WegentError, type AuthExpired } from '@wegent/shared';
 import type { Accounts, Principal } from '../accounts';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
+import { tellAndClose } from './tellAndClose';
 
 export interface SocketData {
   principal: Principal;
@@ -81,8 +82,5 @@ function expel(socket: Socket, notice: AuthExpired): void {
 
 /** Expels every socket (on every node) using the token. */
 export function revokeEverywhere(namespaces: Namespace[], jti: string): void {
-  for (const nsp of namespaces) {
-    nsp.to(tokenRoom(jti)).emit('auth:expired', revokedNotice);
-    nsp.in(tokenRoom(jti)).disconnectSockets(true);
-  }
+  for (const nsp of namespaces) tellAndClose(nsp, { room: tokenRoom(jti), event: 'auth:expired', payload: revokedNotice });
 }

@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import { enforceToken, socketAuth, type SocketData } from './auth';
 import { answerUnknownEvents, eventHandlers } from './handler';
 import { deviceRoom } from './notifier';
+import { tellAndClose } from './tellAndClose';
 import { keys, userHome } from '../store/keys';
 import { progressRate } from './progressRate';
 
@@ -41,8 +42,10 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       const d = await devices.register(user, p);
       if (data.deviceId && data.deviceId !== p.device_id) void socket.leave(deviceRoom(data.deviceId));
       // The newest socket wins: the previous one (on any node) is told and disconnected.
-      nsp.to(deviceRoom(d.device_id)).except(socket.id).emit('device:replaced', { message: 'This device connected again from another session; this connection is closed.' });
-      nsp.in(deviceRoom(d.device_id)).except(socket.id).disconnectSockets(true);
+      tellAndClose(nsp, {
+        room: deviceRoom(d.device_id), except: socket.id, event: 'device:replaced',
+        payload: { message: 'This device connected again from another session; this connection is closed.' },
+      });
       await socket.join(deviceRoom(d.device_id));
       data.deviceId = d.device_id;
       await devices.touch(home, d.device_id, socket.id);

@@ -8,6 +8,8 @@ export function isStoreUnavailable(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'NR_CLOSED'].includes(code)) return true;
   if (err.name === 'ClusterAllFailedError') return true;
+  // A slot moved under a command (a failover, mostly inside an auto-pipeline): retried, it lands.
+  if (/^(MOVED|ASK) \d+ /.test(err.message)) return true;
   return /Connection is closed|Stream isn't writeable|enableOfflineQueue|LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready/.test(err.message);
 }
 

@@ -48,6 +48,9 @@ export function connectCluster(nodes: ClusterNode[], name: string, opts: { shard
     // A node that went away is looked for again (the slot map is refreshed on MOVED and on errors).
     slotsRefreshInterval: 5000,
     shardedSubscribers: opts.sharded ?? false,
+    // While the whole cluster is unreachable a command fails at once (UNAVAILABLE) instead of
+    // waiting in a queue; subscriptions (the adapter's, made before the cluster is ready) do wait.
+    enableOfflineQueue: opts.sharded ?? false,
     redisOptions: {
       connectionName: `wegent-${name}`,
       maxRetriesPerRequest: 3,
@@ -94,5 +97,7 @@ export async function storeHealth(redis: RedisClient): Promise<StoreHealth> {
   const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
   const state = field('cluster_state') || 'unreachable';
   const cluster = { state, slots_ok: Number(field('cluster_slots_ok')) || 0, masters: masters.length, masters_up: up.length };
-  return { ok: state === 'ok' && up.length === masters.length && masters.length > 0, cluster };
+  // Every slot served by a master that answers (with cluster-require-full-coverage off the state
+  // stays "ok" while one shard is down: the slot count tells).
+  return { ok: state === 'ok' && cluster.slots_ok === 16384 && up.length === masters.length && masters.length > 0, cluster };
 }

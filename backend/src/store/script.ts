@@ -35,14 +35,21 @@ export function prepareScripts(redis: RedisClient): void {
 }
 
 export function defineScript<I, R>(file: string, call: (input: I) => ScriptCall, decode: (reply: unknown) => R): Script<I, R> {
-  const { name, numberOfKeys } = loadScript(file);
+  const { name, numberOfKeys, lua } = loadScript(file);
   const command = `wg_${name}`;
   return async (redis, input) => {
     prepareScripts(redis);
     const { keys, args } = call(input);
     if (keys.length !== numberOfKeys) throw new Error(`${file}.lua takes ${numberOfKeys} keys, got ${keys.length}`);
     const run = (redis as unknown as Record<string, Runner>)[command];
-    return decode(await run.call(redis, ...keys, ...args));
+    try {
+      return decode(await run.call(redis, ...keys, ...args));
+    } catch (err) {
+      // A node restarted or promoted since ioredis last loaded the script there: an auto-pipeline
+      // takes its cached "loaded" for granted and hands back NOSCRIPT. EVAL carries the source.
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return decode(await redis.eval(lua, numberOfKeys, ...keys, ...args));
+    }
   };
 }
 
