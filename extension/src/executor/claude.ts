@@ -39,6 +39,8 @@ export interface ClaudeRunRequest {
   host?: HostSettings;
   /** Where warm processes come from; absent: a process of its own, ended with the turn. */
   processes?: ClaudeProcesses;
+  /** Keep every tool inside this folder and refuse shell tools (cloud pool tasks, confinement.ts). */
+  confineTo?: string;
   signal: AbortSignal;
   onEvent: (event: TaskEvent) => void;
   canUseTool?: CanUseTool;
@@ -63,8 +65,8 @@ export function loadSdk(): Promise<Sdk> {
 /** Without a pool of the executor's: every turn in its own process, as a plain query() would. */
 const coldOnly = new ClaudeProcesses(loadSdk, { keepAliveMs: 0, spare: false, maxIdle: 0 });
 
-export function settingsOf(req: Pick<ClaudeRunRequest, 'env' | 'passEnv' | 'secrets' | 'claudeCodePath' | 'allowBypass' | 'permissionMode'>) {
-  return hostSettings({ env: req.env, passEnv: req.passEnv, secrets: req.secrets, claudeCodePath: req.claudeCodePath, allowBypass: req.allowBypass ?? req.permissionMode === 'bypassPermissions' });
+export function settingsOf(req: Pick<ClaudeRunRequest, 'env' | 'passEnv' | 'secrets' | 'claudeCodePath' | 'allowBypass' | 'permissionMode' | 'confineTo'> & { confined?: boolean }) {
+  return hostSettings({ env: req.env, passEnv: req.passEnv, secrets: req.secrets, claudeCodePath: req.claudeCodePath, allowBypass: req.allowBypass ?? req.permissionMode === 'bypassPermissions', confined: req.confined ?? Boolean(req.confineTo) });
 }
 
 export async function runClaude(req: ClaudeRunRequest): Promise<ClaudeRunResult> {
@@ -96,6 +98,7 @@ async function runTurn(req: ClaudeRunRequest): Promise<ClaudeRunResult | 'claim-
     session = await pool.open({ taskId: req.taskId ?? req.subtaskId, cwd: req.cwd, permissionMode: req.permissionMode, model: req.model, resume: req.resume }, req.host ?? settingsOf(req));
     if (req.signal.aborted) session.close();
     session.bind({
+      confineTo: req.confineTo,
       canUseTool: req.canUseTool ? withToolInputs(req.canUseTool, toolInputs) : undefined,
       stderr: (data) => {
         stderrTail.push(data);

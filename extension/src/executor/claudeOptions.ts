@@ -4,6 +4,7 @@
 import type { Options, SpawnedProcess } from '@anthropic-ai/claude-agent-sdk';
 import { agentEnvironment } from './agentEnv';
 import { spawnGuarded } from './agentGuard';
+import { confinedOptions } from './confinement';
 import type { TurnBinding } from './claudeSession';
 
 /** What every process of one executor shares; a spare started with other settings is not used. */
@@ -13,6 +14,8 @@ export interface HostSettings {
   claudeCodePath?: string;
   /** Only a device whose ceiling is Full access lets its processes switch into bypassPermissions. */
   allowBypass: boolean;
+  /** Cloud pool: tools stay in the turn's folder, no shell tools (confinement.ts). */
+  confined?: boolean;
 }
 
 export interface HostSettingsInput {
@@ -21,6 +24,7 @@ export interface HostSettingsInput {
   secrets?: readonly string[];
   claudeCodePath?: string;
   allowBypass: boolean;
+  confined?: boolean;
 }
 
 export function hostSettings(o: HostSettingsInput): HostSettings {
@@ -28,11 +32,12 @@ export function hostSettings(o: HostSettingsInput): HostSettings {
     env: agentEnvironment({ base: process.env, extra: o.env, passEnv: o.passEnv, secrets: o.secrets }),
     claudeCodePath: o.claudeCodePath,
     allowBypass: o.allowBypass,
+    confined: Boolean(o.confined),
   };
 }
 
 export function sameHost(a: HostSettings, b: HostSettings): boolean {
-  return a.claudeCodePath === b.claudeCodePath && a.allowBypass === b.allowBypass && JSON.stringify(a.env) === JSON.stringify(b.env);
+  return a.claudeCodePath === b.claudeCodePath && a.allowBypass === b.allowBypass && Boolean(a.confined) === Boolean(b.confined) && JSON.stringify(a.env) === JSON.stringify(b.env);
 }
 
 /** The callbacks a process is started with, routed to the turn it runs now. */
@@ -57,6 +62,8 @@ export function hostOptions(host: HostSettings, handle: ProcessHandle): Options 
       if (!ask) return Promise.resolve({ behavior: 'deny', message: 'This tool is not allowed by the permission mode, and nobody can be asked.' });
       return ask(toolName, input, { signal: o.signal, toolUseID: o.toolUseID, title: o.title });
     },
+    // Cloud pool: the folder comes with each turn (a spare serves any task); no folder, no tool.
+    ...(host.confined ? confinedOptions(() => handle.binding.confineTo) : {}),
     // Under a guard that ends Claude Code and its tools when this process dies (agentGuard.ts).
     spawnClaudeCodeProcess: (o) => spawnGuarded(o, (data) => handle.binding.stderr?.(data)) as unknown as SpawnedProcess,
   };

@@ -15,6 +15,8 @@ type UserMessage = { type: 'user'; message: { role: 'user'; content: string }; p
 /** What the turn that runs now wants from process-wide callbacks. */
 export interface TurnBinding {
   canUseTool?: CanUseTool;
+  /** The folder this turn's tools must stay in, when the process is confined (confinement.ts). */
+  confineTo?: string;
   stderr?: (data: string) => void;
 }
 

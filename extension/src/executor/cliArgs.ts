@@ -21,7 +21,8 @@ Wegent chat and runs them with Claude Code in the workspace folder, streaming th
 
 Options:
   --mode local|cloud       local: run your own tasks (default). cloud: join the shared cloud pool
-                           (needs an operator token; one workspace per user and task under --workspace)
+                           (needs an operator token; one workspace per user and task under --workspace;
+                           tools are kept inside it and shell commands are not available)
   --token-file FILE        File holding the API token (Wegent → Settings → API Token), alone or as
                            WEGENT_TOKEN=…; must be owner-only (chmod 600). Env: WEGENT_TOKEN_FILE
   --token TOKEN            The API token itself. Env: WEGENT_TOKEN. Prefer --token-file: a token on

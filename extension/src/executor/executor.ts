@@ -194,7 +194,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   private hostSettings(): HostSettings {
     const o = this.options;
     const ceiling = o.permissionMode ?? DEFAULT_DEVICE_PERMISSION_MODE;
-    return (this.host ??= settingsOf({ env: o.env, passEnv: o.passEnv, secrets: [o.token], claudeCodePath: o.claudeCodePath, allowBypass: ceiling === 'bypassPermissions', permissionMode: ceiling }));
+    return (this.host ??= settingsOf({ env: o.env, passEnv: o.passEnv, secrets: [o.token], claudeCodePath: o.claudeCodePath, allowBypass: ceiling === 'bypassPermissions', permissionMode: ceiling, confined: (o.mode ?? 'local') === 'cloud' }));
   }
 
   /** The warm processes, for the bench and tests. */
@@ -309,6 +309,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         resume,
         model: context.model,
         claudeCodePath: this.options.claudeCodePath,
+        confineTo: mode === 'cloud' ? where.cwd : undefined, // the pool runs every user's tasks as one OS user
         signal: task.controller.signal,
         onEvent,
         canUseTool: this.approvals.canUseTool(task.info.subtaskId, ceiling),
