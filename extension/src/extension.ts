@@ -7,6 +7,7 @@ import { DeviceStatusBar } from './vscode/statusBar';
 import { WegentOutput } from './vscode/output';
 import { ChatViewProvider, CHAT_VIEW_ID } from './vscode/chatView';
 import { registerCommands } from './vscode/commands';
+import { registerOpenChanges } from './vscode/openChanges';
 import { LocalApprovalPrompt } from './vscode/toolApproval';
 import { ChatNotifications } from './vscode/chatNotifications';
 import { connectHere, CONNECT_HERE_KEY, readSettings, TokenStore } from './vscode/settings';
@@ -21,7 +22,7 @@ export type { WegentApi };
 
 let controller: DeviceController | undefined;
 
-const DEVICE_SETTINGS = ['wegent.backendUrl', 'wegent.maxSlots', 'wegent.deviceName', 'wegent.permissionMode', 'wegent.claudeCodePath'];
+const DEVICE_SETTINGS = ['wegent.backendUrl', 'wegent.maxSlots', 'wegent.deviceName', 'wegent.permissionMode', 'wegent.claudeCodePath', 'wegent.isolation', 'wegent.setupCommand'];
 
 export function activate(context: vscode.ExtensionContext): WegentApi {
   const output = new WegentOutput();
@@ -69,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chatView, { webviewOptions: { retainContextWhenHidden: true } }),
     // Reopens the local prompt (from the status bar's "needs input", the sidebar's card, the palette).
     vscode.commands.registerCommand('wegent.showApprovals', () => localPrompt.reopen()),
+    ...registerOpenChanges(() => device.worktrees),
     ...registerCommands({
       context,
       controller: device,

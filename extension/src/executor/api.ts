@@ -2,6 +2,7 @@
 // shells) see. The core never imports `vscode`; a shell gives it options and listens to its events.
 import type { ExecutorMode, Isolation, PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
 import type { AnswerOutcome, OpenApproval, PermissionAnswer } from './approvals';
+import type { WorktreeManager } from './worktree/manager';
 import type { Shell } from './shellWords';
 
 export type { AnswerOutcome, OpenApproval, PermissionAnswer };
@@ -104,6 +105,8 @@ export interface ExecutorControl {
   openApprovals(): OpenApproval[];
   /** The person at this device answers a request (`by: "device"`); refused when it was decided already. */
   answerPermission(subtaskId: string, requestId: string, answer: PermissionAnswer): AnswerOutcome;
+  /** This device's conversation worktrees (review, Open Changes, list/prune). */
+  readonly worktrees?: WorktreeManager;
 }
 
 /** Events emitted by the Executor (it is a typed EventEmitter). */

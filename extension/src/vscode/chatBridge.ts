@@ -32,6 +32,8 @@ export interface ChatBridgeOptions {
   token(): Promise<string | undefined>;
   hostInfo(signedIn: boolean): HostInfo;
   runCommand(command: HostCommand): void;
+  /** The change card's "Open Changes": this device's conversation in the native diff editor. */
+  openChanges?(taskId: string): void;
   log: Logger;
 }
 
@@ -60,6 +62,9 @@ export class ChatBridge {
         return this.relayHttp(msg.id, msg.method, msg.path, msg.body);
       case 'command':
         if (COMMANDS.has(msg.command)) this.opts.runCommand(msg.command);
+        return;
+      case 'openChanges':
+        if (typeof msg.task_id === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(msg.task_id)) this.opts.openChanges?.(msg.task_id);
         return;
     }
   }

@@ -61,6 +61,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       token: () => this.deps.tokens.get(),
       hostInfo: (signedIn) => this.hostInfo(signedIn),
       runCommand: (command) => void vscode.commands.executeCommand(`wegent.${command}`),
+      openChanges: (taskId) => void vscode.commands.executeCommand('wegent.openChanges', taskId),
       log: this.deps.log,
     });
     this.bridge = bridge;

@@ -149,6 +149,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         keepAliveMs: settings.keepAliveMs,
         spareProcess: settings.spareProcess,
         claudeCodePath: settings.claudeCodePath,
+        isolation: settings.isolation,
+        setupCommand: settings.setupCommand,
         executorVersion: deps.executorVersion,
       });
       connectedFolder = folder.uri.fsPath;

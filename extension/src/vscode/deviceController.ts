@@ -56,6 +56,11 @@ export class DeviceController {
     return this.executor !== undefined;
   }
 
+  /** The running executor's conversation worktrees (Open Changes). */
+  get worktrees() {
+    return this.executor?.worktrees;
+  }
+
   openApprovals(): OpenApproval[] {
     return this.executor?.openApprovals() ?? [];
   }

@@ -1,7 +1,8 @@
 // Typed access to the `wegent.*` settings and the API token in SecretStorage. The token lives only in
 // SecretStorage (the OS keychain on desktop): never in settings, never in logs, never in the webview.
 import * as vscode from 'vscode';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, DEFAULT_SLOTS, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, DEFAULT_SLOTS, Isolation, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_ISOLATION } from '../executor/worktree/manager';
 
 export const TOKEN_SECRET_KEY = 'wegent.apiToken';
 /**
@@ -37,6 +38,10 @@ export interface WegentSettings {
   keepAliveMs: number;
   spareProcess: boolean;
   claudeCodePath?: string;
+  /** worktree: each conversation in its own git worktree (in a git repository); none: in the folder itself. */
+  isolation: Isolation;
+  /** Run in every new worktree (e.g. "npm ci"); per workspace folder. */
+  setupCommand?: string;
 }
 
 export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8080';
@@ -63,6 +68,8 @@ export function readSettings(): WegentSettings {
     keepAliveMs: keepAlive >= 0 ? Math.round(keepAlive * 60_000) : DEFAULT_KEEP_ALIVE_MS,
     spareProcess: c.get<boolean>('spareProcess', true),
     claudeCodePath: c.get<string>('claudeCodePath', '').trim() || undefined,
+    isolation: Isolation.safeParse(c.get<string>('isolation', DEFAULT_ISOLATION)).data ?? DEFAULT_ISOLATION,
+    setupCommand: c.get<string>('setupCommand', '').trim() || undefined,
   };
 }
 

@@ -140,6 +140,25 @@ export class WorktreeManager {
     });
   }
 
+  /** What a diff editor needs (VS Code "Open Changes"): the worktree folder, its base and the changed files. */
+  async review(taskId: string): Promise<{ root: string; base: string; branch: string; files: TaskChanges['files'] } | undefined> {
+    const r = await this.usable(taskId);
+    if (!r.ok) return undefined;
+    const tree = await snapshotTree(r.record.path!);
+    const { files } = await summarize(r.record.path!, r.record.base!, tree);
+    return { root: r.record.path!, base: r.record.base!, branch: r.record.branch!, files };
+  }
+
+  /** A file as it was in the conversation's base ('' when it did not exist there); the path is confined to the worktree. */
+  async baseText(taskId: string, file: string): Promise<string> {
+    const r = await this.usable(taskId);
+    if (!r.ok) throw new Error(r.error.message);
+    const confined = await confinePath(r.record.path!, file);
+    if (!confined.ok) throw new Error(confined.message);
+    const shown = await git(['show', `${r.record.base}:${confined.path}`], { cwd: r.record.path!, maxBytes: 20_000_000 });
+    return shown.code === 0 ? shown.stdout : '';
+  }
+
   /** The conversation worktrees this device keeps. */
   async list(): Promise<WorktreeInfo[]> {
     const out: WorktreeInfo[] = [];

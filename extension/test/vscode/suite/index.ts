@@ -14,6 +14,7 @@ export async function run(): Promise<void> {
     await import('./activation.suite');
     await import('./device.suite');
     await import('./chatView.suite');
+    await import('./changes.suite');
     await import('./resilience.suite'); // last: it stops and restarts the backend
   } else if (layout.startsWith('window-')) {
     await import('./windows.suite');
