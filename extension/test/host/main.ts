@@ -2,7 +2,7 @@
 // the scripted model server, runs the mocha suite inside the extension host (Route A), then the UI
 // test on the installed .vsix (Route B), and exits non-zero if anything failed.
 // `--only host|windows|ui` runs one part. Without code-server it says how to install it and fails.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser, startBackend } from '../../../test/support/backend';
@@ -72,7 +72,20 @@ async function main(): Promise<number> {
     if (!only || only === 'host') {
       console.log('\n== mocha suite inside the VS Code extension host');
       const workspace = mkdtempSync(join(scratch, 'ws-'));
-      const code = await runExtensionTests({ install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env });
+      // The suite asks for screenshots docs/extension.md shows (Open Changes); they land in docs/images/vscode too.
+      const hostControl = control;
+      const code = await runExtensionTests({
+        install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env,
+        onPage: (page) => {
+          hostControl.screenshot = async (name) => {
+            const path = join(ARTIFACTS, `${name}.png`);
+            await page.screenshot({ path });
+            copyFileSync(path, join(REPO, 'docs', 'images', 'vscode', `${name}.png`));
+            return path;
+          };
+        },
+      });
+      hostControl.screenshot = undefined;
       if (code !== 0) failed++;
       // Two more windows for the folder choice: a multi-root workspace, and no folder at all.
       const multiRoot = join(scratch, 'two-folders.code-workspace');

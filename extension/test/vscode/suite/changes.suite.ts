@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { waitFor } from '../../../../test/support/wait';
-import { onlineSnapshot, setBackendUrl, testBackend, wegent } from './helpers';
+import { control, onlineSnapshot, setBackendUrl, testBackend, wegent } from './helpers';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x', ...args], { cwd, encoding: 'utf8' });
 
@@ -44,6 +44,10 @@ describe('Wegent: Open Changes (native multi-file diff editor)', () => {
     }, { message: 'the multi-file diff editor did not open' });
     assert.match(tab.label, /changes on wegent\/hostchanges/);
     assert.ok(!(tab.input instanceof vscode.TabInputText), 'a diff editor, not a plain text editor');
+
+    // The editor asked for the base text of the modified file: it is on screen now (docs/extension.md shows it).
+    await waitFor(() => vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'wegent-base' && d.uri.path === '/app.txt'), { message: 'the diff editor never read the base side' });
+    await control('/screenshot?name=open-changes');
 
     // Its left side: the base commit's text, read-only from the device's worktree.
     const left = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'wegent-base', path: '/app.txt', query: 'task=task_hostchanges' }));
