@@ -133,7 +133,12 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         ack(parsed.ok ? this.approvals.reply(parsed.value) : { ok: false, error: parsed.error });
       },
       onDiff: (payload, ack) => void answerDiff(this.worktrees, payload, this.log).then(ack),
-      onApply: (payload, ack) => void answerApply(this.worktrees, payload, (taskId) => this.conversationRuns(taskId), this.log).then(ack),
+      onApply: (payload, ack) =>
+        void answerApply(this.worktrees, payload, (taskId) => this.conversationRuns(taskId), this.log).then((answer) => {
+          // Its worktree is gone: a warm Claude Code process of the conversation must not run on in it.
+          if (answer.ok) this.processes.forget((payload as { task_id: string }).task_id);
+          ack(answer);
+        }),
     });
     this.connection = connection;
     connection.on('state', (s) => {
