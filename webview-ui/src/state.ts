@@ -36,6 +36,8 @@ export interface State extends devices.DeviceSlice, conversation.ConversationSli
   unsent: unsent.Unsent;
   /** Changes when the composer must start empty (a new conversation, another account). */
   composerKey: number;
+  /** Subtasks of any conversation that wait for an answer now (chat:status), by subtask → task id. */
+  awaiting: Readonly<Record<string, string>>;
 }
 
 export const initialState: State = {
@@ -50,7 +52,20 @@ export const initialState: State = {
   composerMode: DEFAULT_CHAT_PERMISSION_MODE,
   unsent: {},
   composerKey: 0,
+  awaiting: {},
 };
+
+/** `awaiting` with one subtask marked waiting or not; the same object when nothing changed. */
+function markAwaiting(state: State, subtaskId: string, taskId: string, waiting: boolean): State {
+  if (waiting === (subtaskId in state.awaiting)) return state;
+  const { [subtaskId]: _gone, ...rest } = state.awaiting;
+  return { ...state, awaiting: waiting ? { ...rest, [subtaskId]: taskId } : rest };
+}
+
+/** Conversations other than the open one that wait for an answer (the header's history badge). */
+export function otherConversationsWaiting(state: State): number {
+  return new Set(Object.values(state.awaiting).filter((t) => t !== state.taskId)).size;
+}
 
 export type Action =
   | { type: 'init'; info: HostInfo }
@@ -136,7 +151,8 @@ export function reduce(state: State, action: Action): State {
     case 'chatStatus': {
       const next = merge(state, conversation.chatStatus(state, action.event, action.at));
       const { awaiting_input } = action.event;
-      return awaiting_input === undefined ? next : touchHistory(next, action.event.task_id, { awaiting_input });
+      if (awaiting_input === undefined) return next;
+      return touchHistory(markAwaiting(next, action.event.subtask_id, action.event.task_id, awaiting_input), action.event.task_id, { awaiting_input });
     }
     case 'permissionDecided':
       return merge(state, conversation.permissionDecided(state, action.event));
@@ -145,7 +161,10 @@ export function reduce(state: State, action: Action): State {
     case 'chunk':
       return merge(state, conversation.chunk(state, action.event, action.at));
     case 'done':
-      return touchHistory(merge(state, conversation.done(state, action.event, action.at)), action.event.task_id, { status: action.event.status, awaiting_input: false });
+      return touchHistory(
+        markAwaiting(merge(state, conversation.done(state, action.event, action.at)), action.event.subtask_id, action.event.task_id, false),
+        action.event.task_id, { status: action.event.status, awaiting_input: false },
+      );
     case 'stopping':
       return merge(state, conversation.stopping(state, action.subtask_id, action.on));
     case 'restoreUnsent':

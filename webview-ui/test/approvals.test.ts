@@ -7,7 +7,7 @@ import type { PermissionRequestEvent, TaskDetail, TaskEvent } from '@wegent/shar
 import { answerOf, approvalsOf, decisionWords, shortTime } from '../src/approvals';
 import { translator } from '../src/i18n';
 import { notificationsFor } from '../src/notify';
-import { initialState, reduce, type Action, type State } from '../src/state';
+import { initialState, otherConversationsWaiting, reduce, type Action, type State } from '../src/state';
 
 const request = (id: string, over: Partial<PermissionRequestEvent> = {}): PermissionRequestEvent => ({
   type: 'permission_request', request_id: id, tool_name: 'Write', input: { file_path: '/w/a.txt', content: 'x' }, ...over,
@@ -56,6 +56,20 @@ describe('chat approvals: the composer’s mode', () => {
     const s = run([{ type: 'setComposerMode', mode: 'acceptEdits' }, { type: 'conversationLoaded', task }]);
     assert.equal(s.composerMode, 'plan');
     assert.equal(run([{ type: 'newConversation' }], s).composerMode, 'default');
+  });
+});
+
+describe('chat approvals: other conversations that wait', () => {
+  it('counts conversations other than the open one while a subtask of theirs waits, until answered or done', () => {
+    const waiting = (subtask_id: string, task_id: string, awaiting_input: boolean): Action => ({ type: 'chatStatus', event: { task_id, subtask_id, device_id: 'd', status: 'running', awaiting_input } });
+    let s = run([waiting('s1', 't1', true), waiting('s2', 't2', true), waiting('s3', 't2', true)]);
+    assert.equal(otherConversationsWaiting(s), 2);
+    s = run([waiting('s1', 't1', false)], s);
+    assert.equal(otherConversationsWaiting(s), 1);
+    s = run([{ type: 'done', event: { task_id: 't2', subtask_id: 's2', status: 'completed', last_seq: 0 } } as Action], s);
+    assert.equal(otherConversationsWaiting(s), 1, 's3 of the same conversation still waits');
+    s = run([{ type: 'done', event: { task_id: 't2', subtask_id: 's3', status: 'completed', last_seq: 0 } } as Action], s);
+    assert.equal(otherConversationsWaiting(s), 0);
   });
 });
 

@@ -1,6 +1,6 @@
 // The top bar: connection state, new conversation, history, settings.
 import { useT } from '../i18n';
-import type { View } from '../state';
+import { otherConversationsWaiting, type View } from '../state';
 import { useAppState, useController } from '../useController';
 import { Icon } from './Icon';
 
@@ -10,6 +10,8 @@ export function Header() {
   const state = useAppState();
   const signedIn = !!state.info?.signed_in;
   const toggle = (view: View) => c.setView(state.view === view ? 'chat' : view);
+  const waiting = otherConversationsWaiting(state);
+  const historyLabel = waiting ? t('app.historyWaiting', { count: waiting }) : t('app.history');
   return (
     <header class="header">
       <h1 class="title">{t('app.title')}</h1>
@@ -23,8 +25,9 @@ export function Header() {
           <button type="button" class="icon-button" aria-label={t('app.newConversation')} title={t('app.newConversation')} onClick={() => c.newConversation()}>
             <Icon name="add" />
           </button>
-          <button type="button" class="icon-button" aria-pressed={state.view === 'history'} aria-label={t('app.history')} title={t('app.history')} onClick={() => toggle('history')}>
+          <button type="button" class={`icon-button${waiting ? ' has-badge' : ''}`} aria-pressed={state.view === 'history'} aria-label={historyLabel} title={historyLabel} onClick={() => toggle('history')}>
             <Icon name="history" />
+            {waiting > 0 && <span class="badge" aria-hidden="true">{waiting}</span>}
           </button>
           <button type="button" class="icon-button" aria-pressed={state.view === 'settings'} aria-label={t('app.settings')} title={t('app.settings')} onClick={() => toggle('settings')}>
             <Icon name="gear" />

@@ -3,6 +3,7 @@ export const en = {
   'app.title': 'Wegent',
   'app.newConversation': 'New conversation',
   'app.history': 'Conversation history',
+  'app.historyWaiting': 'Conversation history ({count} waiting for your answer)',
   'app.settings': 'Settings',
   'app.back': 'Back to chat',
   'app.dismiss': 'Dismiss',

@@ -5,6 +5,7 @@ export const zhCN: Record<MessageKey, string> = {
   'app.title': 'Wegent',
   'app.newConversation': '新对话',
   'app.history': '对话历史',
+  'app.historyWaiting': '对话历史（{count} 个等待你的答复）',
   'app.settings': '设置',
   'app.back': '返回对话',
   'app.dismiss': '关闭',

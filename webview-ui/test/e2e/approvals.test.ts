@@ -139,8 +139,13 @@ describe('approvals in the chat page (Chromium, real executor and Agent SDK)', f
     const p = await page();
     await pick(p, 'ap-deny');
     await sendMessage(p, 'Make x.sh (AP-DENY)');
+    await openCard(p).waitFor({ timeout: 120_000 });
+    // Away in another conversation, the header says one waits; the list leads back to it.
+    await p.getByRole('button', { name: 'New conversation' }).click();
+    await p.getByRole('button', { name: 'Conversation history (1 waiting for your answer)' }).click();
+    await p.locator('.history-item').filter({ hasText: 'Make x.sh' }).click();
     const card = openCard(p);
-    await card.locator('.tool-command').filter({ hasText: `echo hi > ${file}` }).waitFor({ timeout: 120_000 });
+    await card.locator('.tool-command').filter({ hasText: `echo hi > ${file}` }).waitFor();
     await card.getByRole('textbox', { name: 'Note for Claude' }).fill('Use the Makefile instead');
     await card.getByRole('button', { name: 'Deny' }).click();
     await lastStatus(p).filter({ hasText: 'Completed' }).waitFor({ timeout: 120_000 });
