@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import type { ExecutorSnapshot, Logger } from './executor/api';
 import { EXIT, HELP, exitCodeFor, parseCli, type TokenSource } from './executor/cliArgs';
+import { CREDENTIALS_HINT, findClaudeCredentials } from './executor/claudeCredentials';
 import { hideFromProcessListing, type HideOutcome } from './executor/processSecrets';
 import { Executor, ExecutorStartError } from './executor/executor';
 import { createStreamLogger } from './executor/logger';
@@ -58,6 +59,8 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   log.info(`Starting wegent-executor ${pkg.version}`, { mode, backend: config.executor.backendUrl, workspace, max_slots: config.executor.maxSlots, permission_mode: config.executor.permissionMode });
+  const credentials = findClaudeCredentials(process.env);
+  if (!credentials.found && !credentials.unknown) log.warn(`Claude Code has no Anthropic credentials here (no ANTHROPIC_API_KEY, no login in ${process.env.CLAUDE_CONFIG_DIR || '~/.claude'}): tasks will fail until it has. ${CREDENTIALS_HINT}`);
   try {
     await executor.start();
   } catch (err) {

@@ -45,6 +45,16 @@ export function registerError(error: ProtocolError, deviceId: string): ProtocolE
 export function unreachableError(backendUrl: string, detail: string, shell: Shell = 'cli'): ProtocolError {
   return {
     code: ErrorCode.UNAVAILABLE,
-    message: `Cannot reach the Wegent backend at ${backendUrl} (${detail}). Check ${shellWords(shell).backendUrl}, that the backend is running, and that no proxy or firewall blocks WebSocket traffic. Retrying…`,
+    message: `Cannot reach the Wegent backend at ${backendUrl}: ${connectFailure(detail)}. Check ${shellWords(shell).backendUrl}, that the backend is running, and that no proxy or firewall blocks WebSocket traffic. Retrying…`,
   };
+}
+
+/** socket.io-client's terse reasons ("xhr poll error") as what they mean for the person reading. */
+export function connectFailure(detail: string): string {
+  if (/xhr poll error|ECONNREFUSED/i.test(detail)) return 'nothing answered there (connection refused, or the host cannot be reached)';
+  if (/websocket error/i.test(detail)) return 'the WebSocket connection failed';
+  if (/^timeout$/i.test(detail.trim()) || /ETIMEDOUT/i.test(detail)) return 'no answer in time';
+  if (/ENOTFOUND|EAI_AGAIN/i.test(detail)) return 'the host name could not be resolved';
+  if (/Invalid namespace/i.test(detail)) return 'a server answered, but it is not a Wegent backend, or the URL has a path (give only scheme://host:port)';
+  return detail;
 }

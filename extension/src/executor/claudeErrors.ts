@@ -1,5 +1,6 @@
 // Turns what went wrong in a Claude Code run into a protocol error a person can act on (S18).
 import { ErrorCode, type ProtocolError } from '@wegent/shared';
+import { CREDENTIALS_HINT } from './claudeCredentials';
 
 const INSTALL_HINT =
   'Install it with "npm install -g @anthropic-ai/claude-code" (or the native installer from claude.ai/code) and restart the executor, or pass --claude-path / set wegent.claudeCodePath to the claude executable.';
@@ -25,7 +26,7 @@ export function classifyClaudeError(kind: string | undefined, text: string): Pro
   if (kind === 'authentication_failed' || kind === 'oauth_org_not_allowed' || kind === 'cloud_credential_error' || /not logged in|invalid api key|authentication|\/login/i.test(t)) {
     return {
       code: ErrorCode.CLAUDE_AUTH,
-      message: `Claude Code is not signed in on this device: run "claude" once and log in (or set ANTHROPIC_API_KEY for the executor), then retry. (${t})`,
+      message: `Claude Code has no working Anthropic credentials on this device. ${CREDENTIALS_HINT} (${t})`,
     };
   }
   if (kind === 'billing_error' || kind === 'account_on_hold') return { code: ErrorCode.CLAUDE_AUTH, message: `The Claude account on this device cannot be used right now: ${t}` };

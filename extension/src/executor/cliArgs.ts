@@ -208,6 +208,10 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     if (badName) throw new Error(`--pass-env: "${badName}" cannot be passed (names are letters, digits and _; WEGENT_* never reaches Claude Code)`);
     const backendUrl = values['backend-url'] ?? values.backend ?? env.WEGENT_BACKEND_URL ?? DEFAULT_BACKEND_URL;
     if (!/^https?:\/\/[^\s/]+/.test(backendUrl)) throw new Error(`--backend-url must be an http:// or https:// URL, got "${backendUrl}"`);
+    const url = new URL(backendUrl);
+    if (url.pathname.replace(/\/+$/, '') || url.search || url.hash) {
+      throw new Error(`--backend-url must be the backend's address without a path: got "${backendUrl}", use "${url.origin}" (the backend serves the chat and the device connection at its root)`);
+    }
     const maxSlots = values['max-slots'] === undefined ? MAX_SLOTS : Number(values['max-slots']);
     if (!Number.isInteger(maxSlots) || maxSlots < 1 || maxSlots > MAX_SLOTS) throw new Error(`--max-slots must be a whole number from 1 to ${MAX_SLOTS}`);
     const permission = PermissionMode.safeParse(values['permission-mode'] ?? DEFAULT_DEVICE_PERMISSION_MODE);
