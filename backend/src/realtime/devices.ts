@@ -8,6 +8,7 @@ import { deviceRoom } from './notifier';
 import { tellAndClose } from './tellAndClose';
 import { keys, userHome } from '../store/keys';
 import { progressRate } from './progressRate';
+import { isStoreUnavailable } from '../store/errors';
 
 function notRegistered(deviceId: string): WegentError {
   return new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, `The device "${deviceId}" is not registered on this connection; send device:register first.`);
@@ -110,7 +111,8 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
         // TTL so a quick reconnect can reclaim its tasks — and every chat sees at once that its
         // connection is lost, and until when it may come back.
         if (await devices.markLost(home, deviceId, socket.id)) await dispatcher.emitDeviceStatus(home, deviceId);
-      })().catch((err) => log.warn({ err, deviceId, reason }, 'disconnect handling failed'));
+        // Redis going away (this node shutting down, or Redis down) is not news here: the TTL decides.
+      })().catch((err) => (isStoreUnavailable(err) ? log.debug : log.warn).call(log, { err, deviceId, reason }, 'disconnect handling failed'));
     });
   });
 }

@@ -31,6 +31,11 @@ interface SubtaskQueue {
   pumping: boolean;
   /** Progress messages the backend refused for good (bounded, so a bad stream cannot loop). */
   refusals: number;
+  /**
+   * The backend keeps no more of this stream (its per-subtask cap: LIMIT_EXCEEDED, then acks with
+   * `truncated`); it has put a note in the chat. Further events are dropped here; the outcome still goes.
+   */
+  capped?: boolean;
 }
 
 /** Answers worth another try later; anything else means the backend will never take this stream. */
@@ -60,7 +65,9 @@ export class Outbox extends EventEmitter<{ settled: [subtaskId: string, delivere
   }
 
   push(subtaskId: string, event: TaskEvent): void {
-    appendCoalesced(this.queue(subtaskId).buffer, event);
+    const q = this.queue(subtaskId);
+    if (q.capped) return;
+    appendCoalesced(q.buffer, event);
     void this.pump(subtaskId);
   }
 
@@ -95,6 +102,12 @@ export class Outbox extends EventEmitter<{ settled: [subtaskId: string, delivere
     this.emit('settled', subtaskId, delivered);
   }
 
+  private cap(subtaskId: string, q: SubtaskQueue): void {
+    if (!q.capped) this.logger.warn('The backend keeps no more of this task\'s output (its per-task cap); the rest is not sent, the result still is', { subtask_id: subtaskId });
+    q.capped = true;
+    q.buffer = [];
+  }
+
   private async pump(subtaskId: string): Promise<void> {
     const q = this.queues.get(subtaskId);
     if (!q || q.pumping || !this.online) return;
@@ -110,9 +123,15 @@ export class Outbox extends EventEmitter<{ settled: [subtaskId: string, delivere
         if (ack?.ok) {
           if (!progress) return this.settle(subtaskId, true);
           q.current = undefined;
+          if ((ack as { truncated?: boolean }).truncated) this.cap(subtaskId, q);
         } else if (!ack || RETRYABLE.has(ack.error.code)) {
           // Offline or no answer: the loop stops when offline and setOnline(true) restarts it.
           if (this.online) await sleep(this.retryDelayMs);
+        } else if (progress && ack.error.code === ErrorCode.LIMIT_EXCEEDED) {
+          // Past the stream's cap: the backend stored a note at this seq (so the seq is used) and
+          // keeps nothing more; sending the rest would only cost its rate limit.
+          q.current = undefined;
+          this.cap(subtaskId, q);
         } else if (progress && ack.error.code !== ErrorCode.SUBTASK_NOT_FOUND && ++q.refusals <= 3) {
           // This batch was refused, so not applied: its seq is free again. The rest of the stream and
           // the outcome still go through, with a note where the refused part was.
