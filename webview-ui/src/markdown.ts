@@ -36,3 +36,11 @@ export function renderMarkdown(text: string): string {
   pageRenderer ??= markdownRenderer(window);
   return pageRenderer(text);
 }
+
+/** What a screen reader should hear of a markdown reply: its words, no markup, spaces collapsed. */
+export function markdownToPlainText(text: string, render: RenderMarkdown = renderMarkdown, parser = new DOMParser()): string {
+  // DOMParser documents are inert: nothing in them loads or runs (and the HTML is sanitized already).
+  const doc = parser.parseFromString(render(text), 'text/html');
+  for (const el of doc.body.querySelectorAll('p, li, pre, h1, h2, h3, h4, h5, h6, tr, br')) el.append(' ');
+  return (doc.body.textContent ?? '').replace(/\s+/g, ' ').trim();
+}

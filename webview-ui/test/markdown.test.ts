@@ -2,7 +2,7 @@
 // in jsdom (a real DOM implementation); the Chromium e2e repeats the check in a browser.
 import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
-import { markdownRenderer } from '../src/markdown';
+import { markdownRenderer, markdownToPlainText } from '../src/markdown';
 
 describe('markdown rendering of model output', () => {
   const { window } = new JSDOM('<!doctype html><body></body>');
@@ -15,6 +15,11 @@ describe('markdown rendering of model output', () => {
   };
 
   after(() => window.close());
+
+  it('gives screen readers the words of a reply, without markup', () => {
+    const plain = markdownToPlainText('# Done\n\nWrote **notes.txt**:\n\n- one\n- `two`\n\n[docs](https://example.com)', render, new window.DOMParser());
+    assert.equal(plain, 'Done Wrote notes.txt: one two docs');
+  });
 
   it('renders ordinary markdown: headings, emphasis, lists, code, tables, links', () => {
     const box = dom('# Title\n\nSome **bold** and `code`.\n\n- a\n- b\n\n```ts\nconst x = 1;\n```\n\n| h |\n|---|\n| c |\n\n[docs](https://example.com/x)');

@@ -1,35 +1,34 @@
-// The open conversation. Follows the stream to the bottom unless the user scrolled up to read.
-import { useEffect, useRef } from 'preact/hooks';
+// The open conversation. Follows the newest content unless the user scrolled up to read (then a
+// "Jump to latest" button brings them back); their own new message always jumps down (follow.ts).
+import { useRef } from 'preact/hooks';
+import { useFollow } from '../follow';
 import { useT } from '../i18n';
 import { useAppState } from '../useController';
 import { Announcer } from './Announcer';
+import { Icon } from './Icon';
 import { Message } from './Message';
 
 export function Transcript() {
   const t = useT();
   const state = useAppState();
   const box = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
-
-  useEffect(() => {
-    const el = box.current;
-    if (el && pinned.current) el.scrollTop = el.scrollHeight;
-  });
+  const content = useRef<HTMLDivElement>(null);
+  const ownSends = state.turns.filter((turn) => turn.key.startsWith('local:')).length;
+  const { away, jump, onScroll } = useFollow(box, content, ownSends);
 
   return (
-    <div
-      ref={box}
-      class="transcript"
-      role="log"
-      aria-label={t('chat.transcript')}
-      tabIndex={0}
-      onScroll={(e) => {
-        const el = e.currentTarget as HTMLDivElement;
-        pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-      }}
-    >
-      {state.turns.length === 0 ? <p class="empty">{t('chat.empty')}</p> : state.turns.map((turn) => <Message key={turn.key} turn={turn} />)}
-      <Announcer turns={state.turns} />
+    <div class="transcript-wrap">
+      <div ref={box} class="transcript" role="log" aria-label={t('chat.transcript')} tabIndex={0} onScroll={onScroll}>
+        <div ref={content} class="transcript-content">
+          {state.turns.length === 0 ? <p class="empty">{t('chat.empty')}</p> : state.turns.map((turn) => <Message key={turn.key} turn={turn} />)}
+        </div>
+        <Announcer turns={state.turns} />
+      </div>
+      {away && state.turns.length > 0 && (
+        <button type="button" class="jump-latest secondary" onClick={jump}>
+          <Icon name="arrow-down" /> {t('chat.jumpLatest')}
+        </button>
+      )}
     </div>
   );
 }

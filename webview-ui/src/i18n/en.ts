@@ -97,6 +97,7 @@ export const en = {
   'chat.assistant': 'Claude Code',
   'chat.transcript': 'Conversation',
   'chat.thinking': 'Thinking',
+  'chat.jumpLatest': 'Jump to latest',
   'chat.retry': 'Retry',
   'chat.toolResult': 'Result',
   'chat.toolError': 'Error',
@@ -191,6 +192,7 @@ export const en = {
   'state.cancelled': 'stopped',
 
   'announce.done': 'Reply finished: {text}',
+  'announce.stopped': 'Reply stopped.',
   'announce.failed': 'Task failed: {error}',
 
   'error.DEVICE_OFFLINE': 'Device offline',

@@ -99,6 +99,7 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.assistant': 'Claude Code',
   'chat.transcript': '对话',
   'chat.thinking': '思考',
+  'chat.jumpLatest': '跳到最新',
   'chat.retry': '重试',
   'chat.toolResult': '结果',
   'chat.toolError': '错误',
@@ -193,6 +194,7 @@ export const zhCN: Record<MessageKey, string> = {
   'state.cancelled': '已停止',
 
   'announce.done': '回复完成：{text}',
+  'announce.stopped': '回复已停止。',
   'announce.failed': '任务失败：{error}',
 
   'error.DEVICE_OFFLINE': '设备离线',

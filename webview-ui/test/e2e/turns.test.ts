@@ -107,4 +107,52 @@ describe('chat turns in Chromium', function () {
     assert.equal(await page.locator('.turn').count(), 2, 'the refused turn was replaced, not duplicated');
     pool2.close();
   });
+
+  it('follows the newest content unless scrolled up ("Jump to latest"); sending jumps down; the live region is plain and cleared', async () => {
+    const user = await createUser(stack.backend);
+    const dev = await device(user, 'follow-dev');
+    const c = await openChat(stack, { height: 500 });
+    open.push(c);
+    const { page } = c;
+    await signIn(page, user);
+    const live = page.locator('[aria-live="polite"]');
+    const box = page.locator('.transcript');
+    const atBottom = () => box.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 40);
+
+    await sendMessage(page, 'a long answer please');
+    const first = await dev.waitForExecute(1, 60_000);
+    for (let i = 1; i <= 30; i++) await dev.text(first.subtask_id, `Line **${i}** of the answer.\n\n`);
+    await page.getByText('Line 30 of the answer.').waitFor();
+    await waitFor(atBottom, { message: 'the streaming reply ran off-screen' });
+    await dev.complete(first.subtask_id, { result: 'ok' });
+    await live.filter({ hasText: 'Reply finished: Line 1 of the answer. Line 2' }).waitFor();
+    assert.doesNotMatch(await live.innerText(), /\*\*/, 'the live region carries markdown');
+
+    // Scrolled up to read: new output does not pull the view down; a button offers the way back.
+    await sendMessage(page, 'more');
+    const second = await dev.waitForExecute(2, 60_000);
+    assert.equal(await live.innerText(), '', 'the previous reply lingers in the live region');
+    await box.evaluate((el) => el.scrollTo({ top: 0 }));
+    const jump = page.getByRole('button', { name: 'Jump to latest' });
+    await jump.waitFor();
+    for (let i = 1; i <= 10; i++) await dev.text(second.subtask_id, `More ${i}.\n\n`);
+    await page.getByText('More 10.').waitFor();
+    assert.equal(await box.evaluate((el) => el.scrollTop), 0, 'the view moved while the user read');
+    await screenshot(page, 'chat-jump-to-latest');
+    await jump.click();
+    assert.equal(await atBottom(), true);
+    await jump.waitFor({ state: 'detached' });
+
+    // Sending while scrolled up jumps down to the new message.
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await waitFor(() => dev.cancels.some((x) => x.subtask_id === second.subtask_id), { message: 'no task:cancel' });
+    await dev.complete(second.subtask_id, { status: 'cancelled' });
+    await live.filter({ hasText: 'Reply stopped.' }).waitFor();
+    await box.evaluate((el) => el.scrollTo({ top: 0 }));
+    await jump.waitFor();
+    await sendMessage(page, 'the third one');
+    await page.locator('.bubble.user').filter({ hasText: 'the third one' }).waitFor();
+    await waitFor(atBottom, { message: 'sending while scrolled up did not jump down' });
+    assert.equal(await page.locator('.bubble.user').filter({ hasText: 'the third one' }).isVisible(), true);
+  });
 });
