@@ -72,7 +72,7 @@ async function main(): Promise<number> {
     if (!only || only === 'host') {
       console.log('\n== mocha suite inside the VS Code extension host');
       const workspace = mkdtempSync(join(scratch, 'ws-'));
-      // The suite asks for screenshots docs/extension.md shows (Open Changes); they land in docs/images/vscode too.
+      // The suite asks for screenshots docs/extension.md shows (Open Changes); with WEGENT_DOC_IMAGES=1 they land in docs/images/vscode too.
       const hostControl = control;
       const code = await runExtensionTests({
         install, browser, extensionDir: EXTENSION_DIR, testsModule: SUITE_MODULE, workspace, env,
@@ -80,7 +80,7 @@ async function main(): Promise<number> {
           hostControl.screenshot = async (name) => {
             const path = join(ARTIFACTS, `${name}.png`);
             await page.screenshot({ path });
-            copyFileSync(path, join(REPO, 'docs', 'images', 'vscode', `${name}.png`));
+            if (process.env.WEGENT_DOC_IMAGES === '1') copyFileSync(path, join(REPO, 'docs', 'images', 'vscode', `${name}.png`));
             return path;
           };
         },

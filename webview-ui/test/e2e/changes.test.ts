@@ -16,8 +16,9 @@ import { SCREENSHOTS, lastStatus, openChat, openPicker, pickerRow, screenshot, s
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x', ...args], { cwd, encoding: 'utf8' });
 
-/** The screenshots docs/chat-ui.md shows, copied next to it. */
+/** The screenshots docs/chat-ui.md shows, copied next to it when WEGENT_DOC_IMAGES=1 (a normal run leaves docs/ alone). */
 function docImage(name: string): void {
+  if (process.env.WEGENT_DOC_IMAGES !== '1') return;
   const dir = join(REPO_ROOT, 'docs', 'images', 'chat');
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(SCREENSHOTS, `${name}.png`), join(dir, `${name}.png`));
