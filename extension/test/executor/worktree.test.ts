@@ -6,6 +6,7 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS } from '@wegent/shared';
 import { WorktreeManager } from '../../src/executor/worktree/manager';
+import { answerApply, answerDiff } from '../../src/executor/worktree/review';
 import { makeRepo, sh, status, writeFiles } from './gitRepo';
 import { removeTempDirs, silentLogger, tempDir } from './tmp';
 
@@ -166,5 +167,20 @@ describe('executor: worktree per conversation', function () {
     const failed: string[] = [];
     await manager(undefined, { setupCommand: 'echo broken >&2; exit 3' }).prepare('t_setup2', repo, (t) => failed.push(t), signal);
     assert.match(failed.join('\n'), /failed \(exit 3\)[\s\S]*broken/);
+  });
+
+  it('the device answers apply TASK_BUSY while a message of the conversation runs, and a bad payload INVALID_PAYLOAD', async () => {
+    const repo = makeRepo({ 'a.txt': 'one\n' });
+    const m = manager();
+    const { cwd } = await m.prepare('t_busy', repo, () => {}, signal);
+    writeFileSync(path.join(cwd, 'a.txt'), 'two\n');
+    const busy = await answerApply(m, { task_id: 't_busy', action: 'apply' }, () => true, silentLogger);
+    assert.equal(!busy.ok && busy.error.code, 'TASK_BUSY');
+    assert.equal(readFileSync(path.join(repo, 'a.txt'), 'utf8'), 'one\n');
+    const bad = await answerDiff(m, { task_id: 't_busy', path: '../secret' }, silentLogger);
+    assert.equal(!bad.ok && bad.error.code, 'INVALID_PAYLOAD');
+    const ok = await answerApply(m, { task_id: 't_busy', action: 'apply' }, () => false, silentLogger);
+    assert.ok(ok.ok);
+    assert.equal(readFileSync(path.join(repo, 'a.txt'), 'utf8'), 'two\n');
   });
 });
