@@ -10,6 +10,7 @@ import { createUser, startBackend } from '../test/support/backend';
 import { TestChat, TestDevice, api } from '../test/support/clients';
 import { watchRedis, type RedisTraffic } from '../test/support/redisTraffic';
 import { waitFor } from '../test/support/wait';
+import { nextMatching } from './lib/load';
 
 interface Row {
   path: string;
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
       const critical = { roundTrips: t.roundTrips, commands: t.commands };
       await quiet(t);
       const total = t.stop();
+      if (process.env.RT_WRITES) console.log(path, JSON.stringify(t.writes.map((w) => summarize(w))));
       rows.push({ path, critical: `${critical.roundTrips} / ${critical.commands}`, total: `${total.roundTrips} / ${total.commands}` });
     }
     async function quiet(t?: RedisTraffic): Promise<void> {
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
       if (!t) probe.stop();
     }
     const executed = (id?: string) => device.waitForExecute(id);
+    /** Resolves at the arrival of the next task:execute with this prompt (not at a later poll). */
+    const arrives = (prompt: string) => nextMatching<{ subtask_id: string; prompt: string }>(device.socket, 'task:execute', (e) => e.prompt === prompt);
     /** One full turn, so the next measurement starts with the slot free. */
     async function turn(taskId?: string, message = 'turn'): Promise<string> {
       const ok = await chat.sendOk({ device_id: device.deviceId, message, ...(taskId ? { task_id: taskId } : {}) });
@@ -66,9 +70,9 @@ async function main(): Promise<void> {
 
     let sub = '';
     await measure('chat:send, new conversation → task:execute', async () => {
-      const ok = await chat.sendOk({ device_id: device.deviceId, message: 'new' });
-      sub = ok.subtask_id;
-      await executed(sub);
+      const arrived = arrives('new');
+      await chat.sendOk({ device_id: device.deviceId, message: 'new' });
+      sub = (await arrived).payload.subtask_id;
     });
     await measure('task:progress (first chunk) → ack', () => device.text(sub, 'hello'));
     await measure('task:progress (later chunk) → ack', () => device.text(sub, 'again'));
@@ -78,9 +82,9 @@ async function main(): Promise<void> {
       const taskId = await turn(undefined, 'first');
       for (let i = 1; i < earlier; i++) await turn(taskId, `turn ${i}`);
       await measure(`chat:send, follow-up after ${earlier} turn(s) → task:execute`, async () => {
-        const ok = await chat.sendOk({ device_id: device.deviceId, message: 'follow-up', task_id: taskId });
-        sub = ok.subtask_id;
-        await executed(sub);
+        const arrived = arrives('follow-up');
+        await chat.sendOk({ device_id: device.deviceId, message: 'follow-up', task_id: taskId });
+        sub = (await arrived).payload.subtask_id;
       });
       await device.complete(sub, { result: 'ok' });
       await chat.waitForDone(sub);
@@ -120,6 +124,13 @@ async function main(): Promise<void> {
     await backend.stop();
     await redis.stop();
   }
+}
+
+/** ["hgetall×20", "evalsha"] */
+function summarize(names: string[]): string {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts].map(([n, c]) => (c > 1 ? `${n}×${c}` : n)).join(' ');
 }
 
 void (main() as Promise<void>).catch((err) => {

@@ -18,6 +18,14 @@ export function deviceNotFound(deviceId: string): WegentError {
   return new WegentError(ErrorCode.DEVICE_NOT_FOUND, `No device "${deviceId}" in your account.`, 404);
 }
 
+/** The device:status push of a view (what a chat's device list shows). */
+export function statusEventOf(v: DeviceView): DeviceStatusEvent {
+  return {
+    device_id: v.device_id, name: v.name, status: v.status, slots_used: v.slots_used, max_slots: v.max_slots, is_default: v.is_default,
+    ...(v.disconnected_at ? { disconnected_at: v.disconnected_at, offline_at: v.offline_at } : {}),
+  };
+}
+
 export class Devices {
   constructor(
     private readonly redis: RedisClient,
@@ -144,6 +152,11 @@ export class Devices {
     return this.redis.lrange(keys.deviceQueue(home, deviceId), 0, -1);
   }
 
+  /** How many subtasks wait for a slot on the device. */
+  async queueLength(home: string, deviceId: string): Promise<number> {
+    return this.redis.llen(keys.deviceQueue(home, deviceId));
+  }
+
   async holdsSlot(home: string, deviceId: string, subtaskId: string): Promise<boolean> {
     return (await this.redis.sismember(keys.deviceSlots(home, deviceId), subtaskId)) === 1;
   }
@@ -185,11 +198,7 @@ export class Devices {
   }
 
   async statusEvent(d: DeviceRecord): Promise<DeviceStatusEvent> {
-    const v = await this.view(d);
-    return {
-      device_id: v.device_id, name: v.name, status: v.status, slots_used: v.slots_used, max_slots: v.max_slots, is_default: v.is_default,
-      ...(v.disconnected_at ? { disconnected_at: v.disconnected_at, offline_at: v.offline_at } : {}),
-    };
+    return statusEventOf(await this.view(d));
   }
 
   /** The user's devices, by id: three round trips however many (each step's reads are pipelined). */

@@ -71,7 +71,16 @@ export class Tasks {
 
   /** Context for task:execute: the conversation's Claude session and its newest history within a byte budget (two round trips). */
   async contextFor(s: SubtaskRecord, requesterId: string): Promise<TaskContext> {
-    const ids = await this.redis.lrange(keys.taskSubtasks(s.task_id), 0, -1);
+    return this.contextOf(s, requesterId, await this.turnIds(s.task_id));
+  }
+
+  /** The conversation's turns (subtask ids), oldest first. */
+  turnIds(taskId: string): Promise<string[]> {
+    return this.redis.lrange(keys.taskSubtasks(taskId), 0, -1);
+  }
+
+  /** contextFor with the turn ids already read (turns after `s` are left out): one round trip. */
+  async contextOf(s: SubtaskRecord, requesterId: string, ids: string[]): Promise<TaskContext> {
     const before = ids.indexOf(s.subtask_id);
     const earlier = await this.getSubtasks(before >= 0 ? ids.slice(0, before) : ids);
     const history: NonNullable<TaskContext['history']> = [];

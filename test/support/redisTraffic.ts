@@ -3,16 +3,20 @@
 //   const traffic = watchRedis(backend.app!.services.redis);   // an in-process backend's command connection
 //   ... the work ...
 //   traffic.stop();   // { roundTrips, commands }
+//   await redisIdle(redis);   // before counting: what earlier work set going (announcements) has finished
 //
 // roundTrips counts writes on the client's socket. ioredis (auto-pipelining on) writes each pipeline
 // — every command issued in one tick — in a single write, and waits for all of their replies
 // together; so, on a quiet backend, writes are the round trips a path costs. commands counts the
 // commands in those writes (a Lua script is one: EVALSHA). Nothing is changed: the write goes on.
 import type { Redis } from 'ioredis';
+import { waitFor } from './wait';
 
 export interface RedisTraffic {
   readonly roundTrips: number;
   readonly commands: number;
+  /** Each write's command names, in order (what a round trip carried). */
+  readonly writes: string[][];
   /** Stops counting and returns the figures. */
   stop(): { roundTrips: number; commands: number };
 }
@@ -22,14 +26,18 @@ export function watchRedis(redis: Redis): RedisTraffic {
   const write = stream.write;
   let roundTrips = 0;
   let commands = 0;
+  const writes: string[][] = [];
   stream.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
     roundTrips++;
-    commands += countCommands(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    const names = commandNames(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    writes.push(names);
+    commands += names.length;
     return write.call(this, chunk, ...rest);
   };
   return {
     get roundTrips() { return roundTrips; },
     get commands() { return commands; },
+    writes,
     stop() {
       stream.write = write;
       return { roundTrips, commands };
@@ -38,9 +46,9 @@ export function watchRedis(redis: Redis): RedisTraffic {
 }
 
 /** RESP requests are arrays of bulk strings: `*<n>\r\n` then n × `$<len>\r\n<bytes>\r\n`. */
-function countCommands(buf: Buffer): number {
+function commandNames(buf: Buffer): string[] {
   let at = 0;
-  let count = 0;
+  const names: string[] = [];
   const line = () => {
     const end = buf.indexOf('\r\n', at);
     const value = Number(buf.subarray(at + 1, end).toString());
@@ -51,9 +59,21 @@ function countCommands(buf: Buffer): number {
     const parts = line();
     for (let i = 0; i < parts; i++) {
       const len = line();
+      if (i === 0) names.push(buf.subarray(at, at + len).toString().toLowerCase());
       at += len + 2;
     }
-    count++;
   }
-  return count;
+  return names;
+}
+
+/**
+ * Resolves once the client has had no command awaiting a reply for three polls in a row: work an
+ * earlier step set going in the background (chat announcements, a conversation's mirror) is over,
+ * so a count that starts now counts only what comes next. Chained steps follow each other within
+ * a millisecond on loopback; three polls 20 ms apart see no gap that is not the end.
+ */
+export async function redisIdle(redis: Redis): Promise<void> {
+  const pending = () => (redis as unknown as { commandQueue: { length: number } }).commandQueue.length;
+  let streak = 0;
+  await waitFor(() => (streak = pending() === 0 ? streak + 1 : 0) >= 3, { timeout: 10_000, interval: 20, message: 'the backend kept talking to Redis' });
 }

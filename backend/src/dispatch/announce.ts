@@ -1,7 +1,8 @@
 // What the chats hear when a subtask's place changes: it runs, the queue behind it moved, the
 // device's load changed. Announcements follow a state change that is already stored; they read
 // what they need in as few round trips as the reads allow and never change state themselves.
-import type { Devices } from '../devices';
+import type { DeviceView } from '@wegent/shared';
+import { statusEventOf, type DeviceRecord, type Devices } from '../devices';
 import type { Logger } from '../log';
 import type { Notifier } from '../notifier';
 import { idHome } from '../store/keys';
@@ -36,15 +37,21 @@ export class Announcer {
     void this.queueMoved(home, deviceId, promoted, queue).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
   }
 
-  /** `home`: where the device lives (store/keys.ts). */
-  async deviceStatus(home: string, deviceId: string): Promise<void> {
-    const d = await this.devices.get(home, deviceId);
-    if (d) this.notify.toUser(d.user_id, 'device:status', await this.devices.statusEvent(d));
+  /**
+   * device:status to the owner's chats; returns the view it was built from (register answers with
+   * it). `home`: where the device lives (store/keys.ts); `known`: its record when the caller has it.
+   */
+  async deviceStatus(home: string, deviceId: string, known?: DeviceRecord | null): Promise<DeviceView | null> {
+    const d = known !== undefined ? known : await this.devices.get(home, deviceId);
+    if (!d) return null;
+    const view = await this.devices.view(d);
+    this.notify.toUser(d.user_id, 'device:status', statusEventOf(view));
+    return view;
   }
 
-  /** Two round trips (the records, then the device view) however long the queue. */
+  /** Two round trips (the records with the device's, then its view) however long the queue. */
   private async queueMoved(home: string, deviceId: string, promoted: string[], queue: string[] | null): Promise<void> {
-    const [moved, waiting] = await Promise.all([this.tasks.getSubtasks(promoted), this.tasks.getSubtasks(queue ?? [])]);
+    const [moved, waiting, device] = await Promise.all([this.tasks.getSubtasks(promoted), this.tasks.getSubtasks(queue ?? []), this.devices.get(home, deviceId)]);
     for (const s of moved) {
       this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: s.status });
     }
@@ -52,6 +59,6 @@ export class Announcer {
     for (const s of waiting) {
       this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: 'queued', queue_position: position.get(s.subtask_id)! });
     }
-    await this.deviceStatus(home, deviceId);
+    await this.deviceStatus(home, deviceId, device);
   }
 }

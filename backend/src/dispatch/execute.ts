@@ -12,6 +12,12 @@ import type { DispatchDeps } from './deps';
 /** What the loop does with a subtask the device refused (finish it failed, and refill the slot). */
 export type Refuse = (s: SubtaskRecord, error: ProtocolError) => Promise<unknown>;
 
+/** A subtask chat:send just wrote, with its context when known (or being read) without the loop. */
+interface JustSent {
+  s: SubtaskRecord;
+  context?: TaskContext | Promise<TaskContext | undefined>;
+}
+
 export class Executions {
   /** Subtasks this node is currently sending task:execute for. */
   private readonly executing = new Set<string>();
@@ -20,7 +26,7 @@ export class Executions {
    * without reading it back (two Redis round trips off every dispatch, see bench/trace.ts). Entries
    * live for one loop start; later attempts re-read as before.
    */
-  private readonly justSent = new Map<string, { s: SubtaskRecord; context?: TaskContext }>();
+  private readonly justSent = new Map<string, JustSent>();
 
   constructor(
     private readonly d: DispatchDeps,
@@ -29,7 +35,7 @@ export class Executions {
   ) {}
 
   /** chat:send wrote `s` and it took a slot: the loop about to start may use it as written. */
-  justWritten(s: SubtaskRecord, context?: TaskContext): void {
+  justWritten(s: SubtaskRecord, context?: JustSent['context']): void {
     this.justSent.set(s.subtask_id, { s, context });
   }
 
@@ -43,7 +49,7 @@ export class Executions {
       .finally(() => this.executing.delete(subtaskId));
   }
 
-  private async loop(deviceId: string, subtaskId: string, justSent?: { s: SubtaskRecord; context?: TaskContext }): Promise<void> {
+  private async loop(deviceId: string, subtaskId: string, justSent?: JustSent): Promise<void> {
     const { devices, tasks, notify, opts } = this.d;
     for (let attempt = 1; ; attempt++) {
       let s: SubtaskRecord | null;
@@ -59,7 +65,7 @@ export class Executions {
         s = holds ? read : null;
       }
       if (!s || s.status === 'running' || tasks.doneEvent(s)) return;
-      const context = (attempt === 1 ? justSent?.context : undefined) ?? (await tasks.contextFor(s, s.user_id));
+      const context = (attempt === 1 ? await justSent?.context : undefined) ?? (await tasks.contextFor(s, s.user_id));
       const answer = await notify.execute(deviceId, { task_id: s.task_id, subtask_id: s.subtask_id, prompt: s.prompt, context }, opts.executeAckTimeoutMs);
       if (answer.kind === 'nobody') {
         // The socket is gone but the TTL has not lapsed: wait for it to come back (register resumes too).

@@ -4,6 +4,7 @@
 import { DEFAULT_SLOTS, ErrorCode } from '@wegent/shared';
 import type { Approvals } from '../approvals';
 import type { DeviceRecord } from '../devices';
+import type { SubtaskRecord } from '../tasks';
 import { userHome } from '../store/keys';
 import { markRunning, pump } from '../store/scripts/slots';
 import type { Announcer } from './announce';
@@ -30,42 +31,47 @@ export class Reconciler {
     const { redis, devices, tasks } = this.d;
     const deviceId = device.device_id;
     const cancel: string[] = [];
-    const reported = new Set(running);
+    const reported = [...new Set(running)];
     // The slot ids and every record involved: two round trips however many (reads are pipelined).
     const home = userHome(device.user_id);
     const slotIds = prefetched?.slots ?? (await devices.slotIds(home, deviceId));
     const inSlot = new Set(slotIds);
-    const unreported = slotIds.filter((id) => !reported.has(id));
+    const unreported = slotIds.filter((id) => !reported.includes(id));
     const [reports, held] = await Promise.all([
-      Promise.all([...reported].map((id) => tasks.getSubtask(id))),
+      Promise.all(reported.map((id) => tasks.getSubtask(id))),
       tasks.getSubtasks(unreported),
     ]);
-    for (const [i, id] of [...reported].entries()) {
+    // Each subtask's step is independent of the others': they go out together, one round trip.
+    const steps: Promise<unknown>[] = [];
+    for (const [i, id] of reported.entries()) {
       const s = reports[i];
       if (!s || s.device_id !== deviceId || tasks.doneEvent(s) || s.cancel_requested) {
         cancel.push(id);
         continue;
       }
-      await tasks.clearMissing(id);
+      if (s.missing_beats > 0) steps.push(tasks.clearMissing(id));
       if (inSlot.has(id) && s.status !== 'running') {
-        if ((await markRunning(redis, { subtaskId: id, deviceId })) === 'ok') this.announce.running(s);
+        steps.push(markRunning(redis, { subtaskId: id, deviceId }).then((r) => r === 'ok' && this.announce.running(s)));
       }
     }
+    const lost: SubtaskRecord[] = [];
     for (const s of held) {
       if (s.status !== 'running') {
         // Not acked yet: make sure some node is sending it (the node that dispatched it may be gone).
         this.executions.start(deviceId, s.subtask_id);
         continue;
       }
-      if ((await tasks.bumpMissing(s.subtask_id)) >= 2) {
-        await this.finisher.finish(s, 'failed', {
-          error: { code: ErrorCode.EXECUTOR_ERROR, message: 'The device stopped running this task without reporting a result (was the executor restarted?). Send it again.' },
-          pump: true,
-        });
-      }
+      steps.push(tasks.bumpMissing(s.subtask_id).then((missed) => missed >= 2 && lost.push(s)));
     }
     // Answers from a chat that have not reached the device yet (it was away, or the backend restarted).
-    await this.approvals.resume(deviceId, [...reported].filter((id) => !cancel.includes(id)));
+    steps.push(this.approvals.resume(deviceId, reported.filter((id) => !cancel.includes(id))));
+    await Promise.all(steps);
+    for (const s of lost) {
+      await this.finisher.finish(s, 'failed', {
+        error: { code: ErrorCode.EXECUTOR_ERROR, message: 'The device stopped running this task without reporting a result (was the executor restarted?). Send it again.' },
+        pump: true,
+      });
+    }
     // A slot may have freed while a device refused with SLOTS_FULL: try the queue again.
     // (An empty queue has nothing to pull; a send queued since then pumps in its own send script.)
     if (prefetched?.queued === 0) return cancel;

@@ -36,6 +36,9 @@ export class Sends {
     // Checks, records, slot or queue place and the conversation link: one script, one round trip
     // (two steps for the pool, whose device lives at another home than the conversation).
     const input: SendInput = { subtask, newTask, checkOwner: !cloud, maxQueue: opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS };
+    // A follow-up's earlier turns, read in the script's round trip (queued before it: the list as it
+    // stood before this turn), so its task:execute waits for one more read, not two.
+    const earlier = !newTask && !cloud ? tasks.turnIds(task_id).catch(() => null) : null;
     const r = cloud ? await this.sendToPool(input) : await sendScript(this.d.redis, input);
     switch (r.result) {
       case 'nodevice':
@@ -59,7 +62,10 @@ export class Sends {
     this.routes.remember(subtask);
     if (r.promoted.includes(subtask.subtask_id)) {
       // A new conversation has no history or session yet: its context is known without reading.
-      const context = newTask ? { user_id: user.id, ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}) } : undefined;
+      // A follow-up's is read from the turns before it (the loop reads it itself if that failed).
+      const context = newTask
+        ? { user_id: user.id, ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}) }
+        : earlier?.then((ids) => (ids ? tasks.contextOf(subtask, user.id, ids) : undefined)).catch(() => undefined);
       this.executions.justWritten(subtask, context);
     }
     // task:execute first (it is what the device waits for), then the chat hears of its turn in the

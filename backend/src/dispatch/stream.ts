@@ -64,7 +64,8 @@ export class Streams {
   }
 
   async complete(deviceId: string, p: TaskComplete): Promise<void> {
-    const s = await this.d.tasks.getSubtask(p.subtask_id);
+    // Its route is cached when this node streamed it (no read); the finish script re-checks the device.
+    const s = await this.routes.get(p.subtask_id);
     if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
     const r = await this.finisher.finish(s, p.status, {
       expectedDevice: deviceId, result: p.result, error: p.error, sessionId: p.session_id, usage: p.usage, changes: p.changes, requiredLastSeq: p.last_seq, pump: true,

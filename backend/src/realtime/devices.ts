@@ -49,14 +49,18 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       });
       await socket.join(deviceRoom(d.device_id));
       data.deviceId = d.device_id;
-      await devices.touch(home, d.device_id, socket.id);
+      // The touch and the slot/queue reads reconcile needs go out together: one round trip.
+      const [, slots, queued] = await Promise.all([
+        devices.touch(home, d.device_id, socket.id), devices.slotIds(home, d.device_id), devices.queueLength(home, d.device_id),
+      ]);
       monitor.poke(ttlMs);
-      const cancel = await dispatcher.reconcile(d, p.running_task_ids ?? []);
+      const cancel = await dispatcher.reconcile(d, p.running_task_ids ?? [], { slots, queued });
       for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
-      await dispatcher.emitDeviceStatus(home, d.device_id);
+      // The view pushed as device:status is the one the ack carries.
+      const view = (await dispatcher.emitDeviceStatus(home, d.device_id, d)) ?? (await devices.view(d));
       log.info({ deviceId: d.device_id, userId: user.id, mode: d.mode }, 'device registered');
       return {
-        device: await devices.view(d),
+        device: view,
         heartbeat_interval_s: config.timing.heartbeatIntervalMs / 1000,
         online_ttl_s: ttlMs / 1000,
         heartbeat_interval_ms: config.timing.heartbeatIntervalMs,
