@@ -4,7 +4,6 @@
 // follows it (announcements, the conversation's mirror), up to 150 ms of Redis silence.
 // The Socket.IO adapter's own connection (one XADD per emission) is not counted here.
 //   npx tsx bench/roundTrips.ts
-import type { Redis } from 'ioredis'; // round trips are counted on one Redis (startRedis), never a cluster
 import { startRedis } from '../test/support/redis';
 import { createUser, startBackend } from '../test/support/backend';
 import { TestChat, TestDevice, api } from '../test/support/clients';
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
     /** Runs `work`, marks the critical point when it resolves, then waits for Redis silence. */
     async function measure(path: string, work: () => Promise<unknown>): Promise<void> {
       await quiet();
-      const t: RedisTraffic = watchRedis(services.redis as Redis);
+      const t: RedisTraffic = watchRedis(services.redis);
       await work();
       const critical = { roundTrips: t.roundTrips, commands: t.commands };
       await quiet(t);
@@ -42,7 +41,7 @@ async function main(): Promise<void> {
       rows.push({ path, critical: `${critical.roundTrips} / ${critical.commands}`, total: `${total.roundTrips} / ${total.commands}` });
     }
     async function quiet(t?: RedisTraffic): Promise<void> {
-      const probe = t ?? watchRedis(services.redis as Redis);
+      const probe = t ?? watchRedis(services.redis);
       let last = -1;
       let since = Date.now();
       await waitFor(() => {

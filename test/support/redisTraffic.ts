@@ -7,9 +7,10 @@
 //
 // roundTrips counts writes on the client's socket. ioredis (auto-pipelining on) writes each pipeline
 // — every command issued in one tick — in a single write, and waits for all of their replies
-// together; so, on a quiet backend, writes are the round trips a path costs. commands counts the
+// together; so, on a quiet backend, writes are the round trips a path costs (on a Cluster: summed
+// over its nodes' connections). commands counts the
 // commands in those writes (a Lua script is one: EVALSHA). Nothing is changed: the write goes on.
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { waitFor } from './wait';
 
 export interface RedisTraffic {
@@ -21,7 +22,26 @@ export interface RedisTraffic {
   stop(): { roundTrips: number; commands: number };
 }
 
-export function watchRedis(redis: Redis): RedisTraffic {
+/** The connections a client writes commands on: itself, or each node of a Cluster (summed). */
+function connections(client: Redis | Cluster): Redis[] {
+  return 'nodes' in client && typeof (client as Cluster).nodes === 'function' && !('stream' in client) ? (client as Cluster).nodes('all') : [client as Redis];
+}
+
+export function watchRedis(client: Redis | Cluster): RedisTraffic {
+  const watched = connections(client).map(watchConnection);
+  const sum = (f: (t: RedisTraffic) => number) => watched.reduce((n, t) => n + f(t), 0);
+  return {
+    get roundTrips() { return sum((t) => t.roundTrips); },
+    get commands() { return sum((t) => t.commands); },
+    get writes() { return watched.flatMap((t) => t.writes); },
+    stop() {
+      for (const t of watched) t.stop();
+      return { roundTrips: sum((t) => t.roundTrips), commands: sum((t) => t.commands) };
+    },
+  };
+}
+
+function watchConnection(redis: Redis): RedisTraffic {
   const stream = (redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
   const write = stream.write;
   let roundTrips = 0;
@@ -72,8 +92,8 @@ function commandNames(buf: Buffer): string[] {
  * so a count that starts now counts only what comes next. Chained steps follow each other within
  * a millisecond on loopback; three polls 20 ms apart see no gap that is not the end.
  */
-export async function redisIdle(redis: Redis): Promise<void> {
-  const pending = () => (redis as unknown as { commandQueue: { length: number } }).commandQueue.length;
+export async function redisIdle(client: Redis | Cluster): Promise<void> {
+  const pending = () => connections(client).reduce((n, c) => n + (c as unknown as { commandQueue: { length: number } }).commandQueue.length, 0);
   let streak = 0;
   await waitFor(() => (streak = pending() === 0 ? streak + 1 : 0) >= 3, { timeout: 10_000, interval: 20, message: 'the backend kept talking to Redis' });
 }
