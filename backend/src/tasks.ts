@@ -15,6 +15,15 @@ import { boundHistory } from './history';
 export type { SubtaskRecord } from './store/records';
 
 /** Unknown and foreign conversation ids get the same answer. */
+/** A new conversation past the account's cap (the send script checks it for own devices, checkRoom for the pool). */
+export function tooManyTasks(count: number): WegentError {
+  return new WegentError(
+    ErrorCode.LIMIT_EXCEEDED,
+    `Your account already keeps ${count} conversations, the most this backend allows (WEGENT_MAX_TASKS_PER_USER). Continue an existing conversation, or ask the operator to raise the limit.`,
+    429,
+  );
+}
+
 export function taskNotFound(taskId: string): WegentError {
   return new WegentError(ErrorCode.TASK_NOT_FOUND, `No conversation "${taskId}" in your account.`, 404);
 }
@@ -100,12 +109,7 @@ export class Tasks {
   /** LIMIT_EXCEEDED when the account already keeps `max` conversations (a new one would pass it). */
   async checkRoom(userId: string, max: number): Promise<void> {
     const count = await this.redis.zcard(keys.userTasks(userId));
-    if (count < max) return;
-    throw new WegentError(
-      ErrorCode.LIMIT_EXCEEDED,
-      `Your account already keeps ${count} conversations, the most this backend allows (WEGENT_MAX_TASKS_PER_USER). Continue an existing conversation, or ask the operator to raise the limit.`,
-      429,
-    );
+    if (count >= max) throw tooManyTasks(count);
   }
 
   /** Mirrors the subtask's state onto its conversation (for lists); one round trip. */

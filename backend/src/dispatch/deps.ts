@@ -11,7 +11,7 @@ import type { Tasks } from '../tasks';
 export interface DispatchOptions {
   executeAckTimeoutMs: number;
   maxQueuePerDevice: number;
-  limits: Pick<Limits, 'subtaskEventBytes' | 'subtaskEvents'>;
+  limits: Pick<Limits, 'subtaskEventBytes' | 'subtaskEvents' | 'tasksPerUser'>;
 }
 
 export interface DispatchDeps {

@@ -7,7 +7,7 @@ import { deviceNotFound } from '../devices';
 import { lostSendRefusal } from '../presenceWords';
 import { idHome, userHome } from '../store/keys';
 import { attachTurn, send as sendScript, sendPool, type SendInput, type SendOutcome } from '../store/scripts/send';
-import { taskNotFound } from '../tasks';
+import { taskNotFound, tooManyTasks } from '../tasks';
 import type { DispatchDeps } from './deps';
 import type { Executions } from './execute';
 import type { Finisher } from './finish';
@@ -27,6 +27,9 @@ export class Sends {
     // A conversation lives at its user's home (keys.ts): one minted elsewhere is not this user's,
     // and its keys must not meet this user's in one script (another slot on a Redis Cluster).
     if (p.task_id !== undefined && idHome(p.task_id) !== userHome(user.id)) throw taskNotFound(p.task_id);
+    // The conversation cap: in the send script for an own device (no round trip of its own); the
+    // pool's two steps check it first here.
+    if (cloud && !p.task_id) await tasks.checkRoom(user.id, opts.limits.tasksPerUser);
     const pool = cloud ? await devices.pickCloud() : null;
     if (cloud && !pool) throw cloudUnavailable();
     // The subtask lives where its device does: the user's home, or the pool operator's (keys.ts).
@@ -35,12 +38,14 @@ export class Sends {
     const task_id = subtask.task_id;
     // Checks, records, slot or queue place and the conversation link: one script, one round trip
     // (two steps for the pool, whose device lives at another home than the conversation).
-    const input: SendInput = { subtask, newTask, checkOwner: !cloud, maxQueue: opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS };
+    const input: SendInput = { subtask, newTask, checkOwner: !cloud, maxQueue: opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS, maxTasks: opts.limits.tasksPerUser };
     // A follow-up's earlier turns, read in the script's round trip (queued before it: the list as it
     // stood before this turn), so its task:execute waits for one more read, not two.
     const earlier = !newTask && !cloud ? tasks.turnIds(task_id).catch(() => null) : null;
     const r = cloud ? await this.sendToPool(input) : await sendScript(this.d.redis, input);
     switch (r.result) {
+      case 'toomany':
+        throw tooManyTasks(r.count);
       case 'nodevice':
         if (cloud) throw cloudUnavailable();
         throw deviceNotFound(p.device_id);

@@ -23,10 +23,8 @@ export function attachChatNamespace(nsp: Namespace, svc: Services): void {
     // What kind of chat this is, as it says itself (shown in the owner's other cards; no trust needed).
     const client = ChatClientKind.safeParse((socket.handshake.auth as { client?: unknown } | undefined)?.client);
 
-    on('chat:send', async (p) => {
-      if (!p.task_id) await tasks.checkRoom(user.id, svc.config.limits.tasksPerUser);
-      return dispatcher.send(user, p);
-    });
+    // The account's conversation cap is checked inside the send (dispatch/sends.ts).
+    on('chat:send', (p) => dispatcher.send(user, p));
 
     on('chat:cancel', async (p) => {
       await dispatcher.cancel(user, p.subtask_id);

@@ -4,18 +4,24 @@
 -- checks, so a refused send leaves no trace.
 -- KEYS: device, online, task, subtask, task_subtasks, user_tasks, slots, queue
 -- ARGV: user_id, check_owner ('1'|'0'), new_task ('1'|'0'), subtask_id, task_id, max_queue,
---       default_slots, now_ms, then three field lists (pairs.lua): the task record when new, the
+--       default_slots, now_ms, max_tasks (the account's conversation cap, 0: none), then three field lists (pairs.lua): the task record when new, the
 --       task's update, the subtask record
--- → {'nodevice'} | {'offline', name} | {'notask', name} | {'full', name}
+-- → {'toomany', '', conversations kept} | {'nodevice'} | {'offline', name} | {'notask', name} | {'full', name}
 --   | {'ok', name, queue_position (0 = took a slot), {promoted ids}, {queue ids, when any were promoted}}
 --- @include "turn"
 local device, online, task, sub, task_subs, user_tasks, slots, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local user, check_owner, new_task, sid, tid = ARGV[1], ARGV[2] == '1', ARGV[3] == '1', ARGV[4], ARGV[5]
-local max_queue, default_slots, now_ms = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8]
-local task_create, i = take_list(9)
+local max_queue, default_slots, now_ms, max_tasks = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
+local task_create, i = take_list(10)
 local task_update, j = take_list(i)
 local subtask_fields = take_list(j)
 
+-- The account's conversation cap comes first, as it did when it was a read of its own; a follow-up
+-- is always allowed.
+if new_task and max_tasks > 0 then
+  local kept = redis.call('ZCARD', user_tasks)
+  if kept >= max_tasks then return {'toomany', '', kept} end
+end
 local d, max, refused = turn_check(device, online, slots, queue, user, check_owner, max_queue, default_slots)
 if refused then return refused end
 if not new_task and task_owner(task) ~= user then return {'notask', d.name} end

@@ -14,22 +14,25 @@ export interface SendInput {
   checkOwner: boolean;
   maxQueue: number;
   defaultSlots: number;
+  /** A new conversation is refused ('toomany') when the account keeps this many (0: no cap). */
+  maxTasks?: number;
 }
 
 export type SendOutcome =
   | { result: 'nodevice' }
   | { result: 'offline' | 'notask' | 'full'; name: string; /** offline: when its connection was lost (still within its TTL) */ disconnectedAt?: string }
+  | { result: 'toomany'; count: number }
   | { result: 'ok'; name: string; queuePosition: number; promoted: string[]; queue: string[] };
 
 export const send = defineScript(
   'send-8',
-  ({ subtask: s, newTask, checkOwner, maxQueue, defaultSlots }: SendInput) => ({
+  ({ subtask: s, newTask, checkOwner, maxQueue, defaultSlots, maxTasks }: SendInput) => ({
     keys: [
       keys.device(userHome(s.user_id), s.device_id), keys.deviceOnline(userHome(s.user_id), s.device_id), keys.task(s.task_id), keys.subtask(s.subtask_id),
       keys.taskSubtasks(s.task_id), keys.userTasks(s.user_id), keys.deviceSlots(userHome(s.user_id), s.device_id), keys.deviceQueue(userHome(s.user_id), s.device_id),
     ],
     args: [
-      s.user_id, checkOwner ? '1' : '0', newTask ? '1' : '0', s.subtask_id, s.task_id, maxQueue, defaultSlots, Date.now(),
+      s.user_id, checkOwner ? '1' : '0', newTask ? '1' : '0', s.subtask_id, s.task_id, maxQueue, defaultSlots, Date.now(), maxTasks ?? 0,
       ...taskLists(s, newTask),
       ...pairs(encodeSubtask(s)),
     ],
@@ -38,6 +41,7 @@ export const send = defineScript(
     const r = reply as [string, string?, number?, unknown?, unknown?];
     const result = String(r[0]);
     if (result === 'nodevice') return { result };
+    if (result === 'toomany') return { result, count: Number(r[2]) };
     if (result === 'ok') return { result, name: String(r[1]), queuePosition: Number(r[2]), promoted: strings(r[3]), queue: strings(r[4]) };
     return { result: result as 'offline' | 'notask' | 'full', name: String(r[1] ?? ''), ...(r[2] ? { disconnectedAt: String(r[2]) } : {}) };
   },
