@@ -56,8 +56,9 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       monitor.poke(ttlMs);
       const cancel = await dispatcher.reconcile(d, p.running_task_ids ?? [], { slots, queued });
       for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
-      // The view pushed as device:status is the one the ack carries.
-      const view = (await dispatcher.emitDeviceStatus(home, d.device_id, d)) ?? (await devices.view(d));
+      // The record as the touch left it (a lost connection's mark cleared) is read once: the view
+      // pushed as device:status is the one the ack carries.
+      const view = (await dispatcher.emitDeviceStatus(home, d.device_id)) ?? (await devices.view(d));
       log.info({ deviceId: d.device_id, userId: user.id, mode: d.mode }, 'device registered');
       return {
         device: view,
