@@ -68,7 +68,7 @@ export function DevicePicker() {
         class="picker-trigger"
         aria-haspopup="true"
         aria-expanded={open}
-        aria-label={`${t('picker.label')}: ${label}${selected ? `, ${t(`picker.${selected.status}`)}` : cloudDown ? `, ${t('picker.unavailable')}` : ''}`}
+        aria-label={`${t('picker.label')}: ${label}${selected ? `, ${t(`picker.${displayStatus(selected)}`)}` : cloudDown ? `, ${t('picker.unavailable')}` : ''}`}
         title={t('picker.choose')}
         onClick={() => {
           // What the pool and the devices look like now, not at page load.
@@ -79,7 +79,7 @@ export function DevicePicker() {
         {selected ? <DeviceStatusDot status={displayStatus(selected)} /> : <Icon name="cloud" />}
         <span class="picker-trigger-name">{label}</span>
         {selected ? (
-          <span class="picker-state">{t(`picker.${selected.status}`)}</span>
+          <span class="picker-state">{t(`picker.${displayStatus(selected)}`)}</span>
         ) : (
           cloudDown && <span class="picker-state">{t('picker.unavailable')}</span>
         )}

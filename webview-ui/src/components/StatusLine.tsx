@@ -1,6 +1,7 @@
 // One line under each reply: queued #2 / running on "Darwin - MacBook-Pro.local" / completed /
 // failed with the error in words / stopped.
 import { openApprovals } from '../approvals';
+import { displayStatus } from '../devices';
 import { CLOUD_DEVICE_ID } from '../protocol';
 import { errorText, useT, type Translate } from '../i18n';
 import { deviceName, type State, type Turn } from '../state';
@@ -19,6 +20,11 @@ export function statusText(t: Translate, state: State, turn: Turn): string {
     case 'running': {
       if (turn.stopping) return t('status.stopping');
       const name = turn.device_id === CLOUD_DEVICE_ID ? t('picker.cloud') : deviceName(state, turn.device_id) ?? turn.device_id;
+      // The device's executor went away: say so on the reply at once, not only when the TTL fails it.
+      const device = state.devices.find((d) => d.device_id === turn.device_id);
+      if (device && displayStatus(device) === 'lost') {
+        return `${t('status.running', { name })} · ${t('status.deviceLost', { time: device.offline_at ? new Date(device.offline_at).toLocaleTimeString() : '' })}`;
+      }
       return openApprovals(turn).length ? `${t('status.running', { name })} · ${t('approval.waiting')}` : t('status.running', { name });
     }
     case 'completed':

@@ -180,6 +180,7 @@ export const en = {
   'status.queued': 'Queued #{position}',
   'status.queuedNoPos': 'Queued',
   'status.running': 'Running on "{name}"',
+  'status.deviceLost': 'connection lost, it may come back until {time}',
   'status.completed': 'Completed',
   'status.failed': 'Failed: {error}',
   'status.cancelled': 'Stopped',

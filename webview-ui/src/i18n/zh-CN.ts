@@ -182,6 +182,7 @@ export const zhCN: Record<MessageKey, string> = {
   'status.queued': '排队中 #{position}',
   'status.queuedNoPos': '排队中',
   'status.running': '正在“{name}”上运行',
+  'status.deviceLost': '连接中断，可在 {time} 前恢复',
   'status.completed': '已完成',
   'status.failed': '失败：{error}',
   'status.cancelled': '已停止',

@@ -318,6 +318,8 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     dev.drop();
     // At once, long before the TTL: the composer says so and takes no new message for it.
     await page.getByText(/lost its connection .*may come back until/).waitFor();
+    await lastStatus(page).filter({ hasText: /connection lost, it may come back until/ }).waitFor();
+    await pickerTrigger(page).locator('.picker-state', { hasText: 'connection lost' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), true);
     await openPicker(page);
     await pickerRow(page, 'mac-kill').locator('.picker-lost', { hasText: 'connection lost' }).waitFor();
