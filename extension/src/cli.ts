@@ -9,9 +9,11 @@ import { hideFromProcessListing, type HideOutcome } from './executor/processSecr
 import { Executor, ExecutorStartError } from './executor/executor';
 import { createStreamLogger } from './executor/logger';
 import { runWorktreeCommand } from './executor/worktree/command';
+import { runServiceCommand } from './service/service';
 import pkg from '../package.json';
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'service') return runServiceCommand(process.argv.slice(3));
   const parsed = parseCli(process.argv.slice(2), process.env);
   if (parsed.kind === 'help') return void process.stdout.write(HELP), EXIT.ok;
   if (parsed.kind === 'version') return void process.stdout.write(`${pkg.version}\n`), EXIT.ok;

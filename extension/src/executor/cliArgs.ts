@@ -70,6 +70,9 @@ Options:
   -h, --help               Show this help
   -v, --version            Show the version
 
+Run it as a service (systemd user unit / launchd agent, restarted on failure, token in an owner-only
+file): wegent-executor service install [run options] · service uninstall · service status
+
 Exit codes:
   0 stopped normally   1 unexpected error   2 usage error   3 token missing, invalid, expired or
   revoked   4 backend unreachable   5 refused by the backend (device id owned by another account,
@@ -206,7 +209,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
     const passEnv = (values['pass-env'] ?? []).flatMap((v) => v.split(',')).map((n) => n.trim()).filter(Boolean);
     const badName = passEnv.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || /^WEGENT_/i.test(n));
     if (badName) throw new Error(`--pass-env: "${badName}" cannot be passed (names are letters, digits and _; WEGENT_* never reaches Claude Code)`);
-    const backendUrl = values['backend-url'] ?? values.backend ?? env.WEGENT_BACKEND_URL ?? DEFAULT_BACKEND_URL;
+    const backendUrl = values['backend-url'] ?? values.backend ?? (env.WEGENT_BACKEND_URL?.trim() || DEFAULT_BACKEND_URL);
     if (!/^https?:\/\/[^\s/]+/.test(backendUrl)) throw new Error(`--backend-url must be an http:// or https:// URL, got "${backendUrl}"`);
     const url = new URL(backendUrl);
     if (url.pathname.replace(/\/+$/, '') || url.search || url.hash) {

@@ -24,7 +24,8 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
   const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, WEGENT_TOKEN: '', WEGENT_TOKEN_FILE: '', WEGENT_BACKEND_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...options });
   proc.stdout!.on('data', (d: Buffer) => (out += d));
   proc.stderr!.on('data', (d: Buffer) => (out += d));
-  const exit = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  // 'close', not 'exit': the output is complete only once the pipes are closed.
+  const exit = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   return { proc, output: () => out, exit };
 }
 
