@@ -3,8 +3,7 @@
 // its ack; only the owner's conversations; an offline device answered at once; apply refused while
 // a message runs; and the diff text never reaches Redis (watched with MONITOR on the real server).
 import assert from 'node:assert/strict';
-import Redis from 'ioredis';
-import { startRedis, type TestRedis } from '../../test/support/redis';
+import { monitorCommands, startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, FAST_TIMING, type TestBackend, type TestUser } from '../../test/support/backend';
 import { TestChat, TestDevice, api } from '../../test/support/clients';
 import { waitFor } from '../../test/support/wait';
@@ -65,15 +64,8 @@ describe('backend: change review relay', function () {
       asked.push(p);
       ack({ ok: true, diff: `diff --git a/src/app.ts b/src/app.ts\n+const key = "${marker}";\n`, truncated: false });
     });
-    const monitor = new Redis(redis.url);
     const seen: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      monitor.monitor((err, m) => {
-        if (err || !m) return reject(err);
-        m.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
-        resolve();
-      });
-    });
+    const stopMonitor = await monitorCommands(redis.url, (args) => seen.push(args.join(' ')));
     try {
       const ack = await chat.emit('chat:diff', { task_id: sent.task_id, path: 'src/app.ts' });
       assert.ok(ack.ok, JSON.stringify(ack));
@@ -85,7 +77,7 @@ describe('backend: change review relay', function () {
       await waitFor(() => seen.some((c) => c.includes(sent.task_id)), { message: 'the monitor saw the task read' });
       assert.ok(!seen.some((c) => c.includes(marker)), 'the diff text was sent to Redis');
     } finally {
-      monitor.disconnect();
+      stopMonitor();
     }
   });
 

@@ -5,7 +5,8 @@ import { presenceSuite } from './presence';
 import { memorySuite } from './memory';
 import { executorSuite } from './executor';
 import { scaleSuite } from './scale';
+import { clusterSuite } from './cluster';
 import type { Suite } from './context';
 
 export type { Context, Suite } from './context';
-export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite, memorySuite, executorSuite, scaleSuite];
+export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite, memorySuite, executorSuite, scaleSuite, clusterSuite];

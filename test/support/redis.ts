@@ -103,6 +103,19 @@ export function redisClient(url: string, opts: IoRedisOptions = {}): Redis | Clu
   return new Cluster(nodes, { redisOptions: opts, scaleReads: 'master' });
 }
 
+/** Every command a test Redis runs from now on (MONITOR on each master of a cluster); call the result to stop. */
+export async function monitorCommands(url: string, onCommand: (args: string[]) => void): Promise<() => void> {
+  const client = redisClient(url);
+  if (client instanceof Cluster) await client.ping(); // the masters are known from here on
+  const targets = client instanceof Cluster ? client.nodes('master') : [client];
+  const monitors = await Promise.all(targets.map((n) => n.monitor()));
+  for (const m of monitors) m.on('monitor', (_time: string, args: string[]) => onCommand(args));
+  return () => {
+    for (const m of monitors) m.disconnect();
+    client.disconnect();
+  };
+}
+
 /** Every key of a test Redis matching `pattern` (over every master of a cluster). */
 export async function scanKeys(client: Redis | Cluster, pattern: string): Promise<string[]> {
   const targets = client instanceof Cluster ? client.nodes('master') : [client];
