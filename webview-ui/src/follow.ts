@@ -9,6 +9,7 @@ const NEAR_BOTTOM = 40;
 
 export function useFollow(box: ElementRef, content: ElementRef, ownSends: number) {
   const pinned = useRef(true);
+  const lastTop = useRef(0);
   const [away, setAway] = useState(false);
 
   const jump = () => {
@@ -41,8 +42,13 @@ export function useFollow(box: ElementRef, content: ElementRef, ownSends: number
     const el = box.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM;
-    pinned.current = atBottom;
-    setAway(!atBottom);
+    // Only the user scrolling up lets go: a scroll event of our own follow arrives a frame late,
+    // when a fast stream may have grown the content again (it is not the user leaving).
+    const wentUp = el.scrollTop < lastTop.current - 1;
+    lastTop.current = el.scrollTop;
+    if (atBottom) pinned.current = true;
+    else if (wentUp) pinned.current = false;
+    setAway(!pinned.current);
   };
 
   return { away, jump, onScroll };
