@@ -26,6 +26,11 @@ const profile = args.includes('--profile');
 /** --adapter local: the main backend uses the in-memory Socket.IO adapter (one node). */
 const adapter = args.find((a, i) => args[i - 1] === '--adapter');
 
+const BENCH_LIMITS = {
+  WEGENT_MAX_DEVICES_PER_USER: '1000000', WEGENT_MAX_SOCKETS_PER_USER: '1000000', WEGENT_MAX_TASKS_PER_USER: '100000000',
+  WEGENT_PROGRESS_POINTS_PER_SECOND: '100000000',
+};
+
 async function main(): Promise<void> {
   const started = new Date();
   const runId = started.getTime().toString(36);
@@ -42,7 +47,10 @@ async function main(): Promise<void> {
       redisUrl: redis.url,
       // As `npm start` runs it (see StartBackendOptions.sourceMaps).
       sourceMaps: false,
-      env: { LOG_LEVEL: 'warn', ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}) },
+      // The bench puts thousands of devices, sockets and conversations in a few accounts and streams
+      // as fast as it can: the per-account caps and the progress rate limit (abuse limits, issue 11)
+      // are lifted so it measures capacity, not the caps.
+      env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS, ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}) },
       nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`] : [],
     });
     cleanup.push(() => backend.stop());
