@@ -177,8 +177,11 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.processes.setActive(false);
     if (options.drain && this.tasks.size) {
       this.log.info(`Waiting up to ${Math.round((options.graceMs ?? 30_000) / 1000)} s for ${this.tasks.size} running task(s) to finish`);
-      const deadline = Date.now() + (options.graceMs ?? 30_000);
-      while (this.tasks.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // No new task can start while draining: wait for these to end, or the grace period, whichever is first.
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((r) => (timer = setTimeout(r, options.graceMs ?? 30_000)));
+      await Promise.race([Promise.all([...this.tasks.values()].map((t) => t.done)), grace]);
+      clearTimeout(timer);
     }
     for (const task of this.tasks.values()) {
       task.shutdown = true;
