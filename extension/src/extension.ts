@@ -16,6 +16,7 @@ import { defaultDataDir, folderKeyOf } from './executor/identity';
 import type { WegentApi } from './vscode/wegentApi';
 import { Notices } from './vscode/notices';
 import { FolderPicker } from './vscode/folderPicker';
+import { TokenPrompt } from './vscode/tokenPrompt';
 import { ErrorCode, isAuthErrorCode, type ProtocolError } from '@wegent/shared';
 
 export type { WegentApi };
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   const tokens = new TokenStore(context.secrets);
   const notices = new Notices();
   const folderPicker = new FolderPicker();
+  const tokenPrompt = new TokenPrompt();
   const setStateContext = (state: string) => void vscode.commands.executeCommand('setContext', 'wegent.deviceState', state);
 
   controller = new DeviceController((options) => new Executor(options), {
@@ -78,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
       output,
       notices,
       folderPicker,
+      tokenPrompt,
       executorVersion: String(context.extension.packageJSON.version ?? '0.0.0'),
       onDeviceChanged: () => chatView.refreshHostInfo(),
     }),
@@ -100,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   }
   offerWhenPeersConnect(context, device, tokens, notices);
 
-  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker, localPrompt, chatNotifications };
+  return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker, localPrompt, chatNotifications, tokenPrompt };
 }
 
 function stoppedForGood(notices: Notices, error: ProtocolError): void {

@@ -3,7 +3,8 @@
 // the executor. Everything a user can do from the palette, the status bar menu or the chat.
 import * as vscode from 'vscode';
 import { isAuthErrorCode } from '@wegent/shared';
-import { checkToken } from './tokenCheck';
+import { checkToken, type TokenCheck } from './tokenCheck';
+import type { TokenPrompt } from './tokenPrompt';
 import { CONNECT_HERE_KEY, readSettings, type TokenStore } from './settings';
 import { loadDeviceIdentity, defaultDataDir, folderKeyOf } from '../executor/identity';
 import { onlineTwin } from './twinDevice';
@@ -26,6 +27,7 @@ export interface CommandDeps {
   output: WegentOutput;
   notices: Notices;
   folderPicker: FolderPicker;
+  tokenPrompt: TokenPrompt;
   executorVersion: string;
   /** Called after the device connected or disconnected (the chat learns its local device id). */
   onDeviceChanged(): void;
@@ -35,43 +37,6 @@ const t = vscode.l10n.t;
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { context, controller, tokens, output } = deps;
-
-  /**
-   * The token input (password style). Tokens are made in the Wegent web page that the backend serves:
-   * the title bar button opens it in the browser, and the prompt says where to click there.
-   */
-  function askForToken(): Promise<string | undefined> {
-    const { backendUrl } = readSettings();
-    const box = vscode.window.createInputBox();
-    box.title = t('Wegent API Token');
-    box.prompt = t('Paste an API token from Wegent ({0}): Settings → API Token → Generate. It is kept in VS Code’s secret storage.', backendUrl);
-    box.password = true;
-    box.ignoreFocusOut = true;
-    const openWegent: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('link-external'), tooltip: t('Open Wegent in the Browser to Generate a Token') };
-    box.buttons = [openWegent];
-    const validate = (v: string) => (!v.trim() ? t('The token must not be empty.') : /\s/.test(v.trim()) ? t('A token has no spaces; paste it as copied.') : undefined);
-    return new Promise((resolve) => {
-      let result: string | undefined;
-      box.onDidTriggerButton((button) => {
-        if (button === openWegent) void vscode.env.openExternal(vscode.Uri.parse(backendUrl));
-      });
-      box.onDidChangeValue((v) => (box.validationMessage = v ? validate(v) : undefined));
-      box.onDidAccept(() => {
-        const problem = validate(box.value);
-        if (problem) {
-          box.validationMessage = problem;
-          return;
-        }
-        result = box.value.trim();
-        box.hide();
-      });
-      box.onDidHide(() => {
-        box.dispose();
-        resolve(result);
-      });
-      box.show();
-    });
-  }
 
   const showError = (message: string, ...actions: NoticeAction[]) => deps.notices.error(message, ...actions);
   /** The folder the running device was started with (for Show Device Info). */
@@ -106,15 +71,25 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       void showError(t('Wegent runs tasks on files on this machine; "{0}" is not a folder on disk.', folder.uri.toString()));
       return false;
     }
+    const settings = readSettings();
     let token = await tokens.get();
-    if (!token && opts.interactive) {
-      token = await askForToken();
-      if (!token) return false;
+    let check: TokenCheck | undefined;
+    if (!token) {
+      if (!opts.interactive) return false;
+      const answer = await deps.tokenPrompt.ask({ backendUrl: settings.backendUrl });
+      if (!answer) return false;
+      [token, check] = [answer.token, answer.check];
       await tokens.set(token);
     }
-    if (!token) return false;
-    const settings = readSettings();
-    const check = await checkToken(settings.backendUrl, token);
+    check ??= await checkToken(settings.backendUrl, token);
+    if (!check.ok && check.kind === 'auth' && opts.interactive) {
+      // The kept token is refused (expired, revoked, mistyped): ask for another one, saying why.
+      output.error(`Connect refused: ${check.code}`, { backend: settings.backendUrl });
+      const answer = await deps.tokenPrompt.ask({ backendUrl: settings.backendUrl, refusal: check.message });
+      if (!answer) return false;
+      [token, check] = [answer.token, answer.check];
+      await tokens.set(token);
+    }
     if (!check.ok) {
       output.error(`Connect refused: ${check.code}`, { backend: settings.backendUrl });
       void showError(check.message, ...(check.kind === 'auth' ? (['setToken'] as const) : (['openSettings', 'showOutput'] as const)));
@@ -180,19 +155,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     output.info('Device disconnected by the user');
   }
 
+  /** Asks for a token, keeps it once the backend accepted it, then connects this folder with it. */
   async function setToken(): Promise<void> {
-    const token = await askForToken();
-    if (!token) return;
-    const { backendUrl } = readSettings();
-    const check = await checkToken(backendUrl, token);
-    if (!check.ok && check.kind === 'auth') {
-      void showError(check.message, 'setToken');
-      return; // a refused token is not kept: the old one (if any) may still work
+    const answer = await deps.tokenPrompt.ask({ backendUrl: readSettings().backendUrl });
+    if (!answer) return; // a refused token was never kept: the old one (if any) still is
+    await tokens.set(answer.token);
+    if (!answer.check.ok) {
+      void deps.notices.warn(t('Token saved, but it could not be checked: {0}', answer.check.message), 'openSettings');
+      return;
     }
-    await tokens.set(token);
-    if (!check.ok) void vscode.window.showWarningMessage(t('Token saved, but it could not be checked: {0}', check.message));
-    else void vscode.window.showInformationMessage(t('Wegent: signed in as {0}.', check.user.username));
-    if (controller.isRunning) await connect({ interactive: false }); // reconnect the device with the new token
+    const hasFolder = vscode.workspace.workspaceFolders?.some((f) => f.uri.scheme === 'file');
+    // "Connect once a good one is set": the device (re)starts with it; its toast names the account.
+    if (hasFolder) await connect({ interactive: true });
+    else void vscode.window.showInformationMessage(t('Wegent: signed in as {0}.', answer.check.user.username));
   }
 
   async function signOut(): Promise<void> {

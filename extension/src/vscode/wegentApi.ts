@@ -10,6 +10,7 @@ import type { Notices } from './notices';
 import type { FolderPicker } from './folderPicker';
 import type { LocalApprovalPrompt } from './toolApproval';
 import type { ChatNotifications } from './chatNotifications';
+import type { TokenPrompt } from './tokenPrompt';
 
 export const EXTENSION_ID = 'wegent.wegent';
 
@@ -29,4 +30,6 @@ export interface WegentApi {
   localPrompt: LocalApprovalPrompt;
   /** Notifications for the chat's tasks that run elsewhere. */
   chatNotifications: ChatNotifications;
+  /** The API token box (its `current` is the one on screen). */
+  tokenPrompt: TokenPrompt;
 }

@@ -32,10 +32,10 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     await setBackendUrl(testBackend().url);
   });
 
-  it('refuses a token the backend does not know, and connects nothing', async () => {
+  it('refuses a token the backend does not know, and connects nothing (silent reconnect: nobody to ask)', async () => {
     const w = await wegent();
     await w.tokens.set('not-a-real-token');
-    assert.equal(await connect(), false);
+    assert.equal(await vscode.commands.executeCommand<boolean>('wegent.reconnectSilently'), false);
     assert.equal(w.controller.isRunning, false);
     assert.equal(w.statusBar.text, '$(debug-disconnect) Wegent');
   });

@@ -13,6 +13,7 @@ export async function run(): Promise<void> {
   if (layout === 'folder') {
     await import('./activation.suite');
     await import('./device.suite');
+    await import('./tokens.suite');
     await import('./chatView.suite');
     await import('./changes.suite');
     await import('./resilience.suite'); // last: it stops and restarts the backend
