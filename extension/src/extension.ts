@@ -86,6 +86,10 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     }),
   );
   setStateContext('disconnected');
+  // For the walkthrough's "connect" step and menus: signed in = a token is kept on this machine.
+  const setSignedIn = async () => void vscode.commands.executeCommand('setContext', 'wegent.signedIn', Boolean(await tokens.get()));
+  context.subscriptions.push(tokens.onDidChange(() => void setSignedIn()));
+  void setSignedIn();
 
   // A running device keeps the settings it started with; offer to restart it with the new ones.
   context.subscriptions.push(

@@ -35,7 +35,7 @@ export type WebviewToHost =
   | { type: 'request'; id: number; event: ChatRequestName; payload: unknown }
   | { type: 'http'; id: number; method: HttpMethod; path: string; body?: unknown }
   /** `showApprovals`: reopen this window's own prompt for the requests its device waits on. */
-  | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' | 'showApprovals' }
+  | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' | 'showApprovals' | 'openWalkthrough' | 'openWegent' }
   /** VS Code on the device that ran the task: open its changes in the native multi-file diff editor. */
   | { type: 'openChanges'; task_id: string };
 

@@ -9,6 +9,7 @@ import { ClaimRefused, type ClaudeSession } from './claudeSession';
 import { ClaudeProcesses } from './claudeProcesses';
 import { ClaudeEventMapper, type SdkMessageLike } from './claudeEvents';
 import { binaryMissing, classifyClaudeError, sdkMissing } from './claudeErrors';
+import { shellWords, type Shell } from './shellWords';
 import type { ToolAsk, ToolPermission } from './approvals';
 
 type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
@@ -41,6 +42,8 @@ export interface ClaudeRunRequest {
   processes?: ClaudeProcesses;
   /** Keep every tool inside this folder and refuse shell tools (cloud pool tasks, confinement.ts). */
   confineTo?: string;
+  /** Whose words a hint uses: a VS Code setting or a CLI flag (shellWords.ts). */
+  shell?: Shell;
   signal: AbortSignal;
   onEvent: (event: TaskEvent) => void;
   canUseTool?: CanUseTool;
@@ -111,7 +114,7 @@ async function runTurn(req: ClaudeRunRequest): Promise<ClaudeRunResult | 'claim-
       if (message.type === 'result') {
         // Without an approver every such tool was refused by the mode: say how to allow them.
         const denied = req.canUseTool ? undefined : deniedTools(message);
-        if (denied) req.onEvent({ type: 'status', text: `Claude Code was not allowed to use ${denied} (permission mode "${req.permissionMode}"). Approve such tools when asked, or run the executor with a more permissive mode (e.g. --permission-mode acceptEdits / the wegent.permissionMode setting).` });
+        if (denied) req.onEvent({ type: 'status', text: `Claude Code was not allowed to use ${denied} (permission mode "${req.permissionMode}"). Approve such tools when asked, or allow more with ${shellWords(req.shell).permissionMode}.` });
       }
       for (const event of mapper.map(message)) {
         if (event.type === 'tool_use') toolInputs.set(event.id, event.input);
@@ -124,7 +127,7 @@ async function runTurn(req: ClaudeRunRequest): Promise<ClaudeRunResult | 'claim-
       return 'claim-refused';
     }
     if (req.signal.aborted) return { status: 'cancelled', sessionId, error: { code: 'CANCELLED', message: 'The task was cancelled.' } };
-    if (!result) return { status: 'failed', sessionId, error: thrownError(err, req.claudeCodePath, stderrTail) };
+    if (!result) return { status: 'failed', sessionId, error: thrownError(err, req.claudeCodePath, stderrTail, req.shell) };
     // The SDK throws after an error result; the result itself says what happened.
   } finally {
     req.signal.removeEventListener('abort', onAbort);
@@ -147,11 +150,11 @@ function fromResult(result: SdkMessageLike | undefined, assistantError: string |
   return { status: 'failed', result: text || undefined, sessionId, usage, error: classifyClaudeError(assistantError, detail) };
 }
 
-function thrownError(err: unknown, claudeCodePath: string | undefined, stderrTail: string[]): ProtocolError {
+function thrownError(err: unknown, claudeCodePath: string | undefined, stderrTail: string[], shell?: Shell): ProtocolError {
   const e = err as { code?: string; message?: string } | undefined;
   const message = e?.message ?? String(err);
-  if (e?.code === 'ENOENT' || /native binary not found|ENOENT|not found at/i.test(message)) return binaryMissing(claudeCodePath);
-  if (/EACCES/i.test(message)) return { code: 'PERMISSION_DENIED', message: `Claude Code could not be started: ${message}. Make the claude executable runnable (chmod +x) or pass another --claude-path.` };
+  if (e?.code === 'ENOENT' || /native binary not found|ENOENT|not found at/i.test(message)) return binaryMissing(claudeCodePath, shell);
+  if (/EACCES/i.test(message)) return { code: 'PERMISSION_DENIED', message: `Claude Code could not be started: ${message}. Make the claude executable runnable (chmod +x), or ${shellWords(shell).claudePath}.` };
   const stderr = stderrTail.join('').trim().slice(-500);
   return classifyClaudeError(undefined, stderr ? `${message} (${stderr})` : message);
 }

@@ -1,9 +1,10 @@
 // Turns what went wrong in a Claude Code run into a protocol error a person can act on (S18).
 import { ErrorCode, type ProtocolError } from '@wegent/shared';
 import { CREDENTIALS_HINT } from './claudeCredentials';
+import { shellWords, type Shell } from './shellWords';
 
-const INSTALL_HINT =
-  'Install it with "npm install -g @anthropic-ai/claude-code" (or the native installer from claude.ai/code) and restart the executor, or pass --claude-path / set wegent.claudeCodePath to the claude executable.';
+const installHint = (shell: Shell) =>
+  `Install it with "npm install -g @anthropic-ai/claude-code" (or the native installer from claude.ai/code) and restart the executor, or ${shellWords(shell).claudePath}.`;
 
 export function sdkMissing(detail: string): ProtocolError {
   return {
@@ -12,9 +13,9 @@ export function sdkMissing(detail: string): ProtocolError {
   };
 }
 
-export function binaryMissing(path: string | undefined): ProtocolError {
+export function binaryMissing(path: string | undefined, shell: Shell = 'cli'): ProtocolError {
   const where = path ? ` at ${path}` : '';
-  return { code: ErrorCode.CLAUDE_NOT_INSTALLED, message: `Claude Code was not found${where}. ${INSTALL_HINT}` };
+  return { code: ErrorCode.CLAUDE_NOT_INSTALLED, message: `Claude Code was not found${where}. ${installHint(shell)}` };
 }
 
 /**

@@ -296,7 +296,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
 
   private async execute(task: RunningTask, context: TaskContext, onEvent: (e: TaskEvent) => void): Promise<ClaudeRunResult> {
     const mode = this.options.mode ?? 'local';
-    const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId);
+    const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId, this.options.shell);
     if (!where.ok) return { status: 'failed', error: where.error };
     // Local mode: the conversation's own worktree (cloud executors already keep a folder per task).
     const cwd = mode === 'local' ? (await this.worktrees.prepare(task.info.taskId, where.cwd, (text) => onEvent({ type: 'status', text }), task.controller.signal)).cwd : where.cwd;
@@ -318,6 +318,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         model: context.model,
         claudeCodePath: this.options.claudeCodePath,
         confineTo: mode === 'cloud' ? where.cwd : undefined, // the pool runs every user's tasks as one OS user
+        shell: this.options.shell,
         signal: task.controller.signal,
         onEvent,
         canUseTool: this.approvals.canUseTool(task.info.subtaskId, ceiling),

@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, type ExecutorMode, type ProtocolError } from '@wegent/shared';
+import { shellWords, type Shell } from './shellWords';
 
 export type WorkspaceResult = { ok: true; cwd: string } | { ok: false; error: ProtocolError };
 
@@ -13,14 +14,14 @@ function safeSegment(id: string | undefined): string | undefined {
   return id.replace(/:/g, '%3A'); // ':' is not allowed in Windows file names
 }
 
-export async function resolveWorkspace(mode: ExecutorMode, root: string, userId: string | undefined, taskId: string): Promise<WorkspaceResult> {
+export async function resolveWorkspace(mode: ExecutorMode, root: string, userId: string | undefined, taskId: string, shell: Shell = 'cli'): Promise<WorkspaceResult> {
   if (mode === 'local') {
     try {
       if ((await fs.stat(root)).isDirectory()) return { ok: true, cwd: root };
     } catch {
       /* reported below */
     }
-    return { ok: false, error: { code: ErrorCode.EXECUTOR_ERROR, message: `The workspace folder ${root} does not exist or is not a folder. Open a folder in VS Code or pass --workspace DIR.` } };
+    return { ok: false, error: { code: ErrorCode.EXECUTOR_ERROR, message: `The workspace folder ${root} does not exist or is not a folder: ${shellWords(shell).workspace}.` } };
   }
   const user = safeSegment(userId);
   const task = safeSegment(taskId);

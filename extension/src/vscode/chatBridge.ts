@@ -24,7 +24,7 @@ const PUSH_EVENTS: Record<ChatPushName, true> = {
 };
 const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply', 'chat:diff', 'chat:apply']);
 const HTTP_METHODS = new Set<string>(['GET', 'POST', 'PUT', 'DELETE']);
-const COMMANDS = new Set<string>(['connectDevice', 'setToken', 'showOutput', 'openSettings', 'showApprovals']);
+const COMMANDS = new Set<string>(['connectDevice', 'setToken', 'showOutput', 'openSettings', 'showApprovals', 'openWalkthrough', 'openWegent']);
 
 export interface ChatBridgeOptions {
   post(message: HostToWebview): void;
@@ -76,7 +76,8 @@ export class ChatBridge {
     const token = await this.opts.token();
     if (generation !== this.generation) return; // a newer start() won the race
     this.postInit(Boolean(token));
-    if (!token) return this.setStatus('signed-out', authError(ErrorCode.AUTH_MISSING, undefined, 'vscode').message);
+    // No token yet (a new user, or after Sign Out): the webview greets, it does not report an error.
+    if (!token) return this.setStatus('signed-out');
     this.setStatus('connecting');
     const url = this.opts.backendUrl();
     // `client` names this kind of chat in the others' cards ("Allowed by you in VS Code").

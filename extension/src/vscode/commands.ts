@@ -12,6 +12,7 @@ import { announceConnected } from './windowPeers';
 import type { DeviceController } from './deviceController';
 import type { WegentOutput } from './output';
 import { CHAT_VIEW_ID } from './chatView';
+import { EXTENSION_ID } from './wegentApi';
 import { chooseFolder } from './folderChoice';
 import { deviceInfo } from './deviceInfo';
 import type { FolderPicker } from './folderPicker';
@@ -225,5 +226,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('wegent.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
     register('wegent.openSettings', () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:wegent.wegent')),
     register('wegent.showStatusMenu', showStatusMenu),
+    register('wegent.openWegent', () => vscode.env.openExternal(vscode.Uri.parse(readSettings().backendUrl))),
+    register('wegent.openWalkthrough', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#gettingStarted`, false)),
   ];
 }

@@ -14,7 +14,8 @@ export function Header() {
   const historyLabel = waiting ? t('app.historyWaiting', { count: waiting }) : t('app.history');
   return (
     <header class="header">
-      <h1 class="title">{t('app.title')}</h1>
+      {/* In VS Code the view's own title says "Wegent" already: kept for screen readers only. */}
+      <h1 class={c.transport.kind === 'vscode' ? 'title sr-only' : 'title'}>{t('app.title')}</h1>
       <span class={`connection connection-${state.connection}`} role="status" title={state.connectionMessage}>
         <Icon name={state.connection === 'connected' ? 'pass-filled' : state.connection === 'connecting' ? 'loading' : 'debug-disconnect'} spin={state.connection === 'connecting'} />
         <span class="connection-label">{t(`connection.${state.connection}`)}</span>

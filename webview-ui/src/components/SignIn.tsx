@@ -15,13 +15,23 @@ export function SignIn() {
 
   if (c.transport.kind === 'vscode') {
     return (
-      <section class="panel signin" aria-labelledby="signin-title">
-        <h2 id="signin-title">{t('app.title')}</h2>
+      <section class="panel signin welcome" aria-labelledby="signin-title">
+        <h2 id="signin-title">{t('signin.vscodeTitle')}</h2>
         <p>{t('signin.vscode')}</p>
+        {/* Error styling only for a real refusal (expired, revoked, mistyped); a new user or a
+            deliberate Sign Out gets the steps, not an error. */}
         {state.connectionMessage && <p class="error-text" role="alert">{state.connectionMessage}</p>}
+        <ol class="welcome-steps">
+          <li>
+            {t('signin.stepToken')}{' '}
+            <button type="button" class="link-button" onClick={() => c.transport.command?.('openWegent')}>{t('signin.openWegent')}</button>
+          </li>
+          <li>{t('signin.stepPaste')}</li>
+          <li>{t('signin.stepFolder')}</li>
+        </ol>
         <div class="settings-actions">
           <button type="button" onClick={() => c.transport.command?.('setToken')}>{t('signin.setToken')}</button>
-          <button type="button" class="secondary" onClick={() => c.transport.command?.('connectDevice')}>{t('signin.connectDevice')}</button>
+          <button type="button" class="secondary" onClick={() => c.transport.command?.('openWalkthrough')}>{t('signin.walkthrough')}</button>
         </div>
       </section>
     );

@@ -224,12 +224,15 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
     await screenshot(page, 'vscode-backend-unreachable');
   });
 
-  it('without a token offers the extension commands instead of a password form', async () => {
+  it('without a token greets with what Wegent does and the steps, offering the extension commands instead of a password form', async () => {
     const { page, commands } = await openVsCodeChat(null);
+    await page.getByRole('heading', { name: 'Run AI coding tasks on this machine' }).waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, 'a new user sees no error');
+    await page.getByRole('button', { name: 'Open Wegent' }).click();
     await page.getByRole('button', { name: 'Set API Token' }).click();
-    await page.getByRole('button', { name: 'Connect Device' }).click();
-    await waitFor(() => commands.length === 2);
-    assert.deepEqual(commands, ['setToken', 'connectDevice']);
+    await page.getByRole('button', { name: 'Walkthrough' }).click();
+    await waitFor(() => commands.length === 3);
+    assert.deepEqual(commands, ['openWegent', 'setToken', 'openWalkthrough']);
     assert.equal(await page.getByLabel('Password').count(), 0);
     await screenshot(page, 'vscode-signed-out');
   });
