@@ -18,6 +18,7 @@ import { Notices } from './vscode/notices';
 import { FolderPicker } from './vscode/folderPicker';
 import { TokenPrompt } from './vscode/tokenPrompt';
 import { ErrorCode, isAuthErrorCode, type ProtocolError } from '@wegent/shared';
+import type { ExecutorSnapshot } from './executor/api';
 
 export type { WegentApi };
 
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     onSnapshot: (snapshot) => {
       statusBar.update(snapshot);
       setStateContext(snapshot?.state ?? 'disconnected');
+      followConnection(notices, snapshot);
     },
     // The device stopped for good (token expired/revoked while connected, replaced…): say what to do.
     onError: (error) => void stoppedForGood(notices, error),
@@ -68,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     output,
     statusBar,
     tokens,
+    notices,
     chatView,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chatView, { webviewOptions: { retainContextWhenHidden: true } }),
     // Reopens the local prompt (from the status bar's "needs input", the sidebar's card, the palette).
@@ -83,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
       tokenPrompt,
       executorVersion: String(context.extension.packageJSON.version ?? '0.0.0'),
       onDeviceChanged: () => chatView.refreshHostInfo(),
+      openChatInEditor: () => chatView.openInEditor(),
     }),
   );
   setStateContext('disconnected');
@@ -108,6 +112,15 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
   offerWhenPeersConnect(context, device, tokens, notices);
 
   return { logUri: context.logUri, controller: device, statusBar, output, chatView, tokens, notices, folderPicker, localPrompt, chatNotifications, tokenPrompt };
+}
+
+/** The backend is unreachable while the device runs (it retries by itself): a notice exactly as long as that lasts. */
+const UNREACHABLE = 'backend-unreachable';
+function followConnection(notices: Notices, snapshot: ExecutorSnapshot | undefined): void {
+  const lost = (snapshot?.state === 'offline' || snapshot?.state === 'connecting') && snapshot.error?.code === ErrorCode.UNAVAILABLE;
+  if (lost) {
+    notices.whileState(UNREACHABLE, vscode.l10n.t('Wegent: cannot reach the backend at {0}. Retrying; this closes when the device is back online.', snapshot.backendUrl));
+  } else notices.end(UNREACHABLE); // online again, disconnected, or stopped for another reason
 }
 
 function stoppedForGood(notices: Notices, error: ProtocolError): void {

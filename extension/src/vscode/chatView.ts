@@ -1,6 +1,7 @@
-// The sidebar chat: a webview view that loads the chat bundle built in webview-ui/ (copied into
-// dist/webview by the build) under a nonce Content-Security-Policy, and connects it to a ChatBridge
-// that holds the socket and the token on this side.
+// The chat: the sidebar's webview view, and as many editor tabs as the user opens (Wegent: Open Chat
+// in Editor) — each loads the same chat bundle built in webview-ui/ (copied into dist/webview by the
+// build) under a nonce Content-Security-Policy, with a ChatBridge of its own that holds the socket and
+// the token on this side.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { HostInfo, HostToWebview } from '@wegent/shared';
@@ -11,6 +12,8 @@ import { readSettings } from './settings';
 import type { Logger } from '../executor/api';
 
 export const CHAT_VIEW_ID = 'wegent.chat';
+/** The editor-tab chat's webview panel type. */
+export const CHAT_PANEL_TYPE = 'wegent.chatEditor';
 /** Where the build puts the webview bundle (extension/scripts/copy-webview.mjs). */
 export const WEBVIEW_DIR = ['dist', 'webview'];
 
@@ -26,15 +29,17 @@ export interface ChatViewDeps {
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private bridge: ChatBridge | undefined;
+  /** The chats open in editor tabs, with their bridges. */
+  readonly panels = new Map<vscode.WebviewPanel, ChatBridge>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Every message posted to the webview, for tests of the bridge inside the real host. */
   readonly posted = new vscode.EventEmitter<HostToWebview>();
 
   constructor(private readonly deps: ChatViewDeps) {
     this.disposables.push(
-      deps.tokens.onDidChange(() => void this.bridge?.start()),
+      deps.tokens.onDidChange(() => this.bridges().forEach((b) => void b.start())),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('wegent.backendUrl')) void this.bridge?.start();
+        if (e.affectsConfiguration('wegent.backendUrl')) this.bridges().forEach((b) => void b.start());
       }),
     );
   }
@@ -49,13 +54,54 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
-    const root = vscode.Uri.joinPath(this.deps.extensionUri, ...WEBVIEW_DIR);
-    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
+    view.webview.options = { enableScripts: true, localResourceRoots: [this.root] };
+    const bridge = this.attach(view.webview, true);
+    this.bridge = bridge;
+    view.onDidDispose(() => {
+      bridge.dispose();
+      if (this.view === view) {
+        this.view = undefined;
+        this.bridge = undefined;
+      }
+    });
+  }
+
+  /** The chat in an editor tab beside the current editor (the same app; a conversation of its own). */
+  openInEditor(): vscode.WebviewPanel {
+    const panel = vscode.window.createWebviewPanel(
+      CHAT_PANEL_TYPE,
+      vscode.l10n.t('Wegent Chat'),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      { enableScripts: true, localResourceRoots: [this.root], retainContextWhenHidden: true },
+    );
+    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'wegent.svg');
+    const bridge = this.attach(panel.webview, false);
+    this.panels.set(panel, bridge);
+    panel.onDidDispose(() => {
+      bridge.dispose();
+      this.panels.delete(panel);
+    });
+    return panel;
+  }
+
+  private get root(): vscode.Uri {
+    return vscode.Uri.joinPath(this.deps.extensionUri, ...WEBVIEW_DIR);
+  }
+
+  private bridges(): ChatBridge[] {
+    return [...(this.bridge ? [this.bridge] : []), ...this.panels.values()];
+  }
+
+  /** A bridge between this webview and the backend; `sidebar`: its messages are the ones tests observe. */
+  private attach(webview: vscode.Webview, sidebar: boolean): ChatBridge {
     const bridge = new ChatBridge({
       post: (message) => {
-        this.posted.fire(message);
-        if (message.type === 'push') this.deps.onPush?.(message.event, message.payload, view.visible);
-        void view.webview.postMessage(message);
+        if (sidebar) {
+          this.posted.fire(message);
+          // One notifier for the window: the sidebar's pushes (every chat receives the same ones).
+          if (message.type === 'push') this.deps.onPush?.(message.event, message.payload, Boolean(this.view?.visible) || [...this.panels.keys()].some((p) => p.visible));
+        }
+        void webview.postMessage(message);
       },
       backendUrl: () => readSettings().backendUrl,
       token: () => this.deps.tokens.get(),
@@ -64,22 +110,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       openChanges: (taskId) => void vscode.commands.executeCommand('wegent.openChanges', taskId),
       log: this.deps.log,
     });
-    this.bridge = bridge;
-    const subscription = view.webview.onDidReceiveMessage((m) => bridge.handle(m));
-    view.onDidDispose(() => {
-      subscription.dispose();
-      bridge.dispose();
-      if (this.view === view) {
-        this.view = undefined;
-        this.bridge = undefined;
-      }
-    });
-    void this.render(view.webview, root);
+    // Dies with the webview; the bridge is disposed by the owner's onDidDispose.
+    webview.onDidReceiveMessage((m) => bridge.handle(m));
+    void this.render(webview, this.root);
+    return bridge;
   }
 
   /** Tells the open chat that this window's device changed (e.g. it just connected). */
   refreshHostInfo(): void {
-    void this.bridge?.announce();
+    for (const b of this.bridges()) void b.announce();
   }
 
   private hostInfo(signedIn: boolean): HostInfo {
@@ -107,6 +146,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   dispose(): void {
+    for (const panel of this.panels.keys()) panel.dispose();
     this.bridge?.dispose();
     this.posted.dispose();
     for (const d of this.disposables) d.dispose();

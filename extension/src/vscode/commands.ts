@@ -30,6 +30,8 @@ export interface CommandDeps {
   folderPicker: FolderPicker;
   tokenPrompt: TokenPrompt;
   executorVersion: string;
+  /** Opens the chat in an editor tab (Wegent: Open Chat in Editor). */
+  openChatInEditor(): unknown;
   /** Called after the device connected or disconnected (the chat learns its local device id). */
   onDeviceChanged(): void;
 }
@@ -150,10 +152,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   }
 
   async function disconnect(): Promise<void> {
+    const wasRunning = controller.isRunning;
     await controller.disconnect({ drain: false });
     await context.workspaceState.update(CONNECT_HERE_KEY, false);
     deps.onDeviceChanged();
     output.info('Device disconnected by the user');
+    if (wasRunning) deps.notices.confirm(t('Wegent: this folder is disconnected; it stays offline until you connect it.'));
   }
 
   /** Asks for a token, keeps it once the backend accepted it, then connects this folder with it. */
@@ -176,7 +180,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     await tokens.clear();
     await context.workspaceState.update(CONNECT_HERE_KEY, false);
     deps.onDeviceChanged();
-    void vscode.window.showInformationMessage(t('Wegent: signed out; the API token was removed from this machine.'));
+    deps.notices.confirm(t('Wegent: signed out; the API token was removed from this machine.'));
   }
 
   /** Writes the device's details to the output channel and shows a one-line summary. */
@@ -224,6 +228,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('wegent.showOutput', () => output.show()),
     register('wegent.showDeviceInfo', showDeviceInfo),
     register('wegent.openChat', () => vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`)),
+    register('wegent.openChatInEditor', () => deps.openChatInEditor()),
     register('wegent.openSettings', () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:wegent.wegent')),
     register('wegent.showStatusMenu', showStatusMenu),
     register('wegent.openWegent', () => vscode.env.openExternal(vscode.Uri.parse(readSettings().backendUrl))),

@@ -40,8 +40,19 @@ function label(action: NoticeAction): string {
   }
 }
 
-export class Notices {
+/** How long a confirmation stays in the status bar. */
+const CONFIRM_MS = 4_000;
+
+export class Notices implements vscode.Disposable {
   readonly shown: Notice[] = [];
+  private readonly open = new Map<string, () => void>();
+  private confirmation: vscode.Disposable | undefined;
+
+  dispose(): void {
+    for (const close of this.open.values()) close();
+    this.open.clear();
+    this.confirmation?.dispose();
+  }
 
   /** Shows an error notification with these buttons; a click runs the matching command. */
   error(message: string, ...actions: Array<NoticeAction | CustomAction>): Promise<void> {
@@ -58,6 +69,39 @@ export class Notices {
 
   last(): Notice | undefined {
     return this.shown.at(-1);
+  }
+
+  /**
+   * A notice that is a state, not an event: it shows while `key`'s cause lasts and closes itself when
+   * end(key) is called (VS Code cannot close a message toast, so it is a progress notification).
+   * Showing the same key again while it is open changes nothing.
+   */
+  whileState(key: string, message: string): void {
+    if (this.open.has(key)) return;
+    let close!: () => void;
+    const closed = new Promise<void>((resolve) => (close = resolve));
+    this.open.set(key, close);
+    this.shown.push({ message, severity: 'info', actions: [] });
+    if (this.shown.length > KEEP) this.shown.shift();
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: message }, () => closed);
+  }
+
+  /** The cause of a whileState() notice ended: the notice closes. */
+  end(key: string): void {
+    this.open.get(key)?.();
+    this.open.delete(key);
+  }
+
+  isOpen(key: string): boolean {
+    return this.open.has(key);
+  }
+
+  /** A brief confirmation of what the user just did, in the status bar; it goes by itself. */
+  confirm(message: string): void {
+    this.shown.push({ message, severity: 'info', actions: [] });
+    if (this.shown.length > KEEP) this.shown.shift();
+    this.confirmation?.dispose(); // a newer confirmation replaces the last one
+    this.confirmation = vscode.window.setStatusBarMessage(`$(check) ${message}`, CONFIRM_MS);
   }
 
   private async show(severity: Severity, message: string, actions: Array<NoticeAction | CustomAction>): Promise<void> {

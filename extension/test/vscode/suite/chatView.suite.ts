@@ -77,6 +77,23 @@ describe('the sidebar chat view (real webview, real backend)', () => {
     for (const m of posted) assert.ok(!JSON.stringify(m).includes(token), `message ${m.type} carries the token`);
   });
 
+  it('opens the same chat in an editor tab as well (Open Chat in Editor): its own live webview, following the token, gone when closed', async () => {
+    const w = await wegent();
+    await vscode.commands.executeCommand('wegent.openChatInEditor');
+    const [panel, bridge] = await waitFor(() => [...w.chatView.panels][0], { message: 'an editor-tab chat', timeout: 30_000 });
+    assert.equal(panel.viewType, 'wegent.chatEditor');
+    assert.ok(vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((tab) => tab.label === panel.title), 'shown as an editor tab');
+    // 'connected' means the webview app loaded in the tab and said ready (the bridge starts on it).
+    await waitFor(() => bridge.connectionStatus === 'connected', { message: `tab chat connected (is ${bridge.connectionStatus})`, timeout: 60_000 });
+    assert.ok(w.chatView.isResolved, 'the sidebar chat is still there');
+    await w.tokens.clear();
+    await waitFor(() => bridge.connectionStatus === 'signed-out', { message: 'the tab follows Sign Out', timeout: 30_000 });
+    await w.tokens.set(testBackend().token);
+    await waitFor(() => bridge.connectionStatus === 'connected', { message: 'and a new token', timeout: 30_000 });
+    panel.dispose();
+    assert.equal(w.chatView.panels.size, 0);
+  });
+
   it('reconnects as signed out when the token is cleared', async () => {
     const w = await wegent();
     await w.tokens.clear();

@@ -167,6 +167,7 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     const deviceId = (await onlineSnapshot(w)).deviceId;
     await vscode.commands.executeCommand('wegent.disconnectDevice');
     assert.equal(w.statusBar.text, '$(debug-disconnect) Wegent');
+    assert.match(w.notices.last()?.message ?? '', /this folder is disconnected/, 'a brief confirmation');
     await waitFor(async () => {
       const { body } = await api<DeviceList>(url, 'GET', '/api/devices', { token });
       return body.devices.find((d) => d.device_id === deviceId)?.status === 'offline';
@@ -179,6 +180,7 @@ describe('Wegent: Connect Device (real backend, real executor, real Claude Code)
     assert.equal(await connect(), true);
     await onlineSnapshot(w);
     await vscode.commands.executeCommand('wegent.signOut');
+    assert.match(w.notices.last()?.message ?? '', /signed out/, 'a brief confirmation');
     assert.equal(w.controller.isRunning, false);
     assert.equal(await w.tokens.get(), undefined);
     assert.equal(w.statusBar.text, '$(debug-disconnect) Wegent');

@@ -43,29 +43,36 @@ describe('Wegent device resilience (real backend process, real executor)', () =>
     try {
       await waitFor(() => w.statusBar.text === OFFLINE, { message: `status bar offline (was ${w.statusBar.text})`, timeout: 60_000 });
       assert.equal(w.controller.isRunning, true, 'the device keeps trying');
+      // A notice for as long as the cause lasts (issue 20.4) …
+      await waitFor(() => w.notices.isOpen('backend-unreachable'), { message: 'the "cannot reach the backend" notice', timeout: 60_000 });
+      assert.ok(w.notices.shown.some((n) => n.message.includes(`cannot reach the backend at ${url}`)), 'it names the backend');
     } finally {
       await control('/backend/start');
     }
     await waitFor(() => w.statusBar.text === ONLINE, { message: `status bar online again (was ${w.statusBar.text})`, timeout: 90_000 });
+    assert.equal(w.notices.isOpen('backend-unreachable'), false, '… and it closed itself when the device came back');
     await waitFor(async () => {
       const { body } = await api<DeviceList>(url, 'GET', '/api/devices', { token });
       return body.devices.find((d) => d.device_id === deviceId)?.status === 'online';
     }, { message: 'device online in the restarted backend', timeout: 30_000 });
   });
 
-  it('refuses an expired token with "Set API Token", and makes no further connection attempts', async () => {
+  it('refuses an expired token by asking for a new one (saying it expired), and makes no further connection attempts', async () => {
     const w = await wegent();
     const token = await shortLivedToken(1);
     // Wait until the backend itself calls it expired (not a fixed sleep).
     await waitFor(async () => (await api(testBackend().url, 'GET', '/api/me', { token })).status === 401, { message: 'token expired', timeout: 30_000 });
     const start = await expiredRefusals();
     await w.tokens.set(token);
-    assert.equal(await connect(), false);
+    const connecting = connect();
+    // Connect Device asks for another token at once, the box saying why (issue 20.1).
+    const box = await waitFor(() => w.tokenPrompt.current, { message: 'asked for a new token', timeout: 30_000 });
+    const why = typeof box.validationMessage === 'string' ? box.validationMessage : box.validationMessage?.message;
+    assert.match(why ?? '', /expired.*run "Wegent: Set API Token"/i);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(await connecting, false);
     assert.equal(w.controller.isRunning, false);
     assert.equal(w.statusBar.text, '$(debug-disconnect) Wegent');
-    const notice = w.notices.last();
-    assert.match(notice?.message ?? '', /expired/i);
-    assert.deepEqual(notice?.actions, ['Set API Token']);
     // One-shot refusals are expected: the token check, and the sidebar chat (if open) trying the new
     // token once. The chat was already "signed out" from the previous test, so its status says nothing
     // yet: wait for its attempt to be counted, then for the count to settle, before the quiet window.
