@@ -17,6 +17,7 @@ import type { WegentApi } from './vscode/wegentApi';
 import { Notices } from './vscode/notices';
 import { FolderPicker } from './vscode/folderPicker';
 import { TokenPrompt } from './vscode/tokenPrompt';
+import { registerContextCommands } from './vscode/chatContext';
 import { ErrorCode, isAuthErrorCode, type ProtocolError } from '@wegent/shared';
 import type { ExecutorSnapshot } from './executor/api';
 
@@ -76,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     // Reopens the local prompt (from the status bar's "needs input", the sidebar's card, the palette).
     vscode.commands.registerCommand('wegent.showApprovals', () => localPrompt.reopen()),
     ...registerOpenChanges(() => device.worktrees),
+    ...registerContextCommands(chatView),
     ...registerCommands({
       context,
       controller: device,

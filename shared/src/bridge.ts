@@ -29,6 +29,21 @@ export interface HostInfo {
   signed_in: boolean;
 }
 
+/**
+ * Something of the editor the user adds to the next message ("Wegent: Add Selection to Chat" / "Add
+ * File to Chat"): a file by its path relative to the workspace folder, a selection with its lines and
+ * text. The webview shows it above the composer and sends it with the next message.
+ */
+export interface ContextItem {
+  kind: 'file' | 'selection';
+  /** Relative to the workspace folder (the cwd of a task on this device); absolute outside it. */
+  path: string;
+  /** 1-based, inclusive (selections). */
+  startLine?: number;
+  endLine?: number;
+  text?: string;
+}
+
 // ---- webview → host ------------------------------------------------------------------------
 export type WebviewToHost =
   | { type: 'ready' }
@@ -42,6 +57,7 @@ export type WebviewToHost =
 // ---- host → webview ------------------------------------------------------------------------
 export type HostToWebview =
   | { type: 'init'; info: HostInfo }
+  | { type: 'context'; item: ContextItem }
   | { type: 'connection'; status: ConnectionStatus; message?: string }
   | { type: 'response'; id: number; ack: Ack<Record<string, unknown>> }
   | { type: 'httpResponse'; id: number; reply: HttpReply }

@@ -16,6 +16,7 @@ import type {
   TaskSummary,
 } from '@wegent/shared';
 import { CLOUD_DEVICE_ID, ChatEvent } from './protocol';
+import { withContext } from './context';
 import {
   doneIsAhead,
   effectiveDeviceId,
@@ -78,10 +79,17 @@ export class Controller {
 
   // ---- user intents ---------------------------------------------------------------------------
 
+  /** Removes one of the pieces of editor context waiting for the next message. */
+  detach(index: number): void {
+    this.dispatch({ type: 'detach', index });
+  }
+
   /** Sends to the picker's choice with the composer's mode, or (a retry) as the failed message went. */
   async send(message: string, again?: { deviceId?: string; mode?: PermissionMode }): Promise<boolean> {
-    const text = message.trim();
-    if (!text) return false;
+    if (!message.trim()) return false;
+    // Editor context goes with a new message; a retry repeats the text that failed, context included.
+    const attachments = again ? [] : this.current.attachments;
+    const text = withContext(message.trim(), attachments);
     const key = `local:${Date.now()}:${++this.sendCounter}`;
     const device_id = again?.deviceId ?? effectiveDeviceId(this.current);
     const task_id = this.current.taskId ?? undefined;
@@ -98,6 +106,7 @@ export class Controller {
     // reconnecting) can pushes have gone unmatched: then fetch them.
     const startSeen = turnByKey(this.current, key)?.subtask_id === ack.subtask_id;
     this.dispatch({ type: 'sendAcked', key, ack });
+    for (let i = attachments.length - 1; i >= 0; i--) this.dispatch({ type: 'detach', index: i }); // they went with it
     this.persist();
     if (!startSeen) void this.resume(ack.subtask_id);
     return true;
@@ -233,6 +242,9 @@ export class Controller {
       }
       case 'push':
         this.onPush(e.event, e.payload);
+        break;
+      case 'context':
+        this.dispatch({ type: 'attach', item: e.item });
         break;
     }
   }

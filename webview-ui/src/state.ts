@@ -4,8 +4,9 @@
 // transport, so every rule is unit-tested alone; controller.ts feeds it.
 import type {
   ChatChunk, ChatDone, CloudPool, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, ConnectionStatus, DeviceStatusEvent, DeviceView,
-  HostInfo, PermissionMode, ProtocolError, SubtaskStatus, TaskDetail, TaskSummary,
+  ContextItem, HostInfo, PermissionMode, ProtocolError, SubtaskStatus, TaskDetail, TaskSummary,
 } from '@wegent/shared';
+import { sameContext } from './context';
 import { DEFAULT_CHAT_PERMISSION_MODE } from './protocol';
 import * as conversation from './conversation';
 import * as devices from './devices';
@@ -38,6 +39,8 @@ export interface State extends devices.DeviceSlice, conversation.ConversationSli
   composerKey: number;
   /** Subtasks of any conversation that wait for an answer now (chat:status), by subtask → task id. */
   awaiting: Readonly<Record<string, string>>;
+  /** What the user added from the editor (VS Code) for the next message. */
+  attachments: ContextItem[];
 }
 
 export const initialState: State = {
@@ -53,6 +56,7 @@ export const initialState: State = {
   unsent: {},
   composerKey: 0,
   awaiting: {},
+  attachments: [],
 };
 
 /** `awaiting` with one subtask marked waiting or not; the same object when nothing changed. */
@@ -90,6 +94,8 @@ export type Action =
   | { type: 'dropTurn'; key: string }
   | { type: 'permissionDecided'; event: ChatPermissionDecided }
   | { type: 'setComposerMode'; mode: PermissionMode }
+  | { type: 'attach'; item: ContextItem }
+  | { type: 'detach'; index: number }
   | { type: 'conversationLoaded'; task: TaskDetail }
   | { type: 'historyLoaded'; tasks: TaskSummary[] }
   | { type: 'setView'; view: View }
@@ -115,6 +121,11 @@ export function reduce(state: State, action: Action): State {
   switch (action.type) {
     case 'init':
       return { ...state, info: action.info };
+    case 'attach':
+      // The same file or lines twice is once.
+      return state.attachments.some((a) => sameContext(a, action.item)) ? state : { ...state, attachments: [...state.attachments, action.item] };
+    case 'detach':
+      return { ...state, attachments: state.attachments.filter((_, i) => i !== action.index) };
     case 'connection':
       return { ...state, connection: action.status, connectionMessage: action.message };
     case 'devicesLoaded':

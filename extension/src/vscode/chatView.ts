@@ -4,7 +4,7 @@
 // the token on this side.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { HostInfo, HostToWebview } from '@wegent/shared';
+import type { ContextItem, HostInfo, HostToWebview } from '@wegent/shared';
 import { ChatBridge } from './chatBridge';
 import { chatHtml } from './chatHtml';
 import type { TokenStore } from './settings';
@@ -31,6 +31,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private bridge: ChatBridge | undefined;
   /** The chats open in editor tabs, with their bridges. */
   readonly panels = new Map<vscode.WebviewPanel, ChatBridge>();
+  /** Context added before the sidebar chat was loaded: handed over when its webview says ready. */
+  private pending: ContextItem[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   /** Every message posted to the webview, for tests of the bridge inside the real host. */
   readonly posted = new vscode.EventEmitter<HostToWebview>();
@@ -62,8 +64,33 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       if (this.view === view) {
         this.view = undefined;
         this.bridge = undefined;
+        this.ready = false;
       }
     });
+  }
+
+  /**
+   * Adds a selection or file to the next message of the chat the user is looking at: the active
+   * editor-tab chat, else the sidebar (shown first).
+   */
+  async addContext(item: ContextItem): Promise<void> {
+    const panel = [...this.panels.keys()].find((p) => p.active) ?? [...this.panels.keys()].find((p) => p.visible);
+    if (panel) {
+      panel.reveal(undefined, false);
+      void panel.webview.postMessage({ type: 'context', item } satisfies HostToWebview);
+      return;
+    }
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (this.view && this.ready) this.postToSidebar({ type: 'context', item });
+    else this.pending.push(item);
+  }
+
+  /** The sidebar webview said ready at least once (it takes messages). */
+  private ready = false;
+
+  private postToSidebar(message: HostToWebview): void {
+    this.posted.fire(message);
+    void this.view?.webview.postMessage(message);
   }
 
   /** The chat in an editor tab beside the current editor (the same app; a conversation of its own). */
@@ -111,7 +138,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       log: this.deps.log,
     });
     // Dies with the webview; the bridge is disposed by the owner's onDidDispose.
-    webview.onDidReceiveMessage((m) => bridge.handle(m));
+    webview.onDidReceiveMessage((m: { type?: string }) => {
+      void bridge.handle(m);
+      if (sidebar && m?.type === 'ready') {
+        this.ready = true;
+        for (const item of this.pending.splice(0)) this.postToSidebar({ type: 'context', item });
+      }
+    });
     void this.render(webview, this.root);
     return bridge;
   }

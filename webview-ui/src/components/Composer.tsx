@@ -7,6 +7,7 @@ import { CLOUD_DEVICE_ID } from '../protocol';
 import { effectiveDeviceId, liveTurns } from '../state';
 import { useAppState, useController } from '../useController';
 import { DevicePicker } from './DevicePicker';
+import { ContextChips } from './ContextChips';
 import { Icon } from './Icon';
 import { ModeSelect } from './ModeSelect';
 
@@ -60,6 +61,7 @@ export function Composer() {
         <Hint text={t('composer.lost', { name: target.name, time: target.offline_at ? new Date(target.offline_at).toLocaleTimeString() : '' })} />
       )}
       {cloudDown && <Hint text={t(state.devices.length ? 'composer.cloudDown' : 'composer.cloudDownNoDevices')} />}
+      <ContextChips />
       <label class="sr-only" for="composer-input">
         {t('composer.label')}
       </label>

@@ -45,6 +45,9 @@ export const en = {
   'signin.submit': 'Sign in',
   'signin.busy': 'Signing in…',
   'signin.wrong': 'Wrong username or password.',
+  'context.label': 'Context from the editor (sent with the next one)',
+  'context.remove': 'Remove {name}',
+
   'signin.vscodeTitle': 'Run AI coding tasks on this machine',
   'signin.vscode': 'Wegent sends tasks from this chat or the browser to Claude Code running here, in your open folder. Your code stays on this machine; only the replies travel.',
   'signin.stepToken': 'Get an API token in Wegent: Settings → API Token → Generate.',

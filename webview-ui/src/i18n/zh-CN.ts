@@ -47,6 +47,9 @@ export const zhCN: Record<MessageKey, string> = {
   'signin.submit': '登录',
   'signin.busy': '正在登录…',
   'signin.wrong': '用户名或密码错误。',
+  'context.label': '从编辑器添加、随下一条消息发送',
+  'context.remove': '移除 {name}',
+
   'signin.vscodeTitle': '在这台机器上运行 AI 编程任务',
   'signin.vscode': 'Wegent 将此对话或浏览器中的任务交给本机运行的 Claude Code，在你打开的文件夹中执行。代码留在本机，只有回复会传回。',
   'signin.stepToken': '在 Wegent 中获取 API 令牌：设置 → API 令牌 → 生成。',

@@ -5,6 +5,7 @@ import type {
   ChatPushName,
   ChatRequestName,
   ConnectionStatus,
+  ContextItem,
   HostInfo,
   HttpMethod,
   HttpReply,
@@ -17,7 +18,9 @@ import type { Unsent } from '../unsent';
 export type TransportEvent =
   | { type: 'info'; info: HostInfo }
   | { type: 'connection'; status: ConnectionStatus; message?: string }
-  | { type: 'push'; event: ChatPushName; payload: unknown };
+  | { type: 'push'; event: ChatPushName; payload: unknown }
+  /** VS Code: the user added a selection or a file to the next message. */
+  | { type: 'context'; item: ContextItem };
 
 export type TransportListener = (event: TransportEvent) => void;
 

@@ -107,6 +107,9 @@ export class VsCodeTransport implements Transport {
       case 'connection':
         this.listeners.emit({ type: 'connection', status: msg.status, message: msg.message });
         break;
+      case 'context':
+        this.listeners.emit({ type: 'context', item: msg.item });
+        break;
       case 'response':
         this.settle(msg.id, msg.ack);
         break;

@@ -162,6 +162,35 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
     assert.equal(text.includes(user.token), false, 'the token reached the webview');
   });
 
+  it('takes a selection and a file added from the editor along with the next message, shown as removable chips until then', async () => {
+    const user = await createUser(stack.backend);
+    const dev = await TestDevice.connect({ url: stack.backend.url, token: user.token, deviceId: 'vs-context', name: 'Linux - context' });
+    devices.push(dev);
+    const { page } = await openVsCodeChat(user, 'vs-context');
+    await page.locator('.connection-connected').waitFor();
+    await openPicker(page);
+    await pickerRow(page, 'vs-context').locator('.picker-choice').click();
+    // What "Wegent: Add Selection to Chat" / "Add File to Chat" post (extension/src/vscode/chatContext.ts).
+    const post = (m: HostToWebview) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
+    await post({ type: 'context', item: { kind: 'selection', path: 'src/utils.ts', startLine: 3, endLine: 4, text: 'export const x = 1;\nexport const y = 2;' } });
+    await post({ type: 'context', item: { kind: 'file', path: 'README.md' } });
+    await post({ type: 'context', item: { kind: 'file', path: 'notes.txt' } });
+    const chips = page.locator('.context-chip');
+    await waitFor(async () => (await chips.count()) === 3, { message: 'three chips' });
+    assert.deepEqual(await chips.locator('.context-name').allTextContents(), ['src/utils.ts:3–4', 'README.md', 'notes.txt']);
+    await page.getByRole('button', { name: 'Remove notes.txt' }).click();
+    await waitFor(async () => (await chips.count()) === 2, { message: 'one removed' });
+    await screenshot(page, 'vscode-context-chips');
+    await sendMessage(page, 'rename x to answer');
+    const exec = await dev.waitForExecute(1, 60_000);
+    assert.equal(
+      exec.prompt,
+      'rename x to answer\n\nContext from the editor:\n- Selection from `src/utils.ts:3–4`:\n```\nexport const x = 1;\nexport const y = 2;\n```\n- File: `README.md`',
+    );
+    assert.ok(!exec.prompt.includes('notes.txt'), 'a removed chip does not go along');
+    await waitFor(async () => (await chips.count()) === 0, { message: 'the chips went with the message' });
+  });
+
   it('keeps the conversation and the device choice across hide/show (webview state)', async () => {
     const user = await createUser(stack.backend);
     const dev = await TestDevice.connect({ url: stack.backend.url, token: user.token, deviceId: 'vs-keep', name: 'Linux - keep' });

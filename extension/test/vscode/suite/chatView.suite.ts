@@ -82,7 +82,8 @@ describe('the sidebar chat view (real webview, real backend)', () => {
     await vscode.commands.executeCommand('wegent.openChatInEditor');
     const [panel, bridge] = await waitFor(() => [...w.chatView.panels][0], { message: 'an editor-tab chat', timeout: 30_000 });
     assert.equal(panel.viewType, 'wegent.chatEditor');
-    assert.ok(vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((tab) => tab.label === panel.title), 'shown as an editor tab');
+    const isChatTab = (tab: vscode.Tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('wegent.chatEditor');
+    await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some(isChatTab), { message: 'shown as an editor tab', timeout: 30_000 });
     // 'connected' means the webview app loaded in the tab and said ready (the bridge starts on it).
     await waitFor(() => bridge.connectionStatus === 'connected', { message: `tab chat connected (is ${bridge.connectionStatus})`, timeout: 60_000 });
     assert.ok(w.chatView.isResolved, 'the sidebar chat is still there');
@@ -92,6 +93,26 @@ describe('the sidebar chat view (real webview, real backend)', () => {
     await waitFor(() => bridge.connectionStatus === 'connected', { message: 'and a new token', timeout: 30_000 });
     panel.dispose();
     assert.equal(w.chatView.panels.size, 0);
+  });
+
+  it('Add Selection to Chat / Add File to Chat hand the lines or the file, by workspace path, to the chat', async () => {
+    const w = await wegent();
+    const folder = vscode.workspace.workspaceFolders![0]!.uri;
+    const file = vscode.Uri.joinPath(folder, 'src', 'context-sample.ts');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('line one\nconst x = 1;\nconst y = 2;\nline four\n'));
+    const editor = await vscode.window.showTextDocument(file);
+    editor.selection = new vscode.Selection(1, 0, 3, 0); // lines 2–3, ending at the start of line 4
+    const seen = posted.length;
+    await vscode.commands.executeCommand('wegent.addSelectionToChat');
+    await vscode.commands.executeCommand('wegent.addFileToChat', vscode.Uri.joinPath(folder, 'README.md'));
+    const items = await waitFor(() => {
+      const got = posted.slice(seen).filter((m) => m.type === 'context');
+      return got.length === 2 ? got.map((m) => m.type === 'context' && m.item) : undefined;
+    }, { message: 'two context items posted to the sidebar chat', timeout: 30_000 });
+    assert.deepEqual(items, [
+      { kind: 'selection', path: 'src/context-sample.ts', startLine: 2, endLine: 3, text: 'const x = 1;\nconst y = 2;\n' },
+      { kind: 'file', path: 'README.md' },
+    ]);
   });
 
   it('reconnects as signed out when the token is cleared', async () => {
