@@ -103,17 +103,45 @@ export function redisClient(url: string, opts: IoRedisOptions = {}): Redis | Clu
   return new Cluster(nodes, { redisOptions: opts, scaleReads: 'master' });
 }
 
-/** Every command a test Redis runs from now on (MONITOR on each master of a cluster); call the result to stop. */
+/**
+ * Every command a test Redis runs from now on (MONITOR on each master of a cluster); call the result
+ * to stop. MONITOR runs in `redis-cli`, not ioredis: ioredis's monitor connection can mistake
+ * monitor lines that arrive before its own replies for replies ("Command queue state error").
+ */
 export async function monitorCommands(url: string, onCommand: (args: string[]) => void): Promise<() => void> {
   const client = redisClient(url);
-  if (client instanceof Cluster) await client.ping(); // the masters are known from here on
-  const targets = client instanceof Cluster ? client.nodes('master') : [client];
-  const monitors = await Promise.all(targets.map((n) => n.monitor()));
-  for (const m of monitors) m.on('monitor', (_time: string, args: string[]) => onCommand(args));
-  return () => {
-    for (const m of monitors) m.disconnect();
+  let targets: Array<{ host: string; port: number }>;
+  try {
+    if (client instanceof Cluster) await client.ping(); // the masters are known from here on
+    targets = client instanceof Cluster ? client.nodes('master').map((n) => ({ host: n.options.host!, port: n.options.port! })) : [{ host: client.options.host!, port: client.options.port! }];
+  } finally {
     client.disconnect();
+  }
+  const monitors = await Promise.all(targets.map((t) => monitorOne(t.host, t.port, onCommand)));
+  return () => {
+    for (const m of monitors) m.kill('SIGKILL');
   };
+}
+
+/** `redis-cli monitor` on one server, resolved once it has started monitoring ("OK"). */
+function monitorOne(host: string, port: number, onCommand: (args: string[]) => void): Promise<ChildProcess> {
+  const child = spawn('redis-cli', ['-h', host, '-p', String(port), 'monitor'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`redis-cli monitor exited (${code}) before it started`)));
+    child.stdout!.setEncoding('utf8').on('data', (data: string) => {
+      buffer += data;
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line.trim() === 'OK') resolve(child);
+        // 1700000000.123456 [0 127.0.0.1:5000] "GET" "key"
+        const quoted = line.slice(line.indexOf(']') + 1).match(/"(?:[^"\\]|\\.)*"/g);
+        if (quoted) onCommand(quoted.map((q) => q.slice(1, -1)));
+      }
+    });
+  });
 }
 
 /** Every key of a test Redis matching `pattern` (over every master of a cluster). */
