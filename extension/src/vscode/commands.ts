@@ -221,7 +221,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     register('wegent.connectDevice', () => connect({ interactive: true })),
     register('wegent.reconnectSilently', () => connect({ interactive: false })),
-    register('wegent.takeOver', () => connect({ interactive: true, takeOver: true })),
+    register('wegent.takeOver', () => {
+      // A Take Over button on an old notice, after this window got the folder back some other way:
+      // nothing to take (a reconnect would only cancel the running tasks).
+      const state = controller.snapshot?.state;
+      if ((state === 'online' || state === 'busy') && controller.snapshot?.deviceId === controller.ownDeviceId) {
+        deps.notices.confirm(t('Wegent: this window serves this folder already.'));
+        return true;
+      }
+      return connect({ interactive: true, takeOver: true });
+    }),
     register('wegent.disconnectDevice', disconnect),
     register('wegent.setToken', setToken),
     register('wegent.signOut', signOut),

@@ -138,6 +138,12 @@ if (layout === 'window-a') describe('window A of two windows and a wegent-execut
       assert.equal(await vscode.commands.executeCommand<boolean>('wegent.takeOver'), true);
       assert.equal((await onlineSnapshot(w)).deviceId, idA);
       assert.equal(await exited, 5, out);
+      // An old notice's Take Over, clicked now: nothing to take, nothing restarted.
+      const running = w.controller.snapshot;
+      assert.equal(await vscode.commands.executeCommand<boolean>('wegent.takeOver'), true);
+      assert.match(w.notices.last()?.message ?? '', /serves this folder already/);
+      assert.equal(w.controller.snapshot?.deviceId, running?.deviceId);
+      assert.equal(w.controller.snapshot?.state, 'online', 'still online, never disconnected');
       assert.match(out, /stop the other executor, or run this one on another folder \(--workspace DIR\)/);
     } finally {
       if (proc.exitCode === null) proc.kill('SIGKILL');
