@@ -9,7 +9,7 @@
 //
 // `url` is `redis-cluster://127.0.0.1:p1,127.0.0.1:p2,…` (the masters): test/support/redis.ts's
 // redisClient() and startBackend() read it. Nodes use append-only persistence (fsync always) and a
-// short node timeout (1 s) so a failover takes a couple of seconds; cluster-require-full-coverage is
+// short node timeout (2 s) so a failover takes a couple of seconds; cluster-require-full-coverage is
 // off, as docs/deployment.md recommends: the other shards keep serving while one fails over.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +37,8 @@ export interface TestRedisCluster extends TestRedis {
   killNode(port: number): Promise<void>;
   /** Start a killed node again (it rejoins, as a replica of whoever took over its slots). */
   startNode(port: number): Promise<void>;
+  /** Resolves once every replica of the master on `port` has all the master's writes (replication offsets equal). */
+  waitReplicated(port: number, timeoutMs?: number): Promise<void>;
   /** Every slot is served, and every live node says cluster_state:ok. */
   waitHealthy(timeoutMs?: number): Promise<void>;
 }
@@ -75,7 +77,7 @@ export async function startRedisCluster(opts: { masters?: number; replicas?: 0 |
   const launch = async (n: ClusterNodeProc) => {
     const proc = spawn('redis-server', [
       '--port', String(n.port), '--bind', '127.0.0.1', '--dir', n.dir, '--cluster-enabled', 'yes',
-      '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000', '--cluster-require-full-coverage', 'no',
+      '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-require-full-coverage', 'no',
       '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning',
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -140,6 +142,20 @@ export async function startRedisCluster(opts: { masters?: number; replicas?: 0 |
     nodes,
     masters: masterPorts,
     waitHealthy,
+    async waitReplicated(port, timeoutMs = 30_000) {
+      await waitFor(async () => {
+        const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+        r.on('error', () => {});
+        try {
+          const text = String(await r.info('replication'));
+          const master = Number(/master_repl_offset:(\d+)/.exec(text)?.[1] ?? -1);
+          const replicas = [...text.matchAll(/^slave\d+:.*offset=(\d+)/gm)].map((m) => Number(m[1]));
+          return replicas.length > 0 && replicas.every((o) => o === master);
+        } finally {
+          r.disconnect();
+        }
+      }, { timeout: timeoutMs, message: `the replicas of :${port} did not catch up` });
+    },
     async killNode(port) {
       await halt(port, 'SIGKILL');
     },
