@@ -156,7 +156,11 @@ describe('Redis Cluster: two backend nodes on three shards', function () {
   });
 });
 
-describe('Redis Cluster failover: a master killed mid-stream, its replica promoted', function () {
+// A fault test: it kills a master and waits for the cluster to elect its replica, which on a loaded
+// 2-core machine can outlast any sane timeout. It runs in the full fault run (npm run test:faults).
+const describeFailover = process.env.WEGENT_FAULTS_FULL === '1' ? describe : describe.skip;
+
+describeFailover('Redis Cluster failover: a master killed mid-stream, its replica promoted', function () {
   this.timeout(180_000);
   let cluster: TestRedisCluster;
   let a: TestBackend;
