@@ -165,6 +165,8 @@ describe('quick start on a fresh clone: npm start, the printed commands', functi
     await openPicker(chat.page);
     await pickerRow(chat.page, device.device_id).locator('.picker-choice').click();
     await sendMessage(chat.page, 'Write hello.txt (FRESH-CLONE-MARKER)');
+    // The composer's default mode is "Ask before changes": the Write waits for an Allow in the chat.
+    await chat.page.locator('.approval-card[data-state="open"]').getByRole('button', { name: 'Allow once' }).click({ timeout: 120_000 });
     await lastStatus(chat.page).filter({ hasText: 'Completed' }).waitFor({ timeout: 120_000 });
     assert.ok(existsSync(join(project, 'hello.txt')), 'the task did not run in the folder the command was pasted in');
     await chat.close();

@@ -68,6 +68,8 @@ describe('chat page in Chromium driving the real executor and Claude Agent SDK',
     await row.locator('.device-status-online').waitFor();
     await row.locator('.picker-choice').click();
     await sendMessage(p, 'Please create hello.txt (UI-WRITE-MARKER)');
+    // The composer's default mode is "Ask before changes": the Write waits for an Allow in the chat.
+    await p.locator('.approval-card[data-state="open"]').getByRole('button', { name: 'Allow once' }).click({ timeout: 120_000 });
 
     await lastStatus(p).filter({ hasText: 'Completed' }).waitFor({ timeout: 120_000 });
     assert.equal(readFileSync(target, 'utf8'), 'hi from the chat page\n', 'the file was not written in the workspace');
