@@ -131,7 +131,7 @@ describe('chat turns in Chromium', function () {
     // Scrolled up to read: new output does not pull the view down; a button offers the way back.
     await sendMessage(page, 'more');
     const second = await dev.waitForExecute(2, 60_000);
-    assert.equal(await live.innerText(), '', 'the previous reply lingers in the live region');
+    await waitFor(async () => (await live.innerText()) === '', { message: 'the previous reply lingers in the live region' });
     await box.evaluate((el) => el.scrollTo({ top: 0 }));
     const jump = page.getByRole('button', { name: 'Jump to latest' });
     await jump.waitFor();
