@@ -76,7 +76,9 @@ describe('faults: oversized, malformed and deeply nested frames', function () {
       // What the client can tell: the WebSocket close code 1009 (message too big), or HTTP 413.
       const d = details as { context?: { code?: number; status?: number }; description?: number };
       if (transport === 'websocket') assert.equal(d.context?.code, 1009, JSON.stringify(details));
-      else assert.equal(d.description, 413, JSON.stringify(details));
+      // Polling: HTTP 413, or — when the server closed the request before the client finished writing
+      // the body (a loaded machine) — the write's EPIPE/ECONNRESET; either way the server refused it.
+      else assert.ok(d.description === 413 || /EPIPE|ECONNRESET/.test(JSON.stringify(d.context ?? {})), JSON.stringify(details));
       socket.connect();
       await waitFor(() => socket.connected, { message: 'reconnect after the refused frame' });
       socket.close();
