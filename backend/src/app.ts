@@ -9,6 +9,7 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import type { Notifier } from './notifier';
 import { createServices, type Services } from './services';
+import { attachmentRoutes } from './http/attachments';
 import { authRoutes } from './http/auth';
 import type { AppState } from './http/context';
 import { deviceRoutes } from './http/devices';
@@ -94,6 +95,9 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     }
     await next();
   });
+  // Uploads read their own raw body, before the JSON parser (which would take a JSON file as a body).
+  const uploads = attachmentRoutes(services);
+  app.use(uploads.routes()).use(uploads.allowedMethods());
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8', onError: bodyError }));
   const revoke = (jti: string) => revokeEverywhere([chatNsp, deviceNsp], jti);
   const routers = [

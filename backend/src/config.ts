@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXECUTE_ACK_TIMEOUT_MS, MAX_QUEUE_PER_DEVICE, timingFromEnv, type Timing } from '@wegent/shared';
+import type { AttachmentTtls } from './attachments';
+import { ATTACHMENT_TTL_MS, ATTACHMENT_UNUSED_TTL_MS, EXECUTE_ACK_TIMEOUT_MS, MAX_QUEUE_PER_DEVICE, timingFromEnv, type Timing } from '@wegent/shared';
 
 export interface Config {
   port: number;
@@ -49,6 +50,8 @@ export interface Config {
   serveSourceMaps: boolean;
   /** Caps on what one account or device may hold or send (docs/protocol.md "Timing and limits"). */
   limits: Limits;
+  /** How long uploads live unused, and sent but not yet fetched (docs/protocol.md "Attachments"). */
+  attachmentTtl: AttachmentTtls;
 }
 
 export interface Limits {
@@ -217,5 +220,9 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsToken(env),
     serveSourceMaps: flag(env, 'WEGENT_SERVE_SOURCE_MAPS', false),
     limits: limits(env),
+    attachmentTtl: {
+      unusedMs: int(env, 'WEGENT_ATTACHMENT_UNUSED_TTL_MS', ATTACHMENT_UNUSED_TTL_MS, 1),
+      sentMs: int(env, 'WEGENT_ATTACHMENT_TTL_MS', ATTACHMENT_TTL_MS, 1),
+    },
   };
 }

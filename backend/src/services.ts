@@ -2,6 +2,7 @@
 // receive this bag instead of constructing anything themselves.
 import type { RedisClient } from './store/redis';
 import { Accounts } from './accounts';
+import { Attachments } from './attachments';
 import type { Config } from './config';
 import { Devices } from './devices';
 import { InFlight } from './inflight';
@@ -21,6 +22,7 @@ export interface Services {
   log: Logger;
   metrics: Metrics;
   accounts: Accounts;
+  attachments: Attachments;
   devices: Devices;
   tasks: Tasks;
   dispatcher: Dispatcher;
@@ -37,9 +39,10 @@ export function createServices(config: Config, redis: RedisClient, log: Logger, 
   const accounts = new Accounts(redis, config.jwtSecret);
   const devices = new Devices(redis, config.timing.onlineTtlMs, config.limits.devicesPerUser);
   const tasks = new Tasks(redis, config.limits.historyBytes);
+  const attachments = new Attachments(redis, config.jwtSecret, config.attachmentTtl, tasks, devices);
   const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
-  const dispatcher = new Dispatcher({ redis, devices, tasks, notify, metrics, log, opts: config }, approvals);
+  const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, notify, metrics, log, opts: config }, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
   const changes = new ChangeReview(redis, tasks, devices, notify, log);
-  return { config, redis, log, metrics, accounts, devices, tasks, dispatcher, approvals, changes, monitor, inflight: new InFlight() };
+  return { config, redis, log, metrics, accounts, attachments, devices, tasks, dispatcher, approvals, changes, monitor, inflight: new InFlight() };
 }

@@ -73,7 +73,7 @@ export class Tasks {
       subtask_id: newId('sub', deviceHome), task_id: taskId ?? newId('task', userHome(userId)), user_id: userId, device_id: deviceId, requested_device: requestedDevice,
       prompt, status: 'pending', result: null, error: null, session_id: null, usage: null, created_at: new Date().toISOString(),
       started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0, permission_mode: permissionMode ?? null,
-      stored_bytes: 0, stored_events: 0, truncated: false, changes: null,
+      stored_bytes: 0, stored_events: 0, truncated: false, changes: null, attachments: null,
     };
     return { subtask, newTask: !taskId };
   }
@@ -192,6 +192,7 @@ export class Tasks {
       subtask_id: s.subtask_id, task_id: s.task_id, device_id: s.requested_device, prompt: s.prompt, status: s.status,
       result: s.result, error: s.error, created_at: s.created_at, started_at: s.started_at, completed_at: s.completed_at,
       last_seq: s.last_seq, ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}), ...(s.changes ? { changes: s.changes } : {}),
+      ...(s.attachments?.length ? { attachments: s.attachments } : {}),
     };
   }
 

@@ -28,6 +28,10 @@ export const ErrorCode = {
   QUEUE_FULL: 'QUEUE_FULL',
   // resource caps (what one account or device may hold; the message names the cap)
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** An attachment id that is unknown, expired, already fetched, or another account's (indistinguishable). */
+  ATTACHMENT_NOT_FOUND: 'ATTACHMENT_NOT_FOUND',
+  /** An upload of a type the backend does not take (an image Claude cannot read, or bytes that are not the type declared). */
+  UNSUPPORTED_TYPE: 'UNSUPPORTED_TYPE',
   // tasks
   TASK_NOT_FOUND: 'TASK_NOT_FOUND',
   SUBTASK_NOT_FOUND: 'SUBTASK_NOT_FOUND',

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { LIMITS } from './timing';
 import { DeviceId, ErrorObject, IsoTime, OpaqueId, PermissionMode, SubtaskStatus, TaskChanges } from './protocol';
+import { AttachmentMeta } from './attachments';
 import { ChatChunk, DeviceView, PendingRequest, PermissionRecord } from './views';
 
 // ---- requests -------------------------------------------------------------------------------
@@ -94,6 +95,7 @@ export const SubtaskView = z.object({
   pending_requests: z.array(PendingRequest).describe('Permission requests waiting for an answer (empty when none; always sent)').optional(),
   permission_decisions: z.array(PermissionRecord).describe('How each decided request was decided').optional(),
   changes: TaskChanges.describe('The conversation\'s changes against its base when this subtask completed').optional(),
+  attachments: z.array(AttachmentMeta).describe('What was attached to the message: names, types and sizes only').optional(),
 });
 export type SubtaskView = z.infer<typeof SubtaskView>;
 

@@ -3,6 +3,7 @@ export * from './toolTarget';
 export * from './errors';
 export * from './timing';
 export * from './protocol';
+export * from './attachments';
 export * from './views';
 export * from './contract';
 export * from './events';

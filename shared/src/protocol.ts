@@ -5,11 +5,10 @@ import { z } from 'zod';
 import { FINAL_STATUSES, PERMISSION_MODES, SUBTASK_STATUSES } from './constants';
 import { LIMITS } from './timing';
 
-const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+import { DeviceId, OpaqueId } from './ids';
+import { AttachmentIds, AttachmentRef } from './attachments';
 
-export const DeviceId = z.string().regex(ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
-/** Task and subtask ids are opaque, but we hold them to the same safe alphabet. */
-export const OpaqueId = z.string().regex(ID_PATTERN, 'must be 1–128 characters of A–Z a–z 0–9 . _ : -');
+export { DeviceId, OpaqueId } from './ids';
 
 /** Times are ISO-8601 strings in UTC. */
 export const IsoTime = z.string().describe('ISO-8601 time in UTC');
@@ -244,6 +243,8 @@ export const TaskExecute = z.object({
   subtask_id: OpaqueId,
   prompt: z.string(),
   context: TaskContext,
+  /** The message's attachments: the device fetches each once (docs/protocol.md "Attachments"). */
+  attachments: z.array(AttachmentRef).optional(),
 });
 export type TaskExecute = z.infer<typeof TaskExecute>;
 
@@ -284,6 +285,8 @@ export const ChatSend = z.object({
   task_id: OpaqueId.optional(),
   /** How much this message may do; the device runs the stricter of this and its own setting. */
   permission_mode: PermissionMode.optional(),
+  /** Uploads (`POST /api/attachments`) sent with this message. */
+  attachments: AttachmentIds.optional(),
 });
 export type ChatSend = z.infer<typeof ChatSend>;
 

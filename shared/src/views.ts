@@ -1,6 +1,7 @@
 // Runtime schemas of what the backend sends over Socket.IO: pushes to chat pages and executors, and
 // the bodies of successful acks. The backend never parses these; they exist so the types have one
 // definition and outside clients get a JSON Schema of every payload (shared/schema/, `npm run schemas`).
+import { AttachmentMeta } from './attachments';
 import { z } from 'zod';
 import {
   Answers, ChatClientKind, CompleteStatus, DecidedBy, DeviceId, DeviceStatus, ErrorObject, ExecutorMode, IsoTime, OpaqueId,
@@ -48,6 +49,7 @@ export const ChatStart = z.object({
   queue_position: z.number().int().min(1).optional(),
   prompt: z.string().optional(),
   permission_mode: PermissionMode.describe('What the message asked for (chat:send); the device may run it stricter').optional(),
+  attachments: z.array(AttachmentMeta).describe('What was attached to the message (metadata only)').optional(),
 });
 export type ChatStart = z.infer<typeof ChatStart>;
 

@@ -2,6 +2,7 @@
 // metrics, the log and the limits. Passed as one object; each part names its own collaborators.
 import type { RedisClient } from '../store/redis';
 import type { Limits } from '../config';
+import type { Attachments } from '../attachments';
 import type { Devices } from '../devices';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
@@ -19,6 +20,7 @@ export interface DispatchDeps {
   redis: RedisClient;
   devices: Devices;
   tasks: Tasks;
+  attachments: Attachments;
   notify: Notifier;
   metrics: Metrics;
   log: Logger;

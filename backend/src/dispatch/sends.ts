@@ -34,7 +34,10 @@ export class Sends {
     if (cloud && !pool) throw cloudUnavailable();
     // The subtask lives where its device does: the user's home, or the pool operator's (keys.ts).
     const home = pool ? userHome(pool.user_id) : userHome(user.id);
+    // Named uploads are checked before anything is written: an unknown one refuses the send whole.
+    const attachments = p.attachments?.length ? await this.d.attachments.forMessage(user.id, p.attachments) : null;
     const { subtask, newTask } = tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id, p.permission_mode, home);
+    subtask.attachments = attachments;
     const task_id = subtask.task_id;
     // Checks, records, slot or queue place and the conversation link: one script, one round trip
     // (two steps for the pool, whose device lives at another home than the conversation).
@@ -59,6 +62,10 @@ export class Sends {
         metrics.chatSends.inc({ result: 'queue_full' });
         throw new WegentError(ErrorCode.QUEUE_FULL, `The device "${r.name}" already has ${opts.maxQueuePerDevice} tasks waiting. Wait for some to finish or cancel them.`, 429);
     }
+    // Claimed before task:execute can go out, so the device's fetch finds them waiting for it.
+    if (attachments && !(await this.d.attachments.claim(user.id, subtask.subtask_id, attachments))) {
+      this.d.log.warn({ subtaskId: subtask.subtask_id }, 'an attachment expired between its check and its claim; the device will be told');
+    }
     const position = r.queuePosition;
     const status = position > 0 ? 'queued' : 'running';
     if (position > 0) await devices.markQueued(home, subtask.device_id);
@@ -80,6 +87,7 @@ export class Sends {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
       ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}),
+      ...(attachments ? { attachments } : {}),
     });
     return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
   }

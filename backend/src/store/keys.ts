@@ -40,7 +40,7 @@ export function idHome(id: string): string {
 }
 
 /** A new id that lives at `home`: `<prefix>_<home>_<32 hex>`. */
-export function newId(prefix: 'sub' | 'task' | 't', home: string): string {
+export function newId(prefix: 'sub' | 'task' | 't' | 'att', home: string): string {
   return `${prefix}_${home}_${randomUUID().replace(/-/g, '')}`;
 }
 
@@ -99,6 +99,14 @@ export const keys = {
   subtaskRequests: (subtaskId: string) => `${at(idHome(subtaskId))}subtask:${subtaskId}:requests`,
   /** HASH request_id → how it was decided (PermissionRecord JSON), set by a chat's answer or the device. */
   subtaskDecisions: (subtaskId: string) => `${at(idHome(subtaskId))}subtask:${subtaskId}:decisions`,
+
+  // attachments: at their uploader's home (the id carries it), with the account's index of what it holds
+  /** HASH: the upload's metadata, owner, and `need:<subtask_id>` for each subtask yet to fetch it (PEXPIREAT). */
+  attachment: (attachmentId: string) => `${at(idHome(attachmentId))}attachment:${attachmentId}`,
+  /** STRING: its bytes; same expiry as its metadata. */
+  attachmentData: (attachmentId: string) => `${at(idHome(attachmentId))}attachment:${attachmentId}:data`,
+  /** HASH attachment id → "<expires ms>:<bytes>": what the account holds, for its cap (pruned on upload). */
+  userAttachments: (userId: string) => `${at(userHome(userId))}user:${userId}:attachments`,
 
   /** Pub/sub channel for notices every backend node acts on (role changes made by wegent-admin). */
   noticeChannel: `${P}notices`,

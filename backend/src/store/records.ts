@@ -3,7 +3,7 @@
 // built here; the few fields Lua reads or sets itself are named in lua/includes/{subtask,device,
 // task}.lua, which backend/test/lua.test.ts holds to these definitions. A new field: add it to the
 // interface and to its FIELDS table; it is then written wherever a record is, and read back.
-import { DEFAULT_SLOTS, ErrorCode, PERMISSION_MODES, type ExecutorMode, type PermissionMode, type ProtocolError, type SubtaskStatus, type TaskChanges } from '@wegent/shared';
+import { DEFAULT_SLOTS, type AttachmentMeta, ErrorCode, PERMISSION_MODES, type ExecutorMode, type PermissionMode, type ProtocolError, type SubtaskStatus, type TaskChanges } from '@wegent/shared';
 
 interface Codec<T> {
   /** null: the field is not written (absent means the default). */
@@ -86,6 +86,8 @@ export interface SubtaskRecord {
   truncated: boolean;
   /** The conversation's changed files and counts when the device completed it (never contents). */
   changes: TaskChanges | null;
+  /** What was attached to the message (metadata only; the bytes live in attachment keys until fetched). */
+  attachments: AttachmentMeta[] | null;
 }
 
 export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
@@ -111,6 +113,7 @@ export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
   stored_events: count,
   truncated: bit,
   changes: json<TaskChanges | null>(() => null),
+  attachments: json<AttachmentMeta[] | null>(() => null),
 };
 
 export const encodeSubtask = encoder(SUBTASK_FIELDS);
