@@ -36,7 +36,7 @@ export function png(size = 8, rgb: [number, number, number] = [220, 40, 40]): Bu
 /** POST /api/attachments: the raw bytes with their type and name. */
 export async function upload(baseUrl: string, token: string, name: string, type: string, data: Buffer): Promise<ApiReply> {
   const res = await fetch(`${baseUrl}/api/attachments?name=${encodeURIComponent(name)}`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: data,
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: new Uint8Array(data),
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
