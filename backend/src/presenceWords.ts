@@ -15,3 +15,9 @@ export function offlineFailure(disconnectedAt: string | null, running: boolean):
     : 'The device went offline (no heartbeat within its online TTL)';
   return running ? `${what} while running this task. Send it again when the device is back.` : `${what} before this task could start. Pick another device and send it again.`;
 }
+
+/** A follow-up waited behind the conversation's previous turn, and its device was gone when its turn came. */
+export function heldFailure(device: { disconnected_at?: string | null } | null): string {
+  const what = !device ? 'The device was deleted' : device.disconnected_at ? `The device lost its connection at ${clock(device.disconnected_at)}` : 'The device went offline';
+  return `${what} before this message's turn came (it waited for the reply before it). Send it again when the device is back, or pick another device.`;
+}

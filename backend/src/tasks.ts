@@ -33,6 +33,11 @@ function summaryOf(t: TaskRecord): TaskSummary {
   return { task_id: t.task_id, title: t.title, device_id: t.device_id, status: t.status, session_id: t.session_id, created_at: t.created_at, updated_at: t.updated_at };
 }
 
+/** What a message asked for (permission mode, model), as the wire carries it: only what it set. */
+export function askedOf(s: Pick<SubtaskRecord, 'permission_mode' | 'model'>): Pick<TaskContext, 'permission_mode' | 'model'> {
+  return { ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}), ...(s.model ? { model: s.model } : {}) };
+}
+
 export class Tasks {
   constructor(
     private readonly redis: RedisClient,
@@ -68,11 +73,12 @@ export class Tasks {
    * lives at the home of the device that runs it (`deviceHome`; keys.ts), a new conversation at
    * the user's.
    */
-  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string, permissionMode?: PermissionMode, deviceHome = userHome(userId)): { subtask: SubtaskRecord; newTask: boolean } {
+  newTurn(userId: string, deviceId: string, requestedDevice: string, prompt: string, taskId?: string, asked: { permission_mode?: PermissionMode; model?: string } = {}, deviceHome = userHome(userId)): { subtask: SubtaskRecord; newTask: boolean } {
     const subtask: SubtaskRecord = {
       subtask_id: newId('sub', deviceHome), task_id: taskId ?? newId('task', userHome(userId)), user_id: userId, device_id: deviceId, requested_device: requestedDevice,
       prompt, status: 'pending', result: null, error: null, session_id: null, usage: null, created_at: new Date().toISOString(),
-      started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0, permission_mode: permissionMode ?? null,
+      started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0, permission_mode: asked.permission_mode ?? null,
+      model: asked.model ?? null,
       stored_bytes: 0, stored_events: 0, truncated: false, changes: null, attachments: null,
     };
     return { subtask, newTask: !taskId };
@@ -99,7 +105,7 @@ export class Tasks {
       history.push({ role: 'user', text: prev.prompt });
       if (prev.result) history.push({ role: 'assistant', text: prev.result });
     }
-    const ctx: TaskContext = { user_id: requesterId, ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}) };
+    const ctx: TaskContext = { user_id: requesterId, ...askedOf(s) };
     if (session) ctx.session_id = session;
     const bounded = boundHistory(history, this.historyBytes);
     if (bounded.length) ctx.history = bounded;
@@ -112,9 +118,12 @@ export class Tasks {
     if (count >= max) throw tooManyTasks(count);
   }
 
-  /** Mirrors the subtask's state onto its conversation (for lists); one round trip. */
-  async touchTask(s: SubtaskRecord): Promise<void> {
-    await touchTask(this.redis, s);
+  /**
+   * Mirrors the subtask's state onto its conversation (for lists); one round trip. A final turn lets
+   * go of the conversation: → the follow-up that waited behind it and holds it now (null: none).
+   */
+  touchTask(s: SubtaskRecord): Promise<string | null> {
+    return touchTask(this.redis, s);
   }
 
   async chunksAfter(subtaskId: string, afterSeq: number): Promise<ChatChunk[]> {
@@ -159,10 +168,12 @@ export class Tasks {
     const ids = await this.redis.zrevrange(keys.userTasks(userId), 0, limit - 1);
     const found = (await Promise.all(ids.map(async (id) => decodeTask(await this.redis.hgetall(keys.task(id)))))).filter((t): t is TaskRecord => t !== null);
     // "needs input": the newest turn of a conversation that is not over waits for an answer.
-    const open = found.filter((t) => !isFinalStatus(t.status) && t.last_subtask_id);
-    const approvals = await readApprovals(this.redis, open.map((t) => t.last_subtask_id));
+    // The turn that holds it asks (a follow-up waiting behind it is the newest turn then).
+    const asking = (t: TaskRecord) => t.active_subtask_id ?? t.last_subtask_id;
+    const open = found.filter((t) => !isFinalStatus(t.status) && asking(t));
+    const approvals = await readApprovals(this.redis, open.map(asking));
     return found.map((t) => {
-      const waiting = approvals.has(t.last_subtask_id) && pendingOf(approvals.get(t.last_subtask_id), false).length > 0;
+      const waiting = approvals.has(asking(t)) && pendingOf(approvals.get(asking(t)), false).length > 0;
       return { ...summaryOf(t), ...(waiting ? { awaiting_input: true } : {}) };
     });
   }
@@ -191,7 +202,7 @@ export class Tasks {
       // What the user chose ("cloud" stays "cloud": pool device ids are the operator's business).
       subtask_id: s.subtask_id, task_id: s.task_id, device_id: s.requested_device, prompt: s.prompt, status: s.status,
       result: s.result, error: s.error, created_at: s.created_at, started_at: s.started_at, completed_at: s.completed_at,
-      last_seq: s.last_seq, ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}), ...(s.changes ? { changes: s.changes } : {}),
+      last_seq: s.last_seq, ...askedOf(s), ...(s.changes ? { changes: s.changes } : {}),
       ...(s.attachments?.length ? { attachments: s.attachments } : {}),
     };
   }

@@ -2,7 +2,7 @@
 // these schemas; responses are described by them (types and the generated JSON Schemas).
 import { z } from 'zod';
 import { LIMITS } from './timing';
-import { DeviceId, ErrorObject, IsoTime, OpaqueId, PermissionMode, SubtaskStatus, TaskChanges } from './protocol';
+import { DeviceId, ErrorObject, IsoTime, ModelId, OpaqueId, PermissionMode, SubtaskStatus, TaskChanges } from './protocol';
 import { AttachmentMeta } from './attachments';
 import { ChatChunk, DeviceView, PendingRequest, PermissionRecord } from './views';
 
@@ -92,6 +92,7 @@ export const SubtaskView = z.object({
   last_seq: z.number().int().min(0),
   events: z.array(ChatChunk),
   permission_mode: PermissionMode.describe('What the message asked for').optional(),
+  model: ModelId.describe('The model the message asked for (absent: the device\'s default)').optional(),
   pending_requests: z.array(PendingRequest).describe('Permission requests waiting for an answer (empty when none; always sent)').optional(),
   permission_decisions: z.array(PermissionRecord).describe('How each decided request was decided').optional(),
   changes: TaskChanges.describe('The conversation\'s changes against its base when this subtask completed').optional(),

@@ -10,6 +10,9 @@ import { AttachmentIds, AttachmentRef } from './attachments';
 
 export { DeviceId, OpaqueId } from './ids';
 
+/** A model id or alias as Claude Code takes it ("sonnet", "claude-opus-4-1", a Bedrock id or ARN). */
+export const ModelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@[\]-]{0,127}$/, 'must be 1–128 characters of A–Z a–z 0–9 . _ : / @ [ ] -, starting with a letter or digit');
+
 /** Times are ISO-8601 strings in UTC. */
 export const IsoTime = z.string().describe('ISO-8601 time in UTC');
 
@@ -287,6 +290,8 @@ export const ChatSend = z.object({
   permission_mode: PermissionMode.optional(),
   /** Uploads (`POST /api/attachments`) sent with this message. */
   attachments: AttachmentIds.optional(),
+  /** The model for this message (absent: the device's default); travels as task:execute.context.model. */
+  model: ModelId.optional(),
 });
 export type ChatSend = z.infer<typeof ChatSend>;
 

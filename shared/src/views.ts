@@ -4,7 +4,7 @@
 import { AttachmentMeta } from './attachments';
 import { z } from 'zod';
 import {
-  Answers, ChatClientKind, CompleteStatus, DecidedBy, DeviceId, DeviceStatus, ErrorObject, ExecutorMode, IsoTime, OpaqueId,
+  Answers, ChatClientKind, CompleteStatus, DecidedBy, DeviceId, DeviceStatus, ErrorObject, ExecutorMode, IsoTime, ModelId, OpaqueId,
   PermissionDecisionValue, PermissionMode, PermissionScope, RequestId, SubtaskStatus, TaskChanges, TaskEvent,
 } from './protocol';
 
@@ -47,9 +47,11 @@ export const ChatStart = z.object({
   device_id: DeviceId.describe('What the user chose: a device id, or "cloud" for the shared pool'),
   status: SubtaskStatus.optional(),
   queue_position: z.number().int().min(1).optional(),
+  after_subtask_id: OpaqueId.describe('Queued behind this turn of the same conversation: it starts when that one ends').optional(),
   prompt: z.string().optional(),
   permission_mode: PermissionMode.describe('What the message asked for (chat:send); the device may run it stricter').optional(),
   attachments: z.array(AttachmentMeta).describe('What was attached to the message (metadata only)').optional(),
+  model: ModelId.describe('The model the message asked for (chat:send); absent: the device\'s default').optional(),
 });
 export type ChatStart = z.infer<typeof ChatStart>;
 
@@ -158,6 +160,7 @@ export const ChatSendOk = z.object({
   subtask_id: OpaqueId,
   status: z.enum(['running', 'queued']),
   queue_position: z.number().int().min(1).optional(),
+  after_subtask_id: OpaqueId.describe('Queued behind this turn of the same conversation (no queue_position until it starts)').optional(),
 });
 export type ChatSendOk = z.infer<typeof ChatSendOk>;
 

@@ -275,7 +275,7 @@ export interface TestChatOptions {
   client?: string;
 }
 
-type SendPayload = { device_id: string; message: string; task_id?: string; permission_mode?: string; attachments?: string[] };
+type SendPayload = { device_id: string; message: string; task_id?: string; permission_mode?: string; model?: string; attachments?: string[] };
 
 export type Push = { event: string; payload: any };
 

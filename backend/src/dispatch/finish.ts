@@ -1,9 +1,11 @@
 // A subtask's final status, once (the finish script), and what follows any change of a device's
 // slots: the promoted are sent, the chats hear of it. Every path that ends a subtask — completion,
 // cancel, refusal, a lost or deleted device — comes through here.
-import { DEFAULT_SLOTS, type ProtocolError, type TaskChanges } from '@wegent/shared';
+import { DEFAULT_SLOTS, ErrorCode, type ProtocolError, type TaskChanges } from '@wegent/shared';
+import { heldFailure } from '../presenceWords';
 import { idHome } from '../store/keys';
 import { finish as finishScript, type FinishOutcome } from '../store/scripts/finish';
+import { enqueue } from '../store/scripts/send';
 import type { SubtaskRecord } from '../tasks';
 import type { Announcer } from './announce';
 import type { DispatchDeps } from './deps';
@@ -43,11 +45,34 @@ export class Finisher {
     if (r.outcome !== 'done') return r;
     this.routes.forget(s.subtask_id);
     this.d.metrics.completions.inc({ status });
-    await this.d.tasks.touchTask(r.record);
+    const next = await this.d.tasks.touchTask(r.record);
     this.d.notify.toUser(r.record.user_id, 'chat:done', this.d.tasks.doneEvent(r.record)!);
     // Positions behind it move when it left the queue itself or pulled the next one into a slot.
     this.slotsChanged(idHome(s.subtask_id), s.device_id, r.promoted, r.promoted.length > 0 || !r.wasInSlot ? r.queue : null);
+    if (next) await this.startHeld(next);
     return r;
+  }
+
+  /**
+   * A follow-up that waited behind the turn that just ended holds its conversation now: it takes a
+   * slot or its device's queue like a new send (its task:execute then carries that turn's session).
+   * Its device gone meanwhile: it fails as a queued turn does, and the next one goes.
+   */
+  async startHeld(subtaskId: string): Promise<void> {
+    const s = await this.d.tasks.getSubtask(subtaskId);
+    if (!s) return;
+    const home = idHome(subtaskId);
+    const r = await enqueue(this.d.redis, { subtaskId, deviceId: s.device_id, defaultSlots: DEFAULT_SLOTS });
+    // 'gone': it ended meanwhile (cancelled); its own finish passed the conversation on.
+    if (r.result === 'gone') return;
+    if (r.result === 'offline') {
+      const message = heldFailure(await this.d.devices.get(home, s.device_id));
+      await this.finish(s, 'failed', { error: { code: ErrorCode.DEVICE_UNAVAILABLE, message }, pump: true });
+      return;
+    }
+    if (r.queuePosition > 0) await this.d.devices.markQueued(home, s.device_id);
+    this.routes.remember(s);
+    this.slotsChanged(home, s.device_id, r.promoted, r.queue);
   }
 
   /** Slots or the queue changed: send the promoted, then tell the chats (`queue`: null when it did not move). */

@@ -6,8 +6,8 @@ import {
 import { deviceNotFound } from '../devices';
 import { lostSendRefusal } from '../presenceWords';
 import { idHome, userHome } from '../store/keys';
-import { attachTurn, send as sendScript, sendPool, type SendInput, type SendOutcome } from '../store/scripts/send';
-import { taskNotFound, tooManyTasks } from '../tasks';
+import { attachTurn, enqueue, send as sendScript, sendPool, type SendInput, type SendOutcome } from '../store/scripts/send';
+import { askedOf, taskNotFound, tooManyTasks, type SubtaskRecord } from '../tasks';
 import type { DispatchDeps } from './deps';
 import type { Executions } from './execute';
 import type { Finisher } from './finish';
@@ -36,7 +36,7 @@ export class Sends {
     const home = pool ? userHome(pool.user_id) : userHome(user.id);
     // Named uploads are checked before anything is written: an unknown one refuses the send whole.
     const attachments = p.attachments?.length ? await this.d.attachments.forMessage(user.id, p.attachments) : null;
-    const { subtask, newTask } = tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id, p.permission_mode, home);
+    const { subtask, newTask } = tasks.newTurn(user.id, pool?.device_id ?? p.device_id, p.device_id, p.message, p.task_id, { permission_mode: p.permission_mode, model: p.model }, home);
     subtask.attachments = attachments;
     const task_id = subtask.task_id;
     // Checks, records, slot or queue place and the conversation link: one script, one round trip
@@ -66,6 +66,7 @@ export class Sends {
     if (attachments && !(await this.d.attachments.claim(user.id, subtask.subtask_id, attachments))) {
       this.d.log.warn({ subtaskId: subtask.subtask_id }, 'an attachment expired between its check and its claim; the device will be told');
     }
+    if (r.result === 'held') return this.held(user.id, p, subtask, r.after);
     const position = r.queuePosition;
     const status = position > 0 ? 'queued' : 'running';
     if (position > 0) await devices.markQueued(home, subtask.device_id);
@@ -76,7 +77,7 @@ export class Sends {
       // A new conversation has no history or session yet: its context is known without reading.
       // A follow-up's is read from the turns before it (the loop reads it itself if that failed).
       const context = newTask
-        ? { user_id: user.id, ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}) }
+        ? { user_id: user.id, ...askedOf(subtask) }
         : earlier?.then((ids) => (ids ? tasks.contextOf(subtask, user.id, ids) : undefined)).catch(() => undefined);
       this.executions.justWritten(subtask, context);
     }
@@ -86,10 +87,32 @@ export class Sends {
     notify.toUser(user.id, 'chat:start', {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,
       status: position > 0 ? 'queued' : 'pending', ...(position > 0 ? { queue_position: position } : {}), prompt: p.message,
-      ...(p.permission_mode ? { permission_mode: p.permission_mode } : {}),
+      ...askedOf(subtask),
       ...(attachments ? { attachments } : {}),
     });
     return { task_id, subtask_id: subtask.subtask_id, status, ...(position > 0 ? { queue_position: position } : {}) };
+  }
+
+  /**
+   * A follow-up sent while another turn of its conversation holds it: queued behind that turn (no
+   * slot, no device queue place), it starts when that turn ends (Finisher.startHeld), in its session.
+   */
+  private held(userId: string, p: ChatSend, subtask: SubtaskRecord, after: string): ChatSendOk {
+    const { notify, metrics } = this.d;
+    metrics.chatSends.inc({ result: 'queued' });
+    notify.toUser(userId, 'chat:start', {
+      task_id: subtask.task_id, subtask_id: subtask.subtask_id, device_id: p.device_id, status: 'queued', after_subtask_id: after, prompt: p.message,
+      ...askedOf(subtask), ...(subtask.attachments ? { attachments: subtask.attachments } : {}),
+    });
+    // The turn it waits for ended without letting go (a node died between its two steps): let go now.
+    void this.d.tasks.getSubtask(after).then((a) => (a && this.d.tasks.doneEvent(a) ? this.passOn(a) : undefined))
+      .catch((err) => this.d.log.warn({ err, after }, 'held follow-up check failed'));
+    return { task_id: subtask.task_id, subtask_id: subtask.subtask_id, status: 'queued', after_subtask_id: after };
+  }
+
+  private async passOn(ended: SubtaskRecord): Promise<void> {
+    const next = await this.d.tasks.touchTask(ended);
+    if (next) await this.finisher.startHeld(next);
   }
 
   /**
@@ -103,11 +126,18 @@ export class Sends {
     if (!input.newTask && (await tasks.ownerOf(s.task_id)) !== s.user_id) return { result: 'notask', name: '' };
     const r = await sendPool(redis, input);
     if (r.result !== 'ok') return r;
-    if ((await attachTurn(redis, { subtask: s, newTask: input.newTask, status: r.status })) === 'notask') {
+    const attached = await attachTurn(redis, { subtask: s, newTask: input.newTask, status: r.status });
+    if (attached.result === 'notask') {
       await this.finisher.finish(s, 'cancelled', { pump: true });
       return { result: 'notask', name: r.name };
     }
-    return r;
+    if (attached.result === 'held') return { result: 'held', name: r.name, after: attached.after };
+    if (attached.result === 'ok') return r;
+    // A follow-up (parked by step 1) that holds its conversation at once: a slot or the queue now.
+    const q = await enqueue(redis, { subtaskId: s.subtask_id, deviceId: s.device_id, defaultSlots: DEFAULT_SLOTS });
+    if (q.result === 'ok') return { ...q, name: r.name };
+    await this.finisher.finish(s, 'cancelled', { pump: true });
+    return { result: 'offline', name: r.name };
   }
 
   async cancel(user: UserView, subtaskId: string): Promise<void> {

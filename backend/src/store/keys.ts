@@ -92,6 +92,8 @@ export const keys = {
   // conversations: a task at its user's home, a subtask at its device's (both read from the id)
   task: (taskId: string) => `${at(idHome(taskId))}task:${taskId}`,
   taskSubtasks: (taskId: string) => `${at(idHome(taskId))}task:${taskId}:subtasks`,
+  /** Follow-ups sent while a turn of the conversation runs, oldest first: they wait for it (not yet on a device's queue). */
+  taskHeld: (taskId: string) => `${at(idHome(taskId))}task:${taskId}:held`,
   userTasks: (userId: string) => `${at(userHome(userId))}user:${userId}:tasks`,
   subtask: (subtaskId: string) => `${at(idHome(subtaskId))}subtask:${subtaskId}`,
   subtaskEvents: (subtaskId: string) => `${at(idHome(subtaskId))}subtask:${subtaskId}:events`,

@@ -79,6 +79,8 @@ export interface SubtaskRecord {
   missing_beats: number;
   /** What the message asked for (chat:send); the device runs the stricter of it and its own setting. */
   permission_mode: PermissionMode | null;
+  /** The model the message asked for (chat:send); null: the device's default. */
+  model: string | null;
   /** Bytes (chunk JSON) and events of its stored stream, held to the caps in config.limits. */
   stored_bytes: number;
   stored_events: number;
@@ -109,6 +111,7 @@ export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
   cancel_requested: bit,
   missing_beats: count,
   permission_mode: { encode: (v) => v, decode: (r) => (PERMISSION_MODES as readonly string[]).includes(r ?? '') ? (r as PermissionMode) : null },
+  model: optionalText,
   stored_bytes: count,
   stored_events: count,
   truncated: bit,
@@ -173,6 +176,8 @@ export interface TaskRecord {
   created_at: string;
   updated_at: string;
   last_subtask_id: string;
+  /** The turn that holds the conversation (on a device's queue, in a slot, running); follow-ups wait behind it. */
+  active_subtask_id: string | null;
 }
 
 export const TASK_FIELDS: Fields<TaskRecord> = {
@@ -185,6 +190,7 @@ export const TASK_FIELDS: Fields<TaskRecord> = {
   created_at: text,
   updated_at: text,
   last_subtask_id: text,
+  active_subtask_id: optionalText,
 };
 
 export const encodeTask = encoder(TASK_FIELDS);

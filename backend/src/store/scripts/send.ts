@@ -1,6 +1,8 @@
-// chat:send in one round trip (lua/send-8.lua): the checks, the records, the slot or queue place
+// chat:send in one round trip (lua/send-9.lua): the checks, the records, the slot or queue place
 // and the conversation link. Refused sends write nothing. A send to the cloud pool crosses homes
-// (the pool device's and the user's, keys.ts), so it takes two steps: sendPool-5, attachTurn-3.
+// (the pool device's and the user's, keys.ts), so it takes two steps: sendPool-5, attachTurn-4 (a
+// follow-up a third when it holds its conversation at once: enqueue-5). A follow-up sent while
+// another turn of its conversation holds it is 'held': recorded, waiting for that turn, off any queue.
 import { idHome, keys, userHome } from '../keys';
 import { encodeSubtask, encodeTask, type SubtaskRecord } from '../records';
 import { defineScript, pairs, strings } from '../script';
@@ -22,14 +24,16 @@ export type SendOutcome =
   | { result: 'nodevice' }
   | { result: 'offline' | 'notask' | 'full'; name: string; /** offline: when its connection was lost (still within its TTL) */ disconnectedAt?: string }
   | { result: 'toomany'; count: number }
-  | { result: 'ok'; name: string; queuePosition: number; promoted: string[]; queue: string[] };
+  | { result: 'ok'; name: string; queuePosition: number; promoted: string[]; queue: string[] }
+  | { result: 'held'; name: string; /** the turn of the conversation it waits for */ after: string };
 
 export const send = defineScript(
-  'send-8',
+  'send-9',
   ({ subtask: s, newTask, checkOwner, maxQueue, defaultSlots, maxTasks }: SendInput) => ({
     keys: [
       keys.device(userHome(s.user_id), s.device_id), keys.deviceOnline(userHome(s.user_id), s.device_id), keys.task(s.task_id), keys.subtask(s.subtask_id),
       keys.taskSubtasks(s.task_id), keys.userTasks(s.user_id), keys.deviceSlots(userHome(s.user_id), s.device_id), keys.deviceQueue(userHome(s.user_id), s.device_id),
+      keys.taskHeld(s.task_id),
     ],
     args: [
       s.user_id, checkOwner ? '1' : '0', newTask ? '1' : '0', s.subtask_id, s.task_id, maxQueue, defaultSlots, Date.now(), maxTasks ?? 0,
@@ -42,6 +46,7 @@ export const send = defineScript(
     const result = String(r[0]);
     if (result === 'nodevice') return { result };
     if (result === 'toomany') return { result, count: Number(r[2]) };
+    if (result === 'held') return { result, name: String(r[1]), after: String(r[2]) };
     if (result === 'ok') return { result, name: String(r[1]), queuePosition: Number(r[2]), promoted: strings(r[3]), queue: strings(r[4]) };
     return { result: result as 'offline' | 'notask' | 'full', name: String(r[1] ?? ''), ...(r[2] ? { disconnectedAt: String(r[2]) } : {}) };
   },
@@ -63,11 +68,12 @@ export type PoolSendOutcome =
 /** Cloud step 1, at the pool device's home (the subtask id carries it): checks, record, slot or queue place. */
 export const sendPool = defineScript(
   'sendPool-5',
-  ({ subtask: s, maxQueue, defaultSlots }: Omit<SendInput, 'newTask' | 'checkOwner'>) => {
+  ({ subtask: s, newTask, maxQueue, defaultSlots }: Omit<SendInput, 'checkOwner'>) => {
     const home = idHome(s.subtask_id);
     return {
       keys: [keys.device(home, s.device_id), keys.deviceOnline(home, s.device_id), keys.subtask(s.subtask_id), keys.deviceSlots(home, s.device_id), keys.deviceQueue(home, s.device_id)],
-      args: [s.subtask_id, maxQueue, defaultSlots, ...pairs(encodeSubtask(s))],
+      // A follow-up is parked: whether it may take a slot is decided at its conversation (step 2).
+      args: [s.subtask_id, maxQueue, defaultSlots, newTask ? '0' : '1', ...pairs(encodeSubtask(s))],
     };
   },
   (reply): PoolSendOutcome => {
@@ -81,15 +87,39 @@ export const sendPool = defineScript(
   },
 );
 
-/** Cloud step 2, at the user's home: the turn joins its conversation. */
+export type AttachOutcome = { result: 'ok' | 'notask' | 'take' } | { result: 'held'; after: string };
+
+/** Cloud step 2, at the user's home: the turn joins its conversation ('take': a parked follow-up holds it now). */
 export const attachTurn = defineScript(
-  'attachTurn-3',
+  'attachTurn-4',
   (i: { subtask: SubtaskRecord; newTask: boolean; status: 'pending' | 'queued' }) => {
     const s = i.subtask;
     return {
-      keys: [keys.task(s.task_id), keys.taskSubtasks(s.task_id), keys.userTasks(s.user_id)],
+      keys: [keys.task(s.task_id), keys.taskSubtasks(s.task_id), keys.userTasks(s.user_id), keys.taskHeld(s.task_id)],
       args: [s.user_id, i.newTask ? '1' : '0', s.subtask_id, s.task_id, Date.now(), i.status, ...taskLists(s, i.newTask)],
     };
   },
-  (reply) => String(reply) as 'ok' | 'notask',
+  (reply): AttachOutcome => {
+    const r = reply as string[];
+    return r[0] === 'held' ? { result: 'held', after: String(r[1]) } : { result: r[0] as 'ok' | 'notask' | 'take' };
+  },
+);
+
+export type EnqueueOutcome = { result: 'gone' } | { result: 'offline' } | { result: 'ok'; queuePosition: number; promoted: string[]; queue: string[] };
+
+/** A follow-up that waited now holds its conversation: a slot or the end of its device's queue (at the device's home). */
+export const enqueue = defineScript(
+  'enqueue-5',
+  (i: { subtaskId: string; deviceId: string; defaultSlots: number }) => {
+    const home = idHome(i.subtaskId);
+    return {
+      keys: [keys.subtask(i.subtaskId), keys.device(home, i.deviceId), keys.deviceOnline(home, i.deviceId), keys.deviceSlots(home, i.deviceId), keys.deviceQueue(home, i.deviceId)],
+      args: [i.subtaskId, i.defaultSlots],
+    };
+  },
+  (reply): EnqueueOutcome => {
+    const r = reply as unknown[];
+    if (r[0] !== 'ok') return { result: r[0] === 'gone' ? 'gone' : 'offline' };
+    return { result: 'ok', queuePosition: Number(r[1]), promoted: strings(r[2]), queue: strings(r[3]) };
+  },
 );

@@ -1,15 +1,18 @@
 -- chat:send's whole write path on a user's own device (all its keys at the user's home): check
 -- the device (owner, online) and the conversation, refuse a full queue, create the records, take
 -- a slot or a queue place, and attach the turn to its conversation. Nothing is written before the
--- checks, so a refused send leaves no trace.
--- KEYS: device, online, task, subtask, task_subtasks, user_tasks, slots, queue
+-- checks, so a refused send leaves no trace. A follow-up while another turn of the conversation
+-- holds it waits behind that turn (held: no slot, no place on the device's queue yet).
+-- KEYS: device, online, task, subtask, task_subtasks, user_tasks, slots, queue, task_held
 -- ARGV: user_id, check_owner ('1'|'0'), new_task ('1'|'0'), subtask_id, task_id, max_queue,
 --       default_slots, now_ms, max_tasks (the account's conversation cap, 0: none), then three field lists (pairs.lua): the task record when new, the
 --       task's update, the subtask record
 -- → {'toomany', '', conversations kept} | {'nodevice'} | {'offline', name} | {'notask', name} | {'full', name}
 --   | {'ok', name, queue_position (0 = took a slot), {promoted ids}, {queue ids, when any were promoted}}
+--   | {'held', name, id of the turn it waits for}
 --- @include "turn"
 local device, online, task, sub, task_subs, user_tasks, slots, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local held = KEYS[9]
 local user, check_owner, new_task, sid, tid = ARGV[1], ARGV[2] == '1', ARGV[3] == '1', ARGV[4], ARGV[5]
 local max_queue, default_slots, now_ms, max_tasks = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
 local task_create, i = take_list(10)
@@ -25,6 +28,13 @@ end
 local d, max, refused = turn_check(device, online, slots, queue, user, check_owner, max_queue, default_slots)
 if refused then return refused end
 if not new_task and task_owner(task) ~= user then return {'notask', d.name} end
+local busy = task_hold_or_take(task, held, sid)
+if busy then
+  hset_list(sub, subtask_fields)
+  subtask_set_status(sub, 'queued')
+  turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, 'queued', task_create, task_update)
+  return {'held', d.name, busy}
+end
 local status, pos, promoted, waiting = turn_take(sub, slots, queue, sid, max, subtask_fields)
 turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, status, task_create, task_update)
 return {'ok', d.name, pos, promoted, waiting}
