@@ -2,7 +2,7 @@
 // real Claude Agent SDK) runs end to end in tests: it streams the standard Messages API SSE sequence,
 // lets a test declare what the "model" answers each turn (text, thinking, tool calls, delays, a hang,
 // HTTP errors, a dropped connection) and records every request so a test can assert on what Claude
-// Code sent (prompt, session history, tool results).
+// Code sent (prompt, session history, image blocks, tool results).
 //
 // Usage:
 //   const model = await startModelServer();
@@ -82,6 +82,8 @@ export interface RecordedRequest {
   marker?: string;
   /** Every text block of every user message, joined per message (tool results excluded). */
   userTexts: string[];
+  /** Every image block of every user message, in order: its media type and base64 data. */
+  images: Array<{ media_type: string; data: string }>;
   /** Every tool_result block in the conversation, as {tool_use_id, is_error, text}. */
   toolResults: Array<{ tool_use_id: string; is_error: boolean; text: string }>;
   /** Set once the server saw the client close the connection before the response finished. */
@@ -122,16 +124,18 @@ function summarize(path: string, body: any): RecordedRequest {
   const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
   const userTexts: string[] = [];
   const toolResults: RecordedRequest['toolResults'] = [];
+  const images: RecordedRequest['images'] = [];
   for (const m of messages) {
     if (m.role !== 'user') continue;
     const blocks = contentBlocks(m);
     const texts = blocks.filter((b) => b.type === 'text').map((b) => String(b.text));
     if (texts.length) userTexts.push(texts.join('\n'));
     for (const b of blocks) {
+      if (b.type === 'image' && b.source?.type === 'base64') images.push({ media_type: String(b.source.media_type), data: String(b.source.data) });
       if (b.type === 'tool_result') toolResults.push({ tool_use_id: b.tool_use_id, is_error: Boolean(b.is_error), text: blockText(b.content) });
     }
   }
-  return { path, body, userTexts, toolResults, clientAborted: false };
+  return { path, body, userTexts, images, toolResults, clientAborted: false };
 }
 
 function splitText(value: string, chunks: number | undefined): string[] {

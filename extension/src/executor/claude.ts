@@ -5,7 +5,7 @@
 import type { PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
 import type { Logger } from './api';
 import { hostSettings, type HostSettings } from './claudeOptions';
-import { ClaimRefused, type ClaudeSession } from './claudeSession';
+import { ClaimRefused, type ClaudeSession, type ImageInput } from './claudeSession';
 import { ClaudeProcesses } from './claudeProcesses';
 import { ClaudeEventMapper, type SdkMessageLike } from './claudeEvents';
 import { binaryMissing, classifyClaudeError, sdkMissing } from './claudeErrors';
@@ -22,6 +22,8 @@ export interface ClaudeRunRequest {
   /** The conversation: its process may stay warm for the next message (claudeProcesses.ts). */
   taskId?: string;
   prompt: string;
+  /** The message's images, given to Claude as image blocks with the prompt. */
+  images?: readonly ImageInput[];
   cwd: string;
   permissionMode: PermissionMode;
   /** Continue this Claude session (a follow-up message of the same task). */
@@ -120,7 +122,7 @@ async function runTurn(req: ClaudeRunRequest): Promise<ClaudeRunResult | 'claim-
         if (event.type === 'tool_use') toolInputs.set(event.id, event.input);
         req.onEvent(event);
       }
-    });
+    }, req.images);
   } catch (err) {
     if (err instanceof ClaimRefused) {
       req.logger.info(err.message);

@@ -3,14 +3,22 @@
 // Claude Code nor resumes a session from disk. What a process fixes at start (its tool approver, its
 // stderr) is routed to whichever turn runs now (`bind`). A session that was cancelled, failed or
 // ended is dead: the pool (claudeProcesses.ts) drops it and the next turn starts another one.
-import type { PermissionMode } from '@wegent/shared';
+import type { SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { ImageType, PermissionMode } from '@wegent/shared';
 import type { SdkMessageLike } from './claudeEvents';
 import type { CanUseTool } from './claude';
 import type { HostSettings, ProcessHandle } from './claudeOptions';
 
 type Sdk = typeof import('@anthropic-ai/claude-agent-sdk');
 type Query = ReturnType<Sdk['query']>;
-type UserMessage = { type: 'user'; message: { role: 'user'; content: string }; parent_tool_use_id: null };
+/** An image for the turn, as the Messages API takes it (an attachment of the message). */
+export interface ImageInput {
+  mediaType: ImageType;
+  /** Base64 of the bytes. */
+  data: string;
+}
+type UserMessage = SDKUserMessage;
+type ContentBlock = Exclude<UserMessage['message']['content'], string>[number];
 
 /** What the turn that runs now wants from process-wide callbacks. */
 export interface TurnBinding {
@@ -29,8 +37,12 @@ class InputQueue implements AsyncIterable<UserMessage> {
   private wake?: () => void;
   private closed = false;
 
-  push(text: string): void {
-    this.items.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });
+  push(text: string, images: readonly ImageInput[] = []): void {
+    // With images, the content is blocks: the images first, then the text that speaks of them.
+    const content: UserMessage['message']['content'] = images.length
+      ? [...images.map((i): ContentBlock => ({ type: 'image', source: { type: 'base64', media_type: i.mediaType, data: i.data } })), { type: 'text', text }]
+      : text;
+    this.items.push({ type: 'user', message: { role: 'user', content }, parent_tool_use_id: null });
     this.wake?.();
   }
 
@@ -112,14 +124,14 @@ export class ClaudeSession {
   }
 
   /**
-   * Runs one turn: pushes `prompt`, hands every message to `onMessage`, resolves with the turn's
+   * Runs one turn: pushes `prompt` (after `images`, as image blocks), hands every message to `onMessage`, resolves with the turn's
    * `result` (undefined when the process ended without one; the session is dead then). Throws what
    * the SDK threw (the session is dead) or ClaimRefused.
    */
-  async turn(prompt: string, onMessage: (m: SdkMessageLike) => void): Promise<SdkMessageLike | undefined> {
+  async turn(prompt: string, onMessage: (m: SdkMessageLike) => void, images?: readonly ImageInput[]): Promise<SdkMessageLike | undefined> {
     this.busy = true;
     try {
-      this.input.push(prompt);
+      this.input.push(prompt, images);
       const held = this.claim ? await this.untilClaimed() : [];
       for (const m of held) if (this.see(m, onMessage)) return m;
       for (;;) {

@@ -3,14 +3,16 @@
 import { EventEmitter } from 'node:events';
 import {
   DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, TaskPermissionReply, parsePayload, stricterPermissionMode, type AckFn, type PermissionMode,
-  type ProtocolError, type TaskContext, type TaskEvent,
+  type AttachmentRef, type ProtocolError, type TaskContext, type TaskEvent,
 } from '@wegent/shared';
 import type {
   ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions,
 } from './api';
+import { AttachmentError, receiveAttachments } from './attachments';
 import { Approvals, type AnswerOutcome, type OpenApproval, type PermissionAnswer } from './approvals';
 import { loadSdk, runClaude, settingsOf, type ClaudeRunResult } from './claude';
 import type { HostSettings } from './claudeOptions';
+import type { ImageInput } from './claudeSession';
 import { ClaudeProcesses } from './claudeProcesses';
 import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
@@ -41,6 +43,8 @@ interface RunningTask {
   /** Set when the executor (not the user) stopped the task. */
   shutdown?: boolean;
   done: Promise<void>;
+  /** The message's attachments, fetched once before Claude runs. */
+  attachments?: AttachmentRef[];
 }
 
 export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorControl {
@@ -255,7 +259,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   private onExecute(payload: unknown, ack: AckFn): void {
     const parsed = parsePayload(TaskExecute, payload);
     if (!parsed.ok) return ack({ ok: false, error: parsed.error });
-    const { task_id, subtask_id, prompt, context } = parsed.value;
+    const { task_id, subtask_id, prompt, context, attachments } = parsed.value;
     if (this.draining) return ack({ ok: false, error: { code: ErrorCode.SHUTTING_DOWN, message: 'This executor is shutting down and takes no new tasks.' } });
     const info: RunningTaskInfo = { subtaskId: subtask_id, taskId: task_id, prompt, startedAt: new Date().toISOString() };
     const acquired = this.slots.tryAcquire(info);
@@ -263,7 +267,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     if (acquired === 'full') return ack({ ok: false, error: { code: ErrorCode.SLOTS_FULL, message: `All ${this.slots.max} slots of this device are busy.` } });
     ack({ ok: true });
     const controller = new AbortController();
-    const task: RunningTask = { info, controller, done: Promise.resolve() };
+    const task: RunningTask = { info, controller, done: Promise.resolve(), ...(attachments?.length ? { attachments } : {}) };
     this.tasks.set(subtask_id, task);
     task.done = this.runTask(task, context);
   }
@@ -305,6 +309,17 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     if (context.permission_mode && context.permission_mode !== permissionMode) {
       onEvent({ type: 'status', text: `This message asked for ${MODE_NAMES[context.permission_mode]}; this device allows at most ${MODE_NAMES[ceiling]}, so it ran as ${MODE_NAMES[permissionMode]}.` });
     }
+    let prompt = task.info.prompt;
+    let images: ImageInput[] | undefined;
+    if (task.attachments) {
+      try {
+        const received = await receiveAttachments({ backendUrl: this.options.backendUrl, token: this.options.token, subtaskId: task.info.subtaskId, signal: task.controller.signal }, task.attachments, cwd, prompt);
+        ({ prompt, images } = received);
+      } catch (err) {
+        if (err instanceof AttachmentError) return { status: 'failed', error: err.error };
+        throw err;
+      }
+    }
     const run = (prompt: string, resume: string | undefined) =>
       runClaude({
         subtaskId: task.info.subtaskId,
@@ -312,6 +327,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         processes: this.processes,
         host: this.hostSettings(),
         prompt,
+        images,
         cwd,
         permissionMode,
         resume,
@@ -324,12 +340,12 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         canUseTool: this.approvals.canUseTool(task.info.subtaskId, ceiling),
         logger: this.log,
       });
-    if (!context.session_id) return run(withHistory(task.info.prompt, context), undefined);
-    const outcome = await run(task.info.prompt, context.session_id);
+    if (!context.session_id) return run(withHistory(prompt, context), undefined);
+    const outcome = await run(prompt, context.session_id);
     // The session lives on another machine (a cloud pool member, a reinstalled device): go on from the history.
     if (outcome.status !== 'failed' || !/No conversation found/i.test(outcome.error?.message ?? '')) return outcome;
     onEvent({ type: 'status', text: 'The earlier Claude session is not on this device; continuing from the conversation history.' });
-    return run(withHistory(task.info.prompt, context), undefined);
+    return run(withHistory(prompt, context), undefined);
   }
 }
 
