@@ -6,7 +6,7 @@
 import type { RedisClient } from './store/redis';
 import {
   ApplyOk, DEVICE_REQUEST_TIMEOUT_MS, DiffOk, ErrorCode, WegentError, isFinalStatus,
-  type ChatApply, type ChatDiff, type UserView,
+  type ChangesOutcome, type ChatApply, type ChatDiff, type UserView,
 } from '@wegent/shared';
 import type { Devices } from './devices';
 import type { Logger } from './log';
@@ -40,7 +40,22 @@ export class ChangeReview {
     const answer = await this.notify.review(device, 'task:apply', { task_id: p.task_id, action: p.action }, this.timeoutMs);
     const ok = this.unwrap(answer, ApplyOk, 'task:apply', p.task_id);
     this.log.info({ taskId: p.task_id, action: p.action, files: ok.files?.length ?? 0 }, 'conversation changes applied or discarded');
+    await this.remember(user, subtasks, p.action, ok);
     return ok;
+  }
+
+  /**
+   * Keeps what became of the conversation's latest change card with its subtask (a reopened
+   * conversation shows it as applied or discarded, not as waiting) and tells the owner's other
+   * chats. A state and a count only: the file names and the diff stay on the device.
+   */
+  private async remember(user: UserView, subtasks: SubtaskRecord[], action: ChatApply['action'], ok: ApplyOk): Promise<void> {
+    const card = subtasks.findLast((s) => s.changes?.isolation === 'worktree');
+    if (!card) return;
+    const outcome: ChangesOutcome = { state: action === 'apply' ? 'applied' : 'discarded', files: ok.files?.length ?? card.changes!.files.length, at: new Date().toISOString() };
+    // The device has done it: a store that fails now must not turn that into an error for the chat.
+    await this.tasks.recordOutcome(card.subtask_id, outcome).catch((err: Error) => this.log.warn({ taskId: card.task_id, reason: err.message }, 'could not keep the outcome of a change card'));
+    this.notify.toUser(user.id, 'chat:changes_decided', { task_id: card.task_id, subtask_id: card.subtask_id, ...outcome });
   }
 
   /** The owner's conversation, the device that ran its latest message, and every message of it. */

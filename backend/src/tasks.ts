@@ -4,7 +4,7 @@
 import type { RedisClient } from './store/redis';
 import {
   ErrorCode, WegentError, isFinalStatus,
-  type ChatChunk, type ChatDone, type PermissionMode, type CompleteStatus, type SubtaskView, type TaskContext, type TaskDetail, type TaskSummary,
+  type ChangesOutcome, type ChatChunk, type ChatDone, type PermissionMode, type CompleteStatus, type SubtaskView, type TaskContext, type TaskDetail, type TaskSummary,
 } from '@wegent/shared';
 import { keys, newId, userHome } from './store/keys';
 import { decodeSubtask, decodeTask, encodeSubtask, type SubtaskRecord, type TaskRecord } from './store/records';
@@ -79,7 +79,7 @@ export class Tasks {
       prompt, status: 'pending', result: null, error: null, session_id: null, usage: null, created_at: new Date().toISOString(),
       started_at: null, completed_at: null, last_seq: 0, cancel_requested: false, missing_beats: 0, permission_mode: asked.permission_mode ?? null,
       model: asked.model ?? null,
-      stored_bytes: 0, stored_events: 0, truncated: false, changes: null, attachments: null,
+      stored_bytes: 0, stored_events: 0, truncated: false, changes: null, attachments: null, changes_outcome: null,
     };
     return { subtask, newTask: !taskId };
   }
@@ -204,7 +204,13 @@ export class Tasks {
       result: s.result, error: s.error, created_at: s.created_at, started_at: s.started_at, completed_at: s.completed_at,
       last_seq: s.last_seq, ...askedOf(s), ...(s.changes ? { changes: s.changes } : {}),
       ...(s.attachments?.length ? { attachments: s.attachments } : {}),
+      ...(s.changes_outcome ? { changes_outcome: s.changes_outcome } : {}),
     };
+  }
+
+  /** Marks the subtask whose change card was applied or discarded (chat:apply). */
+  async recordOutcome(subtaskId: string, outcome: ChangesOutcome): Promise<void> {
+    await this.redis.hset(keys.subtask(subtaskId), ...encodeSubtask({ changes_outcome: outcome }));
   }
 
   async requestCancel(subtaskId: string): Promise<void> {

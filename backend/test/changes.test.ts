@@ -1,7 +1,9 @@
 // Change review through the backend (docs/protocol.md "Changes"): task:complete.changes stored and
 // shown; chat:diff and chat:apply relayed to the device that ran the conversation and answered with
 // its ack; only the owner's conversations; an offline device answered at once; apply refused while
-// a message runs; and the diff text never reaches Redis (watched with MONITOR on the real server).
+// a message runs; the outcome of an apply or discard kept (a state and a count) and pushed; and the
+// diff text never reaches Redis (watched with MONITOR on the real server), across two nodes only
+// through pub/sub, which keeps nothing.
 import assert from 'node:assert/strict';
 import { monitorCommands, startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, FAST_TIMING, type TestBackend, type TestUser } from '../../test/support/backend';
@@ -137,8 +139,54 @@ describe('backend: change review relay', function () {
     assert.ok(!conflict.ok);
     assert.equal(conflict.error.code, 'CONFLICT');
     assert.match(conflict.error.message, /src\/app\.ts/);
+    const decided = chat.waitForEvent('chat:changes_decided', (e) => e.task_id === sent.task_id);
     const discard = await chat.emit('chat:apply', { task_id: sent.task_id, action: 'discard' });
     assert.ok(discard.ok);
     assert.deepEqual(discard.files, ['src/app.ts']);
+    // Kept with the latest card (the subtask that reported the changes), a state and a count only.
+    const pushed = await decided;
+    assert.deepEqual({ ...pushed, at: undefined }, { task_id: sent.task_id, subtask_id: next.subtask_id, state: 'discarded', files: 1, at: undefined });
+    const detail = await api(backend.url, 'GET', `/api/tasks/${sent.task_id}`, { token: alice.token });
+    assert.deepEqual(detail.body.subtasks.map((s: { changes_outcome?: unknown }) => s.changes_outcome), [undefined, { state: 'discarded', files: 1, at: pushed.at }]);
+  });
+
+  it('a refused apply keeps nothing: the card still waits', async () => {
+    const { device, chat, sent } = await finishedConversation();
+    device.socket.on('task:apply', (_p: unknown, ack: (a: unknown) => void) => ack({ ok: false, error: { code: 'CONFLICT', message: 'src/app.ts changed.' } }));
+    const ack = await chat.emit('chat:apply', { task_id: sent.task_id, action: 'apply' });
+    assert.equal(!ack.ok && ack.error.code, 'CONFLICT');
+    const detail = await api(backend.url, 'GET', `/api/tasks/${sent.task_id}`, { token: alice.token });
+    assert.equal(detail.body.subtasks[0].changes_outcome, undefined);
+    assert.equal(chat.of('chat:changes_decided', (e) => e.task_id === sent.task_id).length, 0);
+  });
+
+  it('across two nodes (device on one, chat on the other) the diff is only published, never stored', async () => {
+    const second = await startBackend({ redisUrl: redis.url, env: FAST_TIMING });
+    try {
+      const deviceId = `rev-${++n}`;
+      const device = await TestDevice.connect({ url: second.url, token: alice.token, deviceId });
+      const chat = await TestChat.connect({ url: backend.url, token: alice.token });
+      open.push(device, chat);
+      const sent = await chat.sendOk({ device_id: deviceId, message: 'change something' });
+      await device.waitForExecute(sent.subtask_id);
+      await device.complete(sent.subtask_id, { result: 'done', changes: CHANGES });
+      await chat.waitForDone(sent.subtask_id);
+      const marker = `CROSS-NODE-CODE-${Date.now()}`;
+      device.socket.on('task:diff', (_p: unknown, ack: (a: unknown) => void) => ack({ ok: true, diff: `+const key = "${marker}";\n`, truncated: false }));
+      const seen: string[][] = [];
+      const stopMonitor = await monitorCommands(redis.url, (args) => seen.push(args));
+      try {
+        const ack = await chat.emit('chat:diff', { task_id: sent.task_id });
+        assert.ok(ack.ok, JSON.stringify(ack));
+        assert.match(String(ack.diff), new RegExp(marker));
+        await waitFor(() => seen.some((c) => c.join(' ').includes(marker)), { message: 'the ack crossed the nodes through Redis' });
+        const carrying = seen.filter((c) => c.join(' ').includes(marker)).map((c) => c[0].toUpperCase());
+        assert.deepEqual([...new Set(carrying)].filter((cmd) => cmd !== 'PUBLISH' && cmd !== 'SPUBLISH'), [], 'the diff went into a key, a stream or a list');
+      } finally {
+        stopMonitor();
+      }
+    } finally {
+      await second.stop();
+    }
   });
 });

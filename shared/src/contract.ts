@@ -8,7 +8,7 @@ import {
   TaskComplete, TaskDiff, TaskExecute, TaskPermissionReply, TaskProgress,
 } from './protocol';
 import {
-  ApplyOk, AuthExpired, ChatChunk, ChatDone, ChatPermissionDecided, ChatResumeOk, ChatSendOk, ChatStart, ChatStatus, DeviceReplaced,
+  ApplyOk, AuthExpired, ChatChangesDecided, ChatChunk, ChatDone, ChatPermissionDecided, ChatResumeOk, ChatSendOk, ChatStart, ChatStatus, DeviceReplaced,
   DeviceStatusEvent, DiffOk, EmptyOk, HeartbeatOk, ProgressOk, RegisterOk,
 } from './views';
 
@@ -58,6 +58,7 @@ export const CHAT_EVENTS = {
     'chat:chunk': { payload: ChatChunk },
     'chat:done': { payload: ChatDone },
     'chat:permission_decided': { payload: ChatPermissionDecided },
+    'chat:changes_decided': { payload: ChatChangesDecided },
     'device:status': { payload: DeviceStatusEvent },
     'auth:expired': { payload: AuthExpired },
   },

@@ -33,6 +33,7 @@ export const ChatEvent = {
   chunk: 'chat:chunk',
   done: 'chat:done',
   permissionDecided: 'chat:permission_decided',
+  changesDecided: 'chat:changes_decided',
   deviceStatus: 'device:status',
   authExpired: 'auth:expired',
 } as const;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LIMITS } from './timing';
 import { DeviceId, ErrorObject, IsoTime, ModelId, OpaqueId, PermissionMode, SubtaskStatus, TaskChanges } from './protocol';
 import { AttachmentMeta } from './attachments';
-import { ChatChunk, DeviceView, PendingRequest, PermissionRecord } from './views';
+import { ChangesOutcome, ChatChunk, DeviceView, PendingRequest, PermissionRecord } from './views';
 
 // ---- requests -------------------------------------------------------------------------------
 
@@ -97,6 +97,7 @@ export const SubtaskView = z.object({
   permission_decisions: z.array(PermissionRecord).describe('How each decided request was decided').optional(),
   changes: TaskChanges.describe('The conversation\'s changes against its base when this subtask completed').optional(),
   attachments: z.array(AttachmentMeta).describe('What was attached to the message: names, types and sizes only').optional(),
+  changes_outcome: ChangesOutcome.describe('Its changes were applied or discarded since (chat:apply); absent while they wait').optional(),
 });
 export type SubtaskView = z.infer<typeof SubtaskView>;
 

@@ -90,6 +90,21 @@ export type PermissionRecord = z.infer<typeof PermissionRecord>;
 export const ChatPermissionDecided = PermissionRecord.extend({ task_id: OpaqueId, subtask_id: OpaqueId });
 export type ChatPermissionDecided = z.infer<typeof ChatPermissionDecided>;
 
+/**
+ * What became of a change card (a `chat:apply` the device carried out), kept with the subtask whose
+ * card it was so a reopened conversation shows it: a state and a count, never a file's contents.
+ */
+export const ChangesOutcome = z.object({
+  state: z.enum(['applied', 'discarded']),
+  files: count.describe('How many files were applied or discarded'),
+  at: IsoTime,
+});
+export type ChangesOutcome = z.infer<typeof ChangesOutcome>;
+
+/** Pushed to every chat of the owner once one of them applied or discarded a conversation's changes. */
+export const ChatChangesDecided = ChangesOutcome.extend({ task_id: OpaqueId, subtask_id: OpaqueId });
+export type ChatChangesDecided = z.infer<typeof ChatChangesDecided>;
+
 export const ChatChunk = z.object({
   task_id: OpaqueId,
   subtask_id: OpaqueId,

@@ -5,6 +5,7 @@ import type {
   ChatDone,
   ChatResumeOk,
   ChatStart,
+  ChatChangesDecided,
   ChatPermissionDecided,
   ChatPermissionReply,
   ChatStatus,
@@ -271,6 +272,8 @@ export class Controller {
       }
       case ChatEvent.permissionDecided:
         return this.dispatch({ type: 'permissionDecided', event: payload as ChatPermissionDecided });
+      case ChatEvent.changesDecided:
+        return this.dispatch({ type: 'changesDecided', event: payload as ChatChangesDecided });
       case ChatEvent.deviceStatus:
         return this.dispatch({ type: 'deviceStatus', event: payload as DeviceStatusEvent });
     }

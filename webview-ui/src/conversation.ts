@@ -2,7 +2,7 @@
 // arrives (the send ack, chat:start, chunks, done) to the right turn. Pure functions over the slice
 // of State they own; state.ts composes them and keeps the history list in step.
 import type {
-  ChatChunk, ChatDone, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, PermissionMode, ProtocolError, TaskDetail,
+  ChatChangesDecided, ChatChunk, ChatDone, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, PermissionMode, ProtocolError, TaskDetail,
 } from '@wegent/shared';
 import { withDecision } from './approvals';
 import { isFinalStatus } from './protocol';
@@ -117,6 +117,12 @@ export function stopping(c: ConversationSlice, subtaskId: string, on: boolean): 
 /** One of the owner's chats answered a permission request of a turn here. */
 export function permissionDecided(c: ConversationSlice, e: ChatPermissionDecided): ConversationSlice {
   return updateBySubtask(c, e.subtask_id, (t) => withDecision(t, e));
+}
+
+/** A change card of a turn here was applied or discarded (by this chat or another of the owner's). */
+export function changesDecided(c: ConversationSlice, e: ChatChangesDecided): ConversationSlice {
+  const { task_id: _t, subtask_id: _s, ...outcome } = e;
+  return updateBySubtask(c, e.subtask_id, (t) => ({ ...t, changes_outcome: outcome }));
 }
 
 export function done(c: ConversationSlice, e: ChatDone, at?: string): ConversationSlice {

@@ -3,7 +3,7 @@
 // action)` returns a new state (the same object when nothing changed) and never talks to a
 // transport, so every rule is unit-tested alone; controller.ts feeds it.
 import type {
-  ChatChunk, ChatDone, CloudPool, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, ConnectionStatus, DeviceStatusEvent, DeviceView,
+  ChatChangesDecided, ChatChunk, ChatDone, CloudPool, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, ConnectionStatus, DeviceStatusEvent, DeviceView,
   ContextItem, HostInfo, PermissionMode, ProtocolError, SubtaskStatus, TaskDetail, TaskSummary,
 } from '@wegent/shared';
 import { sameContext } from './context';
@@ -93,6 +93,7 @@ export type Action =
   /** A refused turn is sent again (retry) or dropped: it leaves the remembered ones. */
   | { type: 'dropTurn'; key: string }
   | { type: 'permissionDecided'; event: ChatPermissionDecided }
+  | { type: 'changesDecided'; event: ChatChangesDecided }
   | { type: 'setComposerMode'; mode: PermissionMode }
   | { type: 'attach'; item: ContextItem }
   | { type: 'detach'; index: number }
@@ -167,6 +168,8 @@ export function reduce(state: State, action: Action): State {
     }
     case 'permissionDecided':
       return merge(state, conversation.permissionDecided(state, action.event));
+    case 'changesDecided':
+      return merge(state, conversation.changesDecided(state, action.event));
     case 'setComposerMode':
       return { ...state, composerMode: action.mode };
     case 'chunk':

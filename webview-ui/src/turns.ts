@@ -1,7 +1,7 @@
 // One turn of a conversation: the user's message and the reply streamed for it (one subtask).
 // Pure functions on a single Turn — chunks applied strictly in order, each once; status moves
 // forward only. conversation.ts finds the turn a push belongs to.
-import type { ChatChunk, ChatDone, PermissionMode, ProtocolError, SubtaskStatus, SubtaskView, TaskChanges, TaskEvent } from '@wegent/shared';
+import type { ChangesOutcome, ChatChunk, ChatDone, PermissionMode, ProtocolError, SubtaskStatus, SubtaskView, TaskChanges, TaskEvent } from '@wegent/shared';
 import { recordsOf, type DecisionRecords } from './approvals';
 import { isFinalStatus } from './protocol';
 
@@ -27,6 +27,8 @@ export interface Turn {
   decisions?: DecisionRecords;
   /** The conversation's changes so far, as the device reported them when this turn ended (change card). */
   changes?: TaskChanges;
+  /** Those changes were applied or discarded since (chat:apply, from this chat or another). */
+  changes_outcome?: ChangesOutcome;
   /** The model the message asked for (chat:send `model`), when it chose one. */
   model?: string;
   /** Stop was pressed and the reply has not ended yet. */
@@ -110,5 +112,6 @@ export function turnFromSubtask(s: SubtaskView): Turn {
     ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}),
     ...(s.permission_decisions?.length ? { decisions: recordsOf(s.permission_decisions) } : {}),
     ...(s.changes ? { changes: s.changes } : {}),
+    ...(s.changes_outcome ? { changes_outcome: s.changes_outcome } : {}),
   };
 }

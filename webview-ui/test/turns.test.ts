@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { ChatChunk, SubtaskView } from '@wegent/shared';
 import { applyChunk, applyStatus, doneIsAhead, newTurn, turnFromSubtask, type Turn } from '../src/turns';
-import { applyStart, emptyConversation, liveTurns, sendAcked, sendStarted, type ConversationSlice } from '../src/conversation';
+import { applyStart, changesDecided, emptyConversation, liveTurns, sendAcked, sendStarted, type ConversationSlice } from '../src/conversation';
 
 const chunk = (seq: number, subtask_id = 's1'): ChatChunk => ({ task_id: 't1', subtask_id, seq, events: [{ type: 'text', text: `<${seq}>` }] });
 const acked = (status: 'running' | 'queued' = 'running'): Turn => ({ ...newTurn('k', 't1', 'd1', 'hi'), subtask_id: 's1', status });
@@ -40,6 +40,20 @@ describe('chat turns', () => {
     const t = turnFromSubtask(stored);
     assert.deepEqual(t.events.map((e) => (e as { text: string }).text), ['<1>', '<2>', '<3>']);
     assert.deepEqual([t.status, t.last_seq, t.result, t.error?.code], ['failed', 3, undefined, 'DEVICE_OFFLINE']);
+  });
+
+  it('a change card applied or discarded stays so: stored with the subtask, or pushed to the turn it belongs to', () => {
+    const changes = { isolation: 'worktree' as const, files: [{ path: 'a.txt', status: 'modified' as const, additions: 1, deletions: 0 }], additions: 1, deletions: 0 };
+    const outcome = { state: 'applied' as const, files: 1, at: '2026-12-03T06:00:00.000Z' };
+    const stored: SubtaskView = {
+      subtask_id: 's1', task_id: 't1', device_id: 'd1', prompt: 'p', status: 'completed', result: 'ok', error: null,
+      created_at: '', started_at: null, completed_at: null, last_seq: 0, events: [], changes, changes_outcome: outcome,
+    };
+    assert.deepEqual(turnFromSubtask(stored).changes_outcome, outcome);
+    const open: ConversationSlice = { taskId: 't1', turns: [{ ...acked(), status: 'completed', changes }] };
+    const decided = changesDecided(open, { task_id: 't1', subtask_id: 's1', state: 'discarded', files: 1, at: outcome.at });
+    assert.deepEqual(decided.turns[0].changes_outcome, { state: 'discarded', files: 1, at: outcome.at });
+    assert.equal(changesDecided(open, { task_id: 't9', subtask_id: 's9', ...outcome }).turns[0].changes_outcome, undefined, 'another conversation\'s card');
   });
 });
 

@@ -3,7 +3,7 @@
 // built here; the few fields Lua reads or sets itself are named in lua/includes/{subtask,device,
 // task}.lua, which backend/test/lua.test.ts holds to these definitions. A new field: add it to the
 // interface and to its FIELDS table; it is then written wherever a record is, and read back.
-import { DEFAULT_SLOTS, type AttachmentMeta, ErrorCode, PERMISSION_MODES, type ExecutorMode, type PermissionMode, type ProtocolError, type SubtaskStatus, type TaskChanges } from '@wegent/shared';
+import { DEFAULT_SLOTS, type AttachmentMeta, ErrorCode, PERMISSION_MODES, type ExecutorMode, type PermissionMode, type ProtocolError, type SubtaskStatus, type TaskChanges, type ChangesOutcome } from '@wegent/shared';
 
 interface Codec<T> {
   /** null: the field is not written (absent means the default). */
@@ -90,6 +90,8 @@ export interface SubtaskRecord {
   changes: TaskChanges | null;
   /** What was attached to the message (metadata only; the bytes live in attachment keys until fetched). */
   attachments: AttachmentMeta[] | null;
+  /** Its changes were applied or discarded from a chat since (a state and a count; never contents). */
+  changes_outcome: ChangesOutcome | null;
 }
 
 export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
@@ -117,6 +119,7 @@ export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
   truncated: bit,
   changes: json<TaskChanges | null>(() => null),
   attachments: json<AttachmentMeta[] | null>(() => null),
+  changes_outcome: json<ChangesOutcome | null>(() => null),
 };
 
 export const encodeSubtask = encoder(SUBTASK_FIELDS);

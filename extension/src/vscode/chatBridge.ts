@@ -19,7 +19,7 @@ type HostCommand = Extract<WebviewToHost, { type: 'command' }>['command'];
 
 /** Every server push the webview may receive (a Record so the compiler checks none is missing). */
 const PUSH_EVENTS: Record<ChatPushName, true> = {
-  'chat:start': true, 'chat:status': true, 'chat:chunk': true, 'chat:done': true, 'chat:permission_decided': true,
+  'chat:start': true, 'chat:status': true, 'chat:chunk': true, 'chat:done': true, 'chat:permission_decided': true, 'chat:changes_decided': true,
   'device:status': true, 'auth:expired': true,
 };
 const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply', 'chat:diff', 'chat:apply']);

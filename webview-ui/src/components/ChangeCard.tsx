@@ -24,8 +24,11 @@ export function ChangeCard({ turn }: { turn: Turn }) {
   const [diff, setDiff] = useState<DiffState | null>(null);
   const [busy, setBusy] = useState<ApplyAction | null>(null);
   const [confirmDiscard, setConfirmDiscard] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [acted, setOutcome] = useState<Outcome | null>(null);
   const changes = turn.changes!;
+  // Applied or discarded already (kept by the backend, or pushed from another chat of the owner): no actions.
+  const kept = turn.changes_outcome;
+  const outcome: Outcome | null = kept ? { kind: kept.state, files: kept.files } : acted;
   const latest = [...state.turns].reverse().find((x) => x.changes)?.key === turn.key;
   const running = state.turns.some((x) => x.task_id === turn.task_id && !isFinalStatus(x.status));
 

@@ -19,7 +19,7 @@ const TOKEN_KEY = 'wegent.session';
 const STATE_KEY = 'wegent.ui';
 
 const PUSH_EVENTS: ChatPushName[] = [
-  ChatEvent.start, ChatEvent.status, ChatEvent.chunk, ChatEvent.done, ChatEvent.permissionDecided, ChatEvent.deviceStatus,
+  ChatEvent.start, ChatEvent.status, ChatEvent.chunk, ChatEvent.done, ChatEvent.permissionDecided, ChatEvent.changesDecided, ChatEvent.deviceStatus,
 ];
 
 export class BrowserTransport implements Transport {

@@ -1,7 +1,8 @@
 // The change card in the browser: the real executor runs each conversation in its own git worktree
 // (real Claude Code through the Agent SDK against the scripted model, a git repository made here),
 // and the page shows what changed, the diff fetched live from the device, Apply into the working
-// tree and Discard. A protocol-level device shows the note of a diff cut at 1 MB.
+// tree and Discard; what became of each card reaches the user's other chat at once and is still
+// shown when the conversation is reopened. A protocol-level device shows the note of a diff cut at 1 MB.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,13 +110,37 @@ describe('chat page in Chromium: change card, diff, apply and discard', function
     await second.locator('.change-file.change-added .change-path').filter({ hasText: 'todo.md' }).waitFor();
     await screenshot(p, 'change-card');
     docImage('change-card');
+    // Another chat of the same user has this conversation open while it is discarded here.
+    const other = await openChat(stack, { width: 900, height: 900 });
+    pages.push(other);
+    await signIn(other.page, user);
+    const openFromHistory = async (title: string) => {
+      await other.page.getByRole('button', { name: 'Conversation history' }).click();
+      await other.page.locator('.history-item').filter({ hasText: title }).click();
+    };
+    await openFromHistory('Add a todo');
+    const otherCard = other.page.locator('.turn').last().locator('.change-card');
+    await otherCard.getByRole('button', { name: 'Discard' }).waitFor();
     await second.getByRole('button', { name: 'Discard' }).click();
     await second.getByRole('button', { name: 'Discard for good' }).click();
     await second.locator('.change-outcome').filter({ hasText: 'Discarded' }).waitFor();
     assert.equal(git(repo, 'status', '--porcelain').trim(), 'M notes.txt', 'todo.md never reached the working tree');
     assert.equal(git(repo, 'branch', '--list', 'wegent/*').trim(), '', 'both conversation branches are gone');
-    assert.deepEqual(chat.errors, []);
-    assert.deepEqual(chat.cspViolations, []);
+    await otherCard.locator('.change-outcome').filter({ hasText: 'Discarded' }).waitFor();
+    assert.equal(await otherCard.getByRole('button', { name: 'Discard' }).count(), 0, 'the other chat hears of it at once');
+
+    // Reopened later, each card says what became of it instead of offering Apply again.
+    await openFromHistory('Improve the notes');
+    const reopened = other.page.locator('.turn').last().locator('.change-card');
+    await reopened.locator('.change-outcome').filter({ hasText: 'Applied to the workspace as uncommitted changes (1 files' }).waitFor();
+    assert.equal(await reopened.getByRole('button', { name: 'Apply' }).count(), 0);
+    await p.reload();
+    await p.locator('.turn').last().locator('.change-card .change-outcome').filter({ hasText: 'Discarded' }).waitFor();
+    assert.equal(await p.getByRole('button', { name: 'Discard' }).count(), 0);
+    for (const page of [chat, other]) {
+      assert.deepEqual(page.errors, []);
+      assert.deepEqual(page.cspViolations, []);
+    }
   });
 
   it('says when a diff was cut at 1 MB, and shows a refusal in words', async () => {
