@@ -86,7 +86,7 @@ export class Controller {
   }
 
   /** Sends to the picker's choice with the composer's mode, or (a retry) as the failed message went. */
-  async send(message: string, again?: { deviceId?: string; mode?: PermissionMode }): Promise<boolean> {
+  async send(message: string, again?: { deviceId?: string; mode?: PermissionMode; model?: string | null }): Promise<boolean> {
     if (!message.trim()) return false;
     // Editor context goes with a new message; a retry repeats the text that failed, context included.
     const attachments = again ? [] : this.current.attachments;
@@ -95,8 +95,10 @@ export class Controller {
     const device_id = again?.deviceId ?? effectiveDeviceId(this.current);
     const task_id = this.current.taskId ?? undefined;
     const permission_mode = again?.mode ?? this.current.composerMode;
-    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id, permission_mode, at: now() });
-    const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, permission_mode, ...(task_id ? { task_id } : {}) });
+    // null: the device's own model (nothing sent).
+    const model = (again ? again.model : this.current.composerModel) ?? undefined;
+    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id, permission_mode, model, at: now() });
+    const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, permission_mode, ...(model ? { model } : {}), ...(task_id ? { task_id } : {}) });
     if (!ack.ok) {
       this.dispatch({ type: 'sendFailed', key, error: ack.error });
       this.persist();
@@ -132,12 +134,17 @@ export class Controller {
     if (!turn || turn.status !== 'failed') return false;
     if (turn.subtask_id === null) this.dispatch({ type: 'dropTurn', key });
     const known = turn.device_id === CLOUD_DEVICE_ID || this.current.devices.some((d) => d.device_id === turn.device_id);
-    return this.send(turn.prompt, { deviceId: known ? turn.device_id : undefined, mode: turn.permission_mode });
+    return this.send(turn.prompt, { deviceId: known ? turn.device_id : undefined, mode: turn.permission_mode, model: turn.model ?? null });
   }
 
   /** How much the next message may do (kept with the conversation: its last message's mode). */
   setComposerMode(mode: PermissionMode): void {
     this.dispatch({ type: 'setComposerMode', mode });
+  }
+
+  /** The model of the next message (null: the device's default; kept with the conversation). */
+  setComposerModel(model: string | null): void {
+    this.dispatch({ type: 'setComposerModel', model });
   }
 
   /**

@@ -48,8 +48,15 @@ export function liveTurns(c: ConversationSlice): Turn[] {
   return c.turns.filter((t) => t.subtask_id !== null && t.status !== 'sending' && !isFinalStatus(t.status));
 }
 
-export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string, mode?: PermissionMode, at?: string): ConversationSlice {
-  return { ...c, turns: [...c.turns, { ...newTurn(key, c.taskId, deviceId, prompt, at), ...(mode ? { permission_mode: mode } : {}) }] };
+export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string, mode?: PermissionMode, at?: string, model?: string): ConversationSlice {
+  const asked = { ...(mode ? { permission_mode: mode } : {}), ...(model ? { model } : {}) };
+  return { ...c, turns: [...c.turns, { ...newTurn(key, c.taskId, deviceId, prompt, at), ...asked }] };
+}
+
+/** The live turn Stop ends: the one running (or next to run), not a follow-up queued behind it. */
+export function stoppableTurn(c: ConversationSlice): Turn | undefined {
+  const live = liveTurns(c);
+  return live.find((t) => !t.after_subtask_id) ?? live[0];
 }
 
 export function sendAcked(c: ConversationSlice, key: string, ack: ChatSendOk): ConversationSlice {
@@ -60,6 +67,7 @@ export function sendAcked(c: ConversationSlice, key: string, ack: ChatSendOk): C
     // A push (start, chunk, done) may have overtaken the ack: never move a turn backwards.
     status: isWaiting(t) ? ack.status : t.status,
     queue_position: isWaiting(t) ? ack.queue_position : t.queue_position,
+    after_subtask_id: isWaiting(t) ? ack.after_subtask_id : t.after_subtask_id,
   }));
   return { taskId: c.taskId ?? ack.task_id, turns };
 }
@@ -76,7 +84,7 @@ export function sendFailed(c: ConversationSlice, key: string, error: ProtocolErr
 export function applyStart(c: ConversationSlice, e: ChatStart, at?: string): { conversation: ConversationSlice; matched: boolean } {
   const status = e.status ?? 'pending';
   if (turnBySubtask(c, e.subtask_id)) {
-    const conversation = updateBySubtask(c, e.subtask_id, (t) => (isWaiting(t) ? { ...t, status, queue_position: e.queue_position } : t));
+    const conversation = updateBySubtask(c, e.subtask_id, (t) => (isWaiting(t) ? { ...t, status, queue_position: e.queue_position, after_subtask_id: e.after_subtask_id } : t));
     return { conversation, matched: true };
   }
   const inThisConversation = c.taskId === e.task_id;
@@ -86,7 +94,7 @@ export function applyStart(c: ConversationSlice, e: ChatStart, at?: string): { c
   );
   if (waiting) {
     const turns = updateTurns(c.turns, (t) => t === waiting, (t) => ({
-      ...t, subtask_id: e.subtask_id, task_id: e.task_id, status, queue_position: e.queue_position,
+      ...t, subtask_id: e.subtask_id, task_id: e.task_id, status, queue_position: e.queue_position, after_subtask_id: e.after_subtask_id,
     }));
     return { conversation: { taskId: c.taskId ?? e.task_id, turns }, matched: true };
   }
@@ -96,7 +104,9 @@ export function applyStart(c: ConversationSlice, e: ChatStart, at?: string): { c
     subtask_id: e.subtask_id,
     status,
     queue_position: e.queue_position,
+    after_subtask_id: e.after_subtask_id,
     ...(e.permission_mode ? { permission_mode: e.permission_mode } : {}),
+    ...(e.model ? { model: e.model } : {}),
   };
   return { conversation: { ...c, turns: [...c.turns, turn] }, matched: true };
 }
@@ -132,8 +142,14 @@ export function done(c: ConversationSlice, e: ChatDone, at?: string): Conversati
 /** A conversation read back from the backend, and the device its last message went to. */
 export function loadConversation(task: TaskDetail): { conversation: ConversationSlice; lastDeviceId: string | null } {
   const last = task.subtasks[task.subtasks.length - 1];
+  const turns = task.subtasks.map(turnFromSubtask);
+  // A queued turn behind a turn of this conversation that has not ended waits for it (chat:send).
+  for (let i = 1; i < turns.length; i++) {
+    const before = turns.slice(0, i).find((t) => !isFinalStatus(t.status));
+    if (turns[i].status === 'queued' && before?.subtask_id) turns[i] = { ...turns[i], after_subtask_id: before.subtask_id };
+  }
   return {
-    conversation: { taskId: task.task_id, turns: task.subtasks.map(turnFromSubtask) },
+    conversation: { taskId: task.task_id, turns },
     lastDeviceId: last ? last.device_id : task.device_id ?? null,
   };
 }

@@ -6,3 +6,6 @@ export { toolTarget } from '@wegent/shared/src/toolTarget';
 export { ChatEvent, NAMESPACE } from '@wegent/shared/src/events';
 export { isAuthErrorCode } from '@wegent/shared/src/errors';
 export { CHAT_REQUEST_TIMEOUT_MS } from '@wegent/shared/src/timing';
+
+/** The models the composer offers besides "Default" (the device's own): Claude Code's aliases. */
+export const MODEL_CHOICES = ['sonnet', 'opus', 'haiku'] as const;

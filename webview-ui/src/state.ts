@@ -13,7 +13,7 @@ import * as devices from './devices';
 import * as unsent from './unsent';
 
 export { effectiveDeviceId, deviceName, defaultDevice, sortDevices } from './devices';
-export { liveTurns, turnBySubtask, turnByKey } from './conversation';
+export { liveTurns, stoppableTurn, turnBySubtask, turnByKey } from './conversation';
 export { applyChunk, doneIsAhead, hasGap, type Turn, type TurnStatus } from './turns';
 
 export type View = 'chat' | 'history' | 'settings';
@@ -33,6 +33,8 @@ export interface State extends devices.DeviceSlice, conversation.ConversationSli
   notice: Notice | null;
   /** The composer's permission mode: the open conversation's last, or the default for a new one. */
   composerMode: PermissionMode;
+  /** The composer's model: the open conversation's last choice; null: the device's default. */
+  composerModel: string | null;
   /** Refused messages by conversation (unsent.ts): shown again when it is reopened. */
   unsent: unsent.Unsent;
   /** Changes when the composer must start empty (a new conversation, another account). */
@@ -53,6 +55,7 @@ export const initialState: State = {
   view: 'chat',
   notice: null,
   composerMode: DEFAULT_CHAT_PERMISSION_MODE,
+  composerModel: null,
   unsent: {},
   composerKey: 0,
   awaiting: {},
@@ -80,7 +83,7 @@ export type Action =
   | { type: 'deviceDeleted'; device_id: string }
   | { type: 'pickDevice'; device_id: string | null }
   | { type: 'newConversation' }
-  | { type: 'sendStarted'; key: string; prompt: string; device_id: string; permission_mode?: PermissionMode; at?: string }
+  | { type: 'sendStarted'; key: string; prompt: string; device_id: string; permission_mode?: PermissionMode; model?: string; at?: string }
   | { type: 'sendAcked'; key: string; ack: ChatSendOk }
   | { type: 'sendFailed'; key: string; error: ProtocolError }
   | { type: 'chatStart'; event: ChatStart; at?: string }
@@ -95,6 +98,7 @@ export type Action =
   | { type: 'permissionDecided'; event: ChatPermissionDecided }
   | { type: 'changesDecided'; event: ChatChangesDecided }
   | { type: 'setComposerMode'; mode: PermissionMode }
+  | { type: 'setComposerModel'; model: string | null }
   | { type: 'attach'; item: ContextItem }
   | { type: 'detach'; index: number }
   | { type: 'conversationLoaded'; task: TaskDetail }
@@ -142,13 +146,13 @@ export function reduce(state: State, action: Action): State {
     case 'newConversation':
       // A new conversation starts on the default device again (S13).
       return {
-        ...state, ...conversation.emptyConversation, pickedDeviceId: null, view: 'chat', composerMode: DEFAULT_CHAT_PERMISSION_MODE,
+        ...state, ...conversation.emptyConversation, pickedDeviceId: null, view: 'chat', composerMode: DEFAULT_CHAT_PERMISSION_MODE, composerModel: null,
         composerKey: state.composerKey + 1,
       };
     case 'sendStarted':
       // The conversation keeps the device its message went to: a later change of the default or of
       // the pool never moves it elsewhere unasked.
-      return { ...merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode, action.at)), pickedDeviceId: action.device_id };
+      return { ...merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode, action.at, action.model)), pickedDeviceId: action.device_id };
     case 'sendAcked':
       return merge(state, conversation.sendAcked(state, action.key, action.ack));
     case 'sendFailed': {
@@ -172,6 +176,8 @@ export function reduce(state: State, action: Action): State {
       return merge(state, conversation.changesDecided(state, action.event));
     case 'setComposerMode':
       return { ...state, composerMode: action.mode };
+    case 'setComposerModel':
+      return { ...state, composerModel: action.model };
     case 'chunk':
       return merge(state, conversation.chunk(state, action.event, action.at));
     case 'done':
@@ -190,9 +196,10 @@ export function reduce(state: State, action: Action): State {
     }
     case 'conversationLoaded': {
       const loaded = conversation.loadConversation(action.task);
-      const lastMode = action.task.subtasks[action.task.subtasks.length - 1]?.permission_mode;
+      const last = action.task.subtasks[action.task.subtasks.length - 1];
+      const lastMode = last?.permission_mode;
       const turns = unsent.interleave(loaded.conversation.turns, state.unsent[action.task.task_id]);
-      return { ...state, ...loaded.conversation, turns, pickedDeviceId: loaded.lastDeviceId, view: 'chat', composerMode: lastMode ?? DEFAULT_CHAT_PERMISSION_MODE };
+      return { ...state, ...loaded.conversation, turns, pickedDeviceId: loaded.lastDeviceId, view: 'chat', composerMode: lastMode ?? DEFAULT_CHAT_PERMISSION_MODE, composerModel: last?.model ?? null };
     }
     case 'historyLoaded':
       return { ...state, history: action.tasks, historyLoaded: true };

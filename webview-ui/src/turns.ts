@@ -16,6 +16,8 @@ export interface Turn {
   prompt: string;
   status: TurnStatus;
   queue_position?: number;
+  /** Queued behind this turn of the same conversation (it starts when that one ends). */
+  after_subtask_id?: string;
   events: TaskEvent[];
   /** The highest seq applied; chunks are applied strictly in order, each once. */
   last_seq: number;
@@ -62,6 +64,7 @@ export function applyChunk(turn: Turn, chunk: ChatChunk, at?: string): Turn {
     last_seq: chunk.seq,
     status: running ? 'running' : turn.status,
     queue_position: running ? undefined : turn.queue_position,
+    after_subtask_id: running ? undefined : turn.after_subtask_id,
   };
 }
 
@@ -80,7 +83,7 @@ export function doneIsAhead(turn: Turn | undefined, done: ChatDone): boolean {
 
 export function applyDone(turn: Turn, e: ChatDone, at?: string): Turn {
   return {
-    ...turn, status: e.status, queue_position: undefined, result: e.result, error: e.error, stopping: undefined,
+    ...turn, status: e.status, queue_position: undefined, after_subtask_id: undefined, result: e.result, error: e.error, stopping: undefined,
     ...(e.changes ? { changes: e.changes } : {}), ...(at && !turn.finished_at ? { finished_at: at } : {}),
   };
 }
@@ -88,7 +91,7 @@ export function applyDone(turn: Turn, e: ChatDone, at?: string): Turn {
 /** A status push between start and done; a finished turn is never reopened. */
 export function applyStatus(turn: Turn, status: SubtaskStatus, queuePosition?: number, at?: string): Turn {
   if (isFinalStatus(turn.status)) return turn;
-  return { ...turn, status, queue_position: queuePosition, ...(status === 'running' ? startedAt(turn, at) : {}) };
+  return { ...turn, status, queue_position: queuePosition, after_subtask_id: undefined, ...(status === 'running' ? startedAt(turn, at) : {}) };
 }
 
 /** How long the reply took, in ms: from the device starting (else the send) to its end. */
@@ -110,6 +113,7 @@ export function turnFromSubtask(s: SubtaskView): Turn {
   return {
     ...turn, status: s.status, result: s.result ?? undefined, error: s.error ?? undefined,
     ...(s.permission_mode ? { permission_mode: s.permission_mode } : {}),
+    ...(s.model ? { model: s.model } : {}),
     ...(s.permission_decisions?.length ? { decisions: recordsOf(s.permission_decisions) } : {}),
     ...(s.changes ? { changes: s.changes } : {}),
     ...(s.changes_outcome ? { changes_outcome: s.changes_outcome } : {}),

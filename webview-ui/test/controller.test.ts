@@ -214,4 +214,23 @@ describe('chat Controller (real backend, browser transport)', function () {
     const reloaded = await page(bob, storage);
     assert.deepEqual([reloaded.controller.state.taskId, reloaded.controller.state.turns, reloaded.controller.draft], [null, [], '']);
   });
+
+  it('a follow-up while the reply runs is queued behind it with the model chosen, starts when the reply fails, and a retry asks for the same model', async () => {
+    const { controller, transport } = await page();
+    controller.setComposerModel('opus');
+    const first = await sendFrom(controller, 'first');
+    assert.equal(await controller.send('second'), true);
+    const second = controller.state.turns.at(-1)!;
+    assert.deepEqual([second.status, second.after_subtask_id, second.model], ['queued', first, 'opus']);
+    await device.complete(first, { status: 'failed', error: { code: 'MODEL_ERROR', message: 'The model API failed.' } });
+    const exec = await device.waitForExecute(second.subtask_id!);
+    assert.equal(exec.context.model, 'opus');
+    await waitFor(() => controller.state.turns.at(-1)!.status === 'running', { message: 'the queued follow-up never showed running' });
+    controller.setComposerModel(null);
+    await controller.retry(controller.state.turns[0].key);
+    const sends = transport.requests.filter((r) => r.event === 'chat:send').map((r) => (r.payload as { model?: string }).model);
+    assert.deepEqual(sends, ['opus', 'opus', 'opus'], 'the retry asked for the model the failed message had');
+    await device.complete(second.subtask_id!, { result: 'ok' });
+  });
 });
+

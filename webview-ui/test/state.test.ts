@@ -10,6 +10,7 @@ import {
   initialState,
   liveTurns,
   reduce,
+  stoppableTurn,
   type Action,
   type State,
   type Turn,
@@ -295,5 +296,38 @@ describe('chat state: a turn from send to its end', () => {
   it('a new conversation gives the composer a fresh start', () => {
     const s = reduce(running(), { type: 'newConversation' });
     assert.notEqual(s.composerKey, running().composerKey);
+  });
+
+  it('a follow-up sent while the reply runs is queued behind it: Stop stays with the running reply; it runs when its turn comes', () => {
+    let s = run([
+      { type: 'sendStarted', key: 'k2', prompt: 'and then?', device_id: 'cloud', model: 'opus' },
+      { type: 'sendAcked', key: 'k2', ack: { task_id: 't1', subtask_id: 's2', status: 'queued', after_subtask_id: 's1' } },
+    ], running());
+    assert.deepEqual([turn(s, 1).status, turn(s, 1).after_subtask_id, turn(s, 1).queue_position, turn(s, 1).model], ['queued', 's1', undefined, 'opus']);
+    assert.equal(stoppableTurn(s)?.subtask_id, 's1');
+    s = run([
+      { type: 'done', event: { task_id: 't1', subtask_id: 's1', status: 'failed', last_seq: 0, error: { code: 'MODEL_ERROR', message: 'The model API failed.' } } },
+      { type: 'chatStatus', event: { task_id: 't1', subtask_id: 's2', device_id: 'cloud', status: 'running' } },
+    ], s);
+    assert.deepEqual([turn(s, 1).status, turn(s, 1).after_subtask_id], ['running', undefined]);
+    assert.equal(stoppableTurn(s)?.subtask_id, 's2');
+  });
+
+  it('a reopened conversation shows a queued turn behind the one still running as waiting for it', () => {
+    const s = reduce(initialState, { type: 'conversationLoaded', task: detail([
+      { ...stored, status: 'running', completed_at: null },
+      { ...stored, subtask_id: 's2', prompt: 'next', status: 'queued', started_at: null, completed_at: null, model: 'haiku' },
+    ]) });
+    assert.equal(turn(s, 1).after_subtask_id, 's1');
+    assert.equal(s.composerModel, 'haiku', 'the conversation\'s last model choice');
+  });
+
+  it('the model choice is kept with the conversation; a new conversation starts at Default', () => {
+    let s = reduce(running(), { type: 'setComposerModel', model: 'sonnet' });
+    assert.equal(s.composerModel, 'sonnet');
+    s = reduce(s, { type: 'newConversation' });
+    assert.equal(s.composerModel, null);
+    s = reduce(s, { type: 'conversationLoaded', task: detail([stored]) });
+    assert.equal(s.composerModel, null, 'a conversation that never chose one is at Default');
   });
 });

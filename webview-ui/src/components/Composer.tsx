@@ -1,15 +1,17 @@
 // The message box: Enter sends, Shift+Enter is a new line (and Enter that confirms an IME
-// composition, as when typing Chinese, does not send). Stop cancels the running reply.
+// composition, as when typing Chinese, does not send). Stop cancels the running reply; a message
+// sent while it runs is queued behind it (the backend starts it when the reply ends).
 import { useRef, useState } from 'preact/hooks';
 import { useT } from '../i18n';
 import { displayStatus } from '../devices';
 import { CLOUD_DEVICE_ID } from '../protocol';
-import { effectiveDeviceId, liveTurns } from '../state';
+import { effectiveDeviceId, stoppableTurn } from '../state';
 import { useAppState, useController } from '../useController';
 import { DevicePicker } from './DevicePicker';
 import { ContextChips } from './ContextChips';
 import { Icon } from './Icon';
 import { ModeSelect } from './ModeSelect';
+import { ModelSelect } from './ModelSelect';
 
 export function Composer() {
   const t = useT();
@@ -24,8 +26,8 @@ export function Composer() {
   const lost = !!target && displayStatus(target) === 'lost';
   // The pool was empty at the last look (the picker looks again when opened).
   const cloudDown = targetId === CLOUD_DEVICE_ID && state.cloud?.available === false;
-  const live = liveTurns(state);
-  const running = live[live.length - 1];
+  // Stop ends the reply that runs; a follow-up queued behind it has its own Cancel.
+  const running = stoppableTurn(state);
   const canSend = text.trim().length > 0 && state.connection === 'connected' && !offline && !lost && !cloudDown;
 
   const send = async () => {
@@ -81,6 +83,7 @@ export function Composer() {
       <div class="composer-bar">
         <DevicePicker />
         <ModeSelect />
+        <ModelSelect />
         <span class="spacer" />
         {running && (
           <button type="button" class="secondary" disabled={running.stopping} onClick={() => void c.cancel(running.subtask_id!)}>

@@ -16,7 +16,8 @@ export function statusText(t: Translate, state: State, turn: Turn): string {
       return turn.stopping ? t('status.stopping') : t('status.pending');
     case 'queued':
       if (turn.stopping) return t('status.stopping');
-      return turn.queue_position ? t('status.queued', { position: turn.queue_position }) : t('status.queuedNoPos');
+      if (turn.queue_position) return t('status.queued', { position: turn.queue_position });
+      return turn.after_subtask_id ? t('status.queuedAfter') : t('status.queuedNoPos');
     case 'running': {
       if (turn.stopping) return t('status.stopping');
       const name = turn.device_id === CLOUD_DEVICE_ID ? t('picker.cloud') : deviceName(state, turn.device_id) ?? turn.device_id;
@@ -51,6 +52,11 @@ export function StatusLine({ turn }: { turn: Turn }) {
     <div class={`status-line status-${turn.status}${waiting ? ' needs-input' : ''}`} data-status={turn.stopping ? 'stopping' : turn.status} data-awaiting-input={waiting || undefined}>
       <Icon name={icon} spin={icon === 'loading'} />
       <span>{statusText(t, state, turn)}</span>
+      {turn.status === 'queued' && turn.subtask_id && !turn.stopping && (
+        <button type="button" class="secondary cancel-queued" onClick={() => void c.cancel(turn.subtask_id!)} disabled={state.connection !== 'connected'}>
+          <Icon name="close" /> {t('chat.cancelQueued')}
+        </button>
+      )}
       {turn.status === 'failed' && (
         <button type="button" class="secondary retry" onClick={() => void c.retry(turn.key)} disabled={state.connection !== 'connected'}>
           <Icon name="refresh" /> {t('chat.retry')}

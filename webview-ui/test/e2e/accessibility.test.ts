@@ -70,7 +70,7 @@ describe('chat accessibility in Chromium', function () {
     await page.getByLabel('Username').waitFor();
     const small = async () =>
       page.evaluate(() =>
-        [...document.querySelectorAll('button, input, textarea')]
+        [...document.querySelectorAll('button, input, textarea, select')]
           .filter((el) => (el as HTMLElement).offsetParent !== null)
           .map((el) => ({ el: el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName, r: el.getBoundingClientRect() }))
           .filter(({ r }) => r.width < 44 || r.height < 44)

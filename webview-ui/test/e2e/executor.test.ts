@@ -89,4 +89,37 @@ describe('chat page in Chromium driving the real executor and Claude Agent SDK',
     assert.deepEqual(page.errors, []);
     assert.deepEqual(page.cspViolations, []);
   });
+
+  it('a follow-up sent while the reply runs is queued (cancellable), then runs by itself in the same session with the model chosen', async () => {
+    assert.ok(executor && page, 'the first test left the executor and page running');
+    const p = page.page;
+    await p.getByRole('button', { name: 'New conversation' }).click();
+    let release!: () => void;
+    model.script('UI-FU-ONE', reply(text('The bird is a kestrel.'), { gate: new Promise<void>((r) => (release = r)) }));
+    model.script('UI-FU-TWO', reply(text('It was a **kestrel**.')));
+    model.script('UI-FU-THREE', reply(text('never asked')));
+    await p.locator('.model-select select').selectOption('opus');
+    await sendMessage(p, 'UI-FU-ONE remember the bird');
+    await lastStatus(p).filter({ hasText: 'Running on' }).waitFor({ timeout: 120_000 });
+    await sendMessage(p, 'UI-FU-TWO which bird?');
+    await sendMessage(p, 'UI-FU-THREE never mind');
+    const turns = p.locator('.turn');
+    await turns.nth(1).locator('.status-line').filter({ hasText: 'Queued — runs after the current reply' }).waitFor();
+    await turns.nth(2).locator('.status-line').filter({ hasText: 'Queued — runs after the current reply' }).waitFor();
+    await screenshot(p, 'chat-queued-followup');
+    // The third is cancelled from its bubble; Stop still belongs to the running reply.
+    await turns.nth(2).getByRole('button', { name: 'Cancel' }).click();
+    await turns.nth(2).locator('.status-line[data-status="cancelled"]').waitFor();
+    assert.equal(await turns.nth(0).locator('.status-line[data-status="running"]').count(), 1);
+    release();
+    await turns.nth(1).locator('.status-line[data-status="completed"]').waitFor({ timeout: 120_000 });
+    await turns.nth(1).locator('.markdown strong').filter({ hasText: 'kestrel' }).waitFor();
+    assert.equal(model.requestsFor('UI-FU-THREE').length, 0, 'the cancelled follow-up never ran');
+    // The same session (the model saw the turn before) and the model picked (remembered for the follow-up).
+    const asked = model.requestsFor('UI-FU-TWO').filter((r) => Array.isArray(r.body?.tools) && r.body.tools.length > 0);
+    assert.ok(asked.length > 0 && asked.every((r) => /opus/.test(r.body.model)), `models asked: ${asked.map((r) => r.body.model)}`);
+    assert.ok(JSON.stringify(asked[0].body.messages).includes('The bird is a kestrel.'), 'the follow-up saw the turn before');
+    assert.equal(await p.locator('.model-select select').inputValue(), 'opus');
+    assert.deepEqual(page.errors, []);
+  });
 });
