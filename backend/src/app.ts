@@ -18,6 +18,7 @@ import { healthRoutes } from './http/health';
 import { staticPage } from './http/static';
 import { taskRoutes } from './http/tasks';
 import { tokenRoutes } from './http/tokens';
+import { usageRoutes } from './http/usage';
 import { revokeEverywhere, tokenRoom, type SocketData } from './realtime/auth';
 import { attachChatNamespace } from './realtime/chat';
 import { attachDeviceNamespace } from './realtime/devices';
@@ -114,6 +115,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
       deviceNsp.in(deviceRoom(deviceId)).socketsLeave(deviceRoom(deviceId));
     }),
     taskRoutes(services),
+    usageRoutes(services),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
   app.use(staticPage(config.webviewDir, { serveSourceMaps: config.serveSourceMaps }));

@@ -34,6 +34,10 @@ export function createMetrics(redis: RedisClient) {
     chatSends: new Counter({ name: 'wegent_chat_sends_total', help: 'chat:send accepted', labelNames: ['result'] as const, registers: [registry] }),
     progressEvents: new Counter({ name: 'wegent_progress_events_total', help: 'Streamed events applied', registers: [registry] }),
     completions: new Counter({ name: 'wegent_subtasks_finished_total', help: 'Subtasks reaching a final status', labelNames: ['status'] as const, registers: [registry] }),
+    // Usage of finished replies that reported some (usage.ts); `pool` is "local" or "cloud", never a user or device.
+    usageReplies: new Counter({ name: 'wegent_usage_replies_total', help: 'Finished replies whose device reported usage', labelNames: ['pool'] as const, registers: [registry] }),
+    tokens: new Counter({ name: 'wegent_tokens_total', help: 'Model tokens reported by devices, by kind (input, output, cache_write, cache_read)', labelNames: ['kind', 'pool'] as const, registers: [registry] }),
+    costUsd: new Counter({ name: 'wegent_cost_usd_total', help: 'Cost in US dollars reported by devices (as the Agent SDK computed it)', labelNames: ['pool'] as const, registers: [registry] }),
     offlineDetections: new Counter({ name: 'wegent_offline_detections_total', help: 'Devices whose online TTL lapsed (claimed by this node)', registers: [registry] }),
     authFailures: new Counter({ name: 'wegent_auth_failures_total', help: 'Refused tokens and logins', labelNames: ['code'] as const, registers: [registry] }),
     queueLength: new Gauge({

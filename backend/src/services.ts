@@ -15,6 +15,7 @@ import { Monitor } from './monitor';
 import type { Notifier } from './notifier';
 import { prepareScripts } from './store/script';
 import { Tasks } from './tasks';
+import { UsageLedger } from './usage';
 
 export interface Services {
   config: Config;
@@ -25,6 +26,7 @@ export interface Services {
   attachments: Attachments;
   devices: Devices;
   tasks: Tasks;
+  usage: UsageLedger;
   dispatcher: Dispatcher;
   approvals: Approvals;
   changes: ChangeReview;
@@ -41,8 +43,9 @@ export function createServices(config: Config, redis: RedisClient, log: Logger, 
   const tasks = new Tasks(redis, config.limits.historyBytes);
   const attachments = new Attachments(redis, config.jwtSecret, config.attachmentTtl, tasks, devices);
   const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
-  const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, notify, metrics, log, opts: config }, approvals);
+  const usage = new UsageLedger(redis, devices, metrics);
+  const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, usage, notify, metrics, log, opts: config }, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
   const changes = new ChangeReview(redis, tasks, devices, notify, log);
-  return { config, redis, log, metrics, accounts, attachments, devices, tasks, dispatcher, approvals, changes, monitor, inflight: new InFlight() };
+  return { config, redis, log, metrics, accounts, attachments, devices, tasks, usage, dispatcher, approvals, changes, monitor, inflight: new InFlight() };
 }

@@ -160,6 +160,7 @@ export class Tasks {
     if (s.error) done.error = s.error;
     if (s.session_id) done.session_id = s.session_id;
     if (s.changes) done.changes = s.changes;
+    if (s.usage) done.usage = s.usage;
     return done;
   }
 
@@ -205,6 +206,7 @@ export class Tasks {
       last_seq: s.last_seq, ...askedOf(s), ...(s.changes ? { changes: s.changes } : {}),
       ...(s.attachments?.length ? { attachments: s.attachments } : {}),
       ...(s.changes_outcome ? { changes_outcome: s.changes_outcome } : {}),
+      ...(s.usage ? { usage: s.usage } : {}),
     };
   }
 

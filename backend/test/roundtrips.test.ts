@@ -110,6 +110,19 @@ describe('round trips: no path grows with the size of what it reads', function (
     assert.ok(ten <= 3, `${ten} round trips from task:complete to its ack`);
   });
 
+  it('counts a completion\'s usage in the same round trip as the conversation\'s touch', async () => {
+    const complete = async (usage?: object) => {
+      const sent = await chat.sendOk({ device_id: device.deviceId, message: 'priced' });
+      await device.waitForExecute(sent.subtask_id);
+      const count = await roundTrips(async () => assert.ok((await device.complete(sent.subtask_id, { result: 'ok', ...(usage ? { usage } : {}) })).ok));
+      await chat.waitForDone(sent.subtask_id);
+      return count;
+    };
+    const without = await complete();
+    const withUsage = await complete({ input_tokens: 5, output_tokens: 6, total_cost_usd: 0.01 });
+    assert.equal(withUsage, without, `with usage ${withUsage} round trips, without ${without}`);
+  });
+
   it('answers a heartbeat of a device running a task in at most 3 round trips', async () => {
     const busy = await chat.sendOk({ device_id: device.deviceId, message: 'busy' });
     await device.waitForExecute(busy.subtask_id);

@@ -71,6 +71,8 @@ export const BRIDGE_HTTP_PATHS = [
   /^\/api\/devices(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._:-]{1,128}(\/default)?)?$/,
   /^\/api\/tasks(\/(?!\.\.?$)[A-Za-z0-9._:-]{1,128})?$/,
   /^\/api\/me$/,
+  /** The caller's own usage; a query only of the two days it takes. */
+  /^\/api\/usage(\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2})?$/,
 ];
 
 export function isBridgeHttpPath(path: string): boolean {

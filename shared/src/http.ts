@@ -1,9 +1,10 @@
 // Request and response bodies of the HTTP API (docs/protocol.md "HTTP API"). Requests are parsed with
 // these schemas; responses are described by them (types and the generated JSON Schemas).
 import { z } from 'zod';
-import { LIMITS } from './timing';
+import { LIMITS, USAGE_LIMITS } from './timing';
 import { DeviceId, ErrorObject, IsoTime, ModelId, OpaqueId, PermissionMode, SubtaskStatus, TaskChanges } from './protocol';
 import { AttachmentMeta } from './attachments';
+import { Usage } from './usage';
 import { ChangesOutcome, ChatChunk, DeviceView, PendingRequest, PermissionRecord } from './views';
 
 // ---- requests -------------------------------------------------------------------------------
@@ -98,6 +99,7 @@ export const SubtaskView = z.object({
   changes: TaskChanges.describe('The conversation\'s changes against its base when this subtask completed').optional(),
   attachments: z.array(AttachmentMeta).describe('What was attached to the message: names, types and sizes only').optional(),
   changes_outcome: ChangesOutcome.describe('Its changes were applied or discarded since (chat:apply); absent while they wait').optional(),
+  usage: Usage.describe('What the reply cost, as the device reported it; absent when it reported nothing').optional(),
 });
 export type SubtaskView = z.infer<typeof SubtaskView>;
 
@@ -110,3 +112,32 @@ export const Health = z.object({
   shutting_down: z.boolean(),
   latency_ms: z.number().int().min(0),
 });
+
+// ---- usage (GET /api/usage) -----------------------------------------------------------------
+
+/** A calendar day in UTC, `YYYY-MM-DD`. */
+export const UsageDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day as YYYY-MM-DD (UTC)')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar day');
+
+/** The query of `GET /api/usage`: both ends included; other parameters are refused by name. */
+export const UsageQuery = z.strictObject({
+  from: UsageDay.describe(`First day (default: ${USAGE_LIMITS.defaultDays - 1} days before \`to\`)`).optional(),
+  to: UsageDay.describe('Last day (default: today, UTC)').optional(),
+});
+export type UsageQuery = z.infer<typeof UsageQuery>;
+
+/** Usage added up over some replies; a field no reply reported is absent. */
+export const UsageTotals = Usage.extend({ replies: z.number().int().min(0).describe('Replies whose device reported usage') });
+export type UsageTotals = z.infer<typeof UsageTotals>;
+
+export const UsageSummary = z.object({
+  from: UsageDay,
+  to: UsageDay,
+  total: UsageTotals,
+  days: z.array(UsageTotals.extend({ date: UsageDay })).describe('Days with usage, oldest first (days without are left out)'),
+  devices: z.array(UsageTotals.extend({
+    device_id: DeviceId.describe('The device the messages were sent to ("cloud" for the shared pool)'),
+    name: z.string().describe('The device\'s name, while it is still registered').optional(),
+  })).describe('Devices with usage in the range, most tokens first'),
+});
+export type UsageSummary = z.infer<typeof UsageSummary>;

@@ -2,6 +2,8 @@ export * from './constants';
 export * from './toolTarget';
 export * from './errors';
 export * from './timing';
+export * from './usageFields';
+export * from './usage';
 export * from './protocol';
 export * from './attachments';
 export * from './views';

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { FINAL_STATUSES, PERMISSION_MODES, SUBTASK_STATUSES } from './constants';
 import { LIMITS } from './timing';
+import { UsageReport } from './usage';
 
 import { DeviceId, OpaqueId } from './ids';
 import { AttachmentIds, AttachmentRef } from './attachments';
@@ -221,7 +222,7 @@ export const TaskComplete = z.object({
     .transform((e) => (typeof e === 'string' ? { code: 'EXECUTOR_ERROR', message: e } : e))
     .optional(),
   session_id: z.string().max(256).optional(),
-  usage: z.record(z.string(), z.unknown()).optional(),
+  usage: UsageReport.optional(),
   last_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   changes: TaskChanges.optional(),
 });

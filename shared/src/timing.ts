@@ -46,6 +46,9 @@ export const LIMITS = {
   changedFiles: 1_000,
 } as const;
 
+/** GET /api/usage: the days it answers when asked for none, the longest range it takes, how long days are kept. */
+export const USAGE_LIMITS = { defaultDays: 30, maxDays: 366, keptDays: 400 } as const;
+
 /** How long the backend waits for a device to answer `task:diff` / `task:apply`: under CHAT_REQUEST_TIMEOUT_MS, so the chat hears why. */
 export const DEVICE_REQUEST_TIMEOUT_MS = 10_000;
 

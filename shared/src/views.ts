@@ -7,6 +7,7 @@ import {
   Answers, ChatClientKind, CompleteStatus, DecidedBy, DeviceId, DeviceStatus, ErrorObject, ExecutorMode, IsoTime, ModelId, OpaqueId,
   PermissionDecisionValue, PermissionMode, PermissionScope, RequestId, SubtaskStatus, TaskChanges, TaskEvent,
 } from './protocol';
+import { Usage } from './usage';
 
 const count = z.number().int().min(0);
 
@@ -122,6 +123,7 @@ export const ChatDone = z.object({
   session_id: z.string().optional(),
   last_seq: z.number().int().min(0).describe('The seq of the last chat:chunk of the subtask: a client that applied less resumes before it closes the stream'),
   changes: TaskChanges.describe('The conversation\'s changes so far, as the device reported them').optional(),
+  usage: Usage.describe('What the reply cost, as the device reported it; absent when it reported nothing').optional(),
 });
 export type ChatDone = z.infer<typeof ChatDone>;
 

@@ -6,7 +6,7 @@ import { isBridgeHttpPath } from '../src/bridge';
 
 describe('shared: bridge HTTP path allow-list', () => {
   it('allows the routes the chat page uses', () => {
-    for (const path of ['/api/devices', '/api/devices/laptop-1', '/api/devices/my.box:2/default', '/api/devices/.hidden', '/api/tasks/a..b', '/api/tasks', '/api/tasks/task_abc', '/api/me']) {
+    for (const path of ['/api/devices', '/api/devices/laptop-1', '/api/devices/my.box:2/default', '/api/devices/.hidden', '/api/tasks/a..b', '/api/tasks', '/api/tasks/task_abc', '/api/me', '/api/usage', '/api/usage?from=2026-11-01&to=2026-11-30']) {
       assert.ok(isBridgeHttpPath(path), path);
     }
   });
@@ -17,6 +17,7 @@ describe('shared: bridge HTTP path allow-list', () => {
       '/api/devices/..', '/api/devices/./default', '/api/devices/../default', '/api/tasks/..', '/api/devices/../tokens', '/api/devices/a/../../tokens', '/api/devices/%2e%2e', '/api/devices/a/b',
       '/api/devices/a/default/x', '/api/tasks?x=1', '/api/me/', 'http://evil.example/api/me', '//evil/api/me',
       '/api/devices/' + 'x'.repeat(129), '/API/ME', '/api/me\n',
+      '/api/usage/x', '/api/usage?from=2026-11-01', '/api/usage?from=2026-11-01&to=2026-11-30&x=1', '/api/usage?to=../../tokens',
     ]) {
       assert.ok(!isBridgeHttpPath(path), path);
     }

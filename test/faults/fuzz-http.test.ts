@@ -62,6 +62,7 @@ describe('faults: HTTP route fuzz', function () {
     { method: 'DELETE', path: (id) => `/api/devices/${id}`, params: () => ['hz-bob', 'unknown'] },
     { method: 'GET', path: () => '/api/tasks', params: none },
     { method: 'GET', path: (id) => `/api/tasks/${id}`, params: () => ['task_unknown'] },
+    { method: 'GET', path: (day) => `/api/usage?from=${day}`, params: () => ['2026-01-01', '2026-02-30', '', '1999-01-01&to=2026-01-01'] },
     { method: 'GET', path: () => '/healthz', params: none },
     { method: 'GET', path: () => '/metrics', params: none },
   ];

@@ -171,7 +171,7 @@ describe('faults: security', function () {
     const revoked = await issueToken(stack.backend, alice.userId, { name: 'to revoke' });
     assert.equal((await api(stack.backend.url, 'DELETE', `/api/tokens/${revoked.id}`, { token: alice.token })).status, 204);
     const cases = { ...badTokens(), AUTH_REVOKED: [revoked.token] };
-    const routes = [['GET', '/api/me'], ['GET', '/api/devices'], ['GET', '/api/tasks'], ['GET', `/api/tasks/${bobIds.task}`], ['GET', '/api/tokens'], ['POST', '/api/tokens'], ['DELETE', `/api/tokens/${bobIds.token}`], ['PUT', '/api/devices/sec-alice/default'], ['DELETE', '/api/devices/sec-alice/default'], ['DELETE', '/api/devices/sec-alice']];
+    const routes = [['GET', '/api/me'], ['GET', '/api/devices'], ['GET', '/api/tasks'], ['GET', `/api/tasks/${bobIds.task}`], ['GET', '/api/usage'], ['GET', '/api/tokens'], ['POST', '/api/tokens'], ['DELETE', `/api/tokens/${bobIds.token}`], ['PUT', '/api/devices/sec-alice/default'], ['DELETE', '/api/devices/sec-alice/default'], ['DELETE', '/api/devices/sec-alice']];
     const before = await stack.snapshot();
     for (const [code, tokens] of Object.entries(cases)) {
       for (const token of tokens) {

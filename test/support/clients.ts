@@ -233,7 +233,7 @@ export class TestDevice {
     return this.seqs.get(subtaskId) ?? 0;
   }
 
-  async complete(subtaskId: string, extra: { status?: 'completed' | 'failed' | 'cancelled'; result?: string; error?: unknown; session_id?: string; last_seq?: number; changes?: unknown } = {}): Promise<AnyAck> {
+  async complete(subtaskId: string, extra: { status?: 'completed' | 'failed' | 'cancelled'; result?: string; error?: unknown; session_id?: string; last_seq?: number; changes?: unknown; usage?: unknown } = {}): Promise<AnyAck> {
     // Like a real executor, the slot is free once the task has ended, before the backend confirms:
     // the backend may hand the slot to the next task before this ack arrives.
     const wasRunning = this.running.delete(subtaskId);
@@ -245,6 +245,7 @@ export class TestDevice {
       ...(extra.error !== undefined ? { error: extra.error } : {}),
       ...(extra.session_id !== undefined ? { session_id: extra.session_id } : {}),
       ...(extra.changes !== undefined ? { changes: extra.changes } : {}),
+      ...(extra.usage !== undefined ? { usage: extra.usage } : {}),
     });
     if (!ack.ok && wasRunning) this.running.add(subtaskId);
     return ack;

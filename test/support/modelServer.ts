@@ -42,7 +42,18 @@ export interface ReplyOptions {
   gate?: Promise<unknown>;
   /** Defaults to "tool_use" when a tool_use block is present, else "end_turn". */
   stopReason?: string;
+  /** The token counts this response reports (default DEFAULT_USAGE); Claude Code adds them up per turn. */
+  usage?: ScriptedUsage;
 }
+
+export interface ScriptedUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+}
+/** What every response reports unless its turn says otherwise. */
+export const DEFAULT_USAGE: ScriptedUsage = { input_tokens: 10, output_tokens: 20 };
 
 export type Turn =
   | { kind: 'reply'; blocks: Block[]; options: ReplyOptions }
@@ -178,8 +189,9 @@ export async function startModelServer(): Promise<ModelServer> {
       if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
     };
     const model = typeof body?.model === 'string' ? body.model : 'claude-scripted';
+    const { output_tokens, ...input } = options.usage ?? DEFAULT_USAGE;
     await send('message_start', {
-      message: { id: `msg_${randomUUID()}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } },
+      message: { id: `msg_${randomUUID()}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...input, output_tokens: 1 } },
     });
     let index = 0;
     for (const block of turn.blocks) {
@@ -204,7 +216,7 @@ export async function startModelServer(): Promise<ModelServer> {
     if (options.hang) return; // left open until the client goes away or the server closes
     if (options.gate) await options.gate.catch(() => {});
     const stopReason = options.stopReason ?? (turn.blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
-    await send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 20 } });
+    await send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens } });
     await send('message_stop', {});
     res.end();
   }
@@ -243,7 +255,7 @@ export async function startModelServer(): Promise<ModelServer> {
       if (body?.stream === false && turn.kind === 'reply') {
         const content = turn.blocks.map((b) => (b.type === 'thinking' ? { ...b, signature: 'scripted-signature' } : b));
         res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ id: `msg_${randomUUID()}`, type: 'message', role: 'assistant', model: body.model, content, stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 10, output_tokens: 20 } }),
+          JSON.stringify({ id: `msg_${randomUUID()}`, type: 'message', role: 'assistant', model: body.model, content, stop_reason: 'end_turn', stop_sequence: null, usage: turn.options.usage ?? DEFAULT_USAGE }),
         );
         return;
       }

@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
 import type { Notifier } from '../notifier';
 import type { Tasks } from '../tasks';
+import type { UsageLedger } from '../usage';
 
 export interface DispatchOptions {
   executeAckTimeoutMs: number;
@@ -21,6 +22,7 @@ export interface DispatchDeps {
   devices: Devices;
   tasks: Tasks;
   attachments: Attachments;
+  usage: UsageLedger;
   notify: Notifier;
   metrics: Metrics;
   log: Logger;

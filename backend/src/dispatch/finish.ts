@@ -1,7 +1,7 @@
 // A subtask's final status, once (the finish script), and what follows any change of a device's
 // slots: the promoted are sent, the chats hear of it. Every path that ends a subtask — completion,
 // cancel, refusal, a lost or deleted device — comes through here.
-import { DEFAULT_SLOTS, ErrorCode, type ProtocolError, type TaskChanges } from '@wegent/shared';
+import { DEFAULT_SLOTS, ErrorCode, type ProtocolError, type TaskChanges, type Usage } from '@wegent/shared';
 import { heldFailure } from '../presenceWords';
 import { idHome } from '../store/keys';
 import { finish as finishScript, type FinishOutcome } from '../store/scripts/finish';
@@ -20,7 +20,7 @@ export interface FinishOptions {
   result?: string;
   error?: ProtocolError;
   sessionId?: string;
-  usage?: unknown;
+  usage?: Usage;
   changes?: TaskChanges;
   /** The completion's last_seq: fewer seqs stored → 'gap', nothing changes. */
   requiredLastSeq?: number;
@@ -45,7 +45,9 @@ export class Finisher {
     if (r.outcome !== 'done') return r;
     this.routes.forget(s.subtask_id);
     this.d.metrics.completions.inc({ status });
-    const next = await this.d.tasks.touchTask(r.record);
+    // Usage is counted beside the conversation's touch (one round trip); a failure to count never fails the finish.
+    const counted = this.d.usage.record(r.record).catch((err: Error) => this.d.log.warn({ err, subtaskId: s.subtask_id }, 'usage not counted'));
+    const [next] = await Promise.all([this.d.tasks.touchTask(r.record), counted]);
     this.d.notify.toUser(r.record.user_id, 'chat:done', this.d.tasks.doneEvent(r.record)!);
     // Positions behind it move when it left the queue itself or pulled the next one into a slot.
     this.slotsChanged(idHome(s.subtask_id), s.device_id, r.promoted, r.promoted.length > 0 || !r.wasInSlot ? r.queue : null);

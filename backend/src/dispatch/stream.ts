@@ -1,6 +1,6 @@
 // The device's reports on a running subtask: task:progress (a seq applied once, fanned out as
 // chat:chunk) and task:complete (its final status, through the finisher).
-import { ErrorCode, LIMITS, WegentError, type TaskComplete, type TaskProgress } from '@wegent/shared';
+import { ErrorCode, LIMITS, WegentError, pickUsage, type TaskComplete, type TaskProgress } from '@wegent/shared';
 import type { Approvals } from '../approvals';
 import { approvalOps } from '../store/scripts/approvals';
 import { progress as progressScript } from '../store/scripts/progress';
@@ -68,7 +68,7 @@ export class Streams {
     const s = await this.routes.get(p.subtask_id);
     if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
     const r = await this.finisher.finish(s, p.status, {
-      expectedDevice: deviceId, result: p.result, error: p.error, sessionId: p.session_id, usage: p.usage, changes: p.changes, requiredLastSeq: p.last_seq, pump: true,
+      expectedDevice: deviceId, result: p.result, error: p.error, sessionId: p.session_id, usage: pickUsage(p.usage), changes: p.changes, requiredLastSeq: p.last_seq, pump: true,
     });
     if (r.outcome === 'notfound') throw notFound(p.subtask_id);
     if (r.outcome === 'gap') {

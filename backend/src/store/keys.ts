@@ -95,6 +95,8 @@ export const keys = {
   /** Follow-ups sent while a turn of the conversation runs, oldest first: they wait for it (not yet on a device's queue). */
   taskHeld: (taskId: string) => `${at(idHome(taskId))}task:${taskId}:held`,
   userTasks: (userId: string) => `${at(userHome(userId))}user:${userId}:tasks`,
+  /** HASH `<device_id>|<usage field>` → sum over the user's replies finished that UTC day (usage.ts). */
+  userUsage: (userId: string, day: string) => `${at(userHome(userId))}user:${userId}:usage:${day}`,
   subtask: (subtaskId: string) => `${at(idHome(subtaskId))}subtask:${subtaskId}`,
   subtaskEvents: (subtaskId: string) => `${at(idHome(subtaskId))}subtask:${subtaskId}:events`,
   /** HASH request_id → the permission request as recorded (tool, when asked). */

@@ -3,7 +3,7 @@
 // built here; the few fields Lua reads or sets itself are named in lua/includes/{subtask,device,
 // task}.lua, which backend/test/lua.test.ts holds to these definitions. A new field: add it to the
 // interface and to its FIELDS table; it is then written wherever a record is, and read back.
-import { DEFAULT_SLOTS, type AttachmentMeta, ErrorCode, PERMISSION_MODES, type ExecutorMode, type PermissionMode, type ProtocolError, type SubtaskStatus, type TaskChanges, type ChangesOutcome } from '@wegent/shared';
+import { DEFAULT_SLOTS, type AttachmentMeta, ErrorCode, PERMISSION_MODES, pickUsage, type ExecutorMode, type PermissionMode, type ProtocolError, type SubtaskStatus, type TaskChanges, type ChangesOutcome, type Usage } from '@wegent/shared';
 
 interface Codec<T> {
   /** null: the field is not written (absent means the default). */
@@ -26,6 +26,8 @@ const json = <T>(onBad: (raw: string) => T): Codec<T | null> => ({
     }
   },
 });
+
+const anyJson = json<unknown>(() => null);
 
 type Fields<R> = { [K in keyof R]-?: Codec<R[K]> };
 
@@ -68,7 +70,8 @@ export interface SubtaskRecord {
   result: string | null;
   error: ProtocolError | null;
   session_id: string | null;
-  usage: unknown;
+  /** What the reply cost, as the device reported it (known fields only); null: nothing reported. */
+  usage: Usage | null;
   created_at: string;
   started_at: string | null;
   completed_at: string | null;
@@ -105,7 +108,8 @@ export const SUBTASK_FIELDS: Fields<SubtaskRecord> = {
   result: { encode: (v) => v, decode: (r) => r ?? null },
   error: json<ProtocolError>((raw) => ({ code: ErrorCode.INTERNAL, message: raw })),
   session_id: optionalText,
-  usage: json<unknown>(() => null),
+  // Records written before the usage shape kept the SDK's whole object: its known fields are read.
+  usage: { encode: (v) => (v ? JSON.stringify(v) : null), decode: (r) => pickUsage(anyJson.decode(r)) ?? null },
   created_at: text,
   started_at: optionalText,
   completed_at: optionalText,

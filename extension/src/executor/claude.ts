@@ -2,7 +2,7 @@
 // and resolves with the outcome; it never throws. The turn runs in a process from the executor's
 // pool (claudeProcesses.ts: the conversation's warm one, a prewarmed spare, or a new one). The SDK
 // (ESM, ~MBs, plus a native binary) is loaded lazily on the first task so starting stays fast.
-import type { PermissionMode, ProtocolError, TaskEvent } from '@wegent/shared';
+import { pickUsage, type PermissionMode, type ProtocolError, type TaskEvent, type Usage } from '@wegent/shared';
 import type { Logger } from './api';
 import { hostSettings, type HostSettings } from './claudeOptions';
 import { ClaimRefused, type ClaudeSession, type ImageInput } from './claudeSession';
@@ -57,7 +57,7 @@ export interface ClaudeRunResult {
   result?: string;
   error?: ProtocolError;
   sessionId?: string;
-  usage?: Record<string, unknown>;
+  usage?: Usage;
 }
 
 let sdkPromise: Promise<Sdk> | undefined;
@@ -144,7 +144,10 @@ async function runTurn(req: ClaudeRunRequest): Promise<ClaudeRunResult | 'claim-
 
 function fromResult(result: SdkMessageLike | undefined, assistantError: string | undefined, sessionId: string | undefined): ClaudeRunResult {
   if (!result) return { status: 'failed', sessionId, error: { code: 'EXECUTOR_ERROR', message: 'Claude Code ended without a result.' } };
-  const usage = { ...(result.usage as object | undefined), total_cost_usd: result.total_cost_usd, num_turns: result.num_turns, duration_ms: result.duration_ms };
+  // Token counts from the result's usage, the rest from the result itself; only what it reported.
+  const usage = pickUsage({
+    ...(result.usage as object | undefined), total_cost_usd: result.total_cost_usd, num_turns: result.num_turns, duration_ms: result.duration_ms, duration_api_ms: result.duration_api_ms,
+  });
   const text = typeof result.result === 'string' ? result.result : '';
   if (result.subtype === 'success' && !result.is_error) return { status: 'completed', result: text, sessionId, usage };
   const errors = Array.isArray(result.errors) ? (result.errors as string[]).join('; ') : '';

@@ -5,7 +5,7 @@
 // after every progress of its subtask is acked and carries `last_seq`. Events that arrive while a
 // message is in flight are coalesced into the next one (see coalesce.ts).
 import { EventEmitter } from 'node:events';
-import { ErrorCode, type Ack, type ProtocolError, type TaskChanges, type TaskComplete, type TaskEvent, type TaskProgress } from '@wegent/shared';
+import { ErrorCode, type Ack, type ProtocolError, type TaskChanges, type TaskComplete, type TaskEvent, type TaskProgress, type Usage } from '@wegent/shared';
 import type { Logger } from './api';
 import { appendCoalesced, takeBatch } from './coalesce';
 
@@ -17,7 +17,7 @@ export interface CompletePayload {
   result?: string;
   error?: ProtocolError;
   session_id?: string;
-  usage?: Record<string, unknown>;
+  usage?: Usage;
   changes?: TaskChanges;
 }
 

@@ -89,6 +89,25 @@ describe('executor: Claude runner (real Agent SDK)', function () {
     assert.ok(conversation.includes('The secret word is avocado.'), 'earlier answer is in the history');
   });
 
+  it('reports the usage of the result: the model\'s token counts summed over the agent\'s turns, cost, duration, turns', async () => {
+    const cwd = tempDir('ws');
+    model.script(
+      'USAGE-1',
+      reply(toolUse('Write', { file_path: path.join(cwd, 'u.txt'), content: 'u' }), { usage: { input_tokens: 1200, output_tokens: 30, cache_creation_input_tokens: 500, cache_read_input_tokens: 7000 } }),
+      reply(text('Done.'), { usage: { input_tokens: 34, output_tokens: 56, cache_read_input_tokens: 100 } }),
+    );
+    const outcome = await run('USAGE-1: write u.txt', { cwd }).done;
+    assert.equal(outcome.status, 'completed', JSON.stringify(outcome.error));
+    const u = outcome.usage!;
+    assert.deepEqual(
+      { input: u.input_tokens, output: u.output_tokens, write: u.cache_creation_input_tokens, read: u.cache_read_input_tokens, turns: u.num_turns },
+      { input: 1234, output: 86, write: 500, read: 7100, turns: 2 },
+    );
+    assert.ok(u.total_cost_usd! > 0 && u.duration_ms! > 0 && u.duration_api_ms! > 0, JSON.stringify(u));
+    // Only the known fields travel (the SDK's service_tier, server_tool_use, … stay on the device).
+    assert.deepEqual(Object.keys(u).sort(), ['cache_creation_input_tokens', 'cache_read_input_tokens', 'duration_api_ms', 'duration_ms', 'input_tokens', 'num_turns', 'output_tokens', 'total_cost_usd']);
+  });
+
   it('cancels a streaming turn via abort and ends "cancelled"', async () => {
     model.script('HANG-1', reply(text('Starting a very long answer'), { hang: true }));
     const { events, controller, done } = run('HANG-1: talk forever');
@@ -100,6 +119,7 @@ describe('executor: Claude runner (real Agent SDK)', function () {
     controller.abort();
     const outcome = await done;
     assert.equal(outcome.status, 'cancelled');
+    assert.equal(outcome.usage, undefined, 'a cancelled turn has no result, so no usage: nothing is made up');
     await model.waitFor(() => model.requestsFor('HANG-1').some((r) => r.clientAborted));
   });
 

@@ -1,6 +1,6 @@
 // A subtask's final status, once (lua/finish-4.lua): the slot or queue place it held is freed and,
 // when asked, refilled from the queue in the same step.
-import type { CompleteStatus, ProtocolError, TaskChanges } from '@wegent/shared';
+import type { CompleteStatus, ProtocolError, TaskChanges, Usage } from '@wegent/shared';
 import { idHome, keys } from '../keys';
 import { decodeSubtask, encodeSubtask, type SubtaskRecord } from '../records';
 import { defineScript, hash, pairs, strings } from '../script';
@@ -19,7 +19,7 @@ export interface FinishInput {
   result?: string;
   error?: ProtocolError;
   sessionId?: string;
-  usage?: unknown;
+  usage?: Usage;
   changes?: TaskChanges;
 }
 
