@@ -1,7 +1,8 @@
 // Conversations in their own git worktrees, end to end: the real executor and Agent SDK (Claude Code
 // against the scripted model server), the real backend and Redis, and git repositories made here.
 // Two conversations write the same file differently without touching the user's tree; one applies,
-// the other conflicts and is discarded; five at once leave `git status` clean until applied.
+// the other conflicts and is discarded; five at once leave `git status` clean until applied; a
+// restarted device finds a live conversation's worktree again.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -93,6 +94,32 @@ describe('executor: a worktree per conversation, end to end', function () {
     }
     assert.equal(new Set(done.map((d) => d.changes?.branch)).size, 5);
     await exec.stop();
+  });
+
+  it('a restart of the device keeps a live conversation\'s worktree: its follow-up continues there', async () => {
+    const repo = makeRepo({ 'shared.txt': 'base\n' });
+    const dataDir = tempDir('data');
+    const earlier = await stack.executor({ workspace: repo, dataDir });
+    const deviceId = earlier.snapshot().deviceId;
+    const first = await writeShared(deviceId, 'before the restart');
+    await earlier.stop();
+    const restarted = await stack.executor({ workspace: repo, dataDir });
+    assert.equal(restarted.snapshot().deviceId, deviceId, 'the same device (its id is kept in the data dir)');
+    const marker = `WT-${++n}-${process.pid}`;
+    stack.model.script(marker, reply(toolUse('Write', { file_path: 'later.txt', content: 'after\n' })), reply(text('Wrote later.txt.')));
+    const sent = await stack.chat.sendOk({ device_id: deviceId, message: `${marker} add later.txt`, permission_mode: 'acceptEdits', task_id: first.task_id });
+    const next = await stack.chat.waitForDone(sent.subtask_id, 90_000);
+    assert.equal(next.status, 'completed', JSON.stringify(next.error));
+    // Same worktree, branch and base: the change before the restart is still there, the new one beside it.
+    assert.equal(next.changes?.branch, first.changes?.branch);
+    assert.equal(next.changes?.base, first.changes?.base);
+    assert.deepEqual(next.changes?.files.map((f) => [f.path, f.status]), [['later.txt', 'added'], ['shared.txt', 'modified']]);
+    assert.ok(!statusTexts(next.subtask_id).some((t) => /own git worktree/.test(t)), 'no new worktree was made');
+    const diff = await stack.chat.emit('chat:diff', { task_id: first.task_id, path: 'shared.txt' });
+    assert.ok(diff.ok && /\+before the restart/.test(String(diff.diff)), JSON.stringify(diff));
+    assert.equal(status(repo), '');
+    assert.equal(sh(repo, 'worktree', 'list').trim().split('\n').length, 2, 'one worktree, the same one');
+    await restarted.stop();
   });
 
   it('outside git the task runs in place, the chat is told "not isolated", and apply answers NOT_ISOLATED', async () => {
