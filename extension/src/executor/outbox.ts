@@ -81,14 +81,24 @@ export class Outbox extends EventEmitter<{ settled: [subtaskId: string, delivere
     if (online) for (const id of this.queues.keys()) void this.pump(id);
   }
 
-  /** Resolves true once everything is acked, false if that takes longer than timeoutMs. */
-  async whenEmpty(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.empty) {
-      if (Date.now() > deadline) return false;
-      await sleep(25);
-    }
-    return true;
+  /**
+   * Resolves true once everything is acked (or dropped for good: every subtask settled), false if that
+   * takes longer than timeoutMs. Woken by the `settled` that empties the outbox, not by polling.
+   */
+  whenEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.empty) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (result: boolean) => {
+        clearTimeout(timer);
+        this.off('settled', onSettled);
+        resolve(result);
+      };
+      const onSettled = () => {
+        if (this.empty) done(true);
+      };
+      const timer = setTimeout(() => done(this.empty), timeoutMs);
+      this.on('settled', onSettled);
+    });
   }
 
   private queue(subtaskId: string): SubtaskQueue {

@@ -156,6 +156,26 @@ describe('executor: outbox', function () {
     assert.ok(texts.includes('could not be delivered (INVALID_PAYLOAD)') && texts.endsWith('after'), texts);
   });
 
+  it('whenEmpty: true at once when empty, woken by the settle that empties it (no polling), false past its timeout', async () => {
+    const receiver = new ProtocolReceiver();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const outbox = new Outbox(async (event, payload) => (event === 'task:complete' && (await gate), receiver.handle(event, payload)), silentLogger, 1);
+    assert.equal(await outbox.whenEmpty(0), true, 'nothing pending');
+    outbox.complete('s6', { status: 'completed' });
+    assert.equal(await outbox.whenEmpty(20), false, 'offline: the complete stays pending past the timeout');
+    assert.equal(outbox.listenerCount('settled'), 0, 'a timed-out wait leaves no listener behind');
+    outbox.setOnline(true);
+    const drained = outbox.whenEmpty(60_000);
+    const settled = new Promise<void>((r) => outbox.once('settled', () => r()));
+    release();
+    await settled;
+    // Resolved in the same turn as the settle: a poll would still be waiting for its next timer.
+    const first = await Promise.race([drained, new Promise((r) => setImmediate(() => r('not yet')))]);
+    assert.equal(first, true);
+    assert.equal(outbox.listenerCount('settled'), 0);
+  });
+
   it('clamps events the backend would refuse: huge tool output clipped, huge tool input previewed', () => {
     const big = clampEvent({ type: 'tool_result', tool_use_id: 't', is_error: false, text: 'x'.repeat(MAX_TOOL_RESULT_TEXT + 10) });
     assert.ok(big.type === 'tool_result' && big.text.length < MAX_TOOL_RESULT_TEXT + 100 && /10 more characters not shown/.test(big.text));
