@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AttachmentTtls } from './attachments';
-import { ATTACHMENT_TTL_MS, ATTACHMENT_UNUSED_TTL_MS, EXECUTE_ACK_TIMEOUT_MS, MAX_QUEUE_PER_DEVICE, timingFromEnv, type Timing } from '@wegent/shared';
+import { ATTACHMENT_TTL_MS, ATTACHMENT_UNUSED_TTL_MS, EXECUTE_ACK_TIMEOUT_MS, MAX_QUEUE_PER_DEVICE, TimingEnvError, timingFromEnv, type Timing } from '@wegent/shared';
 
 export interface Config {
   port: number;
@@ -190,10 +190,19 @@ function metricsToken(env: Env): string | undefined {
   return raw;
 }
 
+/** The presence timing overrides (shared/src/timing.ts reads them): a bad one stops the start like any other bad value. */
+function timingOf(env: Env): Timing {
+  try {
+    return timingFromEnv(env);
+  } catch (err) {
+    throw err instanceof TimingEnvError ? new ConfigError(err.message) : err;
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.WEGENT_DATA_DIR || join(homedir(), '.wegent'));
   const { secret, source } = jwtSecret(env, dataDir);
-  const timing = timingFromEnv(env);
+  const timing = timingOf(env);
   if (timing.heartbeatIntervalMs >= timing.onlineTtlMs) {
     throw new ConfigError('WEGENT_HEARTBEAT_INTERVAL_MS must be shorter than WEGENT_ONLINE_TTL_MS, or every device would flap offline.');
   }

@@ -64,17 +64,27 @@ export interface Timing {
   monitorIntervalMs: number;
 }
 
-function positiveInt(raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
+/** A timing override that is not a whole number of milliseconds > 0: names the variable, the value and what is allowed. */
+export class TimingEnvError extends Error {
+  override name = 'TimingEnvError';
+  constructor(readonly variable: string, readonly value: string) {
+    super(`${variable} must be a whole number of milliseconds greater than 0 (got "${value}"); leave it unset for the default.`);
+  }
 }
 
-/** Reads the timing overrides from an environment (process.env by default). */
+function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(n) || n <= 0) throw new TimingEnvError(name, raw);
+  return n;
+}
+
+/** Reads the timing overrides from an environment (process.env by default); throws TimingEnvError on a bad value. */
 export function timingFromEnv(env: Record<string, string | undefined> = process.env): Timing {
   return {
-    heartbeatIntervalMs: positiveInt(env.WEGENT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_INTERVAL_MS),
-    onlineTtlMs: positiveInt(env.WEGENT_ONLINE_TTL_MS, DEFAULT_ONLINE_TTL_MS),
-    monitorIntervalMs: positiveInt(env.WEGENT_MONITOR_INTERVAL_MS, DEFAULT_MONITOR_INTERVAL_MS),
+    heartbeatIntervalMs: positiveInt(env, 'WEGENT_HEARTBEAT_INTERVAL_MS', DEFAULT_HEARTBEAT_INTERVAL_MS),
+    onlineTtlMs: positiveInt(env, 'WEGENT_ONLINE_TTL_MS', DEFAULT_ONLINE_TTL_MS),
+    monitorIntervalMs: positiveInt(env, 'WEGENT_MONITOR_INTERVAL_MS', DEFAULT_MONITOR_INTERVAL_MS),
   };
 }
