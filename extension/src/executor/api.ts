@@ -38,6 +38,7 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** What a shell gives the core; resolveOptions (options.ts) applies every default and clamp, once for both shells. */
 export interface ExecutorOptions {
   backendUrl: string;
   token: string;
@@ -84,7 +85,7 @@ export interface ExecutorOptions {
 export interface StopOptions {
   /** Let running tasks finish (up to graceMs) before cancelling them; default false: cancel now. */
   drain?: boolean;
-  /** Default 30 000. */
+  /** Default DEFAULT_GRACE_MS (options.ts). */
   graceMs?: number;
 }
 

@@ -3,13 +3,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, ExecutorMode, Isolation, MAX_SLOTS, PermissionMode } from '@wegent/shared';
-import type { ExecutorOptions } from './api';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, DEFAULT_SLOTS, ExecutorMode, Isolation, MAX_SLOTS, PermissionMode } from '@wegent/shared';
+import { DEFAULT_BACKEND_URL, DEFAULT_GRACE_MS, normalizeBackendUrl, resolveOptions, type ResolvedOptions } from './options';
 import { TokenFileError, readTokenFile } from './tokenFile';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3, unreachable: 4, refused: 5 } as const;
-
-export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8080';
 
 /** `--prune-worktrees` removes conversation worktrees unused this long. */
 export const DEFAULT_WORKTREE_MAX_AGE_DAYS = 14;
@@ -31,7 +29,7 @@ Options:
                            Env: WEGENT_BACKEND_URL
   --workspace DIR          Folder tasks run in (default: the current folder; cloud: the root of the
                            per-task folders, default ~/.wegent-executor/workspaces)
-  --max-slots N            Tasks run at once, 1–${MAX_SLOTS} (default ${MAX_SLOTS})
+  --max-slots N            Tasks run at once, 1–${MAX_SLOTS} (default ${DEFAULT_SLOTS})
   --name NAME              Device name (default "<OS type> - <hostname> · <folder>")
   --permission-mode MODE   plan | default | acceptEdits | bypassPermissions (default ${DEFAULT_DEVICE_PERMISSION_MODE}):
                            the most a task may do here; a chat message may ask for less, never more.
@@ -62,7 +60,7 @@ Options:
   --prune-worktrees        Remove worktrees unused for --worktree-max-age days or whose folder is gone, and exit
   --worktree-max-age DAYS  Age after which --prune-worktrees removes a worktree (default ${DEFAULT_WORKTREE_MAX_AGE_DAYS})
   --grace SECONDS          On SIGINT/SIGTERM, how long running tasks may finish before they are
-                           cancelled (default 30; a second signal cancels at once)
+                           cancelled (default ${DEFAULT_GRACE_MS / 1000}; a second signal cancels at once)
   --connect-timeout SECONDS  Give up (exit 4) if the backend cannot be reached at start within this
                            time (default 60; 0 = keep trying)
   --json                   Log JSON lines instead of text
@@ -80,7 +78,8 @@ Exit codes:
 `;
 
 export interface CliConfig {
-  executor: ExecutorOptions;
+  /** Resolved (options.ts): every default applied, as the Executor will run. */
+  executor: ResolvedOptions;
   json: boolean;
   verbose: boolean;
   graceMs: number;
@@ -140,17 +139,17 @@ function seconds(raw: string | undefined, name: string, fallback: number): numbe
   return Math.round(n * 1000);
 }
 
-/** --keep-alive: minutes ≥ 0, returned in ms. */
-function keepAlive(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_KEEP_ALIVE_MS;
+/** --keep-alive: minutes ≥ 0, returned in ms; unset: the default (options.ts). */
+function keepAlive(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error('--keep-alive must be a number of minutes ≥ 0');
   return Math.round(n * 60_000);
 }
 
 /** --approval-timeout: seconds > 0 (a request that can never be answered would deny at once). */
-function approvalTimeout(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_APPROVAL_TIMEOUT_MS;
+function approvalTimeout(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error('--approval-timeout must be a number of seconds > 0');
   return Math.round(n * 1000);
@@ -201,51 +200,52 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
         command: { action: values['prune-worktrees'] ? 'prune' : 'list', dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : undefined, maxAgeMs: Math.round(days * 86_400_000), json: Boolean(values.json) },
       };
     }
-    const isolation = Isolation.safeParse(values.isolation ?? 'worktree');
-    if (!isolation.success) throw new Error('--isolation must be "worktree" or "none"');
-    const mode = ExecutorMode.safeParse(values.mode ?? 'local');
-    if (!mode.success) throw new Error('--mode must be "local" or "cloud"');
+    // Unset flags stay undefined: resolveOptions (options.ts) gives every default, for VS Code as well.
+    const isolation = values.isolation === undefined ? undefined : Isolation.safeParse(values.isolation);
+    if (isolation && !isolation.success) throw new Error('--isolation must be "worktree" or "none"');
+    const mode = values.mode === undefined ? undefined : ExecutorMode.safeParse(values.mode);
+    if (mode && !mode.success) throw new Error('--mode must be "local" or "cloud"');
     const { token, source } = resolveToken(values.token, values['token-file'], env);
     const passEnv = (values['pass-env'] ?? []).flatMap((v) => v.split(',')).map((n) => n.trim()).filter(Boolean);
     const badName = passEnv.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || /^WEGENT_/i.test(n));
     if (badName) throw new Error(`--pass-env: "${badName}" cannot be passed (names are letters, digits and _; WEGENT_* never reaches Claude Code)`);
-    const backendUrl = values['backend-url'] ?? values.backend ?? (env.WEGENT_BACKEND_URL?.trim() || DEFAULT_BACKEND_URL);
+    const backendUrl = normalizeBackendUrl(values['backend-url'] ?? values.backend ?? env.WEGENT_BACKEND_URL);
     if (!/^https?:\/\/[^\s/]+/.test(backendUrl)) throw new Error(`--backend-url must be an http:// or https:// URL, got "${backendUrl}"`);
     const url = new URL(backendUrl);
     if (url.pathname.replace(/\/+$/, '') || url.search || url.hash) {
       throw new Error(`--backend-url must be the backend's address without a path: got "${backendUrl}", use "${url.origin}" (the backend serves the chat and the device connection at its root)`);
     }
-    const maxSlots = values['max-slots'] === undefined ? MAX_SLOTS : Number(values['max-slots']);
-    if (!Number.isInteger(maxSlots) || maxSlots < 1 || maxSlots > MAX_SLOTS) throw new Error(`--max-slots must be a whole number from 1 to ${MAX_SLOTS}`);
-    const permission = PermissionMode.safeParse(values['permission-mode'] ?? DEFAULT_DEVICE_PERMISSION_MODE);
-    if (!permission.success) throw new Error(`--permission-mode must be one of ${PermissionMode.options.join(', ')}`);
+    const maxSlots = values['max-slots'] === undefined ? undefined : Number(values['max-slots']);
+    if (maxSlots !== undefined && (!Number.isInteger(maxSlots) || maxSlots < 1 || maxSlots > MAX_SLOTS)) throw new Error(`--max-slots must be a whole number from 1 to ${MAX_SLOTS}`);
+    const permission = values['permission-mode'] === undefined ? undefined : PermissionMode.safeParse(values['permission-mode']);
+    if (permission && !permission.success) throw new Error(`--permission-mode must be one of ${PermissionMode.options.join(', ')}`);
     const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : undefined;
-    const defaultWorkspace = mode.data === 'cloud' ? path.join(dataDir ?? path.join(os.homedir(), '.wegent-executor'), 'workspaces') : process.cwd();
+    const defaultWorkspace = mode?.data === 'cloud' ? path.join(dataDir ?? path.join(os.homedir(), '.wegent-executor'), 'workspaces') : process.cwd();
     return {
       kind: 'run',
       tokenSource: source,
       config: {
         json: Boolean(values.json),
         verbose: Boolean(values.verbose),
-        graceMs: seconds(values.grace, 'grace', 30),
+        graceMs: seconds(values.grace, 'grace', DEFAULT_GRACE_MS / 1000),
         connectTimeoutMs: seconds(values['connect-timeout'], 'connect-timeout', 60),
-        executor: {
-          backendUrl: backendUrl.replace(/\/+$/, ''),
+        executor: resolveOptions({
+          backendUrl,
           token,
           workspace: path.resolve(values.workspace ?? defaultWorkspace),
-          mode: mode.data,
+          mode: mode?.data,
           maxSlots,
           deviceName: values.name,
-          permissionMode: permission.data,
+          permissionMode: permission?.data,
           approvalTimeoutMs: approvalTimeout(values['approval-timeout']),
           keepAliveMs: keepAlive(values['keep-alive']),
           spareProcess: !values['no-spare'],
           claudeCodePath: values['claude-path'] ? path.resolve(values['claude-path']) : undefined,
           passEnv: passEnv.length ? passEnv : undefined,
           dataDir,
-          isolation: isolation.data,
-          setupCommand: (values['setup-command'] ?? env.WEGENT_SETUP_COMMAND)?.trim() || undefined,
-        },
+          isolation: isolation?.data,
+          setupCommand: values['setup-command'] ?? env.WEGENT_SETUP_COMMAND,
+        }),
       },
     };
   } catch (err) {

@@ -2,7 +2,7 @@
 // with an observable state for any UI (status bar, CLI log, webview). Free of `vscode`.
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, TaskExecute, TaskPermissionReply, parsePayload, stricterPermissionMode, type AckFn, type PermissionMode,
+  ErrorCode, TaskExecute, TaskPermissionReply, parsePayload, stricterPermissionMode, type AckFn, type PermissionMode,
   type AttachmentRef, type ProtocolError, type TaskContext, type TaskEvent,
 } from '@wegent/shared';
 import type {
@@ -17,6 +17,7 @@ import { ClaudeProcesses } from './claudeProcesses';
 import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
 import { defaultDataDir, deviceNameFor, loadDeviceIdentity, type DeviceIdentity } from './identity';
+import { DEFAULT_GRACE_MS, resolveOptions, type ResolvedOptions } from './options';
 import { Outbox } from './outbox';
 import { SlotTable } from './slots';
 import { resolveWorkspace } from './workspace';
@@ -63,14 +64,17 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   private lastSnapshot = '';
   private host?: HostSettings;
 
-  constructor(private readonly options: ExecutorOptions) {
+  private readonly options: ResolvedOptions;
+
+  constructor(given: ExecutorOptions) {
     super();
+    const options = (this.options = resolveOptions(given));
     this.log = options.logger ?? noopLogger;
-    this.slots = new SlotTable(Math.min(MAX_SLOTS, Math.max(1, Math.floor(options.maxSlots ?? DEFAULT_SLOTS))));
+    this.slots = new SlotTable(options.maxSlots);
     this.outbox = new Outbox((event, payload) => this.connection?.request(event, payload as never) ?? Promise.resolve(undefined), this.log);
     this.worktrees = new WorktreeManager({ dataDir: options.dataDir ?? defaultDataDir(), isolation: options.isolation, setupCommand: options.setupCommand, logger: this.log });
-    const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
-    this.processes = new ClaudeProcesses(loadSdk, { keepAliveMs, spare: keepAliveMs > 0 && options.spareProcess !== false, maxIdle: this.slots.max }, this.log);
+    const { keepAliveMs } = options;
+    this.processes = new ClaudeProcesses(loadSdk, { keepAliveMs, spare: keepAliveMs > 0 && options.spareProcess, maxIdle: this.slots.max }, this.log);
     this.approvals = new Approvals({ emit: (subtaskId, event) => this.stream(subtaskId, event), timeoutMs: options.approvalTimeoutMs });
     this.approvals.on('opened', (a) => {
       this.log.info(`Task waits for permission to use ${a.toolName}`, { subtask_id: a.subtaskId, request_id: a.requestId });
@@ -127,7 +131,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         max_slots: this.slots.max,
         executor_version: this.options.executorVersion,
         running_task_ids: this.reportedIds(),
-        mode: this.options.mode ?? 'local',
+        mode: this.options.mode,
       }),
       runningIds: () => this.reportedIds(),
       onExecute: (payload, ack) => this.onExecute(payload, ack),
@@ -180,10 +184,11 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.draining = true;
     this.processes.setActive(false);
     if (options.drain && this.tasks.size) {
-      this.log.info(`Waiting up to ${Math.round((options.graceMs ?? 30_000) / 1000)} s for ${this.tasks.size} running task(s) to finish`);
+      const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+      this.log.info(`Waiting up to ${Math.round(graceMs / 1000)} s for ${this.tasks.size} running task(s) to finish`);
       // No new task can start while draining: wait for these to end, or the grace period, whichever is first.
       let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((r) => (timer = setTimeout(r, options.graceMs ?? 30_000)));
+      const grace = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
       await Promise.race([Promise.all([...this.tasks.values()].map((t) => t.done)), grace]);
       clearTimeout(timer);
     }
@@ -205,8 +210,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
    */
   private hostSettings(): HostSettings {
     const o = this.options;
-    const ceiling = o.permissionMode ?? DEFAULT_DEVICE_PERMISSION_MODE;
-    return (this.host ??= settingsOf({ env: o.env, passEnv: o.passEnv, secrets: [o.token], claudeCodePath: o.claudeCodePath, allowBypass: ceiling === 'bypassPermissions', permissionMode: ceiling, confined: (o.mode ?? 'local') === 'cloud' }));
+    const ceiling = o.permissionMode;
+    return (this.host ??= settingsOf({ env: o.env, passEnv: o.passEnv, secrets: [o.token], claudeCodePath: o.claudeCodePath, allowBypass: ceiling === 'bypassPermissions', permissionMode: ceiling, confined: o.mode === 'cloud' }));
   }
 
   /** The warm processes, for the bench and tests. */
@@ -247,7 +252,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
 
   /** The conversation's changes for task:complete; a git failure is logged, never fails the task. */
   private async changesOf(taskId: string) {
-    if ((this.options.mode ?? 'local') !== 'local') return undefined;
+    if (this.options.mode !== 'local') return undefined;
     try {
       return await this.worktrees.changes(taskId);
     } catch (err) {
@@ -299,12 +304,12 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   }
 
   private async execute(task: RunningTask, context: TaskContext, onEvent: (e: TaskEvent) => void): Promise<ClaudeRunResult> {
-    const mode = this.options.mode ?? 'local';
+    const { mode } = this.options;
     const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId, this.options.shell);
     if (!where.ok) return { status: 'failed', error: where.error };
     // Local mode: the conversation's own worktree (cloud executors already keep a folder per task).
     const cwd = mode === 'local' ? (await this.worktrees.prepare(task.info.taskId, where.cwd, (text) => onEvent({ type: 'status', text }), task.controller.signal)).cwd : where.cwd;
-    const ceiling = this.options.permissionMode ?? DEFAULT_DEVICE_PERMISSION_MODE;
+    const ceiling = this.options.permissionMode;
     const permissionMode = stricterPermissionMode(ceiling, context.permission_mode);
     if (context.permission_mode && context.permission_mode !== permissionMode) {
       onEvent({ type: 'status', text: `This message asked for ${MODE_NAMES[context.permission_mode]}; this device allows at most ${MODE_NAMES[ceiling]}, so it ran as ${MODE_NAMES[permissionMode]}.` });

@@ -100,7 +100,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
     output.info(`Signed in to ${settings.backendUrl} as ${check.user.username}; tasks run in ${folder.uri.fsPath}`);
     // Each folder is a device of its own (identity.ts); the same folder twice is the only duplicate.
-    const identity = await loadDeviceIdentity({ workspace: folder.uri.fsPath, mode: 'local', deviceName: settings.deviceName });
+    const identity = await loadDeviceIdentity({ workspace: folder.uri.fsPath, mode: 'local', deviceName: settings.executor.deviceName });
     if (!opts.takeOver && identity.deviceId !== controller.ownDeviceId) {
       const twin = await onlineTwin(settings.backendUrl, token, identity.deviceId);
       if (twin) {
@@ -114,21 +114,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }
     try {
       const snapshot = await controller.connect({
-        backendUrl: settings.backendUrl,
+        ...settings.executor,
         token,
         workspace: folder.uri.fsPath,
-        mode: 'local',
-        maxSlots: settings.maxSlots,
         deviceId: identity.deviceId,
         deviceName: identity.deviceName,
-        shell: 'vscode',
-        permissionMode: settings.permissionMode,
-        approvalTimeoutMs: settings.approvalTimeoutMs,
-        keepAliveMs: settings.keepAliveMs,
-        spareProcess: settings.spareProcess,
-        claudeCodePath: settings.claudeCodePath,
-        isolation: settings.isolation,
-        setupCommand: settings.setupCommand,
         executorVersion: deps.executorVersion,
       });
       connectedFolder = folder.uri.fsPath;

@@ -1,8 +1,8 @@
 // Typed access to the `wegent.*` settings and the API token in SecretStorage. The token lives only in
 // SecretStorage (the OS keychain on desktop): never in settings, never in logs, never in the webview.
 import * as vscode from 'vscode';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, DEFAULT_DEVICE_PERMISSION_MODE, DEFAULT_KEEP_ALIVE_MS, DEFAULT_SLOTS, Isolation, MAX_SLOTS, PermissionMode } from '@wegent/shared';
-import { DEFAULT_ISOLATION } from '../executor/worktree/manager';
+import { Isolation, PermissionMode } from '@wegent/shared';
+import { resolveOptions, type ResolvedOptions } from '../executor/options';
 
 export const TOKEN_SECRET_KEY = 'wegent.apiToken';
 /**
@@ -28,49 +28,40 @@ export function connectHere(workspaceState: vscode.Memento, globalState: vscode.
   return legacy;
 }
 
+/**
+ * The `wegent.*` settings. The executor's share (`executor`) is resolved by the core's resolveOptions
+ * (executor/options.ts), the one place that holds every default and clamp for both shells; a setting
+ * that is out of range or of the wrong type falls back to that default there.
+ */
 export interface WegentSettings {
   backendUrl: string;
   autoConnect: boolean;
-  maxSlots: number;
-  deviceName?: string;
-  permissionMode: PermissionMode;
-  approvalTimeoutMs: number;
-  keepAliveMs: number;
-  spareProcess: boolean;
-  claudeCodePath?: string;
-  /** worktree: each conversation in its own git worktree (in a git repository); none: in the folder itself. */
-  isolation: Isolation;
-  /** Run in every new worktree (e.g. "npm ci"); per workspace folder. */
-  setupCommand?: string;
+  executor: Omit<ResolvedOptions, 'token' | 'workspace'>;
 }
 
-export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8080';
-
-/** Trims a trailing slash so `${url}/api/me` and `${url}/chat` are always well formed. */
-export function normalizeBackendUrl(raw: string | undefined): string {
-  const url = (raw ?? '').trim() || DEFAULT_BACKEND_URL;
-  return url.replace(/\/+$/, '');
-}
+const number = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const minutes = (v: unknown): number | undefined => (number(v) === undefined ? undefined : Math.round(number(v)! * 60_000));
 
 export function readSettings(): WegentSettings {
   const c = vscode.workspace.getConfiguration('wegent');
-  const slots = Math.trunc(c.get<number>('maxSlots', DEFAULT_SLOTS));
-  const minutes = Number(c.get<number>('approvalTimeoutMinutes', DEFAULT_APPROVAL_TIMEOUT_MS / 60_000));
-  const keepAlive = Number(c.get<number>('keepAliveMinutes', DEFAULT_KEEP_ALIVE_MS / 60_000));
-  const mode = PermissionMode.safeParse(c.get<string>('permissionMode', DEFAULT_DEVICE_PERMISSION_MODE));
-  return {
-    backendUrl: normalizeBackendUrl(c.get<string>('backendUrl')),
-    autoConnect: c.get<boolean>('autoConnect', true),
-    maxSlots: Math.min(MAX_SLOTS, Math.max(1, Number.isFinite(slots) ? slots : DEFAULT_SLOTS)),
-    deviceName: c.get<string>('deviceName', '').trim() || undefined,
-    permissionMode: mode.success ? mode.data : DEFAULT_DEVICE_PERMISSION_MODE,
-    approvalTimeoutMs: minutes > 0 ? Math.round(minutes * 60_000) : DEFAULT_APPROVAL_TIMEOUT_MS,
-    keepAliveMs: keepAlive >= 0 ? Math.round(keepAlive * 60_000) : DEFAULT_KEEP_ALIVE_MS,
-    spareProcess: c.get<boolean>('spareProcess', true),
-    claudeCodePath: c.get<string>('claudeCodePath', '').trim() || undefined,
-    isolation: Isolation.safeParse(c.get<string>('isolation', DEFAULT_ISOLATION)).data ?? DEFAULT_ISOLATION,
-    setupCommand: c.get<string>('setupCommand', '').trim() || undefined,
-  };
+  // token and workspace are the shell's to add; the rest is resolved here so commands hand it on as is.
+  const { token: _t, workspace: _w, ...executor } = resolveOptions({
+    backendUrl: c.get<string>('backendUrl') ?? '',
+    token: '',
+    workspace: '',
+    mode: 'local',
+    shell: 'vscode',
+    maxSlots: number(c.get('maxSlots')),
+    deviceName: c.get<string>('deviceName'),
+    permissionMode: PermissionMode.safeParse(c.get('permissionMode')).data,
+    approvalTimeoutMs: minutes(c.get('approvalTimeoutMinutes')),
+    keepAliveMs: minutes(c.get('keepAliveMinutes')),
+    spareProcess: c.get<boolean>('spareProcess'),
+    claudeCodePath: c.get<string>('claudeCodePath'),
+    isolation: Isolation.safeParse(c.get('isolation')).data,
+    setupCommand: c.get<string>('setupCommand'),
+  });
+  return { backendUrl: executor.backendUrl, autoConnect: c.get<boolean>('autoConnect', true), executor };
 }
 
 /** The API token, kept in SecretStorage; `onDidChange` fires when it is set or cleared anywhere. */
