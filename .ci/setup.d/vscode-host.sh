@@ -44,10 +44,11 @@ NODE24_DIR="$DIR/node_modules/node/bin"
 NODE_PKG_DIR=""
 for d in "$DIR"/node_modules/node/node_modules/node-{linux,darwin,win}-*; do [ -d "$d" ] && NODE_PKG_DIR="$d" && break; done
 
-# code-server (and vsce, which also needs Node >= 22) installed with Node 24 first on PATH;
-# point native builds at Node 24's headers (the machine's npm config may say nodedir=/usr).
+# code-server installed with Node 24 first on PATH; point native builds at Node 24's headers (the
+# machine's npm config may say nodedir=/usr). vsce is not needed here: packaging uses the repo's own
+# devDependency (@vscode/vsce 3.9, Node 20).
 PATH="$NODE24_DIR:$PATH" npm_config_nodedir="$NODE_PKG_DIR" \
-  npm install --no-audit --no-fund "node@$NODE_MAJOR" "code-server@$CODE_SERVER_VERSION" "@vscode/vsce@4"
+  npm install --no-audit --no-fund "node@$NODE_MAJOR" "code-server@$CODE_SERVER_VERSION"
 # The VS Code tests start code-server with node_modules/.bin/node (extension/test/host/codeServer.ts).
 ln -sf ../node/bin/node "$DIR/node_modules/.bin/node"
 "$DIR/node_modules/.bin/node" --version >/dev/null

@@ -6,11 +6,12 @@
 // win32-x64, …) the SDK and that platform's binary are shipped under dist/node_modules, where the
 // bundle's `import('@anthropic-ai/claude-agent-sdk')` finds them. `--target universal` ships the SDK
 // without a binary (2 MB; tasks then need `wegent.claudeCodePath` to point at a Claude Code).
-// vsce needs Node >= 22: the Node 24 + vsce installed by .ci/setup.d/vscode-host.sh are used.
+// vsce is the extension workspace's devDependency (@vscode/vsce 3.9, Node >= 20), run with this Node:
+// `npm install` alone is enough to package.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,14 +42,15 @@ function sh(cmd, cmdArgs, cwd) {
   if (r.status !== 0) fail(`${cmd} ${cmdArgs.join(' ')} failed (${r.status ?? r.signal})`);
 }
 
-/** Node >= 22 and vsce: this Node if new enough (with vsce from npx), else the cached toolchain. */
-function toolchain() {
-  const version = process.env.WEGENT_CODE_SERVER_VERSION ?? '4.139.1';
-  const dir = join(process.env.WEGENT_VSCODE_HOST_DIR ?? join(homedir(), '.cache', 'wegent-vscode-host'), version);
-  const node = join(dir, 'node_modules/.bin/node');
-  const vsce = join(dir, 'node_modules/.bin/vsce');
-  if (existsSync(node) && existsSync(vsce)) return { node, vsce };
-  fail(`vsce (Node >= 22) not found in ${dir}. Install the toolchain with: bash .ci/setup.d/vscode-host.sh`);
+/** The devDependency's entry script (`npm install` puts it in node_modules; no toolchain of its own). */
+function vsceScript() {
+  try {
+    const require = createRequire(join(extensionDir, 'package.json'));
+    const pkgJson = require.resolve('@vscode/vsce/package.json');
+    return join(dirname(pkgJson), JSON.parse(readFileSync(pkgJson, 'utf8')).bin.vsce);
+  } catch {
+    fail('@vscode/vsce is not installed: run `npm install` in the repository first (it is a devDependency of extension/).');
+  }
 }
 
 if (!skipBuild) {
@@ -85,13 +87,13 @@ try {
   }
 
   mkdirSync(dirname(out), { recursive: true });
-  const { node, vsce } = toolchain();
+  const vsce = vsceScript();
   const targetArgs = target === 'universal' ? [] : ['--target', target];
   // The extension lives in the repo's extension/ folder: without these, vsce rewrites the README's
   // relative links (media/*.png screenshots) to the repo root, where they do not exist.
   const repoUrl = String(manifest.repository?.url ?? manifest.repository ?? '').replace(/\.git$/, '');
   const baseArgs = repoUrl ? ['--baseContentUrl', `${repoUrl}/blob/HEAD/extension`, '--baseImagesUrl', `${repoUrl}/raw/HEAD/extension`] : [];
-  sh(node, [vsce, 'package', '--no-dependencies', ...targetArgs, ...baseArgs, '--out', out], stage);
+  sh(process.execPath, [vsce, 'package', '--no-dependencies', ...targetArgs, ...baseArgs, '--out', out], stage);
   console.log(`package: ${out}`);
 } finally {
   rmSync(stage, { recursive: true, force: true });

@@ -15,8 +15,6 @@ export interface CodeServerInstall {
   node: string;
   /** code-server's entry script */
   entry: string;
-  /** @vscode/vsce's entry script (needs Node >= 22 as well) */
-  vsce: string;
 }
 
 /** Finds the cached install, or explains how to make one. */
@@ -27,7 +25,6 @@ export function findCodeServer(): CodeServerInstall {
   const install = {
     node: join(dir, 'node_modules/.bin/node'),
     entry: join(dir, 'node_modules/.bin/code-server'),
-    vsce: join(dir, 'node_modules/.bin/vsce'),
   };
   if (!existsSync(join(dir, '.complete')) || !Object.values(install).every(existsSync)) {
     throw new Error(
