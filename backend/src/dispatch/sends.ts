@@ -44,7 +44,12 @@ export class Sends {
     const input: SendInput = { subtask, newTask, checkOwner: !cloud, maxQueue: opts.maxQueuePerDevice, defaultSlots: DEFAULT_SLOTS, maxTasks: opts.limits.tasksPerUser };
     // A follow-up's earlier turns, read in the script's round trip (queued before it: the list as it
     // stood before this turn), so its task:execute waits for one more read, not two.
-    const earlier = !newTask && !cloud ? tasks.turnIds(task_id).catch(() => null) : null;
+    // A failed pre-read is not the send's failure: the execute loop reads the context itself.
+    const preReadFailed = (err: unknown): undefined => {
+      this.d.log.debug({ err, taskId: task_id }, 'context pre-read failed; the execute loop reads it');
+      return undefined;
+    };
+    const earlier = !newTask && !cloud ? tasks.turnIds(task_id).catch(preReadFailed) : null;
     const r = cloud ? await this.sendToPool(input) : await sendScript(this.d.redis, input);
     switch (r.result) {
       case 'toomany':
@@ -78,7 +83,7 @@ export class Sends {
       // A follow-up's is read from the turns before it (the loop reads it itself if that failed).
       const context = newTask
         ? { user_id: user.id, ...askedOf(subtask) }
-        : earlier?.then((ids) => (ids ? tasks.contextOf(subtask, user.id, ids) : undefined)).catch(() => undefined);
+        : earlier?.then((ids) => (ids ? tasks.contextOf(subtask, user.id, ids) : undefined)).catch(preReadFailed);
       this.executions.justWritten(subtask, context);
     }
     // task:execute first (it is what the device waits for), then the chat hears of its turn in the
