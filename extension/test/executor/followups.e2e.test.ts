@@ -2,7 +2,8 @@
 // the built wegent-executor (real Agent SDK and Claude Code) on the scripted model server behind the
 // real backend. The follow-up waits (queued behind the turn), then runs by itself in the same Claude
 // session; the model each message chose is the one the model server is asked for, and "Default"
-// (no model) goes back to the device's own, also in a process that stayed warm.
+// (no model) goes back to the device's own, also in a process that stayed warm; a prewarmed spare
+// process claimed by a new conversation takes the model too.
 import assert from 'node:assert/strict';
 import { waitFor } from '../../../test/support/wait';
 import { reply, text, type RecordedRequest } from '../../../test/support/modelServer';
@@ -67,5 +68,18 @@ describe('executor: follow-ups queue behind the running turn; a model per messag
     assert.equal(done3.status, 'completed', JSON.stringify(done3.error));
     assert.deepEqual([...new Set(agentModels(stack.model.requestsFor('FU-THREE')))], [defaultModel]);
     assert.equal(done3.session_id, done1.session_id);
+  });
+
+  it('a new conversation that takes the prewarmed process runs with the model it chose', async () => {
+    // The executor core in-process (the same code the CLI runs) so the pool can say where the process came from.
+    const executor = await stack.executor({ workspace: tempDir('ws') });
+    await waitFor(() => executor.warmStats().spare === 'ready', { timeout: 60_000, message: 'a spare Claude Code process is ready' });
+    stack.model.script('FU-SPARE', reply(text('From the spare.')));
+    const sent = await stack.chat.sendOk({ device_id: executor.snapshot().deviceId, message: 'FU-SPARE hello', permission_mode: 'plan', model: 'claude-haiku-4-5-fu' });
+    const done = await stack.chat.waitForDone(sent.subtask_id, 60_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.equal(executor.warmStats().started.spare, 1, 'the conversation took the spare');
+    assert.deepEqual([...new Set(agentModels(stack.model.requestsFor('FU-SPARE')))], ['claude-haiku-4-5-fu']);
+    await executor.stop();
   });
 });
