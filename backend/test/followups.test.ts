@@ -2,7 +2,8 @@
 // then runs on its own in the same Claude session; a queued one can be cancelled; a failed turn
 // still lets the next one go; a device gone by then fails it. Own devices and the cloud pool.
 import assert from 'node:assert/strict';
-import { startRedis, type TestRedis } from '../../test/support/redis';
+import { redisClient, startRedis, type TestRedis } from '../../test/support/redis';
+import { keys } from '../src/store/keys';
 import { startBackend, createUser, FAST_TIMING, type TestBackend, type TestUser } from '../../test/support/backend';
 import { TestChat, TestDevice, api } from '../../test/support/clients';
 import { waitFor } from '../../test/support/wait';
@@ -139,4 +140,23 @@ describe('follow-ups queue behind the running turn of their conversation', funct
     }
     assert.equal((await chat.sendOk({ device_id: target, message: 'hi', model: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' })).status, 'running');
   });
+
+  it('a conversation whose finished turn never let go (a node died between the two steps) frees itself at the next send', async () => {
+    const { device, chat, target } = await pair();
+    const first = await chat.sendOk({ device_id: target, message: 'one' });
+    await device.waitForExecute(first.subtask_id);
+    await device.complete(first.subtask_id, { result: 'did one', session_id: 'sess-1' });
+    await chat.waitForDone(first.subtask_id);
+    const client = redisClient(redis.url);
+    try {
+      await client.hset(keys.task(first.task_id), 'active_subtask_id', first.subtask_id); // what the crash left
+    } finally {
+      client.disconnect();
+    }
+    const second = await chat.sendOk({ device_id: target, message: 'two', task_id: first.task_id });
+    assert.equal(second.after_subtask_id, first.subtask_id, 'it saw the stale holder');
+    const exec = await device.waitForExecute(second.subtask_id);
+    assert.equal(exec.context.session_id, 'sess-1');
+  });
 });
+
