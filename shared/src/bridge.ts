@@ -49,6 +49,8 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'request'; id: number; event: ChatRequestName; payload: unknown }
   | { type: 'http'; id: number; method: HttpMethod; path: string; body?: unknown }
+  /** An attachment for `POST /api/attachments` (answered `httpResponse`): its bytes in base64. */
+  | { type: 'upload'; id: number; name: string; media_type: string; data: string }
   /** `showApprovals`: reopen this window's own prompt for the requests its device waits on. */
   | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' | 'showApprovals' | 'openWalkthrough' | 'openWegent' }
   /** VS Code on the device that ran the task: open its changes in the native multi-file diff editor. */

@@ -18,6 +18,7 @@ import type {
 } from '@wegent/shared';
 import { CLOUD_DEVICE_ID, ChatEvent } from './protocol';
 import { withContext } from './context';
+import { addFiles, readPreview, type PendingFile, type Refusal, type TurnFile } from './outgoing';
 import {
   doneIsAhead,
   effectiveDeviceId,
@@ -85,6 +86,32 @@ export class Controller {
     this.dispatch({ type: 'detach', index });
   }
 
+  /** Adds pasted, dropped or picked files to the next message: what passes the limits; why not the rest. */
+  async addFiles(files: File[]): Promise<Refusal[]> {
+    // Thumbnails first: what is added is then decided in one go, against the list as it is now.
+    const previews = await Promise.all(files.map((f) => (f.type.startsWith('image/') ? readPreview(f) : undefined)));
+    const { files: next, refused } = addFiles(this.current.outgoing, files);
+    for (const f of next) if (f.kind === 'image' && !f.preview) f.preview = previews[files.indexOf(f.blob as File)];
+    this.dispatch({ type: 'outgoing', files: next });
+    return refused;
+  }
+
+  removeFile(localId: string): void {
+    this.dispatch({ type: 'outgoing', files: this.current.outgoing.filter((f) => f.local_id !== localId) });
+  }
+
+  /** Uploads the next message's files; their metadata (with thumbnails) or the first refusal. */
+  private async uploadAll(files: PendingFile[]): Promise<{ ok: true; files: TurnFile[] } | { ok: false; error: ProtocolError }> {
+    const out: TurnFile[] = [];
+    for (const f of files) {
+      const reply = await this.transport.upload!(f.blob, f.name, f.media_type);
+      const a = reply.body?.attachment;
+      if (reply.status !== 201 || !a) return { ok: false, error: reply.body?.error ?? { code: 'UNAVAILABLE', message: 'The backend did not answer.' } };
+      out.push({ attachment_id: a.attachment_id, name: a.name, media_type: a.media_type, size: a.size, kind: a.kind, ...(f.preview ? { preview: f.preview } : {}) });
+    }
+    return { ok: true, files: out };
+  }
+
   /** Sends to the picker's choice with the composer's mode, or (a retry) as the failed message went. */
   async send(message: string, again?: { deviceId?: string; mode?: PermissionMode; model?: string | null }): Promise<boolean> {
     if (!message.trim()) return false;
@@ -97,8 +124,18 @@ export class Controller {
     const permission_mode = again?.mode ?? this.current.composerMode;
     // null: the device's own model (nothing sent).
     const model = (again ? again.model : this.current.composerModel) ?? undefined;
-    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id, permission_mode, model, at: now() });
-    const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, permission_mode, ...(model ? { model } : {}), ...(task_id ? { task_id } : {}) });
+    // Files go with a new message (a retry repeats the text); they are uploaded first, over HTTP.
+    const pending = again || !this.transport.upload ? [] : this.current.outgoing;
+    const shown: TurnFile[] = pending.map((f) => ({ attachment_id: f.local_id, name: f.name, media_type: f.media_type, size: f.size, kind: f.kind, ...(f.preview ? { preview: f.preview } : {}) }));
+    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id, permission_mode, model, at: now(), files: shown });
+    const uploaded = pending.length ? await this.uploadAll(pending) : { ok: true as const, files: [] };
+    if (!uploaded.ok) {
+      this.dispatch({ type: 'sendFailed', key, error: uploaded.error });
+      this.persist();
+      return false;
+    }
+    const files = uploaded.files.length ? { attachments: uploaded.files.map((f) => f.attachment_id) } : {};
+    const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, permission_mode, ...(model ? { model } : {}), ...(task_id ? { task_id } : {}), ...files });
     if (!ack.ok) {
       this.dispatch({ type: 'sendFailed', key, error: ack.error });
       this.persist();
@@ -110,6 +147,7 @@ export class Controller {
     const startSeen = turnByKey(this.current, key)?.subtask_id === ack.subtask_id;
     this.dispatch({ type: 'sendAcked', key, ack });
     for (let i = attachments.length - 1; i >= 0; i--) this.dispatch({ type: 'detach', index: i }); // they went with it
+    if (pending.length) this.dispatch({ type: 'outgoing', files: this.current.outgoing.filter((f) => !pending.includes(f)) });
     this.persist();
     if (!startSeen) void this.resume(ack.subtask_id);
     return true;

@@ -1,6 +1,7 @@
 // The open conversation of the chat store: its task id and turns, and the rules that match what
 // arrives (the send ack, chat:start, chunks, done) to the right turn. Pure functions over the slice
 // of State they own; state.ts composes them and keeps the history list in step.
+import type { TurnFile } from './outgoing';
 import type {
   ChatChangesDecided, ChatChunk, ChatDone, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, PermissionMode, ProtocolError, TaskDetail,
 } from '@wegent/shared';
@@ -48,8 +49,8 @@ export function liveTurns(c: ConversationSlice): Turn[] {
   return c.turns.filter((t) => t.subtask_id !== null && t.status !== 'sending' && !isFinalStatus(t.status));
 }
 
-export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string, mode?: PermissionMode, at?: string, model?: string): ConversationSlice {
-  const asked = { ...(mode ? { permission_mode: mode } : {}), ...(model ? { model } : {}) };
+export function sendStarted(c: ConversationSlice, key: string, prompt: string, deviceId: string, mode?: PermissionMode, at?: string, model?: string, files?: TurnFile[]): ConversationSlice {
+  const asked = { ...(mode ? { permission_mode: mode } : {}), ...(model ? { model } : {}), ...(files?.length ? { files } : {}) };
   return { ...c, turns: [...c.turns, { ...newTurn(key, c.taskId, deviceId, prompt, at), ...asked }] };
 }
 
@@ -107,6 +108,7 @@ export function applyStart(c: ConversationSlice, e: ChatStart, at?: string): { c
     after_subtask_id: e.after_subtask_id,
     ...(e.permission_mode ? { permission_mode: e.permission_mode } : {}),
     ...(e.model ? { model: e.model } : {}),
+    ...(e.attachments?.length ? { files: e.attachments } : {}),
   };
   return { conversation: { ...c, turns: [...c.turns, turn] }, matched: true };
 }

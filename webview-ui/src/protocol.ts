@@ -9,3 +9,4 @@ export { CHAT_REQUEST_TIMEOUT_MS } from '@wegent/shared/src/timing';
 
 /** The models the composer offers besides "Default" (the device's own): Claude Code's aliases. */
 export const MODEL_CHOICES = ['sonnet', 'opus', 'haiku'] as const;
+export { ATTACHMENT_LIMITS, attachmentMaxBytes, isImageType, safeFileName } from '@wegent/shared/src/attachmentLimits';

@@ -2,6 +2,7 @@
 // (conversation.ts, turns.ts), the history list and the page's own bits. Pure: `reduce(state,
 // action)` returns a new state (the same object when nothing changed) and never talks to a
 // transport, so every rule is unit-tested alone; controller.ts feeds it.
+import type { PendingFile, TurnFile } from './outgoing';
 import type {
   ChatChangesDecided, ChatChunk, ChatDone, CloudPool, ChatPermissionDecided, ChatSendOk, ChatStart, ChatStatus, ConnectionStatus, DeviceStatusEvent, DeviceView,
   ContextItem, HostInfo, PermissionMode, ProtocolError, SubtaskStatus, TaskDetail, TaskSummary,
@@ -43,6 +44,8 @@ export interface State extends devices.DeviceSlice, conversation.ConversationSli
   awaiting: Readonly<Record<string, string>>;
   /** What the user added from the editor (VS Code) for the next message. */
   attachments: ContextItem[];
+  /** Files and images attached to the next message (outgoing.ts), uploaded when it is sent. */
+  outgoing: PendingFile[];
 }
 
 export const initialState: State = {
@@ -60,6 +63,7 @@ export const initialState: State = {
   composerKey: 0,
   awaiting: {},
   attachments: [],
+  outgoing: [],
 };
 
 /** `awaiting` with one subtask marked waiting or not; the same object when nothing changed. */
@@ -83,8 +87,9 @@ export type Action =
   | { type: 'deviceDeleted'; device_id: string }
   | { type: 'pickDevice'; device_id: string | null }
   | { type: 'newConversation' }
-  | { type: 'sendStarted'; key: string; prompt: string; device_id: string; permission_mode?: PermissionMode; model?: string; at?: string }
+  | { type: 'sendStarted'; key: string; prompt: string; device_id: string; permission_mode?: PermissionMode; model?: string; at?: string; files?: TurnFile[] }
   | { type: 'sendAcked'; key: string; ack: ChatSendOk }
+  | { type: 'outgoing'; files: PendingFile[] }
   | { type: 'sendFailed'; key: string; error: ProtocolError }
   | { type: 'chatStart'; event: ChatStart; at?: string }
   | { type: 'chatStatus'; event: ChatStatus; at?: string }
@@ -129,6 +134,8 @@ export function reduce(state: State, action: Action): State {
     case 'attach':
       // The same file or lines twice is once.
       return state.attachments.some((a) => sameContext(a, action.item)) ? state : { ...state, attachments: [...state.attachments, action.item] };
+    case 'outgoing':
+      return { ...state, outgoing: action.files };
     case 'detach':
       return { ...state, attachments: state.attachments.filter((_, i) => i !== action.index) };
     case 'connection':
@@ -152,7 +159,7 @@ export function reduce(state: State, action: Action): State {
     case 'sendStarted':
       // The conversation keeps the device its message went to: a later change of the default or of
       // the pool never moves it elsewhere unasked.
-      return { ...merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode, action.at, action.model)), pickedDeviceId: action.device_id };
+      return { ...merge(state, conversation.sendStarted(state, action.key, action.prompt, action.device_id, action.permission_mode, action.at, action.model, action.files)), pickedDeviceId: action.device_id };
     case 'sendAcked':
       return merge(state, conversation.sendAcked(state, action.key, action.ack));
     case 'sendFailed': {

@@ -3,6 +3,7 @@
 // forward only. conversation.ts finds the turn a push belongs to.
 import type { ChangesOutcome, ChatChunk, ChatDone, PermissionMode, ProtocolError, SubtaskStatus, SubtaskView, TaskChanges, TaskEvent } from '@wegent/shared';
 import { recordsOf, type DecisionRecords } from './approvals';
+import type { TurnFile } from './outgoing';
 import { isFinalStatus } from './protocol';
 
 /** `sending` is local only: the message left but `chat:send` has not answered yet. */
@@ -33,6 +34,8 @@ export interface Turn {
   changes_outcome?: ChangesOutcome;
   /** The model the message asked for (chat:send `model`), when it chose one. */
   model?: string;
+  /** What the message carried: name, type, size (and a thumbnail where this page still has it). */
+  files?: TurnFile[];
   /** Stop was pressed and the reply has not ended yet. */
   stopping?: boolean;
   /** When the message was sent, the device started on it, and the reply ended (ISO times). */
@@ -117,5 +120,6 @@ export function turnFromSubtask(s: SubtaskView): Turn {
     ...(s.permission_decisions?.length ? { decisions: recordsOf(s.permission_decisions) } : {}),
     ...(s.changes ? { changes: s.changes } : {}),
     ...(s.changes_outcome ? { changes_outcome: s.changes_outcome } : {}),
+    ...(s.attachments?.length ? { files: s.attachments } : {}),
   };
 }

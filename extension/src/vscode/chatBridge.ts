@@ -60,6 +60,9 @@ export class ChatBridge {
         return this.relayRequest(msg.id, msg.event, msg.payload);
       case 'http':
         return this.relayHttp(msg.id, msg.method, msg.path, msg.body);
+      case 'upload':
+        if (typeof msg.name !== 'string' || typeof msg.media_type !== 'string' || typeof msg.data !== 'string') return;
+        return this.relayHttp(msg.id, 'POST', `/api/attachments?name=${encodeURIComponent(msg.name)}`, undefined, { type: msg.media_type, bytes: Buffer.from(msg.data, 'base64') });
       case 'command':
         if (COMMANDS.has(msg.command)) this.opts.runCommand(msg.command);
         return;
@@ -151,19 +154,20 @@ export class ChatBridge {
     });
   }
 
-  private async relayHttp(id: number, method: unknown, path: unknown, body: unknown): Promise<void> {
+  /** `upload`: raw bytes to the one upload route (the only path that takes them), not JSON. */
+  private async relayHttp(id: number, method: unknown, path: unknown, body: unknown, upload?: { type: string; bytes: Buffer }): Promise<void> {
     const reply = (r: HttpReply) => this.opts.post({ type: 'httpResponse', id, reply: r });
     const refuse = (status: number, code: string, message: string) => reply({ status, body: { error: { code, message } } });
     if (typeof method !== 'string' || !HTTP_METHODS.has(method)) return refuse(400, ErrorCode.INVALID_PAYLOAD, 'Unsupported HTTP method.');
-    if (typeof path !== 'string' || !isBridgeHttpPath(path)) return refuse(403, ErrorCode.FORBIDDEN, 'The chat view may not call this path.');
+    if (typeof path !== 'string' || (!upload && !isBridgeHttpPath(path))) return refuse(403, ErrorCode.FORBIDDEN, 'The chat view may not call this path.');
     const token = await this.opts.token();
     if (!token) return refuse(401, ErrorCode.AUTH_MISSING, authError(ErrorCode.AUTH_MISSING, undefined, 'vscode').message);
     const url = this.opts.backendUrl();
     try {
       const res = await fetch(url + path, {
         method: method as HttpMethod,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body !== undefined && method !== 'GET' ? JSON.stringify(body) : undefined,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(upload ? { 'content-type': upload.type } : body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: upload ? new Uint8Array(upload.bytes) : body !== undefined && method !== 'GET' ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(CHAT_REQUEST_TIMEOUT_MS),
       });
       const text = await res.text();

@@ -9,6 +9,7 @@ import { effectiveDeviceId, stoppableTurn } from '../state';
 import { useAppState, useController } from '../useController';
 import { DevicePicker } from './DevicePicker';
 import { ContextChips } from './ContextChips';
+import { AttachmentStrip, LIMITS_ID, useLimitsText } from './Attachments';
 import { Icon } from './Icon';
 import { ModeSelect } from './ModeSelect';
 import { ModelSelect } from './ModelSelect';
@@ -19,6 +20,16 @@ export function Composer() {
   const state = useAppState();
   const [text, setText] = useState(c.draft);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const [refused, setRefused] = useState<string[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const limits = useLimitsText();
+  const canAttach = c.transport.upload !== undefined;
+  const attach = async (files: File[]) => {
+    if (!files.length || !canAttach) return;
+    const r = await c.addFiles(files);
+    setRefused(r.map((x) => t(x.key, x.params)));
+  };
   const targetId = effectiveDeviceId(state);
   const target = state.devices.find((d) => d.device_id === targetId);
   const offline = target?.status === 'offline';
@@ -33,6 +44,7 @@ export function Composer() {
   const send = async () => {
     if (!canSend) return;
     const message = text;
+    setRefused([]);
     setText('');
     c.saveDraft('');
     const ok = await c.send(message);
@@ -52,10 +64,22 @@ export function Composer() {
 
   return (
     <form
-      class="composer"
+      class={dragging ? 'composer dragging' : 'composer'}
       onSubmit={(e) => {
         e.preventDefault();
         void send();
+      }}
+      onDragOver={(e) => {
+        if (!canAttach || !e.dataTransfer?.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        setDragging(false);
+        if (!canAttach || !e.dataTransfer?.files.length) return;
+        e.preventDefault();
+        void attach([...e.dataTransfer.files]);
       }}
     >
       {offline && target && <Hint text={t('composer.offline', { name: target.name })} />}
@@ -64,6 +88,7 @@ export function Composer() {
       )}
       {cloudDown && <Hint text={t(state.devices.length ? 'composer.cloudDown' : 'composer.cloudDownNoDevices')} />}
       <ContextChips />
+      {canAttach && <AttachmentStrip refused={refused} />}
       <label class="sr-only" for="composer-input">
         {t('composer.label')}
       </label>
@@ -79,8 +104,34 @@ export function Composer() {
           c.saveDraft(v);
         }}
         onKeyDown={onKeyDown}
+        onPaste={(e) => {
+          const files = [...(e.clipboardData?.files ?? [])];
+          if (!files.length || !canAttach) return;
+          e.preventDefault(); // a pasted screenshot is an attachment, not text
+          void attach(files);
+        }}
       />
       <div class="composer-bar">
+        {canAttach && (
+          <>
+            <input
+              ref={picker}
+              class="file-input"
+              type="file"
+              multiple
+              tabIndex={-1}
+              aria-hidden="true"
+              onChange={(e) => {
+                const input = e.target as HTMLInputElement;
+                void attach([...(input.files ?? [])]);
+                input.value = '';
+              }}
+            />
+            <button type="button" class="secondary attach-button" aria-label={t('attach.button')} title={`${t('attach.button')}. ${limits}`} aria-describedby={LIMITS_ID} onClick={() => picker.current?.click()}>
+              <Icon name="attach" />
+            </button>
+          </>
+        )}
         <DevicePicker />
         <ModeSelect />
         <ModelSelect />

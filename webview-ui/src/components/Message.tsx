@@ -8,6 +8,7 @@ import { renderMarkdown } from '../markdown';
 import type { Turn } from '../state';
 import { blocksOf, type Block } from '../transcript';
 import { ApprovalCard } from './ApprovalCard';
+import { SentAttachments } from './Attachments';
 import { ChangeCard } from './ChangeCard';
 import { ReplyMeta } from './ReplyMeta';
 import { StatusLine } from './StatusLine';
@@ -26,6 +27,7 @@ export function Message({ turn }: { turn: Turn }) {
       <div class="bubble user">
         <div class="role">{t('chat.you')}</div>
         <div class="user-text">{turn.prompt}</div>
+        {turn.files?.length ? <SentAttachments files={turn.files} /> : null}
       </div>
       <div class="bubble assistant">
         <div class="role">{t('chat.assistant')}</div>

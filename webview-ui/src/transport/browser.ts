@@ -129,6 +129,17 @@ export class BrowserTransport implements Transport {
     }
   }
 
+  upload: Transport['upload'] = async (blob, name, mediaType) => {
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': mediaType };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    try {
+      const res = await fetch(`${this.baseUrl}/api/attachments?name=${encodeURIComponent(name)}`, { method: 'POST', headers, body: blob });
+      return { status: res.status, body: await res.json().catch(() => ({ error: { code: 'INTERNAL', message: `HTTP ${res.status}` } })) };
+    } catch {
+      return { status: 0, body: { error: NETWORK_ERROR } };
+    }
+  };
+
   private async fetchJson<T>(method: HttpMethod, path: string, body: unknown, auth: boolean): Promise<HttpReply<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';

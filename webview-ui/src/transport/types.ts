@@ -2,6 +2,8 @@
 // vscode.ts (postMessage to the extension host, which holds the socket and the token, per
 // shared/src/bridge.ts) and browser.ts (socket.io-client and fetch straight to the backend).
 import type {
+  AttachmentUploaded,
+  ProtocolError,
   ChatPushName,
   ChatRequestName,
   ConnectionStatus,
@@ -43,6 +45,8 @@ export interface Transport {
   request<E extends ChatRequestName>(event: E, payload: RequestPayload<E>): Promise<RequestAck<E>>;
   /** An HTTP call to the backend's API, authenticated by the host. Network failure → status 0. */
   http<T = unknown>(method: HttpMethod, path: string, body?: unknown): Promise<HttpReply<T>>;
+  /** `POST /api/attachments`: one file's bytes (201 AttachmentUploaded, or the error body). */
+  upload?(blob: Blob, name: string, mediaType: string): Promise<HttpReply<{ attachment?: AttachmentUploaded['attachment']; error?: ProtocolError }>>;
   subscribe(listener: TransportListener): () => void;
   loadState(): PersistedState | undefined;
   saveState(state: PersistedState): void;

@@ -58,6 +58,11 @@ export class VsCodeTransport implements Transport {
     return this.call((id) => ({ type: 'http', id, method, path, body }), { status: 0, body: { error: NETWORK_ERROR } } as never);
   }
 
+  upload: Transport['upload'] = async (blob, name, mediaType) => {
+    const data = await base64Of(blob);
+    return this.call((id) => ({ type: 'upload', id, name, media_type: mediaType, data }), { status: 0, body: { error: NETWORK_ERROR } } as never);
+  };
+
   subscribe = (l: Parameters<Transport['subscribe']>[0]) => this.listeners.add(l);
 
   loadState(): PersistedState | undefined {
@@ -125,4 +130,12 @@ export class VsCodeTransport implements Transport {
   private post(msg: WebviewToHost): void {
     this.api.postMessage(msg);
   }
+}
+
+/** A blob's bytes in base64 (postMessage carries strings safely everywhere). */
+async function base64Of(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(out);
 }
