@@ -5,7 +5,8 @@ export { CLOUD_DEVICE_ID, DEFAULT_CHAT_PERMISSION_MODE, PERMISSION_MODES, isFina
 export { toolTarget } from '@wegent/shared/src/toolTarget';
 export { ChatEvent, NAMESPACE } from '@wegent/shared/src/events';
 export { isAuthErrorCode } from '@wegent/shared/src/errors';
-export { CHAT_REQUEST_TIMEOUT_MS } from '@wegent/shared/src/timing';
+export { CHAT_REQUEST_TIMEOUT_MS, USAGE_LIMITS } from '@wegent/shared/src/timing';
+export { USAGE_TOKEN_FIELDS, addUsage, totalTokens, type UsageTokenField } from '@wegent/shared/src/usageFields';
 
 /** The models the composer offers besides "Default" (the device's own): Claude Code's aliases. */
 export const MODEL_CHOICES = ['sonnet', 'opus', 'haiku'] as const;

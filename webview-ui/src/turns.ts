@@ -1,7 +1,7 @@
 // One turn of a conversation: the user's message and the reply streamed for it (one subtask).
 // Pure functions on a single Turn — chunks applied strictly in order, each once; status moves
 // forward only. conversation.ts finds the turn a push belongs to.
-import type { ChangesOutcome, ChatChunk, ChatDone, PermissionMode, ProtocolError, SubtaskStatus, SubtaskView, TaskChanges, TaskEvent } from '@wegent/shared';
+import type { ChangesOutcome, ChatChunk, ChatDone, PermissionMode, ProtocolError, SubtaskStatus, SubtaskView, TaskChanges, TaskEvent, Usage } from '@wegent/shared';
 import { recordsOf, type DecisionRecords } from './approvals';
 import type { TurnFile } from './outgoing';
 import { isFinalStatus } from './protocol';
@@ -36,6 +36,8 @@ export interface Turn {
   model?: string;
   /** What the message carried: name, type, size (and a thumbnail where this page still has it). */
   files?: TurnFile[];
+  /** What the reply cost, as its device reported it (chat:done, stored subtask); absent: not reported. */
+  usage?: Usage;
   /** Stop was pressed and the reply has not ended yet. */
   stopping?: boolean;
   /** When the message was sent, the device started on it, and the reply ended (ISO times). */
@@ -87,7 +89,7 @@ export function doneIsAhead(turn: Turn | undefined, done: ChatDone): boolean {
 export function applyDone(turn: Turn, e: ChatDone, at?: string): Turn {
   return {
     ...turn, status: e.status, queue_position: undefined, after_subtask_id: undefined, result: e.result, error: e.error, stopping: undefined,
-    ...(e.changes ? { changes: e.changes } : {}), ...(at && !turn.finished_at ? { finished_at: at } : {}),
+    ...(e.changes ? { changes: e.changes } : {}), ...(e.usage ? { usage: e.usage } : {}), ...(at && !turn.finished_at ? { finished_at: at } : {}),
   };
 }
 
@@ -121,5 +123,6 @@ export function turnFromSubtask(s: SubtaskView): Turn {
     ...(s.changes ? { changes: s.changes } : {}),
     ...(s.changes_outcome ? { changes_outcome: s.changes_outcome } : {}),
     ...(s.attachments?.length ? { files: s.attachments } : {}),
+    ...(s.usage ? { usage: s.usage } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useT } from '../i18n';
 import { useAppState, useController } from '../useController';
 import { Tokens } from './Tokens';
+import { UsagePanel } from './UsagePanel';
 
 export function Settings() {
   const t = useT();
@@ -40,6 +41,7 @@ export function Settings() {
           </div>
         </>
       )}
+      <UsagePanel />
       {state.info && <p class="hint">{state.info.backend_url}</p>}
     </section>
   );

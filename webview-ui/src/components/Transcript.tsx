@@ -5,6 +5,7 @@ import { useFollow } from '../follow';
 import { useT } from '../i18n';
 import { useAppState } from '../useController';
 import { Announcer } from './Announcer';
+import { ConversationUsage } from './ConversationUsage';
 import { Icon } from './Icon';
 import { Message } from './Message';
 
@@ -21,6 +22,7 @@ export function Transcript() {
       <div ref={box} class="transcript" role="log" aria-label={t('chat.transcript')} tabIndex={0} onScroll={onScroll}>
         <div ref={content} class="transcript-content">
           {state.turns.length === 0 ? <p class="empty">{t('chat.empty')}</p> : state.turns.map((turn) => <Message key={turn.key} turn={turn} />)}
+          <ConversationUsage turns={state.turns} />
         </div>
         <Announcer turns={state.turns} />
       </div>

@@ -83,7 +83,9 @@ describe('chat page in Chromium driving the real executor and Claude Agent SDK',
     // No "Claude Code session started …" line: the model it reported shows, muted, with the reply.
     assert.equal(await p.getByText(/session started/i).count(), 0, 'the per-turn session line is back');
     const meta = await p.locator('.turn .reply-meta').innerText();
-    assert.match(meta, /^\d{1,2}:\d{2}( [AP]M)? · [\d.]+ s · \S+$/, `reply meta: ${meta}`);
+    // What the Agent SDK reported: the scripted server's 10 in / 20 out on each of the two model calls, and its price.
+    assert.match(meta, /^\d{1,2}:\d{2}( [AP]M)? · [\d.]+ s · 60 tokens · \$[\d.]+ · \S+$/, `reply meta: ${meta}`);
+    assert.match((await p.locator('.turn .reply-meta .meta-tokens').getAttribute('title'))!, /^Input 20 · Output 40\b/);
     assert.ok(await p.locator('.turn .reply-meta .meta-model').count() === 1, `no model in: ${meta}`);
     await screenshot(p, 'chat-real-executor');
     assert.deepEqual(page.errors, []);
