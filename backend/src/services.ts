@@ -8,6 +8,7 @@ import { Devices } from './devices';
 import { InFlight } from './inflight';
 import { Approvals } from './approvals';
 import { ChangeReview } from './changes';
+import { Conversations } from './conversations';
 import { Dispatcher } from './dispatch';
 import type { Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
@@ -26,6 +27,7 @@ export interface Services {
   attachments: Attachments;
   devices: Devices;
   tasks: Tasks;
+  conversations: Conversations;
   usage: UsageLedger;
   dispatcher: Dispatcher;
   approvals: Approvals;
@@ -47,5 +49,5 @@ export function createServices(config: Config, redis: RedisClient, log: Logger, 
   const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, usage, notify, metrics, log, opts: config }, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
   const changes = new ChangeReview(redis, tasks, devices, notify, log);
-  return { config, redis, log, metrics, accounts, attachments, devices, tasks, usage, dispatcher, approvals, changes, monitor, inflight: new InFlight() };
+  return { config, redis, log, metrics, accounts, attachments, devices, tasks, conversations: new Conversations(redis, tasks), usage, dispatcher, approvals, changes, monitor, inflight: new InFlight() };
 }

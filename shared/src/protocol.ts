@@ -153,6 +153,7 @@ export type DeviceRegister = z.infer<typeof DeviceRegister>;
 export const DeviceHeartbeat = z.object({
   device_id: DeviceId,
   running_task_ids: runningIds,
+  forgotten_task_ids: z.array(OpaqueId).max(LIMITS.forgetIds).describe('Conversations from forget_task_ids whose worktrees this device has removed: the backend stops naming them').optional(),
 });
 export type DeviceHeartbeat = z.infer<typeof DeviceHeartbeat>;
 

@@ -42,6 +42,8 @@ export const LIMITS = {
   permissionNoteChars: 10_000,
   /** A diff answered to `chat:diff`; a longer one is cut (at a line end) with `truncated: true`. */
   diffBytes: 1_000_000,
+  /** Deleted conversations named in one heartbeat or register ack (`forget_task_ids`), and confirmed in one heartbeat. */
+  forgetIds: 100,
   /** Files listed in `task:complete.changes`; more are counted but not named (`files_truncated`). */
   changedFiles: 1_000,
 } as const;

@@ -8,6 +8,7 @@ import {
   PermissionDecisionValue, PermissionMode, PermissionScope, RequestId, SubtaskStatus, TaskChanges, TaskEvent,
 } from './protocol';
 import { Usage } from './usage';
+import { LIMITS } from './timing';
 
 const count = z.number().int().min(0);
 
@@ -153,6 +154,8 @@ export type DeviceReplaced = z.infer<typeof DeviceReplaced>;
 export const EmptyOk = z.object({});
 
 const cancelIds = z.array(OpaqueId);
+/** Conversations deleted since that ran on this device: it removes their worktrees and branches, then confirms (`forgotten_task_ids`). */
+const forgetIds = z.array(OpaqueId).max(LIMITS.forgetIds).describe('Deleted conversations that ran on this device: remove their worktrees and branches, then confirm them in forgotten_task_ids');
 
 export const RegisterOk = z.object({
   device: DeviceView,
@@ -161,6 +164,7 @@ export const RegisterOk = z.object({
   heartbeat_interval_ms: z.number().int().positive(),
   online_ttl_ms: z.number().int().positive(),
   cancel_subtask_ids: cancelIds.describe('Ids from running_task_ids the backend no longer wants; a task:cancel follows for each').optional(),
+  forget_task_ids: forgetIds.optional(),
 });
 export type RegisterOk = z.infer<typeof RegisterOk>;
 
@@ -169,7 +173,7 @@ export const ProgressOk = z.object({
 });
 export type ProgressOk = z.infer<typeof ProgressOk>;
 
-export const HeartbeatOk = z.object({ cancel_subtask_ids: cancelIds.optional() });
+export const HeartbeatOk = z.object({ cancel_subtask_ids: cancelIds.optional(), forget_task_ids: forgetIds.optional() });
 export type HeartbeatOk = z.infer<typeof HeartbeatOk>;
 
 export const ChatSendOk = z.object({

@@ -15,7 +15,7 @@ function notRegistered(deviceId: string): WegentError {
 }
 
 export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
-  const { accounts, devices, dispatcher, monitor, metrics, log, inflight, config } = svc;
+  const { accounts, devices, dispatcher, monitor, metrics, log, inflight, config, conversations } = svc;
   const ttlMs = config.timing.onlineTtlMs;
   const ctx = { log, inflight };
   const rate = progressRate(svc.redis, config.limits.progressPointsPerSecond);
@@ -54,7 +54,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
         devices.touch(home, d.device_id, socket.id), devices.slotIds(home, d.device_id), devices.queueLength(home, d.device_id),
       ]);
       monitor.poke(ttlMs);
-      const cancel = await dispatcher.reconcile(d, p.running_task_ids ?? [], { slots, queued });
+      const [cancel, forget] = await Promise.all([dispatcher.reconcile(d, p.running_task_ids ?? [], { slots, queued }), conversations.toForget(home, d.device_id)]);
       for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
       // The record as the touch left it (a lost connection's mark cleared) is read once: the view
       // pushed as device:status is the one the ack carries.
@@ -67,6 +67,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
         heartbeat_interval_ms: config.timing.heartbeatIntervalMs,
         online_ttl_ms: ttlMs,
         ...(cancel.length ? { cancel_subtask_ids: cancel } : {}),
+        ...(forget.length ? { forget_task_ids: forget } : {}),
       };
     });
 
@@ -77,9 +78,10 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       if (!beat) throw notRegistered(p.device_id);
       const { device: d, wasOnline, slots, queued } = beat;
       monitor.poke(ttlMs);
-      const cancel = await dispatcher.reconcile(d, p.running_task_ids, { slots, queued });
+      await conversations.forgotten(home, d.device_id, p.forgotten_task_ids ?? []);
+      const [cancel, forget] = await Promise.all([dispatcher.reconcile(d, p.running_task_ids, { slots, queued }), conversations.toForget(home, d.device_id)]);
       if (!wasOnline) await dispatcher.emitDeviceStatus(home, d.device_id);
-      return cancel.length ? { cancel_subtask_ids: cancel } : {};
+      return { ...(cancel.length ? { cancel_subtask_ids: cancel } : {}), ...(forget.length ? { forget_task_ids: forget } : {}) };
     });
 
     on('task:progress', async (p) => {

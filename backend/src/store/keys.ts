@@ -86,6 +86,8 @@ export const keys = {
   // slots: subtasks holding a slot (awaiting ack or running), and the FIFO queue behind them
   deviceSlots: (home: string, deviceId: string) => `${at(home)}device:${deviceId}:slots`,
   deviceQueue: (home: string, deviceId: string) => `${at(home)}device:${deviceId}:queue`,
+  /** SET of deleted conversations that ran on the device: named in its heartbeat acks until it confirms their worktrees are gone. */
+  deviceForget: (home: string, deviceId: string) => `${at(home)}device:${deviceId}:forget`,
   /** HASH device id → home of devices whose queue may be non-empty (pruned when the total is counted). */
   queuedDevices: `${P}devices:queued`,
 

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
 import {
-  DeviceEvent, ErrorCode, NAMESPACE, isAuthErrorCode, type Ack, type AckFn, type DeviceClientToServer, type DeviceRegister,
+  DeviceEvent, ErrorCode, LIMITS, NAMESPACE, isAuthErrorCode, type Ack, type AckFn, type DeviceClientToServer, type DeviceRegister,
   type DeviceServerToClient, type HeartbeatOk, type ProtocolError, type RegisterOk,
 } from '@wegent/shared';
 import type { Logger } from './api';
@@ -29,6 +29,8 @@ export interface ConnectionOptions {
   /** `task:diff` and `task:apply` (change review): answered by the worktree manager. */
   onDiff: (payload: unknown, ack: AckFn) => void;
   onApply: (payload: unknown, ack: AckFn) => void;
+  /** Conversations deleted on the backend (`forget_task_ids`): resolves with those cleaned up, confirmed in the next heartbeat. */
+  onForget?: (taskIds: string[]) => Promise<string[]>;
   ackTimeoutMs?: number;
   /** First reconnect delay; grows to reconnectDelayMaxMs with ±50 % jitter. */
   reconnectDelayMs?: number;
@@ -55,6 +57,9 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
   private registered = false;
   private wasOnline = false;
   private heartbeatInFlight = false;
+  /** Deleted conversations cleaned up here, not yet confirmed to the backend (`forgotten_task_ids`). */
+  private readonly forgotten = new Set<string>();
+  private forgetting?: Promise<void>;
   private readonly ackTimeoutMs: number;
 
   constructor(private readonly o: ConnectionOptions) {
@@ -137,10 +142,25 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
   }
 
   private async sendHeartbeat(): Promise<void> {
-    const ack = (await this.emit_(DeviceEvent.heartbeat, { device_id: this.o.deviceId, running_task_ids: this.o.runningIds() })) as Ack<HeartbeatOk> | undefined;
+    const confirming = [...this.forgotten].slice(0, LIMITS.forgetIds);
+    const ack = (await this.emit_(DeviceEvent.heartbeat, {
+      device_id: this.o.deviceId, running_task_ids: this.o.runningIds(), ...(confirming.length ? { forgotten_task_ids: confirming } : {}),
+    })) as Ack<HeartbeatOk> | undefined;
     if (!ack) return;
-    if (ack.ok) for (const id of ack.cancel_subtask_ids ?? []) this.o.onCancel(id);
-    else if (ack.error.code === ErrorCode.DEVICE_NOT_REGISTERED) void this.register();
+    if (ack.ok) {
+      for (const id of confirming) this.forgotten.delete(id);
+      for (const id of ack.cancel_subtask_ids ?? []) this.o.onCancel(id);
+      this.forget(ack.forget_task_ids);
+    } else if (ack.error.code === ErrorCode.DEVICE_NOT_REGISTERED) void this.register();
+  }
+
+  /** Cleans up deleted conversations, one batch at a time; each is confirmed in the heartbeat after it is done. */
+  private forget(ids: string[] | undefined): void {
+    const fresh = (ids ?? []).filter((id) => !this.forgotten.has(id));
+    if (!fresh.length || !this.o.onForget || this.forgetting) return;
+    this.forgetting = this.o.onForget(fresh)
+      .then((done) => done.forEach((id) => this.forgotten.add(id)), (err: Error) => this.o.logger.warn('Could not clean up deleted conversations', { reason: err.message }))
+      .finally(() => (this.forgetting = undefined));
   }
 
   private async emit_(event: keyof DeviceClientToServer, payload: unknown): Promise<Ack | undefined> {
@@ -165,6 +185,7 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
       this.emit('registered', ack);
       // Tasks this device still runs that the backend no longer wants (cancelled or failed meanwhile).
       for (const id of (ack as { cancel_subtask_ids?: string[] }).cancel_subtask_ids ?? []) this.o.onCancel(id);
+      this.forget(ack.forget_task_ids);
       return;
     }
     if (ack && FATAL_REGISTER.has(ack.error.code)) return this.fail(registerError(ack.error, this.o.deviceId));

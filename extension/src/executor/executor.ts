@@ -141,6 +141,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         ack(parsed.ok ? this.approvals.reply(parsed.value) : { ok: false, error: parsed.error });
       },
       onDiff: (payload, ack) => void answerDiff(this.worktrees, payload, this.log).then(ack),
+      onForget: (taskIds) => this.forgetConversations(taskIds),
       onApply: (payload, ack) =>
         void answerApply(this.worktrees, payload, (taskId) => this.conversationRuns(taskId), this.log).then((answer) => {
           // Its worktree is gone: a warm Claude Code process of the conversation must not run on in it.
@@ -243,6 +244,21 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     if (key === this.lastSnapshot) return;
     this.lastSnapshot = key;
     this.emit('state', snapshot);
+  }
+
+  /** Conversations deleted on the backend: their worktrees, branches and warm processes go (not one that runs here now). */
+  private async forgetConversations(taskIds: string[]): Promise<string[]> {
+    const done: string[] = [];
+    for (const taskId of taskIds) {
+      if (this.conversationRuns(taskId)) continue;
+      try {
+        if (await this.worktrees.forget(taskId)) done.push(taskId);
+        this.processes.forget(taskId);
+      } catch (err) {
+        this.log.warn('Could not remove the worktree of a deleted conversation', { task_id: taskId, reason: (err as Error).message });
+      }
+    }
+    return done;
   }
 
   /** A message of that conversation runs on this device now (apply or discard must wait: TASK_BUSY). */

@@ -2,12 +2,15 @@
 // against the scripted model server), the real backend and Redis, and git repositories made here.
 // Two conversations write the same file differently without touching the user's tree; one applies,
 // the other conflicts and is discarded; five at once leave `git status` clean until applied; a
-// restarted device finds a live conversation's worktree again.
+// restarted device finds a live conversation's worktree again; a deleted conversation's worktree and
+// branch go, also when its device was offline at the time.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatDone, ChangedFile } from '@wegent/shared';
 import { reply, text, toolUse } from '../../../test/support/modelServer';
+import { api } from '../../../test/support/clients';
+import { waitFor } from '../../../test/support/wait';
 import { makeRepo, sh, status } from './gitRepo';
 import { startStack, type Stack } from './stack';
 import { tempDir } from './tmp';
@@ -119,6 +122,34 @@ describe('executor: a worktree per conversation, end to end', function () {
     assert.ok(diff.ok && /\+before the restart/.test(String(diff.diff)), JSON.stringify(diff));
     assert.equal(status(repo), '');
     assert.equal(sh(repo, 'worktree', 'list').trim().split('\n').length, 2, 'one worktree, the same one');
+    await restarted.stop();
+  });
+
+  it('deleting a conversation removes its worktree and branch: at once when the device is online, on its next start when it was not', async () => {
+    const repo = makeRepo({ 'shared.txt': 'base\n' });
+    const dataDir = tempDir('data');
+    const exec = await stack.executor({ workspace: repo, dataDir });
+    const deviceId = exec.snapshot().deviceId;
+    const [online, offline, kept] = await Promise.all([writeShared(deviceId, 'deleted live'), writeShared(deviceId, 'deleted while away'), writeShared(deviceId, 'kept')]);
+    const folderOf = async (taskId: string) => (await exec.worktrees.list()).find((w) => w.task_id === taskId)!.path;
+    const [onlineDir, offlineDir, keptDir] = [await folderOf(online.task_id), await folderOf(offline.task_id), await folderOf(kept.task_id)];
+    const del = (taskId: string) => api(stack.backend.url, 'DELETE', `/api/tasks/${taskId}`, { token: stack.user.token });
+    const branches = () => sh(repo, 'branch', '--list', 'wegent/*').split('\n').map((b) => b.replace(/^[*+ ]+/, '').trim()).filter(Boolean).sort();
+
+    assert.equal((await del(online.task_id)).status, 204);
+    // The folder goes first, then the branch: wait for both.
+    await waitFor(() => !existsSync(onlineDir) && branches().length === 2, { timeout: 15_000, message: 'the deleted conversation\'s worktree or branch stayed' });
+    assert.deepEqual(branches(), [offline.changes!.branch!, kept.changes!.branch!].sort());
+
+    await exec.stop();
+    assert.equal((await del(offline.task_id)).status, 204);
+    assert.ok(existsSync(offlineDir), 'nothing can happen while the device is away');
+    const restarted = await stack.executor({ workspace: repo, dataDir });
+    await waitFor(() => !existsSync(offlineDir) && branches().length === 1, { timeout: 15_000, message: 'the worktree or branch deleted while away stayed' });
+    assert.deepEqual(branches(), [kept.changes!.branch!]);
+    assert.ok(existsSync(keptDir), 'a live conversation keeps its worktree');
+    await waitFor(async () => (await restarted.worktrees.list()).map((w) => w.task_id).join() === kept.task_id, { message: 'the device still lists the deleted conversation' });
+    assert.equal(status(repo), '', "the user's tree never changed");
     await restarted.stop();
   });
 

@@ -159,6 +159,21 @@ export class WorktreeManager {
     return shown.code === 0 ? shown.stdout : '';
   }
 
+  /**
+   * The conversation was deleted: its worktree and branch go (whatever they held) and the device
+   * forgets it. True when nothing of it is left (also when this device never had it).
+   */
+  forget(taskId: string): Promise<boolean> {
+    return this.locked(`task:${taskId}`, async () => {
+      const r = await this.records.get(taskId);
+      if (!r) return true;
+      if (r.state === 'active') await this.remove(r);
+      await this.records.remove(taskId);
+      this.o.logger.info('Conversation deleted: its worktree and branch were removed', { task_id: taskId, branch: r.branch });
+      return true;
+    });
+  }
+
   /** The conversation worktrees this device keeps. */
   async list(): Promise<WorktreeInfo[]> {
     const out: WorktreeInfo[] = [];
