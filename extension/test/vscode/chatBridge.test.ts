@@ -41,6 +41,13 @@ class Webview {
     return (m as Extract<HostToWebview, { type: 'httpResponse' }>).reply;
   }
 
+  async upload(name: string, mediaType: string, bytes: Buffer): Promise<HttpReply<any>> {
+    const id = this.nextId++;
+    await this.bridge.handle({ type: 'upload', id, name, media_type: mediaType, data: bytes.toString('base64') });
+    const m = await waitFor(() => this.got.find((x) => x.type === 'httpResponse' && x.id === id), { message: `httpResponse ${id}` });
+    return (m as Extract<HostToWebview, { type: 'httpResponse' }>).reply;
+  }
+
   async request(event: string, payload: unknown): Promise<any> {
     const id = this.nextId++;
     await this.bridge.handle({ type: 'request', id, event, payload });
@@ -178,6 +185,19 @@ describe('chat bridge (host side, real backend)', function () {
     const reply = await w.http('GET', '/api/devices');
     assert.equal(reply.status, 503);
     assert.equal(reply.body.error.code, 'UNAVAILABLE');
+  });
+
+  it('relays an attachment upload as raw bytes with the token; a name cannot steer it to another route', async () => {
+    const w = await webview(alice.token);
+    const bytes = Buffer.from('{"a": 1}\n');
+    const up = await w.upload('../../api/tokens?x=1#y', 'application/json', bytes);
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal(up.body.attachment.name, 'tokens_x=1#y');
+    assert.equal(up.body.attachment.size, bytes.length);
+    assert.equal(up.body.attachment.media_type, 'application/json');
+    const bad = await w.upload('x.svg', 'image/svg+xml', Buffer.from('<svg/>'));
+    assert.equal(bad.status, 415);
+    assert.equal(bad.body.error.code, 'UNSUPPORTED_TYPE');
   });
 
   it('passes only the four known commands to the host', async () => {
