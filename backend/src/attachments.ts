@@ -11,7 +11,7 @@ import { checkUpload } from './attachmentTypes';
 import type { Devices } from './devices';
 import { idHome, keys, newId, userHome } from './store/keys';
 import type { RedisClient } from './store/redis';
-import { claimAttachment, fetchAttachment, putAttachment } from './store/scripts/attachments';
+import { claimAttachment, fetchAttachment, putAttachment, releaseAttachment } from './store/scripts/attachments';
 import type { Tasks } from './tasks';
 
 export interface AttachmentTtls {
@@ -90,6 +90,11 @@ export class Attachments {
     const data = await fetchAttachment(this.redis, { attachmentId, uploaderId: s.user_id, subtaskId });
     if (!data) throw attachmentNotFound(attachmentId);
     return { meta, data };
+  }
+
+  /** The subtask ended: what it had not fetched (cancelled, failed before) goes now unless another needs it. */
+  async release(s: { subtask_id: string; user_id: string; attachments: AttachmentMeta[] | null }): Promise<void> {
+    await Promise.all((s.attachments ?? []).map((m) => releaseAttachment(this.redis, { attachmentId: m.attachment_id, uploaderId: s.user_id, subtaskId: s.subtask_id })));
   }
 
   private fetchKey(attachmentId: string, subtaskId: string): string {

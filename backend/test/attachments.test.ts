@@ -126,6 +126,16 @@ describe('attachments: upload, one fetch by the device, never anyone else', func
     assert.equal(device.executes.length, 0);
   });
 
+  it('a message cancelled before its device fetched them leaves nothing behind', async () => {
+    const { device, chat } = await pair(alice);
+    device.ackMode = 'withhold';
+    const id = await uploadOk(backend.url, alice.token, 'never.txt', 'text/plain', Buffer.from('never'));
+    const sent = await chat.sendOk({ device_id: device.deviceId, message: 'x', attachments: [id] });
+    assert.ok((await chat.cancel(sent.subtask_id)).ok);
+    await chat.waitForDone(sent.subtask_id);
+    await waitFor(async () => (await attachmentKeys(id)).length === 0, { message: 'the cancelled message\'s attachment was kept' });
+  });
+
   it('an upload never sent expires with nothing left behind, and then cannot be sent', async () => {
     const { device, chat } = await pair(alice);
     const id = await uploadOk(backend.url, alice.token, 'late.txt', 'text/plain', Buffer.from('late'));

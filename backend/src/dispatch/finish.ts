@@ -47,6 +47,8 @@ export class Finisher {
     this.d.metrics.completions.inc({ status });
     // Usage is counted beside the conversation's touch (one round trip); a failure to count never fails the finish.
     const counted = this.d.usage.record(r.record).catch((err: Error) => this.d.log.warn({ err, subtaskId: s.subtask_id }, 'usage not counted'));
+    // Attachments it never fetched are not kept for it (their TTL would take them anyway).
+    if (r.record.attachments?.length) void this.d.attachments.release(r.record).catch((err: Error) => this.d.log.warn({ err, subtaskId: s.subtask_id }, 'attachments not released'));
     const [next] = await Promise.all([this.d.tasks.touchTask(r.record), counted]);
     this.d.notify.toUser(r.record.user_id, 'chat:done', this.d.tasks.doneEvent(r.record)!);
     // Positions behind it move when it left the queue itself or pulled the next one into a slot.

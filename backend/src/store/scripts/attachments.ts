@@ -1,5 +1,5 @@
 // The attachment scripts (lua/attachment*-3.lua): store an upload within the account's cap, claim
-// it for a subtask, and fetch it once. All three keys live at the uploader's home (keys.ts).
+// it for a subtask, fetch it once, and release it when the subtask ended. All three keys live at the uploader's home (keys.ts).
 import type { AttachmentMeta } from '@wegent/shared';
 import { keys } from '../keys';
 import { loadScript } from '../lua/loader';
@@ -39,6 +39,15 @@ export const claimAttachment = defineScript(
   (i: { attachmentId: string; userId: string; subtaskId: string; expiresMs: number; size: number }) => ({
     keys: keysOf(i.attachmentId, i.userId),
     args: [i.attachmentId, i.userId, needField(i.subtaskId), i.expiresMs, indexEntry(i.expiresMs, i.size), OWNER, NEEDS],
+  }),
+  (r) => r === 1,
+);
+
+export const releaseAttachment = defineScript(
+  'attachmentRelease-3',
+  (i: { attachmentId: string; uploaderId: string; subtaskId: string }) => ({
+    keys: keysOf(i.attachmentId, i.uploaderId),
+    args: [i.attachmentId, needField(i.subtaskId), NEEDS],
   }),
   (r) => r === 1,
 );
