@@ -129,6 +129,26 @@ describe('usage: stored with the reply, summed per day and device, counted for o
     assert.equal((await api(backend.url, 'GET', '/api/usage')).status, 401);
   });
 
+  it('a reply on the cloud pool counts for its sender under "cloud" (never the pool device), labelled pool="cloud"', async () => {
+    const operator = await createUser(backend, { role: 'operator' });
+    const pool = await TestDevice.connect({ url: backend.url, token: operator.token, deviceId: 'usage-pool-1', mode: 'cloud', maxSlots: 2 });
+    open.push(pool);
+    const carol = await createUser(backend);
+    const carolChat = await TestChat.connect({ url: backend.url, token: carol.token });
+    open.push(carolChat);
+    const before = await metric(/^wegent_tokens_total\{kind="output",pool="cloud"\} (\S+)/m);
+    const sent = await carolChat.sendOk({ device_id: 'cloud', message: 'pool, how much?' });
+    await pool.waitForExecute(sent.subtask_id);
+    assert.ok((await pool.complete(sent.subtask_id, { result: 'ok', usage: { input_tokens: 70, output_tokens: 8, total_cost_usd: 0.07 } })).ok);
+    assert.deepEqual((await carolChat.waitForDone(sent.subtask_id)).usage, { input_tokens: 70, output_tokens: 8, total_cost_usd: 0.07 });
+    const theirs = (await api(backend.url, 'GET', '/api/usage', { token: carol.token })).body;
+    assert.deepEqual(theirs.devices, [{ device_id: 'cloud', input_tokens: 70, output_tokens: 8, total_cost_usd: 0.07, replies: 1 }]);
+    assert.ok(!JSON.stringify(theirs).includes('usage-pool-1'), 'the pool device stays the operator\'s business');
+    const operators = (await api(backend.url, 'GET', '/api/usage', { token: operator.token })).body;
+    assert.deepEqual(operators.total, { replies: 0 }, 'the pool\'s owner is not billed for the sender\'s reply');
+    assert.equal(await metric(/^wegent_tokens_total\{kind="output",pool="cloud"\} (\S+)/m), before + 8);
+  });
+
   it('moves the operators\' counters: tokens by kind, cost, replies with usage (no user or device label)', async () => {
     const before = {
       input: await metric(/^wegent_tokens_total\{kind="input",pool="local"\} (\S+)/m),
