@@ -87,7 +87,8 @@ const targets = [
       sourcemap: !production,
       minify: production,
       logLevel,
-      entryPoints: { main: 'webview-ui/src/main.tsx' },
+      // highlight: the syntax highlighter, loaded by the page only once a code block is shown (codeBlocks.ts).
+      entryPoints: { main: 'webview-ui/src/main.tsx', highlight: 'webview-ui/src/highlight/entry.ts' },
       outdir: 'webview-ui/dist',
       jsx: 'automatic',
       jsxImportSource: 'preact',

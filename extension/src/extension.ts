@@ -7,6 +7,7 @@ import { DeviceStatusBar } from './vscode/statusBar';
 import { WegentOutput } from './vscode/output';
 import { ChatViewProvider, CHAT_VIEW_ID } from './vscode/chatView';
 import { registerCommands } from './vscode/commands';
+import { registerOpenChatFile } from './vscode/openChatFile';
 import { registerOpenChanges } from './vscode/openChanges';
 import { LocalApprovalPrompt } from './vscode/toolApproval';
 import { ChatNotifications } from './vscode/chatNotifications';
@@ -77,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     // Reopens the local prompt (from the status bar's "needs input", the sidebar's card, the palette).
     vscode.commands.registerCommand('wegent.showApprovals', () => localPrompt.reopen()),
     ...registerOpenChanges(() => device.worktrees),
+    registerOpenChatFile(() => device.worktrees),
     ...registerContextCommands(chatView),
     ...registerCommands({
       context,

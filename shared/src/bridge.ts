@@ -27,6 +27,11 @@ export interface HostInfo {
   /** The device id of this VS Code window's executor, when it runs one. */
   local_device_id?: string;
   signed_in: boolean;
+  /**
+   * VS Code: where this chat is. The sidebar's view has its own title bar (connect, output, settings
+   * gear), so the chat shows no second gear there; an editor tab has no such bar and keeps its own.
+   */
+  surface?: 'sidebar' | 'editor';
 }
 
 /**
@@ -44,6 +49,16 @@ export interface ContextItem {
   text?: string;
 }
 
+/** A file a reply names, to open in the editor of the VS Code window whose device ran the task. */
+export interface OpenFileRequest {
+  /** As the reply wrote it: relative to the task's folder, or absolute. */
+  path: string;
+  /** 1-based. */
+  line?: number;
+  /** The conversation: its worktree (if any) is where relative paths are looked up first. */
+  task_id?: string;
+}
+
 // ---- webview → host ------------------------------------------------------------------------
 export type WebviewToHost =
   | { type: 'ready' }
@@ -52,9 +67,15 @@ export type WebviewToHost =
   /** An attachment for `POST /api/attachments` (answered `httpResponse`): its bytes in base64. */
   | { type: 'upload'; id: number; name: string; media_type: string; data: string }
   /** `showApprovals`: reopen this window's own prompt for the requests its device waits on. */
-  | { type: 'command'; command: 'connectDevice' | 'setToken' | 'showOutput' | 'openSettings' | 'showApprovals' | 'openWalkthrough' | 'openWegent' }
+  | { type: 'command'; command: 'connectDevice' | 'disconnectDevice' | 'setToken' | 'showOutput' | 'openSettings' | 'showApprovals' | 'openWalkthrough' | 'openWegent' }
   /** VS Code on the device that ran the task: open its changes in the native multi-file diff editor. */
-  | { type: 'openChanges'; task_id: string };
+  | { type: 'openChanges'; task_id: string }
+  /** A path in a reply or tool card of this device's task: opened if it is inside the workspace, refused otherwise. */
+  | ({ type: 'openFile' } & OpenFileRequest)
+  /** The banner's Retry: reconnect to the backend now. */
+  | { type: 'reconnect' }
+  /** `@` in the composer: what of the editor could go with the next message (answered by `mentions`). */
+  | { type: 'mentions'; id: number; query: string };
 
 // ---- host → webview ------------------------------------------------------------------------
 export type HostToWebview =
@@ -63,7 +84,17 @@ export type HostToWebview =
   | { type: 'connection'; status: ConnectionStatus; message?: string }
   | { type: 'response'; id: number; ack: Ack<Record<string, unknown>> }
   | { type: 'httpResponse'; id: number; reply: HttpReply }
-  | { type: 'push'; event: ChatPushName; payload: unknown };
+  | { type: 'push'; event: ChatPushName; payload: unknown }
+  /**
+   * The answer to `mentions`: the active editor's selection first (when there is one and it matches),
+   * then the open file, then workspace files whose path matches the query — at most MAX_MENTIONS.
+   */
+  | { type: 'mentions'; id: number; items: ContextItem[] };
+
+/** The most candidates one `mentions` answer carries. */
+export const MAX_MENTIONS = 50;
+/** The longest `@` query a host looks up. */
+export const MAX_MENTION_QUERY = 200;
 
 /**
  * Only these paths may be relayed by a host on the webview's behalf. An id segment keeps to the id

@@ -1,6 +1,7 @@
 // Layout: header, an error notice when there is one, then the chat, history or settings.
 import { useMemo } from 'preact/hooks';
 import { Composer } from './components/Composer';
+import { ConnectionBanner } from './components/ConnectionBanner';
 import { Header } from './components/Header';
 import { History } from './components/History';
 import { Icon } from './components/Icon';
@@ -46,22 +47,19 @@ export function App() {
 function NoticeBar() {
   const t = useT();
   const c = useController();
-  const { notice, connection, connectionMessage } = useAppState();
-  // While the connection is down, say why and where (S18: "backend unreachable → the URL it tried").
-  if (!notice && connection === 'disconnected' && connectionMessage) {
-    return (
-      <div class="notice notice-info" role="status">
-        <span>{connectionMessage}</span>
-      </div>
-    );
-  }
-  if (!notice) return null;
+  const { notice, connection } = useAppState();
+  // While the connection is down, say why and where (S18: "backend unreachable → the URL it tried"), and offer Retry.
+  const banner = connection === 'disconnected' ? <ConnectionBanner /> : null;
+  if (!notice) return banner;
   return (
+    <>
+    {banner}
     <div class={`notice notice-${notice.kind}`} role="alert">
       <span>{notice.text}</span>
       <button type="button" class="icon-button" aria-label={t('app.dismiss')} title={t('app.dismiss')} onClick={() => c.dismissNotice()}>
         <Icon name="close" />
       </button>
     </div>
+    </>
   );
 }

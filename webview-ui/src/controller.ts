@@ -250,7 +250,8 @@ export class Controller {
   async refreshDevices(): Promise<void> {
     const reply = await this.transport.http<DeviceList>('GET', '/api/devices');
     if (reply.status === 200) this.dispatch({ type: 'devicesLoaded', devices: reply.body.devices, cloud: reply.body.cloud });
-    else this.failHttp(reply.body);
+    // Offline, the banner says why already (the picker shows the last list, statuses unknown).
+    else if (this.current.connection !== 'disconnected') this.failHttp(reply.body);
   }
 
   dismissNotice(): void {

@@ -76,9 +76,14 @@ export function applyDeviceStatus(s: DeviceSlice, e: DeviceStatusEvent): DeviceS
  * What the picker shows: "lost" while the device still counts as online (its tasks stay reclaimable)
  * but its executor has no connection — crashed, killed, or cut off. It is never shown as online then.
  */
-export type DeviceDisplayStatus = DeviceView['status'] | 'lost';
+export type DeviceDisplayStatus = DeviceView['status'] | 'lost' | 'unknown';
 
-export function displayStatus(d: Pick<DeviceView, 'status' | 'disconnected_at'>): DeviceDisplayStatus {
+/**
+ * `live`: this page hears the backend now. Without it every status is the last one heard, maybe long
+ * stale: shown as "unknown", never as a green "online" (and no slot counts).
+ */
+export function displayStatus(d: Pick<DeviceView, 'status' | 'disconnected_at'>, live = true): DeviceDisplayStatus {
+  if (!live) return 'unknown';
   return d.status !== 'offline' && d.disconnected_at ? 'lost' : d.status;
 }
 
@@ -120,6 +125,15 @@ export function effectiveDeviceId(s: PickInput): string {
   if (local && s.devices.some((d) => d.device_id === local)) return local;
   const online = s.devices.filter(reachable);
   return online.length === 1 ? online[0].device_id : CLOUD_DEVICE_ID;
+}
+
+/** os.type() words the default device name starts with ("Linux - host · folder", extension identity.ts). */
+const OS_PREFIX = /^((?:Linux|Darwin|Windows_NT|FreeBSD|OpenBSD|SunOS|AIX) - )(.+)$/;
+
+/** A default name's OS part and the rest (host · folder): a narrow picker shows only the rest. */
+export function splitDeviceName(name: string): { os: string; rest: string } {
+  const m = OS_PREFIX.exec(name);
+  return m ? { os: m[1], rest: m[2] } : { os: '', rest: name };
 }
 
 export function deviceName(s: Pick<DeviceSlice, 'devices'>, deviceId: string): string | undefined {

@@ -2,7 +2,9 @@
 // whose own executor ran the turn can open them (the files are on this machine, in its workspace):
 // Message provides a FileOpener then, and paths become links; everywhere else they stay text.
 import { createContext } from 'preact';
-import { useContext } from 'preact/hooks';
+import { useContext, useMemo } from 'preact/hooks';
+import type { Turn } from './turns';
+import { useAppState, useController } from './useController';
 
 export interface FileRef {
   path: string;
@@ -18,6 +20,19 @@ export const FileLinks = createContext<FileOpener | null>(null);
 
 export function useFileOpener(): FileOpener | null {
   return useContext(FileLinks);
+}
+
+/**
+ * The opener for one turn's paths: only in VS Code, only when this window's own device ran it (its
+ * files are here); the host resolves the path against the workspace (and the conversation's worktree)
+ * and refuses anything outside.
+ */
+export function useTurnFileOpener(turn: Pick<Turn, 'device_id' | 'task_id'>): FileOpener | null {
+  const c = useController();
+  const local = useAppState().info?.local_device_id;
+  const taskId = turn.task_id;
+  const here = !!local && local === turn.device_id && !!c.transport.openFile;
+  return useMemo(() => (here ? { open: (ref: FileRef) => c.transport.openFile!({ ...ref, ...(taskId ? { task_id: taskId } : {}) }) } : null), [here, taskId, c]);
 }
 
 const MAX_PATH_CHARS = 1024;

@@ -29,6 +29,8 @@ describe('webview bundle', function () {
     const inputs = Object.keys(result.metafile.inputs);
     const zod = inputs.filter((i) => i.includes('node_modules/zod/'));
     assert.equal(zod.length, 0, `zod is in the page bundle (${zod.length} files, e.g. ${zod[0]}): import protocol values from src/protocol.ts`);
+    // The highlighter is a bundle of its own (dist/highlight.js), loaded with the first code block (codeBlocks.ts).
+    assert.equal(inputs.filter((i) => i.includes('node_modules/highlight.js/')).length, 0, 'highlight.js is in main.js: load it lazily');
     const js = result.outputFiles.find((f) => f.path.endsWith('main.js'))!;
     assert.doesNotMatch(js.text, /\beval\(|new Function\(/, 'the bundle needs eval (the CSP forbids it)');
     assert.ok(js.contents.byteLength < 400_000, `main.js is ${js.contents.byteLength} bytes`);

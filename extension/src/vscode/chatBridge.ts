@@ -4,12 +4,14 @@
 // pass `isBridgeHttpPath` are relayed, so a compromised page cannot reach token management.
 import { io, type Socket } from 'socket.io-client';
 import {
-  CHAT_REQUEST_TIMEOUT_MS, ErrorCode, NAMESPACE, isAuthErrorCode, isBridgeHttpPath,
+  CHAT_REQUEST_TIMEOUT_MS, ErrorCode, MAX_MENTIONS, MAX_MENTION_QUERY, NAMESPACE, isAuthErrorCode, isBridgeHttpPath,
+  type ContextItem,
   type Ack, type ChatClientToServer, type ChatPushName, type ChatServerToClient, type ConnectionStatus,
-  type HostInfo, type HostToWebview, type HttpMethod, type HttpReply, type WebviewToHost,
+  type HostInfo, type HostToWebview, type HttpMethod, type HttpReply, type OpenFileRequest, type WebviewToHost,
 } from '@wegent/shared';
 import type { Logger } from '../executor/api';
 import { authError } from '../executor/authMessages';
+import { disconnectedMessage, probeBackend } from './connectionWords';
 import { networkDetail, unreachableMessage } from './tokenCheck';
 
 type ChatSocket = Socket<ChatServerToClient, ChatClientToServer>;
@@ -24,7 +26,9 @@ const PUSH_EVENTS: Record<ChatPushName, true> = {
 };
 const REQUEST_EVENTS = new Set<string>(['chat:send', 'chat:cancel', 'chat:resume', 'chat:permission_reply', 'chat:diff', 'chat:apply']);
 const HTTP_METHODS = new Set<string>(['GET', 'POST', 'PUT', 'DELETE']);
-const COMMANDS = new Set<string>(['connectDevice', 'setToken', 'showOutput', 'openSettings', 'showApprovals', 'openWalkthrough', 'openWegent']);
+const COMMANDS = new Set<string>(['connectDevice', 'disconnectDevice', 'setToken', 'showOutput', 'openSettings', 'showApprovals', 'openWalkthrough', 'openWegent']);
+
+const isId = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v);
 
 export interface ChatBridgeOptions {
   post(message: HostToWebview): void;
@@ -34,6 +38,10 @@ export interface ChatBridgeOptions {
   runCommand(command: HostCommand): void;
   /** The change card's "Open Changes": this device's conversation in the native diff editor. */
   openChanges?(taskId: string): void;
+  /** `@` in the composer: the selection and workspace files that match (chatContext.ts). */
+  mentions?(query: string): Promise<ContextItem[]>;
+  /** A path in a reply of this device's task: the host opens it if it is inside the workspace. */
+  openFile?(file: OpenFileRequest): void;
   log: Logger;
 }
 
@@ -67,7 +75,29 @@ export class ChatBridge {
         if (COMMANDS.has(msg.command)) this.opts.runCommand(msg.command);
         return;
       case 'openChanges':
-        if (typeof msg.task_id === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(msg.task_id)) this.opts.openChanges?.(msg.task_id);
+        if (isId(msg.task_id)) this.opts.openChanges?.(msg.task_id);
+        return;
+      case 'openFile': {
+        const { path, line, task_id } = msg;
+        if (typeof path !== 'string' || !path || path.length > 1024 || path.includes('\0')) return;
+        if (line !== undefined && !(Number.isInteger(line) && line > 0 && line < 10_000_000)) return;
+        if (task_id !== undefined && !isId(task_id)) return;
+        this.opts.openFile?.({ path, ...(line ? { line } : {}), ...(task_id ? { task_id } : {}) });
+        return;
+      }
+      case 'mentions': {
+        if (!Number.isInteger(msg.id)) return;
+        const query = typeof msg.query === 'string' ? msg.query.slice(0, MAX_MENTION_QUERY) : '';
+        const items = await (this.opts.mentions?.(query) ?? Promise.resolve([])).catch((err: unknown) => {
+          this.opts.log.warn('chat view: listing files for @ failed', { reason: String(err) });
+          return [];
+        });
+        this.opts.post({ type: 'mentions', id: msg.id, items: items.slice(0, MAX_MENTIONS) });
+        return;
+      }
+      case 'reconnect':
+        // Retry now: a fresh socket, not the next attempt of the backoff (up to 10 s away).
+        if (this.status === 'disconnected') return this.start();
         return;
     }
   }
@@ -89,7 +119,7 @@ export class ChatBridge {
     socket.on('connect', () => this.setStatus('connected'));
     socket.on('disconnect', (reason) => {
       // The server closing us (token revoked/expired) arrives as auth:expired first; keep that status.
-      if (this.status !== 'signed-out') this.setStatus('disconnected', `Disconnected from ${url} (${reason}); reconnecting…`);
+      if (this.status !== 'signed-out') this.setStatus('disconnected', disconnectedMessage(url, reason));
     });
     socket.on('connect_error', (err) => {
       const code = (err as Error & { data?: { code?: string } }).data?.code ?? err.message;
@@ -97,7 +127,10 @@ export class ChatBridge {
         socket.disconnect(); // retrying a refused token cannot succeed
         this.setStatus('signed-out', authError(code, undefined, 'vscode').message);
       } else {
-        this.setStatus('disconnected', unreachableMessage(url, networkDetail(err)));
+        // socket.io says only "xhr poll error": ask the URL itself what is wrong, in words.
+        void probeBackend(url).then((detail) => {
+          if (this.socket === socket && !socket.connected) this.setStatus('disconnected', unreachableMessage(url, detail));
+        });
       }
     });
     socket.onAny((event: string, payload: unknown) => {

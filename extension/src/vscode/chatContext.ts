@@ -3,6 +3,8 @@
 // with the next message. Paths are relative to the workspace folder, the cwd of a task on this device.
 import * as vscode from 'vscode';
 import type { ContextItem } from '@wegent/shared';
+import { MAX_MENTIONS } from '@wegent/shared';
+import { rankPaths } from './chatFiles';
 import type { ChatViewProvider } from './chatView';
 
 /** A selection larger than this is cut (a chat message may be 100 000 characters in all). */
@@ -23,6 +25,46 @@ export function selectionContext(editor: vscode.TextEditor): ContextItem | undef
     endLine,
     text: text.length > MAX_SELECTION_CHARS ? `${text.slice(0, MAX_SELECTION_CHARS)}\n… (cut at ${MAX_SELECTION_CHARS} characters)` : text,
   };
+}
+
+/** Files listed for `@` (VS Code's files.exclude applies), cached briefly while the user types. */
+const MAX_LISTED_FILES = 5_000;
+const FILE_LIST_TTL_MS = 10_000;
+let fileList: { at: number; paths: Promise<string[]> } | undefined;
+
+function workspaceFiles(): Promise<string[]> {
+  if (!fileList || Date.now() - fileList.at > FILE_LIST_TTL_MS) {
+    const paths = Promise.resolve(vscode.workspace.findFiles('**/*', '**/{node_modules,.git}/**', MAX_LISTED_FILES)).then((uris) => uris.map(relative));
+    fileList = { at: Date.now(), paths };
+  }
+  return fileList.paths;
+}
+
+/** The text editor the user was in: the active one, or (focus is in a chat tab) the first visible one. */
+function lastEditor(): vscode.TextEditor | undefined {
+  return vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'file');
+}
+
+/**
+ * What `@` in the composer offers (shared/src/bridge.ts `mentions`): the selection of the editor the
+ * user was in, then that editor's file, then workspace files matching the query.
+ */
+export async function mentionCandidates(query: string): Promise<ContextItem[]> {
+  const q = query.trim().toLowerCase();
+  const items: ContextItem[] = [];
+  const editor = lastEditor();
+  if (editor) {
+    const selection = selectionContext(editor);
+    if (selection && (!q || 'selection'.startsWith(q) || selection.path.toLowerCase().includes(q))) items.push(selection);
+    const current = relative(editor.document.uri);
+    if (editor.document.uri.scheme === 'file' && (!q || current.toLowerCase().includes(q))) items.push({ kind: 'file', path: current });
+  }
+  const taken = new Set(items.filter((i) => i.kind === 'file').map((i) => i.path));
+  for (const path of rankPaths(await workspaceFiles(), q, MAX_MENTIONS)) {
+    if (items.length >= MAX_MENTIONS) break;
+    if (!taken.has(path)) items.push({ kind: 'file', path });
+  }
+  return items;
 }
 
 export function registerContextCommands(chat: ChatViewProvider): vscode.Disposable[] {

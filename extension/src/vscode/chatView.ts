@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { ContextItem, HostInfo, HostToWebview } from '@wegent/shared';
 import { ChatBridge } from './chatBridge';
+import { mentionCandidates } from './chatContext';
 import { chatHtml } from './chatHtml';
+import { OPEN_CHAT_FILE_COMMAND } from './openChatFile';
 import type { TokenStore } from './settings';
 import { readSettings } from './settings';
 import type { Logger } from '../executor/api';
@@ -132,9 +134,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       },
       backendUrl: () => readSettings().backendUrl,
       token: () => this.deps.tokens.get(),
-      hostInfo: (signedIn) => this.hostInfo(signedIn),
+      hostInfo: (signedIn) => ({ ...this.hostInfo(signedIn), surface: sidebar ? 'sidebar' : 'editor' }),
       runCommand: (command) => void vscode.commands.executeCommand(`wegent.${command}`),
       openChanges: (taskId) => void vscode.commands.executeCommand('wegent.openChanges', taskId),
+      openFile: (file) => void vscode.commands.executeCommand(OPEN_CHAT_FILE_COMMAND, file),
+      mentions: (query) => this.mentions(query),
       log: this.deps.log,
     });
     // Dies with the webview; the bridge is disposed by the owner's onDidDispose.
@@ -147,6 +151,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     });
     void this.render(webview, this.root);
     return bridge;
+  }
+
+  /** What `@` in a chat's composer offers for a query (the selection, the file, matching workspace files). */
+  mentions(query: string): Promise<ContextItem[]> {
+    return mentionCandidates(query);
   }
 
   /** Tells the open chat that this window's device changed (e.g. it just connected). */

@@ -13,6 +13,8 @@ import { AttachmentStrip, LIMITS_ID, useLimitsText } from './Attachments';
 import { Icon } from './Icon';
 import { ModeSelect } from './ModeSelect';
 import { ModelSelect } from './ModelSelect';
+import { useMention } from './MentionMenu';
+import { NARROW_COMPOSER_PX, useNarrow } from './useNarrow';
 
 export function Composer() {
   const t = useT();
@@ -30,6 +32,8 @@ export function Composer() {
     const r = await c.addFiles(files);
     setRefused(r.map((x) => t(x.key, x.params)));
   };
+  // A narrow sidebar gets the short placeholder: the long one would not fit three rows (it clipped at 170 px).
+  const narrow = useNarrow(box, NARROW_COMPOSER_PX);
   const targetId = effectiveDeviceId(state);
   const target = state.devices.find((d) => d.device_id === targetId);
   const offline = target?.status === 'offline';
@@ -55,7 +59,27 @@ export function Composer() {
     box.current?.focus();
   };
 
+  const edit = (v: string) => {
+    setText(v);
+    c.saveDraft(v);
+  };
+  const mention = useMention(edit);
+  /** The "@" button: an "@" at the caret (after a space), which opens the list like typing it. */
+  const insertAt = () => {
+    const el = box.current;
+    if (!el) return;
+    const caret = el.selectionStart ?? el.value.length;
+    const before = el.value.slice(0, caret);
+    const insert = before && !/\s$/.test(before) ? ' @' : '@';
+    el.value = before + insert + el.value.slice(el.selectionEnd ?? caret);
+    el.focus();
+    el.setSelectionRange(caret + insert.length, caret + insert.length);
+    edit(el.value);
+    mention.update(el);
+  };
+
   const onKeyDown = (e: KeyboardEvent) => {
+    if (mention.onKeyDown(e, e.currentTarget as HTMLTextAreaElement)) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       void send();
@@ -92,16 +116,20 @@ export function Composer() {
       <label class="sr-only" for="composer-input">
         {t('composer.label')}
       </label>
+      <span id="composer-keys" class="sr-only">{t('composer.keys')}</span>
+      <div class="composer-box">
+      {mention.menu}
       <textarea
         id="composer-input"
         ref={box}
         rows={3}
         value={text}
-        placeholder={t('composer.placeholder')}
+        placeholder={t(narrow ? 'composer.placeholderShort' : 'composer.placeholder')}
+        aria-describedby="composer-keys"
         onInput={(e) => {
-          const v = (e.target as HTMLTextAreaElement).value;
-          setText(v);
-          c.saveDraft(v);
+          const el = e.target as HTMLTextAreaElement;
+          edit(el.value);
+          mention.update(el);
         }}
         onKeyDown={onKeyDown}
         onPaste={(e) => {
@@ -110,7 +138,13 @@ export function Composer() {
           e.preventDefault(); // a pasted screenshot is an attachment, not text
           void attach(files);
         }}
+        onKeyUp={(e) => (e.key.startsWith('Arrow') || e.key === 'Home' || e.key === 'End') && !mention.open && mention.update(e.currentTarget as HTMLTextAreaElement)}
+        onClick={(e) => mention.update(e.currentTarget as HTMLTextAreaElement)}
+        onBlur={() => mention.close()}
+        aria-autocomplete="list"
+        {...mention.boxProps}
       />
+      </div>
       <div class="composer-bar">
         {canAttach && (
           <>
@@ -135,15 +169,28 @@ export function Composer() {
         <DevicePicker />
         <ModeSelect />
         <ModelSelect />
+        <button type="button" class="icon-button mention-button" aria-label={t('mention.add')} title={t('mention.add')} onMouseDown={(e) => e.preventDefault()} onClick={insertAt}>
+          <Icon name="mention" />
+        </button>
         <span class="spacer" />
+        {/* Stop and Send stay together on one line, whatever wraps before them. */}
+        <span class="composer-actions">
         {running && (
-          <button type="button" class="secondary" disabled={running.stopping} onClick={() => void c.cancel(running.subtask_id!)}>
-            <Icon name={running.stopping ? 'loading' : 'debug-stop'} spin={running.stopping} /> {t(running.stopping ? 'composer.stopping' : 'composer.stop')}
+          <button
+            type="button"
+            class="secondary"
+            disabled={running.stopping}
+            aria-label={t(running.stopping ? 'composer.stopping' : 'composer.stop')}
+            title={t(running.stopping ? 'composer.stopping' : 'composer.stop')}
+            onClick={() => void c.cancel(running.subtask_id!)}
+          >
+            <Icon name={running.stopping ? 'loading' : 'debug-stop'} spin={running.stopping} /> <span class="button-text">{t(running.stopping ? 'composer.stopping' : 'composer.stop')}</span>
           </button>
         )}
         <button type="submit" disabled={!canSend} aria-label={t('composer.send')} title={t('composer.send')}>
           <Icon name="send" /> <span class="button-text">{t('composer.send')}</span>
         </button>
+        </span>
       </div>
     </form>
   );

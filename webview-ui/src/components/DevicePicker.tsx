@@ -5,7 +5,7 @@ import type { DeviceView } from '@wegent/shared';
 import { CLOUD_DEVICE_ID } from '../protocol';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useT } from '../i18n';
-import { displayStatus } from '../devices';
+import { displayStatus, splitDeviceName } from '../devices';
 import { effectiveDeviceId } from '../state';
 import { useAppState, useController } from '../useController';
 import { DeviceStatusDot } from './DeviceStatusDot';
@@ -60,6 +60,9 @@ export function DevicePicker() {
 
   const cloudDown = state.cloud?.available === false;
   const label = selected ? selected.name : t('picker.cloud');
+  // Offline from the backend, the list is the last one heard: statuses unknown, not "online 0/5".
+  const live = state.connection === 'connected';
+  const shown = selected && displayStatus(selected, live);
   return (
     <div class="picker" onKeyDown={onKeyDown}>
       <button
@@ -68,18 +71,21 @@ export function DevicePicker() {
         class="picker-trigger"
         aria-haspopup="true"
         aria-expanded={open}
-        aria-label={`${t('picker.label')}: ${label}${selected ? `, ${t(`picker.${displayStatus(selected)}`)}` : cloudDown ? `, ${t('picker.unavailable')}` : ''}`}
-        title={t('picker.choose')}
+        aria-label={`${t('picker.label')}: ${label}${shown ? `, ${t(`picker.${shown}`)}` : cloudDown ? `, ${t('picker.unavailable')}` : ''}`}
+        title={live ? `${t('picker.choose')}: ${label}` : t('picker.stale')}
         onClick={() => {
           // What the pool and the devices look like now, not at page load.
           if (!open) void c.refreshDevices();
           setOpen(!open);
         }}
       >
-        {selected ? <DeviceStatusDot status={displayStatus(selected)} /> : <Icon name="cloud" />}
-        <span class="picker-trigger-name">{label}</span>
-        {selected ? (
-          <span class="picker-state">{t(`picker.${displayStatus(selected)}`)}</span>
+        {shown ? <DeviceStatusDot status={shown} /> : <Icon name="cloud" />}
+        <span class="picker-trigger-name">
+          {/* A narrow sidebar hides the OS word ("Linux - "): the host and folder are what tell devices apart. */}
+          {selected ? <><span class="picker-os">{splitDeviceName(label).os}</span>{splitDeviceName(label).rest}</> : label}
+        </span>
+        {shown ? (
+          <span class="picker-state">{t(`picker.${shown}`)}</span>
         ) : (
           cloudDown && <span class="picker-state">{t('picker.unavailable')}</span>
         )}
@@ -88,11 +94,12 @@ export function DevicePicker() {
             <Icon name="star-full" />
           </span>
         )}
-        {selected && <span class="picker-slots">{t('picker.slots', { used: selected.slots_used, max: selected.max_slots })}</span>}
+        {selected && live && <span class="picker-slots">{t('picker.slots', { used: selected.slots_used, max: selected.max_slots })}</span>}
         <Icon name={open ? 'chevron-up' : 'chevron-down'} />
       </button>
       {open && (
         <div ref={panel} class="picker-panel" role="group" aria-label={t('picker.choose')}>
+          {!live && <p class="picker-stale" role="note">{t('picker.stale')}</p>}
           <ul class="picker-list">
             <CloudRow selected={selectedId === CLOUD_DEVICE_ID} unavailable={cloudDown} onPick={() => close(true)} />
             {state.devices.map((d) => (
@@ -134,7 +141,8 @@ function DeviceRow({ device, selected, onPick }: { device: DeviceView; selected:
   const c = useController();
   const state = useAppState();
   const [confirming, setConfirming] = useState(false);
-  const shown = displayStatus(device);
+  const live = state.connection === 'connected';
+  const shown = displayStatus(device, live);
   // A lost device takes no new messages (the backend refuses them, saying why): like offline here.
   const offline = shown === 'offline' || shown === 'lost';
   const isThisVsCode = state.info?.local_device_id === device.device_id;
@@ -162,7 +170,7 @@ function DeviceRow({ device, selected, onPick }: { device: DeviceView; selected:
         class="picker-choice"
         disabled={offline}
         aria-current={selected}
-        aria-label={`${device.name}, ${t(`picker.${shown}`)}, ${t('picker.slotsLong', { used: device.slots_used, max: device.max_slots })}${device.is_default ? `, ${t('picker.default')}` : ''}`}
+        aria-label={`${device.name}, ${t(`picker.${shown}`)}${live ? `, ${t('picker.slotsLong', { used: device.slots_used, max: device.max_slots })}` : ''}${device.is_default ? `, ${t('picker.default')}` : ''}`}
         onClick={() => {
           c.pickDevice(device.device_id);
           onPick();
@@ -178,7 +186,7 @@ function DeviceRow({ device, selected, onPick }: { device: DeviceView; selected:
           {t(`picker.${shown}`)}
         </span>
         {isThisVsCode && <span class="picker-meta">{t('picker.thisDevice')}</span>}
-        <span class="picker-slots" aria-hidden="true">{slots}</span>
+        {live && <span class="picker-slots" aria-hidden="true">{slots}</span>}
       </button>
       <button
         type="button"

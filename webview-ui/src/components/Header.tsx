@@ -11,6 +11,8 @@ export function Header() {
   const signedIn = !!state.info?.signed_in;
   const toggle = (view: View) => c.setView(state.view === view ? 'chat' : view);
   const waiting = otherConversationsWaiting(state);
+  // The sidebar view's title bar has the gear (and connect, output, the … menu): one gear, not two.
+  const viewHasGear = state.info?.host === 'vscode' && state.info.surface === 'sidebar';
   const historyLabel = waiting ? t('app.historyWaiting', { count: waiting }) : t('app.history');
   return (
     <header class="header">
@@ -30,9 +32,11 @@ export function Header() {
             <Icon name="history" />
             {waiting > 0 && <span class="badge" aria-hidden="true">{waiting}</span>}
           </button>
+          {!viewHasGear && (
           <button type="button" class="icon-button" aria-pressed={state.view === 'settings'} aria-label={t('app.settings')} title={t('app.settings')} onClick={() => toggle('settings')}>
             <Icon name="gear" />
           </button>
+          )}
         </nav>
       )}
     </header>

@@ -2,14 +2,15 @@
 // thinking, tool cards, status notes) and its status line.
 import { useMemo } from 'preact/hooks';
 import { approvalsOf, type Approval } from '../approvals';
+import { FileLinks, useTurnFileOpener } from '../fileLinks';
 import { useT, type Translate } from '../i18n';
 import { isFinalStatus } from '../protocol';
-import { renderMarkdown } from '../markdown';
 import type { Turn } from '../state';
 import { blocksOf, type Block } from '../transcript';
 import { ApprovalCard } from './ApprovalCard';
 import { SentAttachments } from './Attachments';
 import { ChangeCard } from './ChangeCard';
+import { Markdown } from './Markdown';
 import { ReplyMeta } from './ReplyMeta';
 import { StatusLine } from './StatusLine';
 import { ToolCard } from './ToolCard';
@@ -22,7 +23,10 @@ export function Message({ turn }: { turn: Turn }) {
     () => new Map(approvalsOf(turn.events, turn.decisions, final).map((a) => [a.request.request_id, a])),
     [turn.events, turn.decisions, final],
   );
+  // Paths in the reply and its tool cards open in the editor when this window's device ran it.
+  const opener = useTurnFileOpener(turn);
   return (
+    <FileLinks.Provider value={opener}>
     <article class="turn" data-subtask-id={turn.subtask_id ?? undefined}>
       <div class="bubble user">
         <div class="role">{t('chat.you')}</div>
@@ -39,6 +43,7 @@ export function Message({ turn }: { turn: Turn }) {
         {turn.changes && <ChangeCard turn={turn} />}
       </div>
     </article>
+    </FileLinks.Provider>
   );
 }
 
@@ -74,10 +79,4 @@ function statusBlockText(t: Translate, b: Extract<Block, { kind: 'status' }>): s
   if (b.code === 'compacted') return t('event.compacted');
   if (b.code === 'api_retry' && b.attempt !== undefined && b.max_attempts !== undefined) return t('event.apiRetry', { attempt: b.attempt, max: b.max_attempts });
   return b.text;
-}
-
-function Markdown({ text }: { text: string }) {
-  // Sanitized in renderMarkdown: model output is untrusted.
-  const html = useMemo(() => renderMarkdown(text), [text]);
-  return <div class="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
 }

@@ -29,9 +29,15 @@ export function Settings() {
       )}
       {vscode ? (
         <div class="settings-actions">
-          <button type="button" onClick={() => c.transport.command?.('connectDevice')}>{t('signin.connectDevice')}</button>
+          {/* Connect is the main action only while this window's device is not connected. */}
+          {state.info?.local_device_id ? (
+            <button type="button" class="secondary" onClick={() => c.transport.command?.('disconnectDevice')}>{t('settings.disconnectDevice')}</button>
+          ) : (
+            <button type="button" onClick={() => c.transport.command?.('connectDevice')}>{t('signin.connectDevice')}</button>
+          )}
           <button type="button" class="secondary" onClick={() => c.transport.command?.('setToken')}>{t('signin.setToken')}</button>
           <button type="button" class="secondary" onClick={() => c.transport.command?.('showOutput')}>{t('settings.showOutput')}</button>
+          <button type="button" class="secondary" onClick={() => c.transport.command?.('openSettings')}>{t('settings.openSettings')}</button>
         </div>
       ) : (
         <>

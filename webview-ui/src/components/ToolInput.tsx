@@ -4,8 +4,8 @@
 // untrusted: it is rendered as text (Preact escapes it), except the plan, which goes through the
 // sanitizing markdown renderer like any model output.
 import { useMemo } from 'preact/hooks';
+import { Markdown } from './Markdown';
 import { useT } from '../i18n';
-import { renderMarkdown } from '../markdown';
 import { toolView, type DiffHunk } from '../toolView';
 import { FilePath } from './FilePath';
 
@@ -30,8 +30,7 @@ function Hunk({ hunk }: { hunk: DiffHunk }) {
 }
 
 function Plan({ text }: { text: string }) {
-  const html = useMemo(() => renderMarkdown(text), [text]);
-  return <div class="markdown tool-plan" dangerouslySetInnerHTML={{ __html: html }} />;
+  return <Markdown text={text} class="tool-plan" />;
 }
 
 export function ToolInput({ toolName, input }: { toolName: string; input: unknown }) {

@@ -7,6 +7,9 @@ export const en = {
   'app.settings': 'Settings',
   'app.back': 'Back to chat',
   'app.dismiss': 'Dismiss',
+  'app.retry': 'Retry',
+  'app.retryLabel': 'Reconnect to the backend now',
+  'app.retrying': 'Reconnecting…',
   'app.loading': 'Loading…',
 
   'changes.title': 'Changes',
@@ -38,6 +41,7 @@ export const en = {
   'connection.connected': 'Connected',
   'connection.disconnected': 'Disconnected — reconnecting…',
   'connection.signed-out': 'Signed out',
+  'connection.lostTo': 'The connection to the Wegent backend at {url} is down; reconnecting by itself…',
 
   'signin.title': 'Sign in to Wegent',
   'signin.username': 'Username',
@@ -47,6 +51,11 @@ export const en = {
   'signin.wrong': 'Wrong username or password.',
   'context.label': 'Context from the editor (sent with the next one)',
   'context.remove': 'Remove {name}',
+  'mention.add': 'Add the selection or a file as context (@)',
+  'mention.label': 'Context to add',
+  'mention.selection': 'Selection in {where}',
+  'mention.none': 'No selection or file matches "{query}".',
+  'mention.browser': 'Selections and files can be added in VS Code (type @ there). In the browser, paste the text into the message.',
 
   'signin.vscodeTitle': 'Run AI coding tasks on this machine',
   'signin.vscode': 'Wegent sends tasks from this chat or the browser to Claude Code running here, in your open folder. Your code stays on this machine; only the replies travel.',
@@ -68,6 +77,8 @@ export const en = {
   'picker.unavailable': 'unavailable',
   'picker.offline': 'offline',
   'picker.lost': 'connection lost',
+  'picker.unknown': 'status unknown',
+  'picker.stale': 'Not connected to the backend: the devices as last seen, their status unknown until it is back.',
   'picker.lostUntil': 'connection lost · may come back until {time}',
   'picker.slots': '{used}/{max}',
   'picker.slotsLong': '{used} of {max} slots in use',
@@ -94,6 +105,8 @@ export const en = {
   'attach.sent': 'Attachments',
   'composer.label': 'Message',
   'composer.placeholder': 'Ask Claude Code… (Enter to send, Shift+Enter for a new line)',
+  'composer.placeholderShort': 'Ask Claude Code…',
+  'composer.keys': 'Enter sends, Shift+Enter starts a new line.',
   'composer.send': 'Send',
   'composer.stop': 'Stop',
   'composer.stopping': 'Stopping…',
@@ -139,6 +152,11 @@ export const en = {
   'tool.replaceAll': 'Every occurrence is replaced.',
   'tool.lines': 'lines {range}',
   'file.open': 'Open {path} in the editor',
+  'code.copy': 'Copy code',
+  'code.copyLanguage': 'Copy {language} code',
+  'code.copyShort': 'Copy',
+  'code.copied': 'Copied',
+  'code.copyFailed': 'Copy failed',
 
   'approval.title.command': 'Claude wants to run a command',
   'approval.title.write': 'Claude wants to create or overwrite a file',
@@ -281,6 +299,8 @@ export const en = {
   'settings.operator': 'operator',
   'settings.device': 'This VS Code',
   'settings.showOutput': 'Show Output',
+  'settings.disconnectDevice': 'Disconnect Device',
+  'settings.openSettings': 'Extension Settings',
   'settings.unnamed': '(unnamed)',
 };
 

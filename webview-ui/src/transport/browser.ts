@@ -96,6 +96,11 @@ export class BrowserTransport implements Transport {
     this.storage.setItem(STATE_KEY, JSON.stringify(state));
   }
 
+  /** Retry now: a fresh socket instead of waiting out the reconnection backoff. */
+  reconnect(): void {
+    if (this.token && !this.socket?.connected) this.connect();
+  }
+
   private get token(): string | null {
     return this.storage.getItem(TOKEN_KEY);
   }
@@ -116,12 +121,12 @@ export class BrowserTransport implements Transport {
       if (this.socket !== socket) return;
       // The server only hangs up on purpose when the token lapsed (auth:expired came first).
       if (reason === 'io server disconnect') socket.connect();
-      this.listeners.emit({ type: 'connection', status: 'disconnected' });
+      this.listeners.emit({ type: 'connection', status: 'disconnected', message: `Lost the connection to the Wegent backend at ${this.baseUrl}; reconnecting…` });
     });
     socket.on('connect_error', (err: Error & { data?: ProtocolError }) => {
       const code = err.data?.code ?? err.message;
       if (isAuthErrorCode(code)) this.forget(err.data?.message ?? code);
-      else this.listeners.emit({ type: 'connection', status: 'disconnected', message: `Cannot reach ${this.baseUrl} (${err.message}); retrying…` });
+      else this.listeners.emit({ type: 'connection', status: 'disconnected', message: `Cannot reach the Wegent backend at ${this.baseUrl}: it does not answer (is it running, is the network up?). Retrying…` });
     });
     socket.on(ChatEvent.authExpired, (p) => this.forget(p?.message));
     for (const event of PUSH_EVENTS) {

@@ -11,6 +11,7 @@ import type {
   HostInfo,
   HttpMethod,
   HttpReply,
+  OpenFileRequest,
   RequestAck,
   RequestPayload,
   WebviewToHost,
@@ -54,6 +55,12 @@ export interface Transport {
   command?(command: HostCommand): void;
   /** VS Code only: open a conversation's changes in the native multi-file diff editor (this device's tasks). */
   openChanges?(taskId: string): void;
+  /** VS Code only: open a file a reply of this device's task names, in the editor (the host confines it to the workspace). */
+  openFile?(file: OpenFileRequest): void;
+  /** VS Code only: the selection and files an `@` in the composer may add (shared/src/bridge.ts `mentions`). */
+  mentions?(query: string): Promise<ContextItem[]>;
+  /** Reconnect to the backend now instead of waiting for the next automatic attempt. */
+  reconnect?(): void;
   /** Browser only: sign in with a password (the session token stays in sessionStorage). */
   signIn?(username: string, password: string): Promise<{ ok: true } | { ok: false; error: { code: string; message: string } }>;
   /** Browser only: forget the session and close the socket. */

@@ -1,7 +1,7 @@
 // The VS Code host: every request and HTTP call goes to the extension host by postMessage
 // (shared/src/bridge.ts); the host holds the /chat socket and the token, so the token never
 // enters the webview. UI state survives hide/show through the webview state API.
-import type { HostInfo, HostToWebview, HttpMethod, HttpReply, WebviewToHost } from '@wegent/shared';
+import type { ContextItem, HostInfo, HostToWebview, HttpMethod, HttpReply, OpenFileRequest, WebviewToHost } from '@wegent/shared';
 import { Listeners, NETWORK_ERROR, type HostCommand, type PersistedState, type Transport } from './types';
 import { CHAT_REQUEST_TIMEOUT_MS } from '../protocol';
 
@@ -81,6 +81,18 @@ export class VsCodeTransport implements Transport {
     this.post({ type: 'openChanges', task_id: taskId });
   }
 
+  openFile(file: OpenFileRequest): void {
+    this.post({ type: 'openFile', ...file });
+  }
+
+  mentions(query: string): Promise<ContextItem[]> {
+    return this.call((id) => ({ type: 'mentions', id, query }), [] as ContextItem[]);
+  }
+
+  reconnect(): void {
+    this.post({ type: 'reconnect' });
+  }
+
   private call<R>(make: (id: number) => WebviewToHost, onTimeout: R): Promise<R> {
     const id = this.nextId++;
     return new Promise<R>((resolve) => {
@@ -120,6 +132,9 @@ export class VsCodeTransport implements Transport {
         break;
       case 'httpResponse':
         this.settle(msg.id, msg.reply);
+        break;
+      case 'mentions':
+        this.settle(msg.id, Array.isArray(msg.items) ? msg.items : []);
         break;
       case 'push':
         this.listeners.emit({ type: 'push', event: msg.event, payload: msg.payload });

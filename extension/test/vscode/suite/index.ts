@@ -16,6 +16,7 @@ export async function run(): Promise<void> {
     await import('./tokens.suite');
     await import('./chatView.suite');
     await import('./changes.suite');
+    await import('./chatFiles.suite');
     await import('./resilience.suite'); // last: it stops and restarts the backend
   } else if (layout.startsWith('window-')) {
     await import('./windows.suite');
