@@ -39,7 +39,7 @@ export const DARK_THEME: Record<string, string> = {
 export const LIGHT_THEME: Record<string, string> = {
   ...DARK_THEME, '--vscode-foreground': '#3b3b3b', '--vscode-sideBar-background': '#f8f8f8', '--vscode-input-background': '#ffffff',
   '--vscode-input-foreground': '#3b3b3b', '--vscode-input-border': '#cecece', '--vscode-widget-border': '#e5e5e5',
-  '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b',
+  '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b', '--vscode-button-secondaryHoverBackground': '#cccccc',
   '--vscode-editorWidget-background': '#f8f8f8', '--vscode-textCodeBlock-background': '#f0f0f0', '--vscode-descriptionForeground': '#616161',
   '--vscode-list-inactiveSelectionBackground': '#e4e6f1', '--vscode-list-hoverBackground': '#f2f2f2',
   '--vscode-editor-background': '#ffffff', '--vscode-editor-foreground': '#3b3b3b', '--vscode-debugTokenExpression-name': '#9b46b0',
