@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
 import type { HostToWebview, WebviewToHost } from '@wegent/shared';
 import { VsCodeTransport, type VsCodeApi } from '../src/transport/vscode';
+import { waitFor } from '../../test/support/wait';
 import type { TransportEvent } from '../src/transport/types';
 
 function setup(replyTimeoutMs?: number) {
@@ -52,6 +53,18 @@ describe('VS Code transport (webview side of the bridge)', () => {
     fromHost({ type: 'response', id: req.id, ack: { ok: true, task_id: 't', subtask_id: 's', status: 'running' } });
     assert.deepEqual(await devices, { status: 200, body: { devices: [] } });
     assert.deepEqual(await send, { ok: true, task_id: 't', subtask_id: 's', status: 'running' });
+  });
+
+  it('sends an attachment as an upload message with its bytes in base64, answered like an HTTP call', async () => {
+    const { dom, transport, posted, fromHost } = setup();
+    const bytes = new Uint8Array(70_000).map((_, i) => i % 251); // more than one chunk of the encoder
+    const up = transport.upload(new dom.window.Blob([bytes]) as unknown as Blob, 'a.bin', 'application/octet-stream');
+    await waitFor(() => posted.length > 0, { message: 'no upload message was posted' }); // after the blob is read
+    const msg = posted[0] as Extract<WebviewToHost, { type: 'upload' }>;
+    assert.deepEqual({ type: msg.type, name: msg.name, media_type: msg.media_type }, { type: 'upload', name: 'a.bin', media_type: 'application/octet-stream' });
+    assert.ok(Buffer.from(msg.data, 'base64').equals(Buffer.from(bytes)));
+    fromHost({ type: 'httpResponse', id: msg.id, reply: { status: 201, body: { attachment: { attachment_id: 'att_1' } } } });
+    assert.equal((await up).status, 201);
   });
 
   it('forwards pushes and connection changes to listeners', () => {
