@@ -58,7 +58,7 @@ describe('VS Code transport (webview side of the bridge)', () => {
   it('sends an attachment as an upload message with its bytes in base64, answered like an HTTP call', async () => {
     const { dom, transport, posted, fromHost } = setup();
     const bytes = new Uint8Array(70_000).map((_, i) => i % 251); // more than one chunk of the encoder
-    const up = transport.upload(new dom.window.Blob([bytes]) as unknown as Blob, 'a.bin', 'application/octet-stream');
+    const up = transport.upload!(new dom.window.Blob([bytes]) as unknown as Blob, 'a.bin', 'application/octet-stream');
     await waitFor(() => posted.length > 0, { message: 'no upload message was posted' }); // after the blob is read
     const msg = posted[0] as Extract<WebviewToHost, { type: 'upload' }>;
     assert.deepEqual({ type: msg.type, name: msg.name, media_type: msg.media_type }, { type: 'upload', name: 'a.bin', media_type: 'application/octet-stream' });
