@@ -57,10 +57,14 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
       { type: 'tool_result', tool_use_id: 't1', is_error: false, text: 'export const x = 1;' },
       { type: 'text', text: 'Renamed `x` to **answer**.' },
     ]);
-    await dev.complete(exec.subtask_id, { result: 'ok' });
+    await dev.complete(exec.subtask_id, { result: 'ok', usage: { input_tokens: 500, output_tokens: 40, total_cost_usd: 0.004 } });
     await lastStatus(page).filter({ hasText: 'Completed' }).waitFor();
+    await page.locator('.turn .meta-cost').filter({ hasText: '$0.004' }).waitFor();
     await page.locator('.tool-card summary').click();
     await screenshot(page, 'vscode-sidebar-chat-dark');
+    // Settings → Usage reads GET /api/usage through the host (the bridge's allow-list lets it by).
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.locator('.usage-table tr[data-device-id="vs-mac"]').filter({ hasText: '540' }).waitFor();
     assert.deepEqual(requests.filter((u) => !u.startsWith(ORIGIN)), [], 'the webview itself reached the network');
     const text = await page.content();
     assert.equal(text.includes(user.token), false, 'the token reached the webview');
