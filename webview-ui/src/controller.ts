@@ -214,6 +214,17 @@ export class Controller {
     this.dispatch({ type: 'deviceDeleted', device_id: deviceId });
   }
 
+  /** Deletes a conversation (its device then removes its worktree); the open one gives way to a new one. */
+  async deleteConversation(taskId: string): Promise<void> {
+    const reply = await this.transport.http('DELETE', `/api/tasks/${encodeURIComponent(taskId)}`);
+    if (reply.status >= 300 && reply.status !== 404) return this.failHttp(reply.body);
+    this.dispatch({ type: 'conversationDeleted', task_id: taskId });
+    if (this.current.taskId !== taskId) return;
+    // The open one: a new conversation takes its place, and the list stays in view.
+    this.newConversation();
+    this.dispatch({ type: 'setView', view: 'history' });
+  }
+
   newConversation(): void {
     // A new conversation starts with an empty box (not the text of a message that failed).
     this.draft = '';

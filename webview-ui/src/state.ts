@@ -108,6 +108,7 @@ export type Action =
   | { type: 'detach'; index: number }
   | { type: 'conversationLoaded'; task: TaskDetail }
   | { type: 'historyLoaded'; tasks: TaskSummary[] }
+  | { type: 'conversationDeleted'; task_id: string }
   | { type: 'setView'; view: View }
   | { type: 'notice'; notice: Notice | null }
   /** Signed out: nothing of the previous account may stay on screen. */
@@ -210,6 +211,8 @@ export function reduce(state: State, action: Action): State {
     }
     case 'historyLoaded':
       return { ...state, history: action.tasks, historyLoaded: true };
+    case 'conversationDeleted':
+      return { ...state, history: state.history.filter((h) => h.task_id !== action.task_id) };
     case 'setView':
       return { ...state, view: action.view };
     case 'notice':

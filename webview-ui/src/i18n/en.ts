@@ -278,6 +278,9 @@ export const en = {
   'history.empty': 'No conversations yet.',
   'history.open': 'Open conversation "{title}"',
   'history.refresh': 'Refresh',
+  'history.delete': 'Delete conversation "{title}"',
+  'history.confirmDelete': 'Delete "{title}"? Its messages are removed for good, and its device removes its worktree and branch: changes not applied are lost.',
+  'history.confirm': 'Delete conversation',
 
   'settings.title': 'Settings',
   'settings.tokens': 'API tokens',

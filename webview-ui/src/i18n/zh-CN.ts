@@ -280,6 +280,9 @@ export const zhCN: Record<MessageKey, string> = {
   'history.empty': '还没有对话。',
   'history.open': '打开对话“{title}”',
   'history.refresh': '刷新',
+  'history.delete': '删除对话“{title}”',
+  'history.confirmDelete': '删除“{title}”？其消息将被永久删除，其设备也会删除它的工作树和分支：未应用的更改将丢失。',
+  'history.confirm': '删除对话',
 
   'settings.title': '设置',
   'settings.tokens': 'API 令牌',

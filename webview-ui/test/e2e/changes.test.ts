@@ -2,7 +2,8 @@
 // (real Claude Code through the Agent SDK against the scripted model, a git repository made here),
 // and the page shows what changed, the diff fetched live from the device, Apply into the working
 // tree and Discard; what became of each card reaches the user's other chat at once and is still
-// shown when the conversation is reopened. A protocol-level device shows the note of a diff cut at 1 MB.
+// shown when the conversation is reopened; deleting a conversation from the list removes its worktree
+// and branch on the device. A protocol-level device shows the note of a diff cut at 1 MB.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { createUser } from '../../../test/support/backend';
 import { TestDevice } from '../../../test/support/clients';
 import { REPO_ROOT } from '../../../test/support/backend';
 import { reply, startModelServer, text, toolUse, type ModelServer } from '../../../test/support/modelServer';
-import { SCREENSHOTS, lastStatus, openChat, openPicker, pickerRow, screenshot, sendMessage, signIn, startStack, type ChatPage, type Stack } from './harness';
+import { SCREENSHOTS, lastStatus, waitFor, openChat, openPicker, pickerRow, screenshot, sendMessage, signIn, startStack, type ChatPage, type Stack } from './harness';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x', ...args], { cwd, encoding: 'utf8' });
 
@@ -137,6 +138,27 @@ describe('chat page in Chromium: change card, diff, apply and discard', function
     await p.reload();
     await p.locator('.turn').last().locator('.change-card .change-outcome').filter({ hasText: 'Discarded' }).waitFor();
     assert.equal(await p.getByRole('button', { name: 'Discard' }).count(), 0);
+    // A conversation with changes nobody applied, deleted from the list: its worktree and branch go too.
+    model.script('UI-CHANGE-C', reply(toolUse('Write', { file_path: 'plan.md', content: '1. draft\n' })), reply(text('Drafted a plan.')));
+    await p.getByRole('button', { name: 'New conversation' }).click();
+    await sendMessage(p, 'Draft a plan (UI-CHANGE-C)');
+    await p.getByRole('button', { name: 'Allow once' }).click();
+    await lastStatus(p).filter({ hasText: 'Completed' }).waitFor({ timeout: 120_000 });
+    await p.locator('.turn').last().locator('.change-card .change-path').filter({ hasText: 'plan.md' }).waitFor();
+    assert.equal(git(repo, 'branch', '--list', 'wegent/*').trim().split('\n').length, 1, 'its branch exists');
+    await p.getByRole('button', { name: 'Conversation history' }).click();
+    await p.getByRole('button', { name: 'Delete conversation "Draft a plan (UI-CHANGE-C)"' }).click();
+    const confirm = p.getByRole('alertdialog', { name: 'Delete conversation "Draft a plan (UI-CHANGE-C)"' });
+    await confirm.filter({ hasText: 'changes not applied are lost' }).waitFor();
+    await screenshot(p, 'history-delete');
+    docImage('history-delete');
+    await confirm.getByRole('button', { name: 'Delete conversation' }).click();
+    await p.locator('.history-item').filter({ hasText: 'Draft a plan' }).waitFor({ state: 'detached' });
+    await p.locator('.history-item').filter({ hasText: 'Improve the notes' }).waitFor();
+    await waitFor(() => git(repo, 'branch', '--list', 'wegent/*').trim() === '' && git(repo, 'worktree', 'list').trim().split('\n').length === 1, { message: 'the deleted conversation\'s worktree or branch stayed' });
+    assert.equal(git(repo, 'status', '--porcelain').trim(), 'M notes.txt', 'plan.md never reached the working tree');
+    await p.getByRole('button', { name: 'Conversation history' }).click(); // back to the chat: a new, empty conversation
+    assert.equal(await p.locator('.turn').count(), 0);
     for (const page of [chat, other]) {
       assert.deepEqual(page.errors, []);
       assert.deepEqual(page.cspViolations, []);
