@@ -45,7 +45,7 @@ export function createServices(config: Config, redis: RedisClient, log: Logger, 
   const tasks = new Tasks(redis, config.limits.historyBytes);
   const attachments = new Attachments(redis, config.jwtSecret, config.attachmentTtl, tasks, devices);
   const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
-  const usage = new UsageLedger(redis, devices, metrics);
+  const usage = new UsageLedger(redis, metrics);
   const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, usage, notify, metrics, log, opts: config }, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
   const changes = new ChangeReview(redis, tasks, devices, notify, log);

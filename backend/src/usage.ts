@@ -4,9 +4,8 @@
 // nothing is counted twice) and kept USAGE_LIMITS.keptDays. Only reported fields are added: a device
 // whose executor reports no cost has no cost field, and shows none.
 import { USAGE_FIELDS, USAGE_LIMITS, USAGE_TOKEN_FIELDS, addUsage as sum, CLOUD_DEVICE_ID, type UsageCounts, type UsageSummary, type UsageTotals } from '@wegent/shared';
-import type { Devices } from './devices';
 import type { Metrics } from './metrics';
-import { keys } from './store/keys';
+import { keys, userHome } from './store/keys';
 import { addUsage } from './store/scripts/usage';
 import type { RedisClient } from './store/redis';
 import type { SubtaskRecord } from './store/records';
@@ -31,7 +30,6 @@ function withReplies(t: Totals): UsageTotals {
 export class UsageLedger {
   constructor(
     private readonly redis: RedisClient,
-    private readonly devices: Devices,
     private readonly metrics: Metrics,
   ) {}
 
@@ -51,13 +49,10 @@ export class UsageLedger {
     await addUsage(this.redis, { userId: s.user_id, day, ttlS: USAGE_LIMITS.keptDays * 86_400, increments });
   }
 
-  /** The user's usage from `from` to `to` (UTC days, both included): two round trips however many days. */
+  /** The user's usage from `from` to `to` (UTC days, both included): two round trips however many days or devices. */
   async summary(userId: string, from: string, to: string): Promise<UsageSummary> {
     const days = Array.from({ length: daysBetween(from, to) }, (_, i) => addDays(from, i));
-    const [hashes, registered] = await Promise.all([
-      Promise.all(days.map((d) => this.redis.hgetall(keys.userUsage(userId, d)))),
-      this.devices.list(userId),
-    ]);
+    const hashes = await Promise.all(days.map((d) => this.redis.hgetall(keys.userUsage(userId, d))));
     const total: Totals = { replies: 0 };
     const byDevice = new Map<string, Totals>();
     const perDay: UsageSummary['days'] = [];
@@ -73,12 +68,19 @@ export class UsageLedger {
       }
       if (day.replies) perDay.push({ date, ...withReplies(day) });
     });
-    const names = new Map(registered.map((d) => [d.device_id, d.name]));
+    const names = await this.namesOf(userId, [...byDevice.keys()]);
     const tokens = (t: Totals) => USAGE_TOKEN_FIELDS.reduce((sum, f) => sum + (t.usage?.[f] ?? 0), 0);
     const devices = [...byDevice]
       .sort(([a, x], [b, y]) => tokens(y) - tokens(x) || a.localeCompare(b))
       .map(([device_id, t]) => ({ device_id, ...(names.has(device_id) ? { name: names.get(device_id)! } : {}), ...withReplies(t) }));
     return { from, to, total: withReplies(total), days: perDay, devices };
+  }
+
+  /** The names of those of the user's devices that are still registered to them: one round trip. */
+  private async namesOf(userId: string, ids: string[]): Promise<Map<string, string>> {
+    const own = ids.filter((id) => id !== CLOUD_DEVICE_ID);
+    const found = await Promise.all(own.map((id) => this.redis.hmget(keys.device(userHome(userId), id), 'user_id', 'name')));
+    return new Map(own.flatMap((id, i) => (found[i][0] === userId && found[i][1] ? [[id, found[i][1]!] as [string, string]] : [])));
   }
 }
 

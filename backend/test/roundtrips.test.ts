@@ -123,6 +123,17 @@ describe('round trips: no path grows with the size of what it reads', function (
     assert.equal(withUsage, without, `with usage ${withUsage} round trips, without ${without}`);
   });
 
+  it('answers GET /api/usage for 366 days in as many round trips as for 1 (every day read at once)', async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const yearBefore = new Date(Date.parse(`${day}T00:00:00Z`) - 365 * 86_400_000).toISOString().slice(0, 10);
+    const ask = (from: string) => roundTrips(async () => assert.equal((await api(backend.url, 'GET', `/api/usage?from=${from}&to=${day}`, { token: alice.token })).status, 200));
+    const one = await ask(day);
+    const year = await ask(yearBefore);
+    assert.equal(year, one, `366 days: ${year} round trips, 1 day: ${one}`);
+    // The token check (its record, the user), then every day at once, then the names of the devices found.
+    assert.ok(year <= 4, `${year} round trips for GET /api/usage`);
+  });
+
   it('answers a heartbeat of a device running a task in at most 3 round trips', async () => {
     const busy = await chat.sendOk({ device_id: device.deviceId, message: 'busy' });
     await device.waitForExecute(busy.subtask_id);
