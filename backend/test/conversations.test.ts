@@ -72,6 +72,8 @@ describe('backend: deleting a conversation', function () {
     assert.ok(!list.body.tasks.some((t: { task_id: string }) => t.task_id === sent.task_id));
     const again = await chat.emit('chat:diff', { task_id: sent.task_id });
     assert.equal(!again.ok && again.error.code, 'TASK_NOT_FOUND');
+    const followUp = await chat.send({ device_id: device.deviceId, message: 'and more', task_id: sent.task_id });
+    assert.equal(!followUp.ok && followUp.error.code, 'TASK_NOT_FOUND', 'a follow-up cannot bring it back');
     assert.equal((await del(sent.task_id)).status, 404, 'deleted once');
   });
 
