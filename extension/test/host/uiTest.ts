@@ -84,6 +84,9 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
       await input.press('Enter');
       await chat.getByText(UI_REPLY.split('**')[0].trim(), { exact: false }).first().waitFor({ timeout: 120_000 });
       await chat.locator('strong', { hasText: 'Markdown' }).first().waitFor({ timeout: TIMEOUT });
+      // The highlighter bundle loads beside main.js under the webview's real nonce CSP, and Copy is there.
+      await chat.locator('.code-block .hljs-keyword', { hasText: 'const' }).first().waitFor({ timeout: TIMEOUT });
+      await chat.getByRole('button', { name: 'Copy js code' }).first().waitFor({ timeout: TIMEOUT });
       await statusBar(page).filter({ hasText: 'Wegent 0/5' }).first().waitFor({ timeout: TIMEOUT }); // slot released
       await shot('sidebar-chat-reply');
     });
@@ -137,6 +140,19 @@ export async function runUiTest(o: UiTestOptions): Promise<boolean> {
         await pickQuickItem(page, theme);
         await page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: TIMEOUT });
         await chat.locator('body.vscode-' + (cls === 'vs' ? 'light' : 'high-contrast')).waitFor({ timeout: TIMEOUT });
+        if (cls === 'vs') {
+          // Light Modern: the code block sits on the editor's white, not the side bar's #f8f8f8 (issue 20).
+          const colours = await chat.locator('.code-block').first().evaluate((el) => {
+            const probe = document.createElement('div');
+            probe.style.background = 'var(--vscode-sideBar-background)';
+            document.body.append(probe);
+            const sideBar = getComputedStyle(probe).backgroundColor;
+            probe.remove();
+            return { block: getComputedStyle(el).backgroundColor, sideBar };
+          });
+          if (colours.block === colours.sideBar || colours.block === 'rgba(0, 0, 0, 0)') throw new Error(`code block ${colours.block} on side bar ${colours.sideBar}`);
+          await chat.locator('.code-block').first().scrollIntoViewIfNeeded();
+        }
         await shot(name);
       }
     });

@@ -8,7 +8,7 @@ export const CLAUDE_PATH_REPLY = 'Answered by the Claude Code that wegent.claude
 export const SLOW_MARKER = 'VSCODE-SLOW';
 export const SLOW_REPLY = 'This reply takes a while, so the slot stays in use.';
 export const UI_MARKER = 'VSCODE-UI';
-export const UI_REPLY = 'Hi! I ran on your own machine, in the open workspace. **Markdown** works too.';
+export const UI_REPLY = 'Hi! I ran on your own machine, in the open workspace. **Markdown** works too.\n\n```js\nconst answer = 42; // highlighted\n```';
 
 export const TOOL_MARKER = 'VSCODE-TOOL';
 export const TOOL_FILE = 'hello-from-wegent.txt';

@@ -13,6 +13,7 @@ describe('chat files in the editor: open from a reply, offer for @', () => {
   before(async () => {
     folder = vscode.workspace.workspaceFolders![0]!.uri;
     await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'src', 'mention-sample.ts'), Buffer.from('one\ntwo\nthree\nfour\n'));
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'docs', 'mention-readme.md'), Buffer.from('# notes\n'));
   });
 
   it('opens a workspace path from a reply at its line', async () => {
@@ -21,7 +22,7 @@ describe('chat files in the editor: open from a reply, offer for @', () => {
     const editor = vscode.window.activeTextEditor;
     assert.equal(editor?.document.uri.fsPath, vscode.Uri.joinPath(folder, 'src', 'mention-sample.ts').fsPath);
     assert.equal(editor?.selection.active.line, 2);
-    const absolute = await vscode.commands.executeCommand('wegent.openChatFile', { path: vscode.Uri.joinPath(folder, 'README.md').fsPath });
+    const absolute = await vscode.commands.executeCommand('wegent.openChatFile', { path: vscode.Uri.joinPath(folder, 'docs', 'mention-readme.md').fsPath });
     assert.equal(absolute, 'opened');
   });
 
@@ -43,9 +44,9 @@ describe('chat files in the editor: open from a reply, offer for @', () => {
       { kind: 'selection', path: 'src/mention-sample.ts', startLine: 2, endLine: 3, text: 'two\nthree' },
       { kind: 'file', path: 'src/mention-sample.ts' },
     ]);
-    assert.ok(all.some((i) => i.kind === 'file' && i.path === 'README.md'), 'workspace files follow');
-    const readme = await w.chatView.mentions('readm');
-    assert.deepEqual(readme.map((i) => i.path), ['README.md']);
+    assert.ok(all.some((i) => i.kind === 'file' && i.path === 'docs/mention-readme.md'), 'workspace files follow');
+    const readme = await w.chatView.mentions('mention-readm');
+    assert.deepEqual(readme.map((i) => i.path), ['docs/mention-readme.md']);
     assert.equal(new Set(all.map((i) => `${i.kind}:${i.path}`)).size, all.length, 'each once');
   });
 
