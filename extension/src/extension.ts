@@ -79,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     vscode.commands.registerCommand('wegent.showApprovals', () => localPrompt.reopen()),
     ...registerOpenChanges(() => device.worktrees),
     registerOpenChatFile(() => device.worktrees),
+    vscode.commands.registerCommand('wegent.chatSettings', () => chatView.toggleSettings()),
     ...registerContextCommands(chatView),
     ...registerCommands({
       context,

@@ -81,6 +81,8 @@ export type WebviewToHost =
 export type HostToWebview =
   | { type: 'init'; info: HostInfo }
   | { type: 'context'; item: ContextItem }
+  /** The sidebar view's gear (wegent.chatSettings): show the chat's settings, or back to the chat. */
+  | { type: 'toggleSettings' }
   | { type: 'connection'; status: ConnectionStatus; message?: string }
   | { type: 'response'; id: number; ack: Ack<Record<string, unknown>> }
   | { type: 'httpResponse'; id: number; reply: HttpReply }

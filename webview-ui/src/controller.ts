@@ -301,6 +301,9 @@ export class Controller {
       case 'push':
         this.onPush(e.event, e.payload);
         break;
+      case 'toggleSettings':
+        this.setView(this.current.view === 'settings' ? 'chat' : 'settings');
+        break;
       case 'context':
         this.dispatch({ type: 'attach', item: e.item });
         break;

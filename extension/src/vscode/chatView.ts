@@ -87,6 +87,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     else this.pending.push(item);
   }
 
+  /** The view title's gear: the sidebar chat shows its settings (account, usage, commands), or the chat again. */
+  async toggleSettings(): Promise<void> {
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (this.view && this.ready) this.postToSidebar({ type: 'toggleSettings' });
+  }
+
   /** The sidebar webview said ready at least once (it takes messages). */
   private ready = false;
 

@@ -11,7 +11,7 @@ export function Header() {
   const signedIn = !!state.info?.signed_in;
   const toggle = (view: View) => c.setView(state.view === view ? 'chat' : view);
   const waiting = otherConversationsWaiting(state);
-  // The sidebar view's title bar has the gear (and connect, output, the … menu): one gear, not two.
+  // The sidebar view's title bar has the gear (wegent.chatSettings toggles this chat's settings): one gear, not two.
   const viewHasGear = state.info?.host === 'vscode' && state.info.surface === 'sidebar';
   const historyLabel = waiting ? t('app.historyWaiting', { count: waiting }) : t('app.history');
   return (

@@ -23,7 +23,9 @@ export type TransportEvent =
   | { type: 'connection'; status: ConnectionStatus; message?: string }
   | { type: 'push'; event: ChatPushName; payload: unknown }
   /** VS Code: the user added a selection or a file to the next message. */
-  | { type: 'context'; item: ContextItem };
+  | { type: 'context'; item: ContextItem }
+  /** VS Code: the view title's gear was pressed. */
+  | { type: 'toggleSettings' };
 
 export type TransportListener = (event: TransportEvent) => void;
 

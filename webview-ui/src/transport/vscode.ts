@@ -124,6 +124,9 @@ export class VsCodeTransport implements Transport {
       case 'connection':
         this.listeners.emit({ type: 'connection', status: msg.status, message: msg.message });
         break;
+      case 'toggleSettings':
+        this.listeners.emit({ type: 'toggleSettings' });
+        break;
       case 'context':
         this.listeners.emit({ type: 'context', item: msg.item });
         break;

@@ -240,15 +240,22 @@ describe('the sidebar chat: code, file links, offline truth, narrow layout, @ (C
       }
       assert.ok(m.placeholderFits, `the placeholder "${m.placeholder}" does not fit its box`);
       assert.ok(m.nameFits, `the device name "${m.name}" is cut`);
-      assert.equal(m.name, width < 260 ? 'build-01 · api' : 'Linux - build-01 · api');
+      assert.equal(m.name, 'build-01 · api', 'the OS word gives way to the host and folder');
       assert.equal(m.gears, 0, 'the sidebar\'s gear is the view\'s own (title bar), not a second one in the chat');
       await docShot(page, `sidebar-${width}px`, 'vscode');
       await dev.complete(exec.subtask_id, { result: 'ok' });
     });
   }
 
-  it('an editor-tab chat keeps its gear; its settings offer Connect only while the device is not connected', async () => {
+  it('the sidebar\'s settings open from the view\'s gear (the host\'s toggleSettings); an editor-tab chat keeps its gear; Connect only while not connected', async () => {
     const user = await createUser(stack.backend);
+    const { page: side } = await open({ user, localDeviceId: 'vs-side' });
+    const toggle = () => side.evaluate(() => window.postMessage({ type: 'toggleSettings' }, '*'));
+    await toggle();
+    await side.getByRole('heading', { name: 'Settings' }).waitFor();
+    await side.getByRole('button', { name: 'Extension Settings' }).waitFor();
+    await toggle();
+    await side.getByRole('heading', { name: 'Settings' }).waitFor({ state: 'detached' });
     const { page, commands } = await open({ user, surface: 'editor', localDeviceId: 'vs-tab' });
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Disconnect Device' }).click();

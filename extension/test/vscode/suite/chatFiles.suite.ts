@@ -50,7 +50,7 @@ describe('chat files in the editor: open from a reply, offer for @', () => {
     assert.equal(new Set(all.map((i) => `${i.kind}:${i.path}`)).size, all.length, 'each once');
   });
 
-  it('tells the sidebar chat it is the sidebar (its gear is the view\'s)', async () => {
+  it('tells the sidebar chat it is the sidebar; the view\'s gear opens its settings', async () => {
     const w = await wegent();
     const posted: HostToWebview[] = [];
     const sub = w.chatView.posted.event((m) => posted.push(m));
@@ -61,6 +61,9 @@ describe('chat files in the editor: open from a reply, offer for @', () => {
       w.chatView.refreshHostInfo();
       const init = await waitFor(() => posted.find((m) => m.type === 'init'), { message: 'init posted', timeout: 30_000 });
       assert.equal(init.type === 'init' && init.info.surface, 'sidebar');
+      // The view's gear (view/title) toggles the chat's settings panel.
+      await vscode.commands.executeCommand('wegent.chatSettings');
+      await waitFor(() => posted.some((m) => m.type === 'toggleSettings'), { message: 'toggleSettings posted to the sidebar', timeout: 30_000 });
     } finally {
       sub.dispose();
       await w.tokens.clear();
