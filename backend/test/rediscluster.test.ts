@@ -62,7 +62,11 @@ describe('Redis Cluster: two backend nodes on three shards', function () {
     assert.equal(first.status, 'running');
     const queued = await chat.sendOk({ device_id: 'rc-dev', message: 'two', task_id: first.task_id });
     const third = await chat.sendOk({ device_id: 'rc-dev', message: 'three' });
-    assert.deepEqual([queued.status, queued.queue_position, third.queue_position], ['queued', 1, 2]);
+    // The follow-up waits for its conversation's turn (no place on the device's queue); the new one queues.
+    assert.deepEqual([queued.status, queued.queue_position, queued.after_subtask_id, third.status, third.queue_position], ['queued', undefined, first.subtask_id, 'queued', 1]);
+    // cancel a queued one from the chat's node: at once
+    assert.ok((await chat.cancel(third.subtask_id)).ok);
+    assert.equal((await chat.waitForDone(third.subtask_id)).status, 'cancelled');
 
     await device.waitForExecute(first.subtask_id);
     for (let i = 1; i <= 20; i++) assert.ok((await device.text(first.subtask_id, `${i};`)).ok);
@@ -70,12 +74,10 @@ describe('Redis Cluster: two backend nodes on three shards', function () {
     assert.equal((await chat.waitForDone(first.subtask_id)).result, 'done one');
     assert.deepEqual(chat.chunks(first.subtask_id).map((c) => c.seq), Array.from({ length: 20 }, (_, i) => i + 1));
 
-    // The freed slot went to the queue head (same conversation), which sees its history.
+    // The freed slot went to the waiting follow-up, which sees its history.
     const exec = await device.waitForExecute(queued.subtask_id);
     assert.equal(exec.context.history?.[0]?.text, 'one');
-    // cancel a queued one from the chat's node: at once; a running one: through the device on the other node
-    assert.ok((await chat.cancel(third.subtask_id)).ok);
-    assert.equal((await chat.waitForDone(third.subtask_id)).status, 'cancelled');
+    // cancel a running one: through the device on the other node
     assert.ok((await chat.cancel(queued.subtask_id)).ok);
     await waitFor(() => device.cancels.some((c) => c.subtask_id === queued.subtask_id), { message: 'task:cancel crossed nodes' });
     await device.complete(queued.subtask_id, { status: 'cancelled' });
