@@ -123,6 +123,12 @@ describe('attachments: upload, one fetch by the device, never anyone else', func
     assert.ok(!many.ok && many.error.code === 'INVALID_PAYLOAD' && /attachments.*at most 10/.test(many.error.message), JSON.stringify(many));
     const unknown = await chat.send({ device_id: device.deviceId, message: 'x', attachments: ['att_00000000_nope'] });
     assert.ok(!unknown.ok && unknown.error.code === 'ATTACHMENT_NOT_FOUND' && /Attach the file again/.test(unknown.error.message));
+    // Each within its own limit, together past a message's 25 MB.
+    const nine = Buffer.alloc(9 * 1024 * 1024, 7);
+    const parts = [await uploadOk(backend.url, alice.token, 'a.bin', 'application/octet-stream', nine)];
+    parts.push(await uploadOk(backend.url, alice.token, 'b.bin', 'application/octet-stream', nine), await uploadOk(backend.url, alice.token, 'c.bin', 'application/octet-stream', nine));
+    const heavy = await chat.send({ device_id: device.deviceId, message: 'x', attachments: parts });
+    assert.ok(!heavy.ok && heavy.error.code === 'PAYLOAD_TOO_LARGE' && /at most 25\.0 MB/.test(heavy.error.message), JSON.stringify(heavy));
     assert.equal(device.executes.length, 0);
   });
 

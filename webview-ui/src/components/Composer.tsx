@@ -146,6 +146,13 @@ export function Composer() {
       />
       </div>
       <div class="composer-bar">
+        <DevicePicker />
+        <ModeSelect />
+        <ModelSelect />
+        <button type="button" class="icon-button mention-button" aria-label={t('mention.add')} title={t('mention.add')} onMouseDown={(e) => e.preventDefault()} onClick={insertAt}>
+          <Icon name="mention" />
+        </button>
+        <span class="spacer" />
         {canAttach && (
           <>
             <input
@@ -155,6 +162,7 @@ export function Composer() {
               multiple
               tabIndex={-1}
               aria-hidden="true"
+              aria-label={t('attach.button')}
               onChange={(e) => {
                 const input = e.target as HTMLInputElement;
                 void attach([...(input.files ?? [])]);
@@ -166,13 +174,6 @@ export function Composer() {
             </button>
           </>
         )}
-        <DevicePicker />
-        <ModeSelect />
-        <ModelSelect />
-        <button type="button" class="icon-button mention-button" aria-label={t('mention.add')} title={t('mention.add')} onMouseDown={(e) => e.preventDefault()} onClick={insertAt}>
-          <Icon name="mention" />
-        </button>
-        <span class="spacer" />
         {/* Stop and Send stay together on one line, whatever wraps before them. */}
         <span class="composer-actions">
         {running && (
