@@ -38,7 +38,7 @@ export const claimAttachment = defineScript(
   'attachmentClaim-3',
   (i: { attachmentId: string; userId: string; subtaskId: string; expiresMs: number; size: number }) => ({
     keys: keysOf(i.attachmentId, i.userId),
-    args: [i.attachmentId, i.userId, needField(i.subtaskId), i.expiresMs, indexEntry(i.expiresMs, i.size), OWNER, NEEDS],
+    args: [i.attachmentId, i.userId, needField(i.subtaskId), i.expiresMs, indexEntry(i.expiresMs, i.size), OWNER, NEEDS, Date.now()],
   }),
   (r) => r === 1,
 );
@@ -47,7 +47,7 @@ export const releaseAttachment = defineScript(
   'attachmentRelease-3',
   (i: { attachmentId: string; uploaderId: string; subtaskId: string }) => ({
     keys: keysOf(i.attachmentId, i.uploaderId),
-    args: [i.attachmentId, needField(i.subtaskId), NEEDS],
+    args: [i.attachmentId, needField(i.subtaskId), NEEDS, Date.now()],
   }),
   (r) => r === 1,
 );
@@ -57,7 +57,7 @@ const fetchScript = loadScript('attachmentFetch-3');
 /** The bytes for this subtask's one fetch (then its need is struck), or null: gone, fetched, never claimed. */
 export async function fetchAttachment(redis: RedisClient, i: { attachmentId: string; uploaderId: string; subtaskId: string }): Promise<Buffer | null> {
   prepareScripts(redis);
-  const args = [...keysOf(i.attachmentId, i.uploaderId), i.attachmentId, needField(i.subtaskId), NEEDS];
+  const args = [...keysOf(i.attachmentId, i.uploaderId), i.attachmentId, needField(i.subtaskId), NEEDS, String(Date.now())];
   // The Buffer variant ioredis defines beside every script: the bytes come back untouched.
   const run = (redis as unknown as Record<string, (...a: string[]) => Promise<Buffer | null>>)[`wg_${fetchScript.name}Buffer`];
   try {
