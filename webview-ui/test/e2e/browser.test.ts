@@ -392,7 +392,9 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     const { page } = await signedInWithDevice('mac-keys');
     await page.getByRole('button', { name: 'New conversation' }).click(); // the only online device again
     await page.getByLabel('Message').focus();
-    await page.keyboard.press('Tab');
+    // Tab on to the picker (past the composer's attach button).
+    const focused = (sel: string) => page.evaluate((q) => !!document.activeElement?.matches(q), sel);
+    for (let i = 0; i < 5 && !(await focused('.picker-trigger')); i++) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.locator('.picker-panel').waitFor();
     await waitFor(() => page.evaluate(() => !!document.activeElement?.closest('.picker-panel')), { message: 'focus never moved into the picker' });
@@ -408,7 +410,7 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     await page.keyboard.press('Enter');
     await page.keyboard.press('Escape');
     await page.locator('.picker-panel').waitFor({ state: 'detached' });
-    await page.keyboard.press('Shift+Tab');
+    for (let i = 0; i < 5 && !(await focused('textarea')); i++) await page.keyboard.press('Shift+Tab');
     await page.keyboard.type('typed without a mouse');
     await page.keyboard.press('Enter');
     await page.locator('.bubble.user').filter({ hasText: 'typed without a mouse' }).waitFor();
@@ -419,6 +421,7 @@ describe('chat page in Chromium (browser host, real backend)', function () {
       const unnamed = await page.evaluate(() =>
         [...document.querySelectorAll('button, input, textarea, select, [role="button"]')]
           .filter((el) => {
+            if (el.getAttribute('aria-hidden') === 'true') return false; // not for assistive tech (the attach button opens it)
             const labelled = el.getAttribute('aria-label') || (el as HTMLInputElement).labels?.length || el.getAttribute('aria-labelledby');
             return !labelled && !(el.textContent ?? '').trim();
           })
