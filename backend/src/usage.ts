@@ -3,7 +3,10 @@
 // finished reply that reported usage (the finish script moves a subtask to its final status once, so
 // nothing is counted twice) and kept USAGE_LIMITS.keptDays. Only reported fields are added: a device
 // whose executor reports no cost has no cost field, and shows none.
-import { USAGE_FIELDS, USAGE_LIMITS, USAGE_TOKEN_FIELDS, addUsage as sum, CLOUD_DEVICE_ID, type UsageCounts, type UsageSummary, type UsageTotals } from '@wegent/shared';
+import {
+  USAGE_FIELDS, USAGE_LIMITS, USAGE_TOKEN_FIELDS, addUsage as sum, CLOUD_DEVICE_ID, totalTokens,
+  type UsageCounts, type UsageSummary, type UsageTokenField, type UsageTotals,
+} from '@wegent/shared';
 import type { Metrics } from './metrics';
 import { keys, userHome } from './store/keys';
 import { addUsage } from './store/scripts/usage';
@@ -12,7 +15,7 @@ import type { SubtaskRecord } from './store/records';
 
 const DAY_MS = 86_400_000;
 /** The `kind` label of wegent_tokens_total. */
-const TOKEN_KIND = { input_tokens: 'input', output_tokens: 'output', cache_creation_input_tokens: 'cache_write', cache_read_input_tokens: 'cache_read' } as const;
+const TOKEN_KIND: Record<UsageTokenField, string> = { input_tokens: 'input', output_tokens: 'output', cache_creation_input_tokens: 'cache_write', cache_read_input_tokens: 'cache_read' };
 const REPLIES = 'replies';
 /** Device ids never hold "|" (DeviceId), so the first one splits a field into device and name. */
 const SEP = '|';
@@ -46,10 +49,10 @@ export class UsageLedger {
     const increments: [string, number][] = [[field(REPLIES), 1]];
     for (const f of USAGE_FIELDS) if (u[f] !== undefined) increments.push([field(f), u[f]!]);
     const day = dayOf(s.completed_at ?? new Date().toISOString());
-    await addUsage(this.redis, { userId: s.user_id, day, ttlS: USAGE_LIMITS.keptDays * 86_400, increments });
+    await addUsage(this.redis, { userId: s.user_id, day, ttlS: (USAGE_LIMITS.keptDays * DAY_MS) / 1000, increments });
   }
 
-  /** The user's usage from `from` to `to` (UTC days, both included): two round trips however many days or devices. */
+  /** The user's usage from `from` to `to` (UTC days, both included): two round trips (the days, then the devices' names) however many. */
   async summary(userId: string, from: string, to: string): Promise<UsageSummary> {
     const days = Array.from({ length: daysBetween(from, to) }, (_, i) => addDays(from, i));
     const hashes = await Promise.all(days.map((d) => this.redis.hgetall(keys.userUsage(userId, d))));
@@ -69,7 +72,7 @@ export class UsageLedger {
       if (day.replies) perDay.push({ date, ...withReplies(day) });
     });
     const names = await this.namesOf(userId, [...byDevice.keys()]);
-    const tokens = (t: Totals) => USAGE_TOKEN_FIELDS.reduce((sum, f) => sum + (t.usage?.[f] ?? 0), 0);
+    const tokens = (t: Totals) => totalTokens(t.usage) ?? 0;
     const devices = [...byDevice]
       .sort(([a, x], [b, y]) => tokens(y) - tokens(x) || a.localeCompare(b))
       .map(([device_id, t]) => ({ device_id, ...(names.has(device_id) ? { name: names.get(device_id)! } : {}), ...withReplies(t) }));
