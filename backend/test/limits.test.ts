@@ -191,6 +191,17 @@ describe('limits: what one device or account may store and send', function () {
     assert.ok(passed <= 1, `${passed} small calls passed right after a 1.9 MB batch`);
   });
 
+  it('rate-limits task:progress for subtasks the device does not run as well (refused ones cost their points)', async () => {
+    const { device, chat } = await setup();
+    const burst = await Promise.all(Array.from({ length: 3 * POINTS }, (_, i) => device.emit('task:progress', { subtask_id: `sub_00000000_${i}`, seq: 1, events: [{ type: 'text', text: 'x' }] })));
+    const codes = new Set(burst.map((a) => (a.ok ? 'ok' : a.error.code)));
+    assert.deepEqual([...codes].sort(), ['RATE_LIMITED', 'SUBTASK_NOT_FOUND']);
+    // The device's own subtask shares that budget: refused from memory until the second has passed, then applied.
+    const sent = await started(device, chat);
+    const ack = await progressOk(device, sent.subtask_id, [{ type: 'text', text: 'mine' }]);
+    assert.equal(ack.ok, true);
+  });
+
   it('pages chat:resume: no answer holds more than the page budget, and the pages together hold everything', async () => {
     const { device, chat } = await setup();
     const sent = await started(device, chat);

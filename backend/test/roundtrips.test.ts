@@ -134,6 +134,16 @@ describe('round trips: no path grows with the size of what it reads', function (
     assert.ok(year <= 4, `${year} round trips for GET /api/usage`);
   });
 
+  it('applies a later task:progress in one round trip: the rate limit is taken by the same script', async () => {
+    const streaming = await chat.sendOk({ device_id: device.deviceId, message: 'streaming' });
+    await device.waitForExecute(streaming.subtask_id);
+    assert.ok((await device.text(streaming.subtask_id, 'first ')).ok); // its route cached, the subtask running
+    const count = await roundTrips(async () => assert.ok((await device.text(streaming.subtask_id, 'second')).ok));
+    await device.complete(streaming.subtask_id, { result: 'ok' });
+    await chat.waitForDone(streaming.subtask_id);
+    assert.equal(count, 1, `${count} round trips from task:progress to its ack`);
+  });
+
   it('answers a heartbeat of a device running a task in at most 3 round trips', async () => {
     const busy = await chat.sendOk({ device_id: device.deviceId, message: 'busy' });
     await device.waitForExecute(busy.subtask_id);

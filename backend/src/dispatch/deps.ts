@@ -13,7 +13,7 @@ import type { UsageLedger } from '../usage';
 export interface DispatchOptions {
   executeAckTimeoutMs: number;
   maxQueuePerDevice: number;
-  limits: Pick<Limits, 'subtaskEventBytes' | 'subtaskEvents' | 'tasksPerUser'>;
+  limits: Pick<Limits, 'subtaskEventBytes' | 'subtaskEvents' | 'tasksPerUser' | 'progressPointsPerSecond'>;
 }
 
 export interface DispatchDeps {

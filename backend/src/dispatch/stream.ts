@@ -9,26 +9,41 @@ import type { Announcer } from './announce';
 import type { DispatchDeps, DispatchOptions } from './deps';
 import type { Finisher } from './finish';
 import type { Routes } from './routes';
+import { ProgressRate } from './rate';
 
 export class Streams {
+  private readonly rate: ProgressRate;
+
   constructor(
     private readonly d: DispatchDeps,
     private readonly routes: Routes,
     private readonly announce: Announcer,
     private readonly finisher: Finisher,
     private readonly approvals: Approvals,
-  ) {}
+  ) {
+    this.rate = new ProgressRate(d.redis, d.opts.limits.progressPointsPerSecond);
+  }
 
-  /** `{truncated: true}`: past the subtask's stream cap, acked and dropped. */
-  async progress(deviceId: string, p: TaskProgress): Promise<{ truncated: true } | void> {
+  /**
+   * `home`: where the device lives (its owner's, keys.userHome). `{truncated: true}`: past the
+   * subtask's stream cap, acked and dropped. Every call takes its points of the device's rate.
+   */
+  async progress(home: string, deviceId: string, p: TaskProgress): Promise<{ truncated: true } | void> {
     const { tasks, notify, metrics } = this.d;
-    // The events are serialized once: for the size limit and, spliced in, for the stored chunk.
+    this.rate.check(deviceId);
+    // The events are serialized once: for the rate, the size limit and, spliced in, the stored chunk.
     const eventsJson = JSON.stringify(p.events);
-    if (Buffer.byteLength(eventsJson) > LIMITS.progressBytes) {
+    const bytes = Buffer.byteLength(eventsJson);
+    const cost = this.rate.cost(bytes);
+    if (bytes > LIMITS.progressBytes) {
+      await this.rate.take(home, deviceId, cost);
       throw new WegentError(ErrorCode.PAYLOAD_TOO_LARGE, `One task:progress may carry at most ${LIMITS.progressBytes} bytes of events; split it into several seqs.`, 413);
     }
     const s = await this.routes.get(p.subtask_id);
-    if (!s || s.device_id !== deviceId) throw notFound(p.subtask_id);
+    if (!s || s.device_id !== deviceId) {
+      await this.rate.take(home, deviceId, cost);
+      throw notFound(p.subtask_id);
+    }
     const chunk = { task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq, events: p.events };
     const cap = this.d.opts.limits;
     const note = { ...chunk, events: [truncationNote(cap)] };
@@ -36,9 +51,12 @@ export class Streams {
       subtaskId: s.subtask_id, deviceId, seq: p.seq,
       chunkJson: `${JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1)},"events":${eventsJson}}`,
       eventCount: p.events.length, maxBytes: cap.subtaskEventBytes, maxEvents: cap.subtaskEvents, noteJson: JSON.stringify(note),
+      cost, points: this.rate.points,
       approvalOps: approvalOps(p.events, new Date().toISOString()),
     });
     switch (res.outcome) {
+      case 'limited':
+        throw this.rate.refused(deviceId, res.waitMs);
       case 'notfound':
         throw notFound(p.subtask_id);
       case 'gap':

@@ -7,7 +7,6 @@ import { answerUnknownEvents, eventHandlers } from './handler';
 import { deviceRoom } from './notifier';
 import { tellAndClose } from './tellAndClose';
 import { keys, userHome } from '../store/keys';
-import { progressRate } from './progressRate';
 import { isStoreUnavailable } from '../store/errors';
 
 function notRegistered(deviceId: string): WegentError {
@@ -18,7 +17,6 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
   const { accounts, devices, dispatcher, monitor, metrics, log, inflight, config, conversations } = svc;
   const ttlMs = config.timing.onlineTtlMs;
   const ctx = { log, inflight };
-  const rate = progressRate(svc.redis, config.limits.progressPointsPerSecond);
   nsp.use(socketAuth(accounts, metrics));
 
   nsp.on('connection', (socket: Socket) => {
@@ -85,9 +83,8 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
     });
 
     on('task:progress', async (p) => {
-      const deviceId = requireDevice();
-      await rate(deviceId, p.events);
-      return dispatcher.progress(deviceId, p);
+      // The device's rate is taken by the same script that applies the seq (dispatch/rate.ts).
+      return dispatcher.progress(home, requireDevice(), p);
     });
 
     on('task:complete', async (p) => {

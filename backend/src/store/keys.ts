@@ -65,14 +65,14 @@ export const keys = {
   token: (jti: string) => (HOMED_ID.test(jti) ? `${at(idHome(jti))}token:${jti}` : `${P}token:${jti}`),
   userTokens: (userId: string) => `${at(userHome(userId))}user:${userId}:tokens`,
   loginLimiterPrefix: `${P}rl:login`,
-  /** rate-limiter-flexible keys of task:progress points per device. */
-  progressLimiterPrefix: `${P}rl:progress`,
 
   // devices and presence: a device lives at its owner's home
   /** STRING: the user id that owns a device id (the first to register it), across all users. */
   deviceOwner: (deviceId: string) => `${P}device-owner:${deviceId}`,
   device: (home: string, deviceId: string) => `${at(home)}device:${deviceId}`,
   deviceOnline: (home: string, deviceId: string) => `${at(home)}device:${deviceId}:online`,
+  /** STRING: task:progress points the device used in its current second (dispatch/rate.ts). */
+  deviceProgressRate: (home: string, deviceId: string) => `${at(home)}device:${deviceId}:progress-rate`,
   /** ZSET presenceMember → ms (the bucket's Redis clock) when that device's online key lapses. */
   presenceDeadlines: (bucket: number) => `${P}{presence:${bucket}}:deadlines`,
   presenceBucket: (home: string) => parseInt(home.slice(0, 4), 16) % PRESENCE_BUCKETS,

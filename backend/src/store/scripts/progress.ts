@@ -1,5 +1,6 @@
 // One task:progress applied once and in order, with the permission requests and decisions among its
-// events recorded in the same step, and the subtask's stored stream held to its caps (lua/progress-5.lua).
+// events recorded in the same step, and the subtask's stored stream held to its caps (lua/progress-6.lua),
+// after taking the device's task:progress points (dispatch/rate.ts): one round trip for both.
 import { idHome, keys } from '../keys';
 import { defineScript, pairs } from '../script';
 
@@ -16,31 +17,44 @@ export interface ProgressInput {
   maxEvents: number;
   /** The chunk stored (and relayed) at this seq instead when this one would pass a cap. */
   noteJson: string;
+  /** The call's task:progress points, and the device's points per second. */
+  cost: number;
+  points: number;
   /** From approvalOps (scripts/approvals.ts): kind, request id, record JSON, … */
   approvalOps: string[];
 }
 
 export type ProgressOutcome =
+  | { outcome: 'limited'; waitMs: number }
   | { outcome: 'notfound' | 'final' | 'dup' | 'dropped' }
   | { outcome: 'gap'; lastSeq: number }
   | { outcome: 'applied' | 'cut'; started: boolean };
 
 export const progress = defineScript(
-  'progress-5',
+  'progress-6',
   (i: ProgressInput) => ({
     keys: [
       keys.subtask(i.subtaskId), keys.subtaskEvents(i.subtaskId), keys.deviceSlots(idHome(i.subtaskId), i.deviceId),
       keys.subtaskRequests(i.subtaskId), keys.subtaskDecisions(i.subtaskId),
+      keys.deviceProgressRate(idHome(i.subtaskId), i.deviceId),
     ],
     args: [
       i.deviceId, i.seq, i.chunkJson, new Date().toISOString(), i.subtaskId, i.eventCount, i.maxBytes, i.maxEvents, i.noteJson,
-      ...pairs(i.approvalOps),
+      i.cost, i.points, ...pairs(i.approvalOps),
     ],
   }),
   (reply): ProgressOutcome => {
     const r = reply as [string, number?];
+    if (r[0] === 'limited') return { outcome: 'limited', waitMs: Number(r[1]) };
     if (r[0] === 'gap') return { outcome: 'gap', lastSeq: Number(r[1]) };
     if (r[0] === 'applied' || r[0] === 'cut') return { outcome: r[0], started: Number(r[1]) === 1 };
     return { outcome: r[0] as 'notfound' | 'final' | 'dup' | 'dropped' };
   },
+);
+
+/** The points of a task:progress refused before the progress script (lua/progressRate-1.lua): 0, or ms to wait. */
+export const progressRate = defineScript(
+  'progressRate-1',
+  (i: { home: string; deviceId: string; cost: number; points: number }) => ({ keys: [keys.deviceProgressRate(i.home, i.deviceId)], args: [i.cost, i.points] }),
+  (reply) => Number(reply),
 );

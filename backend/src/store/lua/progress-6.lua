@@ -7,15 +7,21 @@
 -- cap is not stored; a note chunk takes its seq instead and the subtask is marked truncated. Later
 -- progress is dropped (its permission requests and decisions are still recorded, a bounded number,
 -- so a task waiting for an answer is not stuck) and the completion is taken whatever its last_seq.
--- KEYS: subtask, events, slots, requests, decisions
+-- First of all the device's rate (rate.lua) takes the call's points, whatever becomes of the call:
+-- past it nothing is applied ({'limited', ms until the window ends}). One round trip for both.
+-- KEYS: subtask, events, slots, requests, decisions, rate
 -- ARGV: device_id, seq, chunk_json, now_iso, subtask_id, event_count, max_bytes, max_events,
---       note_json, then a list (pairs.lua) of kind ('request'|'decision'), request_id, record_json triples
--- → {'notfound'} | {'final'} | {'dup'} | {'gap', last_seq} | {'dropped'}
+--       note_json, cost, points, then a list (pairs.lua) of kind ('request'|'decision'), request_id,
+--       record_json triples
+-- → {'limited', ms} | {'notfound'} | {'final'} | {'dup'} | {'gap', last_seq} | {'dropped'}
 --   | {'applied', started (0|1)} | {'cut', started (0|1)}
 --- @include "pairs"
 --- @include "subtask"
+--- @include "rate"
 local MAX_REQUESTS_AFTER_CUT = 1000
 local sub, events, slots, requests, decisions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local wait = rate_take(KEYS[6], tonumber(ARGV[10]), tonumber(ARGV[11]))
+if wait then return {'limited', wait} end
 local s = subtask_state(sub)
 if not s or s.device_id ~= ARGV[1] then return {'notfound'} end
 if FINAL[s.status] then return {'final'} end
@@ -23,7 +29,7 @@ local seq = tonumber(ARGV[2])
 if seq <= s.last_seq then return {'dup'} end
 
 local function record_approvals()
-  local ops = take_list(10)
+  local ops = take_list(12)
   for i = 1, #ops, 3 do
     if ops[i] == 'request' then
       if not s.truncated or redis.call('HLEN', requests) < MAX_REQUESTS_AFTER_CUT then redis.call('HSETNX', requests, ops[i + 1], ops[i + 2]) end
