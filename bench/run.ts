@@ -23,6 +23,7 @@ const onlyArg = args.find((a, i) => args[i - 1] === '--only');
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
 /** --profile: the main backend runs with --cpu-prof; profiles land in bench/profiles (see bench/profile.ts). */
 const profile = args.includes('--profile');
+const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`] : [];
 /** --adapter local: the main backend uses the in-memory Socket.IO adapter (one node). */
 const adapter = args.find((a, i) => args[i - 1] === '--adapter');
 
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       // as fast as it can: the per-account caps and the progress rate limit (abuse limits, issue 11)
       // are lifted so it measures capacity, not the caps.
       env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS, ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}) },
-      nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`] : [],
+      nodeArgs: profileArgs,
     });
     cleanup.push(() => backend.stop());
     const relay: Relay = await startRelay();
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     const durableRelay: Relay = await startRelay({ redisUrl: redis.url });
     cleanup.push(() => durableRelay.stop());
     const ctx: Context = {
-      quick, runId, redis, backend, relay, durableRelay,
+      quick, runId, redis, backend, relay, durableRelay, benchLimits: BENCH_LIMITS, profileArgs,
       users: (n) => Promise.all(Array.from({ length: n }, () => createUser(backend))),
       cleanup: (fn) => cleanup.push(fn),
     };

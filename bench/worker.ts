@@ -5,8 +5,9 @@ import { stream } from './scenarios/stream';
 import { capacity, offline } from './scenarios/presence';
 import { executorOverhead } from './scenarios/executor';
 import { memory } from './scenarios/memory';
+import { storm } from './scenarios/storm';
 
-const scenarios: Record<string, (params: any) => Promise<unknown>> = { dispatch, stream, capacity, offline, executor: executorOverhead, memory };
+const scenarios: Record<string, (params: any) => Promise<unknown>> = { dispatch, stream, capacity, offline, executor: executorOverhead, memory, storm };
 
 const budget = setTimeout(() => {
   process.stderr.write('bench worker: time budget exceeded, exiting\n');

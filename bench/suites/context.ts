@@ -13,6 +13,10 @@ export interface Context {
   relay: Relay;
   /** The relay storing every hop in `redis` by one Lua call first: the floor of a durable hop. */
   durableRelay: Relay;
+  /** The env that lifts the per-account caps and the progress rate limit (a backend a suite starts itself). */
+  benchLimits: Record<string, string>;
+  /** Node flags of the backends under --profile (--cpu-prof into bench/profiles), else []. */
+  profileArgs: string[];
   /** Fresh accounts on the backend's Redis, each with an API token. */
   users(n: number): Promise<TestUser[]>;
   /** Registers a stop step run at the end of the bench (reverse order). */

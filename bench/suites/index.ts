@@ -6,7 +6,8 @@ import { memorySuite } from './memory';
 import { executorSuite } from './executor';
 import { scaleSuite } from './scale';
 import { clusterSuite } from './cluster';
+import { stormSuite } from './storm';
 import type { Suite } from './context';
 
 export type { Context, Suite } from './context';
-export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite, memorySuite, executorSuite, scaleSuite, clusterSuite];
+export const suites: Suite[] = [dispatchSuite, streamSuite, presenceSuite, memorySuite, executorSuite, scaleSuite, clusterSuite, stormSuite];
