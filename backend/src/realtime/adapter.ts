@@ -56,7 +56,9 @@ export const LARGE_BROADCAST_BYTES = 64 * 1024;
 const BROADCAST = 3;
 
 interface StreamsAdapterLike extends ClusterAdapterLike {
+  uid: string;
   doPublish(message: { type: number; data?: { requestId?: unknown; packet?: unknown } }): Promise<string>;
+  onRawMessage?(raw: { uid?: string }, offset: string): void;
 }
 
 /** Bytes of the strings in `value`, counting stops past `limit` (a cheap size test, no serialization). */
@@ -77,6 +79,15 @@ export function localFirstStreamsAdapter(redis: Redis, opts: { streamName: strin
   const factory = localFirst(createAdapter(redis, opts) as unknown as Factory, onError);
   return function sizeBoundedStream(nsp: Namespace): ClusterAdapterLike {
     const adapter = factory(nsp) as StreamsAdapterLike;
+    // Every node reads the whole stream, its own entries too: 0.3.1 decodes each entry (JSON.parse
+    // of the packet) before ClusterAdapter.onMessage drops the ones this node wrote. The entry's uid
+    // is a plain field, so ours are dropped before the decode (on one node: every entry).
+    const onRaw = adapter.onRawMessage;
+    if (typeof onRaw === 'function') {
+      adapter.onRawMessage = (raw, offset) => {
+        if (raw?.uid !== adapter.uid) onRaw.call(adapter, raw, offset);
+      };
+    }
     const doPublish = adapter.doPublish;
     if (typeof doPublish !== 'function') return adapter;
     // The channel the streams adapter subscribes every node to; its messages are msgpack, as here.
