@@ -57,12 +57,18 @@ export class Devices {
     }
     const home = userHome(user.id);
     const key = keys.device(home, p.device_id);
-    await this.checkRoom(user.id, p.device_id);
-    // Claim the id if free and read its owner in one round trip (in order, on one connection): a
-    // reconnect storm after a node dies is thousands of registrations at once. The claim is a key
-    // of its own: device ids are unique across users, whose devices live at different homes.
+    // The id's owner and the account's room are read together; a device registering again (a
+    // reconnect storm after a restart is thousands of them at once) is done with that one round
+    // trip. A new id is claimed if free and its owner read back in the next one (in order, on one
+    // connection). The claim is a key of its own: device ids are unique across users, whose
+    // devices live at different homes.
     const claim = keys.deviceOwner(p.device_id);
-    const [, owner] = await Promise.all([this.redis.set(claim, user.id, 'NX'), this.redis.get(claim)]);
+    const [known, count, claimed] = await Promise.all([
+      this.redis.sismember(keys.userDevices(user.id), p.device_id), this.redis.scard(keys.userDevices(user.id)), this.redis.get(claim),
+    ]);
+    if (known !== 1) this.checkRoom(count);
+    let owner = claimed;
+    if (owner === null) [, owner] = await Promise.all([this.redis.set(claim, user.id, 'NX'), this.redis.get(claim)]);
     if (owner !== user.id) {
       throw new WegentError(ErrorCode.DEVICE_OWNED_BY_OTHER_USER, `The device id "${p.device_id}" is registered to another account. Delete it there first, or use a different device id.`, 409);
     }
@@ -93,11 +99,9 @@ export class Devices {
     return decodeDevice(stored as Record<string, string>)!;
   }
 
-  /** LIMIT_EXCEEDED when this id would be one device more than the account may have. */
-  private async checkRoom(userId: string, deviceId: string): Promise<void> {
-    if (!Number.isFinite(this.maxPerUser)) return;
-    const [known, count] = await Promise.all([this.redis.sismember(keys.userDevices(userId), deviceId), this.redis.scard(keys.userDevices(userId))]);
-    if (known === 1 || count < this.maxPerUser) return;
+  /** LIMIT_EXCEEDED when a new id would be one device more than the account (holding `count`) may have. */
+  private checkRoom(count: number): void {
+    if (count < this.maxPerUser) return;
     throw new WegentError(
       ErrorCode.LIMIT_EXCEEDED,
       `Your account already has ${count} devices, the most this backend allows (WEGENT_MAX_DEVICES_PER_USER). Delete one you no longer use (Settings, or DELETE /api/devices/:id), then connect again.`,
