@@ -5,6 +5,7 @@
 //   npm run bench -- --only dispatch,stream
 //   npm run bench -- --profile          # backend under --cpu-prof → bench/profiles/*.cpuprofile
 //   npm run bench -- --adapter local    # main backend with the in-memory Socket.IO adapter
+//   npm run bench -- --repeat 3         # each suite 3 times: median (min–max), a target met by most runs
 // Prints a table and writes bench/results.json. Loopback only; every process it starts is stopped.
 import { execSync } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { createUser, startBackend, type TestBackend } from '../test/support/back
 import { BENCH_DIR, settle, startRelay, type Relay } from './lib/procs';
 import { summarizeProfile } from './profile';
 import { table, targetsTable, type Row, type Target } from './lib/report';
+import { mergeRows, mergeTargets } from './lib/repeat';
 import { suites, type Context } from './suites';
 
 const args = process.argv.slice(2);
@@ -26,6 +28,8 @@ const profile = args.includes('--profile');
 const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`] : [];
 /** --adapter local: the main backend uses the in-memory Socket.IO adapter (one node). */
 const adapter = args.find((a, i) => args[i - 1] === '--adapter');
+/** --repeat N: each suite N times in a row, merged (lib/repeat.ts). */
+const repeat = Math.max(1, Number(args.find((a, i) => args[i - 1] === '--repeat') ?? 1));
 
 const BENCH_LIMITS = {
   WEGENT_MAX_DEVICES_PER_USER: '1000000', WEGENT_MAX_SOCKETS_PER_USER: '1000000', WEGENT_MAX_TASKS_PER_USER: '100000000',
@@ -34,6 +38,9 @@ const BENCH_LIMITS = {
 
 async function main(): Promise<void> {
   const started = new Date();
+  const loadAtStart = loadavg();
+  /** Each suite's duration and the machine's load average as it started (a shared machine). */
+  const suiteLog: { suite: string; seconds: number; loadavg: number[] }[] = [];
   const runId = started.getTime().toString(36);
   console.log(`wegent bench ${quick ? '(quick)' : '(full)'}: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const cleanup: (() => Promise<void>)[] = [];
@@ -68,13 +75,19 @@ async function main(): Promise<void> {
       if (only && !only.has(suite.name)) continue;
       console.log(`\n== ${suite.name}: ${suite.title}`);
       const t = Date.now();
-      const out = await suite.run(ctx);
-      results[suite.name] = out.data;
-      rows.push(...out.rows);
-      targets.push(...out.targets);
-      console.log(table(out.rows));
-      console.log(`   (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-      await settle(backend.url);
+      const load = loadavg();
+      const outs = [];
+      for (let k = 0; k < repeat; k++) {
+        outs.push(await suite.run(ctx));
+        await settle(backend.url);
+      }
+      const merged = { rows: mergeRows(outs.map((o) => o.rows)), targets: mergeTargets(outs.map((o) => o.targets)) };
+      results[suite.name] = repeat > 1 ? outs.map((o) => o.data) : outs[0].data;
+      rows.push(...merged.rows);
+      targets.push(...merged.targets);
+      console.log(table(merged.rows));
+      suiteLog.push({ suite: suite.name, seconds: Math.round((Date.now() - t) / 1000), loadavg: load.map((l) => Math.round(l * 100) / 100) });
+      console.log(`   (${((Date.now() - t) / 1000).toFixed(1)} s${repeat > 1 ? `, ${repeat} runs` : ''}; load average at its start ${load.map((l) => l.toFixed(2)).join(' ')})`);
     }
   } finally {
     for (const fn of cleanup.reverse()) await fn().catch((err) => console.error('cleanup failed:', err));
@@ -82,8 +95,8 @@ async function main(): Promise<void> {
   if (profile) summarizeProfiles(started.getTime());
   const report = {
     meta: {
-      started: started.toISOString(), finished: new Date().toISOString(), quick, adapter: adapter ?? 'redis-streams', node: process.version, cores: cpus().length,
-      cpu: cpus()[0]?.model, loadavg_at_end: loadavg(), commit: gitCommit(),
+      started: started.toISOString(), finished: new Date().toISOString(), quick, repeat, adapter: adapter ?? 'redis-streams', node: process.version, cores: cpus().length,
+      cpu: cpus()[0]?.model, loadavg_at_start: loadAtStart, loadavg_at_end: loadavg(), suites: suiteLog, commit: gitCommit(),
     },
     rows, targets, results,
   };

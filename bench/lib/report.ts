@@ -10,7 +10,7 @@ export interface Row {
   baseline?: number | string;
   ratio?: number;
   /** The durable relay's figure, same run, and ours ÷ it. */
-  floor?: number;
+  floor?: number | string;
   floorRatio?: number;
   unit: string;
 }
