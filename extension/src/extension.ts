@@ -9,6 +9,7 @@ import { ChatViewProvider, CHAT_VIEW_ID } from './vscode/chatView';
 import { registerCommands } from './vscode/commands';
 import { registerOpenChatFile } from './vscode/openChatFile';
 import { registerOpenChanges } from './vscode/openChanges';
+import { registerCleanWorktrees } from './vscode/cleanWorktrees';
 import { LocalApprovalPrompt } from './vscode/toolApproval';
 import { ChatNotifications } from './vscode/chatNotifications';
 import { connectHere, CONNECT_HERE_KEY, readSettings, TokenStore } from './vscode/settings';
@@ -78,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): WegentApi {
     // Reopens the local prompt (from the status bar's "needs input", the sidebar's card, the palette).
     vscode.commands.registerCommand('wegent.showApprovals', () => localPrompt.reopen()),
     ...registerOpenChanges(() => device.worktrees),
+    registerCleanWorktrees(() => device.worktrees, () => new Set(device.snapshot?.running.map((r) => r.taskId) ?? [])),
     registerOpenChatFile(() => device.worktrees),
     vscode.commands.registerCommand('wegent.chatSettings', () => chatView.toggleSettings()),
     ...registerContextCommands(chatView),

@@ -1,9 +1,10 @@
 // "Open Changes" in a real VS Code: a conversation worktree of this window's executor (a real git
 // repository made here) opens in the native multi-file diff editor — left the base commit's text,
-// right the worktree's file — and the command says so when there is nothing to open.
+// right the worktree's file — and the command says so when there is nothing to open. Clean Up
+// Conversation Worktrees removes the chosen ones with their branches.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -54,5 +55,28 @@ describe('Wegent: Open Changes (native multi-file diff editor)', () => {
     assert.equal(left.getText(), 'before\n');
     assert.equal(git(repo, 'status', '--porcelain'), '', "the user's tree is untouched");
     assert.equal(await vscode.commands.executeCommand<boolean>('wegent.openChanges', 'task_unknown'), false);
+  });
+
+  it('Clean Up Conversation Worktrees removes the chosen worktrees with their branches and keeps the others', async () => {
+    const w = await wegent();
+    await w.tokens.set(testBackend().token);
+    assert.equal(await vscode.commands.executeCommand<boolean>('wegent.connectDevice'), true);
+    await onlineSnapshot(w);
+    const repo = mkdtempSync(join(tmpdir(), 'wegent-host-clean-'));
+    git(repo, 'init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'a.txt'), 'a\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'start');
+    const manager = w.controller.worktrees!;
+    const signal = new AbortController().signal;
+    const gone = await manager.prepare('task_hostclean1', repo, () => {}, signal);
+    const kept = await manager.prepare('task_hostclean2', repo, () => {}, signal);
+    const removed = await vscode.commands.executeCommand<string[]>('wegent.cleanUpWorktrees', ['task_hostclean1', 'task_unknown']);
+    assert.deepEqual(removed, ['task_hostclean1']);
+    assert.ok(!existsSync(gone.cwd) && existsSync(kept.cwd));
+    assert.match(git(repo, 'branch', '--list', 'wegent/*'), /wegent\/hostclean2/);
+    assert.doesNotMatch(git(repo, 'branch', '--list', 'wegent/*'), /hostclean1/);
+    assert.ok((await manager.list()).some((x) => x.task_id === 'task_hostclean2'));
+    assert.ok(!(await manager.list()).some((x) => x.task_id === 'task_hostclean1'));
   });
 });
