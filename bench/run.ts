@@ -47,6 +47,19 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const targets: Target[] = [];
   const results: Record<string, unknown> = {};
+  /** results.json after every suite (`complete: false` until the end), so a long run stopped early keeps what it measured. */
+  const writeResults = (complete: boolean): string => {
+    const report = {
+      meta: {
+        started: started.toISOString(), finished: new Date().toISOString(), complete, quick, repeat, adapter: adapter ?? 'redis-streams', node: process.version, cores: cpus().length,
+        cpu: cpus()[0]?.model, loadavg_at_start: loadAtStart, loadavg_at_end: loadavg(), suites: suiteLog, commit: gitCommit(),
+      },
+      rows, targets, results,
+    };
+    const file = join(BENCH_DIR, 'results.json');
+    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    return file;
+  };
   try {
     // Persisting as npm start's embedded Redis does, so the figures are those of the real setup.
     const redis: TestRedis = await startRedis({ asEmbedded: true });
@@ -87,21 +100,14 @@ async function main(): Promise<void> {
       targets.push(...merged.targets);
       console.log(table(merged.rows));
       suiteLog.push({ suite: suite.name, seconds: Math.round((Date.now() - t) / 1000), loadavg: load.map((l) => Math.round(l * 100) / 100) });
+      writeResults(false);
       console.log(`   (${((Date.now() - t) / 1000).toFixed(1)} s${repeat > 1 ? `, ${repeat} runs` : ''}; load average at its start ${load.map((l) => l.toFixed(2)).join(' ')})`);
     }
   } finally {
     for (const fn of cleanup.reverse()) await fn().catch((err) => console.error('cleanup failed:', err));
   }
   if (profile) summarizeProfiles(started.getTime());
-  const report = {
-    meta: {
-      started: started.toISOString(), finished: new Date().toISOString(), quick, repeat, adapter: adapter ?? 'redis-streams', node: process.version, cores: cpus().length,
-      cpu: cpus()[0]?.model, loadavg_at_start: loadAtStart, loadavg_at_end: loadavg(), suites: suiteLog, commit: gitCommit(),
-    },
-    rows, targets, results,
-  };
-  const file = join(BENCH_DIR, 'results.json');
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  const file = writeResults(true);
   console.log('\n== results (ratios are wegent / bare Socket.IO relay, same run)\n');
   console.log(table(rows));
   console.log('\n== targets\n');
