@@ -7,6 +7,7 @@ import { CLOUD_DEVICE_ID, ErrorCode, LIMITS, WegentError, isFinalStatus } from '
 import type { RedisClient } from './store/redis';
 import { idHome, keys } from './store/keys';
 import { decodeTask } from './store/records';
+import { deleteTask } from './store/scripts/deleteTask';
 import { taskNotFound, type Tasks } from './tasks';
 
 /** How long a device that ran a deleted conversation is told to forget it, if it never confirms. */
@@ -25,10 +26,12 @@ export class Conversations {
     if (open || held > 0) {
       throw new WegentError(ErrorCode.TASK_BUSY, `A message of this conversation is still ${open?.status ?? 'waiting'}; stop it first, then delete the conversation.`, 409);
     }
-    // Out of the list first, so a half-done delete never shows a conversation without its turns.
-    await this.redis.zrem(keys.userTasks(userId), taskId);
-    const records = [keys.task(taskId), keys.taskSubtasks(taskId), keys.taskHeld(taskId)];
-    for (const id of ids) records.push(keys.subtask(id), keys.subtaskEvents(id), keys.subtaskRequests(id), keys.subtaskDecisions(id));
+    // The conversation goes in one step (a follow-up sent meanwhile makes it busy, or finds nothing),
+    // then its turns' records.
+    if (!(await deleteTask(this.redis, { userId, taskId, turns: ids.length }))) {
+      throw new WegentError(ErrorCode.TASK_BUSY, 'A message was just sent to this conversation; delete it after that one ends.', 409);
+    }
+    const records = ids.flatMap((id) => [keys.subtask(id), keys.subtaskEvents(id), keys.subtaskRequests(id), keys.subtaskDecisions(id)]);
     // One key per command: on a Redis Cluster a subtask may live in another slot than its conversation.
     await Promise.all(records.map((k) => this.redis.unlink(k)));
     const devices = new Map<string, string>();
