@@ -392,9 +392,10 @@ describe('chat page in Chromium (browser host, real backend)', function () {
     const { page } = await signedInWithDevice('mac-keys');
     await page.getByRole('button', { name: 'New conversation' }).click(); // the only online device again
     await page.getByLabel('Message').focus();
-    // Tab on to the picker (past the composer's attach button).
+    // Tab on to the picker, past the composer's controls (attach, @, model, mode, Send).
     const focused = (sel: string) => page.evaluate((q) => !!document.activeElement?.matches(q), sel);
-    for (let i = 0; i < 5 && !(await focused('.picker-trigger')); i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 15 && !(await focused('.picker-trigger')); i++) await page.keyboard.press('Tab');
+    assert.ok(await focused('.picker-trigger'), 'Tab never reached the device picker');
     await page.keyboard.press('Enter');
     await page.locator('.picker-panel').waitFor();
     await waitFor(() => page.evaluate(() => !!document.activeElement?.closest('.picker-panel')), { message: 'focus never moved into the picker' });

@@ -63,7 +63,8 @@ describe('chat page in Chromium (VS Code host flavour, real host bridge, real ba
     await page.locator('.tool-card summary').click();
     await screenshot(page, 'vscode-sidebar-chat-dark');
     // Settings → Usage reads GET /api/usage through the host (the bridge's allow-list lets it by).
-    await page.getByRole('button', { name: 'Settings' }).click();
+    // The sidebar has no gear of its own: the view's title-bar gear asks the host to toggle settings.
+    await page.evaluate(() => window.postMessage({ type: 'toggleSettings' }, '*'));
     await page.locator('.usage-table tr[data-device-id="vs-mac"]').filter({ hasText: '540' }).waitFor();
     assert.deepEqual(requests.filter((u) => !u.startsWith(ORIGIN)), [], 'the webview itself reached the network');
     const text = await page.content();
