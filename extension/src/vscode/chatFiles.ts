@@ -4,17 +4,13 @@
 // those roots opens, also not through "..", an absolute path elsewhere, or a symbolic link leading out.
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isInside } from '../executor/worktree/confine';
 
 export type ChatFile =
   | { ok: true; file: string }
   | { ok: false; reason: 'outside' | 'missing' };
 
 export const MAX_CHAT_PATH_CHARS = 1024;
-
-function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
 
 async function realFile(p: string): Promise<string | undefined> {
   try {

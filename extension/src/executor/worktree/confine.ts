@@ -23,7 +23,8 @@ export async function confinePath(root: string, requested: string): Promise<{ ok
   return { ok: true, path: path.relative(realRoot, path.resolve(realRoot, requested)).split(path.sep).join('/') };
 }
 
-function isInside(root: string, p: string): boolean {
+/** Whether `p` is `root` or below it, by path alone (callers resolve symbolic links first). */
+export function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
