@@ -23,6 +23,11 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt_install redis-server
 fi
 
+if ! command -v ss >/dev/null 2>&1; then
+  echo "npm test: installing iproute2 (Debian package, ~1 MB): a test reads the backend's listen backlog with ss."
+  apt_install iproute2
+fi
+
 for hook in .ci/setup.d/*.sh; do
   [ -e "$hook" ] || continue
   bash "$hook"

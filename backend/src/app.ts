@@ -144,7 +144,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        server.listen({ port, host, backlog: config.listenBacklog }, () => {
           server.off('error', reject);
           services.monitor.start();
           resolve(server.address() as AddressInfo);

@@ -31,6 +31,12 @@ export interface Config {
   loginAttemptsPerMinute: number;
   /** How long graceful shutdown waits for in-flight handlers before closing anyway. */
   shutdownGraceMs: number;
+  /**
+   * Connections the kernel may hold for us before we accept them (listen(2) backlog; Linux caps it
+   * at net.core.somaxconn). Node's 511 overflows when thousands of devices reconnect at once after
+   * a restart: dropped handshakes are retried by TCP after 1, 3, 7, 15 s, which is what users wait.
+   */
+  listenBacklog: number;
   /** Folder with the built chat page (index.html + assets). */
   webviewDir: string;
   /**
@@ -199,6 +205,9 @@ function timingOf(env: Env): Timing {
   }
 }
 
+/** As big as a stock Linux (5.4+) lets one socket have (net.core.somaxconn 4096). */
+export const LISTEN_BACKLOG = 4096;
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.WEGENT_DATA_DIR || join(homedir(), '.wegent'));
   const { secret, source } = jwtSecret(env, dataDir);
@@ -224,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrapUser: flag(env, 'WEGENT_BOOTSTRAP_USER', true),
     loginAttemptsPerMinute: int(env, 'WEGENT_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1),
     shutdownGraceMs: int(env, 'WEGENT_SHUTDOWN_GRACE_MS', 5_000, 0),
+    listenBacklog: int(env, 'WEGENT_LISTEN_BACKLOG', LISTEN_BACKLOG, 1, 65535),
     webviewDir: resolve(env.WEGENT_WEBVIEW_DIR || join(__dirname, '..', '..', 'webview-ui', 'dist')),
     socketAdapter: socketAdapter(env, redisClusterNodes !== undefined),
     metricsToken: metricsToken(env),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, ConfigError } from './config';
 import { createApp } from './app';
 import { accountLines } from './bootstrap';
+import { backlogCap } from './listenBacklog';
 import { createLogger } from './log';
 import { connectStore, waitReady, type StoreTarget } from './store/redis';
 import { resolveRedis, RedisMissingError } from './store/embedded';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   log.info({ url, redis: target.source, jwtSecret: config.jwtSecretSource, timing: config.timing }, 'backend listening');
+  const cap = backlogCap(config.listenBacklog);
+  if (cap) log.warn({ asked: config.listenBacklog, somaxconn: cap }, `the kernel holds at most ${cap} connections waiting to be accepted (net.core.somaxconn); with many devices reconnecting at once, raise it: sysctl -w net.core.somaxconn=${config.listenBacklog}`);
 
   if (config.bootstrapUser) {
     // This bundle's neighbours: wegent-admin beside it, and this checkout's wegent-executor (if built).

@@ -19,6 +19,7 @@ describe('backend: config refusals', () => {
   it('starts with the defaults when nothing is set', () => {
     const c = loadConfig(BASE);
     assert.equal(c.port, 8080);
+    assert.equal(c.listenBacklog, 4096);
     assert.deepEqual(c.timing, { heartbeatIntervalMs: 30_000, onlineTtlMs: 90_000, monitorIntervalMs: 60_000 });
   });
 
@@ -36,6 +37,7 @@ describe('backend: config refusals', () => {
     assert.equal(refusal({ PORT: '70000' }), 'PORT must be an integer between 0 and 65535 (got "70000").');
     assert.match(refusal({ WEGENT_MAX_TOKENS_PER_USER: '1' }), /^WEGENT_MAX_TOKENS_PER_USER must be an integer between 2 and \d+ \(got "1"\)\.$/);
     assert.match(refusal({ WEGENT_EXECUTE_ACK_TIMEOUT_MS: '2.5' }), /^WEGENT_EXECUTE_ACK_TIMEOUT_MS must be an integer between 1 and/);
+    assert.equal(refusal({ WEGENT_LISTEN_BACKLOG: '0' }), 'WEGENT_LISTEN_BACKLOG must be an integer between 1 and 65535 (got "0").');
   });
 
   it('refuses flags other than 1/0 (true/false, yes/no, on/off)', () => {
