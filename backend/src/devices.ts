@@ -9,7 +9,7 @@ import {
 } from '@wegent/shared';
 import { keys, presenceMember, userHome } from './store/keys';
 import { decodeDevice, encodeDevice, type DeviceRecord } from './store/records';
-import { expireNow, heartbeat, markLost, touch, type Heartbeat } from './store/scripts/presence';
+import { expireNow, heartbeat, markLost, touch, type Heartbeat, type Touched } from './store/scripts/presence';
 
 export type { DeviceRecord } from './store/records';
 
@@ -24,6 +24,20 @@ export function statusEventOf(v: DeviceView): DeviceStatusEvent {
     device_id: v.device_id, name: v.name, status: v.status, slots_used: v.slots_used, max_slots: v.max_slots, is_default: v.is_default,
     ...(v.disconnected_at ? { disconnected_at: v.disconnected_at, offline_at: v.offline_at } : {}),
   };
+}
+
+export interface Registered {
+  device: DeviceRecord;
+  /** The record as it was before this registration; null for a new id. */
+  before: DeviceRecord | null;
+}
+
+/**
+ * A device registering again as chats last saw it: online, no lost connection shown (`touched`:
+ * what its touch found), the same name and slots. After a backend restart thousands do, at once.
+ */
+export function unchangedInChats(before: DeviceRecord | null, after: DeviceRecord, touched: Touched): boolean {
+  return touched.wasOnline && !touched.wasLost && before !== null && before.name === after.name && before.max_slots === after.max_slots;
 }
 
 export class Devices {
@@ -47,7 +61,7 @@ export class Devices {
   }
 
   /** Creates or updates the registration; the first account to register an id owns it. */
-  async register(user: UserView, p: DeviceRegister): Promise<DeviceRecord> {
+  async register(user: UserView, p: DeviceRegister): Promise<Registered> {
     const mode: ExecutorMode = p.mode ?? 'local';
     if (mode === 'cloud' && user.role !== 'operator') {
       throw new WegentError(ErrorCode.FORBIDDEN, 'Only an operator account may register a cloud executor; register in local mode or use an operator token.', 403);
@@ -61,10 +75,11 @@ export class Devices {
     // reconnect storm after a restart is thousands of them at once) is done with that one round
     // trip. A new id is claimed if free and its owner read back in the next one (in order, on one
     // connection). The claim is a key of its own: device ids are unique across users, whose
-    // devices live at different homes.
+    // devices live at different homes. What chats saw of the record comes in the same round trip.
     const claim = keys.deviceOwner(p.device_id);
-    const [known, count, claimed] = await Promise.all([
+    const [known, count, claimed, shown] = await Promise.all([
       this.redis.sismember(keys.userDevices(user.id), p.device_id), this.redis.scard(keys.userDevices(user.id)), this.redis.get(claim),
+      this.redis.hgetall(key),
     ]);
     if (known !== 1) this.checkRoom(count);
     let owner = claimed;
@@ -96,7 +111,7 @@ export class Devices {
     const results = exec ?? [];
     const [err, stored] = results[results.length - 1] ?? [new Error('no reply'), null];
     if (err) throw err;
-    return decodeDevice(stored as Record<string, string>)!;
+    return { device: decodeDevice(stored as Record<string, string>)!, before: known === 1 ? decodeDevice(shown) : null };
   }
 
   /** LIMIT_EXCEEDED when a new id would be one device more than the account (holding `count`) may have. */
@@ -113,7 +128,7 @@ export class Devices {
    * Refreshes the online key, the deadline and last_seen_at in one Lua call (the heartbeat's hot
    * path); returns the deadline in ms (Redis clock) and whether the device was online before.
    */
-  async touch(home: string, deviceId: string, holder: string): Promise<{ wasOnline: boolean }> {
+  async touch(home: string, deviceId: string, holder: string): Promise<Touched> {
     return touch(this.redis, { home, deviceId, holder, ttlMs: this.onlineTtlMs });
   }
 

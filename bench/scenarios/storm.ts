@@ -43,6 +43,8 @@ export interface StormRound {
   beatsFailed: number;
   /** Registrations refused or unanswered (retried after 1 s), by error code. */
   refusals: Record<string, number>;
+  /** Re-registrations acked in each second after the new process listened ([0] = the first second). */
+  perSecond: number[];
   /** Reconnection attempts each device needed (socket.io Manager), the last one the one that connected. */
   attempts: Summary;
   tasks: number;
@@ -154,9 +156,16 @@ export async function storm(p: StormParams): Promise<StormRound[]> {
         const resumed = await chat.resume(subtaskId, 0).catch(() => null);
         return resumed?.done?.status === 'completed' && resumed.chunks?.length === 2;
       });
+      const perSecond: number[] = [];
+      for (const at of registeredAt.values()) {
+        const s = Math.max(0, Math.floor((at - restart.upAt) / 1000));
+        for (let k = perSecond.length; k <= s; k++) perSecond.push(0);
+        perSecond[s]++;
+      }
       rounds.push({
         devices: devices.length,
         lastOnlineAt,
+        perSecond,
         missing: devices.length - registeredAt.size,
         register: summarize(registerMs),
         heartbeat: summarize(beats),
@@ -167,7 +176,7 @@ export async function storm(p: StormParams): Promise<StormRound[]> {
         unstarted: runners.length - tasks.length,
         lost: outcomes.filter((ok) => !ok).length,
       });
-      process.stderr.write(`   storm round ${r}: ${devices.length} devices back ${back ? `${lastOnlineAt - restart.upAt} ms after listening` : `— ${devices.length - registeredAt.size} missing`}, hb p99 ${rounds[r].heartbeat.p99} ms (n ${beats.length}), ${rounds[r].lost}/${tasks.length} tasks lost, registrations sent again ${JSON.stringify(refusals)}, attempts p50 ${rounds[r].attempts.p50} max ${rounds[r].attempts.max}\n`);
+      process.stderr.write(`   storm round ${r}: ${devices.length} devices back ${back ? `${lastOnlineAt - restart.upAt} ms after listening` : `— ${devices.length - registeredAt.size} missing`}, hb p99 ${rounds[r].heartbeat.p99} ms (n ${beats.length}), ${rounds[r].lost}/${tasks.length} tasks lost, registrations sent again ${JSON.stringify(refusals)}, attempts p50 ${rounds[r].attempts.p50} max ${rounds[r].attempts.max}, per second after listening [${perSecond.join(' ')}]\n`);
     }
   } finally {
     for (const t of timers) clearTimeout(t);

@@ -45,8 +45,13 @@ export class Announcer {
     const d = known !== undefined ? known : await this.devices.get(home, deviceId);
     if (!d) return null;
     const view = await this.devices.view(d);
-    this.notify.toUser(d.user_id, 'device:status', statusEventOf(view));
+    this.viewed(d.user_id, view);
     return view;
+  }
+
+  /** device:status of a view the caller has just read. */
+  viewed(userId: string, view: DeviceView): void {
+    this.notify.toUser(userId, 'device:status', statusEventOf(view));
   }
 
   /** Two round trips (the records with the device's, then its view) however long the queue. */

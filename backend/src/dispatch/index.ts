@@ -44,4 +44,5 @@ export class Dispatcher {
   // presence (monitor, deletion, role changes)
   failDevice(...a: Parameters<Reconciler['failDevice']>) { return this.reconciler.failDevice(...a); }
   emitDeviceStatus(...a: Parameters<Announcer['deviceStatus']>) { return this.announce.deviceStatus(...a); }
+  emitDeviceView(...a: Parameters<Announcer['viewed']>) { return this.announce.viewed(...a); }
 }

@@ -8,6 +8,7 @@ import { deviceRoom } from './notifier';
 import { tellAndClose } from './tellAndClose';
 import { keys, userHome } from '../store/keys';
 import { isStoreUnavailable } from '../store/errors';
+import { unchangedInChats } from '../devices';
 
 function notRegistered(deviceId: string): WegentError {
   return new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, `The device "${deviceId}" is not registered on this connection; send device:register first.`);
@@ -38,7 +39,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       // Cloud mode is decided on the role as it is now, not as it was when this socket connected.
       const current = p.mode === 'cloud' ? await accounts.getUser(user.id) : null;
       if (current) user.role = current.role;
-      const d = await devices.register(user, p);
+      const { device: d, before } = await devices.register(user, p);
       if (data.deviceId && data.deviceId !== p.device_id) void socket.leave(deviceRoom(data.deviceId));
       // The newest socket wins: the previous one (on any node) is told and disconnected.
       tellAndClose(nsp, {
@@ -48,15 +49,18 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       await socket.join(deviceRoom(d.device_id));
       data.deviceId = d.device_id;
       // The touch and the slot/queue reads reconcile needs go out together: one round trip.
-      const [, slots, queued] = await Promise.all([
+      const [touched, slots, queued] = await Promise.all([
         devices.touch(home, d.device_id, socket.id), devices.slotIds(home, d.device_id), devices.queueLength(home, d.device_id),
       ]);
       monitor.poke(ttlMs);
       const [cancel, forget] = await Promise.all([dispatcher.reconcile(d, p.running_task_ids ?? [], { slots, queued }), conversations.toForget(home, d.device_id)]);
       for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
-      // The record as the touch left it (a lost connection's mark cleared) is read once: the view
-      // pushed as device:status is the one the ack carries.
-      const view = (await dispatcher.emitDeviceStatus(home, d.device_id)) ?? (await devices.view(d));
+      // The record as the touch left it (a lost connection's mark cleared), not read again. Chats
+      // hear it only when what they show changed: after a backend restart every device re-registers
+      // as it was, and each push would be one more broadcast through Redis, for nothing. (Slots that
+      // reconcile freed or filled are announced where that happens.)
+      const view = await devices.view({ ...d, disconnected_at: null });
+      if (!unchangedInChats(before, d, touched)) dispatcher.emitDeviceView(user.id, view);
       log.info({ deviceId: d.device_id, userId: user.id, mode: d.mode }, 'device registered');
       return {
         device: view,

@@ -21,7 +21,10 @@ interface PresenceInput extends DeviceAt {
 const touchScript = defineScript(
   'touch-2',
   (i: PresenceInput) => ({ keys: [keys.deviceOnline(i.home, i.deviceId), keys.device(i.home, i.deviceId)], args: [i.ttlMs, i.holder, new Date().toISOString()] }),
-  (reply) => Number(reply) === 1,
+  (reply) => {
+    const [was, lost] = reply as unknown[];
+    return { wasOnline: Number(was) === 1, wasLost: Number(lost) === 1 };
+  },
 );
 
 const deadline = defineScript(
@@ -30,10 +33,16 @@ const deadline = defineScript(
   (reply) => Number(reply),
 );
 
+export interface Touched {
+  wasOnline: boolean;
+  /** It was marked as having lost its connection (chats show it reconnecting); the touch cleared that. */
+  wasLost: boolean;
+}
+
 /** The online key and the deadline, in one round trip (two slots). */
-export async function touch(redis: RedisClient, i: PresenceInput): Promise<{ wasOnline: boolean }> {
-  const [wasOnline] = await Promise.all([touchScript(redis, i), deadline(redis, i)]);
-  return { wasOnline };
+export async function touch(redis: RedisClient, i: PresenceInput): Promise<Touched> {
+  const [touched] = await Promise.all([touchScript(redis, i), deadline(redis, i)]);
+  return touched;
 }
 
 export interface Heartbeat {

@@ -8,9 +8,9 @@ local function device_identity(key)
   return { device_id = d[1], user_id = d[2], name = d[3], max_slots = tonumber(d[4]) or 0, disconnected_at = d[5] }
 end
 
--- A socket holds the device again: it is no longer "connection lost".
+-- A socket holds the device again: it is no longer "connection lost". 1 if it was, else 0.
 local function device_connected(key)
-  redis.call('HDEL', key, 'disconnected_at')
+  return redis.call('HDEL', key, 'disconnected_at')
 end
 
 local function device_lost(key, now_iso)
