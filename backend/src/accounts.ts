@@ -219,10 +219,11 @@ export class Accounts {
       throw new WegentError(ErrorCode.AUTH_INVALID, 'The API token is not valid for this backend. Generate a new token and try again.', 401);
     }
     if (!claims.sub || !claims.jti || !claims.exp) throw new WegentError(ErrorCode.AUTH_INVALID, 'The API token is missing required claims. Generate a new token.', 401);
-    const record = await this.redis.hmget(keys.token(claims.jti), 'user_id', 'revoked');
+    // The token's record and its account in one round trip (every connect and request passes here;
+    // a reconnect storm is thousands at once). The account is only used once the record vouches for it.
+    const [record, user] = await Promise.all([this.redis.hmget(keys.token(claims.jti), 'user_id', 'revoked'), this.getUser(claims.sub)]);
     if (record[0] !== claims.sub) throw new WegentError(ErrorCode.AUTH_INVALID, 'The API token is not known to this backend. Generate a new token.', 401);
     if (record[1] === '1') throw new WegentError(ErrorCode.AUTH_REVOKED, 'The API token was revoked. Generate a new token and reconnect.', 401);
-    const user = await this.getUser(claims.sub);
     if (!user) throw new WegentError(ErrorCode.AUTH_INVALID, 'The account of this token no longer exists.', 401);
     return { user: toView(user), tokenId: claims.jti, expiresAt: claims.exp };
   }

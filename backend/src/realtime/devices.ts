@@ -55,10 +55,10 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       monitor.poke(ttlMs);
       const [cancel, forget] = await Promise.all([dispatcher.reconcile(d, p.running_task_ids ?? [], { slots, queued }), conversations.toForget(home, d.device_id)]);
       for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
-      // The record as the touch left it (a lost connection's mark cleared), not read again. Chats
-      // hear it only when what they show changed: after a backend restart every device re-registers
-      // as it was, and each push would be one more broadcast through Redis, for nothing. (Slots that
-      // reconcile freed or filled are announced where that happens.)
+      // The record as the touch left it (a lost connection's mark cleared), not read again; its
+      // status read after reconcile, which may have freed or filled slots. Chats hear it only when
+      // what they show changed: after a backend restart every device re-registers as it was, and
+      // each push would be one more broadcast through Redis, for nothing.
       const view = await devices.view({ ...d, disconnected_at: null });
       if (!unchangedInChats(before, d, touched)) dispatcher.emitDeviceView(user.id, view);
       log.info({ deviceId: d.device_id, userId: user.id, mode: d.mode }, 'device registered');
