@@ -75,6 +75,11 @@ export class DeviceConnection extends EventEmitter<{ state: [ConnectionState]; r
     if (this.socket) return;
     const socket: DeviceSocket = io(this.o.backendUrl.replace(/\/+$/, '') + NAMESPACE.devices, {
       auth: { token: this.o.token },
+      // WebSocket straight away, long-polling only if that fails (a proxy that blocks upgrades): one
+      // request per connect instead of a polling handshake, poll and upgrade (a reconnect storm is
+      // thousands at once), and any balancer works without sticky sessions (docs/deployment.md).
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       reconnectionDelay: this.o.reconnectDelayMs ?? 1000,
       // Capped well below the online TTL minus a heartbeat (90 s - 30 s by default): after a blip the
       // device must be back before the backend fails its running tasks as DEVICE_OFFLINE.

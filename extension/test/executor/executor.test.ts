@@ -9,6 +9,7 @@ import { waitFor } from '../../../test/support/wait';
 import { httpError, reply, text, thinking, toolUse } from '../../../test/support/modelServer';
 import type { ExecutorSnapshot } from '../../src/executor/api';
 import { assertSeqsInOrder, events, startStack, type Stack } from './stack';
+import { startHttpProxy } from './httpProxy';
 import { startTcpProxy } from './tcpProxy';
 import { tempDir } from './tmp';
 
@@ -138,6 +139,36 @@ describe('executor: against the real backend', function () {
       const chunks = stack.chat.chunks(sent.subtask_id);
       assertSeqsInOrder(chunks);
       assert.equal(stack.chat.text(sent.subtask_id), words.join(''));
+      await executor.stop();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('connects over WebSocket at once, with no long-polling handshake (any balancer works, sticky or not)', async () => {
+    const proxy = await startHttpProxy(stack.backend.port);
+    try {
+      const executor = await stack.executor({ backendUrl: proxy.url });
+      assert.equal(executor.snapshot().state, 'online');
+      assert.deepEqual(proxy.transports, ['websocket']);
+      await executor.stop();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('falls back to long-polling behind a proxy that refuses WebSocket, and runs a task through it', async () => {
+    const proxy = await startHttpProxy(stack.backend.port, { refuseUpgrades: true });
+    try {
+      const executor = await stack.executor({ backendUrl: proxy.url });
+      assert.equal(executor.snapshot().state, 'online');
+      assert.equal(proxy.transports[0], 'websocket');
+      assert.ok(proxy.transports.includes('polling'), `transports tried: ${proxy.transports.join(', ')}`);
+      stack.model.script('POLLING-ONLY', reply(text('Through the polls.')));
+      const sent = await stack.chat.sendOk({ device_id: executor.snapshot().deviceId, message: 'POLLING-ONLY hello' });
+      const done = await stack.chat.waitForDone(sent.subtask_id, 60_000);
+      assert.equal(done.status, 'completed', JSON.stringify(done.error));
+      assert.equal(stack.chat.text(sent.subtask_id), 'Through the polls.');
       await executor.stop();
     } finally {
       await proxy.close();
