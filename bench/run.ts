@@ -93,7 +93,8 @@ async function main(): Promise<void> {
       const load = loadavg();
       const outs = [];
       for (let k = 0; k < repeat; k++) {
-        outs.push(await suite.run(ctx));
+        // Ids a run creates (devices, conversations) are its own: a repeat registers fresh ones.
+        outs.push(await suite.run(k === 0 ? ctx : { ...ctx, runId: `${runId}r${k}` }));
         await settle(backend.url);
       }
       const merged = { rows: mergeRows(outs.map((o) => o.rows)), targets: mergeTargets(outs.map((o) => o.targets)) };

@@ -3,7 +3,8 @@
 // restarts the backend (SIGTERM, start again on the same port: `ask` 'ready' → answer); every
 // device reconnects by itself with the executor's policy (extension/src/executor/connection.ts:
 // back-off from 1 s doubling to 10 s, ±50 % jitter, 20 s connect timeout; a device:register not
-// answered or refused is sent again 1 s later) and re-registers with its running ids. Per round: when each device's re-registration was acked (wall clock, so several generators
+// answered or refused is sent again 1 s later; WebSocket straight away, as the executor connects) and
+// re-registers with its running ids. Per round: when each device's re-registration was acked (wall clock, so several generators
 // and the bench share one clock), register ack latency, heartbeat ack latency of beats sent from the
 // backend's start until 3 s after the last device is back, and the tasks: each one reclaimed
 // (not cancelled by the register ack) streams another seq and completes, and chat:resume must

@@ -1,5 +1,6 @@
 // Suite 3: presence capacity (largest N with heartbeat ack p99 < 50 ms, memory per device) against
 // the relay's, and offline detection error on a backend whose timings are the defaults / 30.
+import { execSync } from 'node:child_process';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '@wegent/shared';
 import { startRedis } from '../../test/support/redis';
 import { createUser, startBackend } from '../../test/support/backend';
@@ -58,6 +59,15 @@ function stepBarrier(n: number, p99LimitMs: number) {
 
 function largestHeld(steps: CapacityStep[]): CapacityStep | undefined {
   return [...steps].reverse().find((s) => s.ack.p99 < P99_LIMIT_MS && s.lost === 0);
+}
+
+/** The hard limit on open files of a process started here (what caps the sockets one backend holds). */
+function descriptorLimit(): string {
+  try {
+    return execSync('ulimit -Hn', { shell: '/bin/bash', encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 export const presenceSuite: Suite = {
@@ -133,9 +143,11 @@ export const presenceSuite: Suite = {
     const targets: Target[] = [
       {
         name: 'devices held by one process (ack p99 < 50 ms)',
-        goal: '≥ 10,000',
-        value: `${ours?.devices ?? 0}${ours?.devices === tested ? ' (largest step tried)' : ''} at a ${heartbeatMs / 1000} s heartbeat`,
-        met: (ours?.devices ?? 0) >= 10_000,
+        goal: '≥ 20,000',
+        // A socket is a descriptor: a process here may open no more than its hard limit (20,000 on
+        // the bench machine, not raisable from inside), which caps the steps below 20,000 devices.
+        value: `${ours?.devices ?? 0}${ours?.devices === tested ? ' (largest step tried)' : ''} at a ${heartbeatMs / 1000} s heartbeat; descriptors per process here: ${descriptorLimit()}`,
+        met: (ours?.devices ?? 0) >= 20_000,
       },
       { name: 'offline detection', goal: 'TTL ± 1 s', value: `${off.error.min}…${off.error.max} ms around the TTL, ${off.missed} missed`, met: maxErr <= 1_000 && off.missed === 0 },
     ];

@@ -41,6 +41,19 @@ export const streamSuite: Suite = {
         value: `${ratio(d.backend.eventsPerSecond, d.relay.eventsPerSecond)}× (relay + Redis: ${ratio(d.durableRelay.eventsPerSecond, d.relay.eventsPerSecond)}×)`,
         met: d.backend.eventsPerSecond >= 0.5 * d.relay.eventsPerSecond,
       })),
+      // Issue 17: against the durable relay, which stores each message in Redis as we must.
+      ...data.map((d) => ({
+        name: `stream ×${d.streams} vs relay + Redis`,
+        goal: '≥ 0.8× relay + Redis',
+        value: `${ratio(d.backend.eventsPerSecond, d.durableRelay.eventsPerSecond)}× (${d.backend.eventsPerSecond} / ${d.durableRelay.eventsPerSecond} ev/s)`,
+        met: d.backend.eventsPerSecond >= 0.8 * d.durableRelay.eventsPerSecond,
+      })),
+      {
+        name: `backend RSS while streaming ×${best.streams}`,
+        goal: '≤ 1.5× relay + Redis',
+        value: `${ratio(best.backend.rssMb, best.durableRelay.rssMb)}× (${best.backend.rssMb} / ${best.durableRelay.rssMb} MB)`,
+        met: best.backend.rssMb <= 1.5 * best.durableRelay.rssMb,
+      },
     ];
     return { data, rows, targets };
   },
