@@ -98,7 +98,8 @@ async function main(): Promise<void> {
         await settle(backend.url);
       }
       const merged = { rows: mergeRows(outs.map((o) => o.rows)), targets: mergeTargets(outs.map((o) => o.targets)) };
-      results[suite.name] = repeat > 1 ? outs.map((o) => o.data) : outs[0].data;
+      // Each run's own rows and targets too: the merged table cannot be taken apart again.
+      results[suite.name] = repeat > 1 ? outs.map((o) => ({ data: o.data, rows: o.rows, targets: o.targets })) : outs[0].data;
       rows.push(...merged.rows);
       targets.push(...merged.targets);
       console.log(table(merged.rows));

@@ -19,8 +19,9 @@ const mid = (values: (number | undefined)[]): number | undefined => {
 
 export function mergeRows(runs: Row[][]): Row[] {
   if (runs.length === 1) return runs[0];
-  return runs[0].map((first, i) => {
-    const same = runs.map((r) => r.find((x) => x.scenario === first.scenario && x.metric === first.metric) ?? r[i]);
+  return runs[0].map((first) => {
+    // A run that has no such row (a capacity step it stopped before) counts for nothing here.
+    const same = runs.map((r) => r.find((x) => x.scenario === first.scenario && x.metric === first.metric)).filter((r): r is Row => !!r);
     return {
       ...first,
       ours: spread(same.map((r) => r?.ours)) ?? '—',
@@ -28,15 +29,15 @@ export function mergeRows(runs: Row[][]): Row[] {
       ratio: mid(same.map((r) => r?.ratio)),
       floor: spread(same.map((r) => r?.floor)),
       floorRatio: mid(same.map((r) => r?.floorRatio)),
-      unit: runs.length > 1 ? `${first.unit}, median (min–max) of ${runs.length}` : first.unit,
+      unit: `${first.unit}, median (min–max) of ${same.length}`,
     };
   });
 }
 
 export function mergeTargets(runs: Target[][]): Target[] {
   if (runs.length === 1) return runs[0];
-  return runs[0].map((first, i) => {
-    const same = runs.map((r) => r.find((t) => t.name === first.name) ?? r[i]).filter((t): t is Target => !!t);
+  return runs[0].map((first) => {
+    const same = runs.map((r) => r.find((t) => t.name === first.name)).filter((t): t is Target => !!t);
     const met = same.filter((t) => t.met).length;
     return { ...first, value: `${met} of ${same.length} runs met: ${same.map((t) => t.value).join(' | ')}`, met: met * 2 > same.length };
   });
