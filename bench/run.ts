@@ -92,10 +92,19 @@ async function main(): Promise<void> {
       const t = Date.now();
       const load = loadavg();
       const outs = [];
-      for (let k = 0; k < repeat; k++) {
-        // Ids a run creates (devices, conversations) are its own: a repeat registers fresh ones.
-        outs.push(await suite.run(k === 0 ? ctx : { ...ctx, runId: `${runId}r${k}` }));
-        await settle(backend.url);
+      try {
+        for (let k = 0; k < repeat; k++) {
+          // Ids a run creates (devices, conversations) are its own: a repeat registers fresh ones.
+          outs.push(await suite.run(k === 0 ? ctx : { ...ctx, runId: `${runId}r${k}` }));
+          await settle(backend.url);
+        }
+      } catch (err) {
+        // One suite failing is a result, not the end of an hour's run: say so and go on.
+        console.error(`suite ${suite.name} failed: ${err instanceof Error ? err.message : err}`);
+        targets.push({ name: `suite ${suite.name}`, goal: 'runs', value: `failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, met: false });
+        suiteLog.push({ suite: suite.name, seconds: Math.round((Date.now() - t) / 1000), loadavg: load.map((l) => Math.round(l * 100) / 100) });
+        writeResults(false);
+        continue;
       }
       const merged = { rows: mergeRows(outs.map((o) => o.rows)), targets: mergeTargets(outs.map((o) => o.targets)) };
       // Each run's own rows and targets too: the merged table cannot be taken apart again.

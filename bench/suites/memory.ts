@@ -37,7 +37,7 @@ export const memorySuite: Suite = {
     }
     // Readings, then (on a fresh process) the snapshot pass that says where the bytes are.
     const measureBackend = async (snapshot: boolean, runId: string) => {
-      const backend = await startBackend({ redisUrl: ctx.redis.url, env: { LOG_LEVEL: 'warn' }, nodeArgs: INSPECT, sourceMaps: false });
+      const backend = await startBackend({ redisUrl: ctx.redis.url, env: { LOG_LEVEL: 'warn', ...ctx.benchLimits }, nodeArgs: INSPECT, sourceMaps: false });
       try {
         return await runWorker<MemoryResult>('memory', { ...common, runId, snapshot, target: 'backend', url: backend.url, inspectorUrl: await inspectorOf(backend.logs) });
       } finally {

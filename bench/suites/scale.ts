@@ -14,7 +14,7 @@ export const scaleSuite: Suite = {
   async run(ctx) {
     const streams = ctx.quick ? 10 : 50;
     const durationMs = ctx.quick ? 2_000 : 8_000;
-    const second = await startBackend({ redisUrl: ctx.redis.url, env: { LOG_LEVEL: 'warn' }, sourceMaps: false });
+    const second = await startBackend({ redisUrl: ctx.redis.url, env: { LOG_LEVEL: 'warn', ...ctx.benchLimits }, sourceMaps: false });
     ctx.cleanup(() => second.stop());
     const users = await ctx.users(streams);
     const base: Omit<StreamParams, 'urls' | 'runId'> = { target: 'backend', streams, durationMs, batch: BATCH, tokens: users.map((u) => u.token) };
