@@ -100,9 +100,12 @@ async function main(): Promise<void> {
         }
       } catch (err) {
         // One suite failing is a result, not the end of an hour's run: say so and go on.
-        console.error(`suite ${suite.name} failed: ${err instanceof Error ? err.message : err}`);
-        targets.push({ name: `suite ${suite.name}`, goal: 'runs', value: `failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, met: false });
-        suiteLog.push({ suite: suite.name, seconds: Math.round((Date.now() - t) / 1000), loadavg: load.map((l) => Math.round(l * 100) / 100) });
+        const message = err instanceof Error ? err.message : String(err);
+        console.error(`suite ${suite.name} failed: ${message}`);
+        targets.push({ name: `suite ${suite.name}`, goal: 'runs', value: `failed: ${message.split('\n')[0]}`, met: false });
+      }
+      suiteLog.push({ suite: suite.name, seconds: Math.round((Date.now() - t) / 1000), loadavg: load.map((l) => Math.round(l * 100) / 100) });
+      if (outs.length < repeat) {
         writeResults(false);
         continue;
       }
@@ -112,7 +115,6 @@ async function main(): Promise<void> {
       rows.push(...merged.rows);
       targets.push(...merged.targets);
       console.log(table(merged.rows));
-      suiteLog.push({ suite: suite.name, seconds: Math.round((Date.now() - t) / 1000), loadavg: load.map((l) => Math.round(l * 100) / 100) });
       writeResults(false);
       console.log(`   (${((Date.now() - t) / 1000).toFixed(1)} s${repeat > 1 ? `, ${repeat} runs` : ''}; load average at its start ${load.map((l) => l.toFixed(2)).join(' ')})`);
     }

@@ -24,11 +24,11 @@ export function mergeRows(runs: Row[][]): Row[] {
     const same = runs.map((r) => r.find((x) => x.scenario === first.scenario && x.metric === first.metric)).filter((r): r is Row => !!r);
     return {
       ...first,
-      ours: spread(same.map((r) => r?.ours)) ?? '—',
-      baseline: spread(same.map((r) => r?.baseline)),
-      ratio: mid(same.map((r) => r?.ratio)),
-      floor: spread(same.map((r) => r?.floor)),
-      floorRatio: mid(same.map((r) => r?.floorRatio)),
+      ours: spread(same.map((r) => r.ours)) ?? '—',
+      baseline: spread(same.map((r) => r.baseline)),
+      ratio: mid(same.map((r) => r.ratio)),
+      floor: spread(same.map((r) => r.floor)),
+      floorRatio: mid(same.map((r) => r.floorRatio)),
       unit: `${first.unit}, median (min–max) of ${same.length}`,
     };
   });
