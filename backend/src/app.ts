@@ -22,7 +22,8 @@ import { usageRoutes } from './http/usage';
 import { revokeEverywhere, tokenRoom, type SocketData } from './realtime/auth';
 import { attachChatNamespace } from './realtime/chat';
 import { attachDeviceNamespace } from './realtime/devices';
-import { localFirstShardedAdapter, localFirstStreamsAdapter } from './realtime/adapter';
+import { StreamProbe, localFirstShardedAdapter, localFirstStreamsAdapter } from './realtime/adapter';
+import { Peers } from './realtime/peers';
 import { isCluster, type RedisClient } from './store/redis';
 import { deviceRoom, socketNotifier } from './realtime/notifier';
 import { frameLimitParser } from './realtime/frameLimit';
@@ -51,14 +52,18 @@ export interface AppDeps {
   log: Logger;
 }
 
-function socketAdapter(config: Config, redis: RedisClient, adapterRedis: RedisClient, log: Logger): ServerOptions['adapter'] {
+/** The adapter for several nodes ('local': none), and for the streams adapter its reader probe (peers.ts). */
+function socketAdapter(config: Config, redis: RedisClient, adapterRedis: RedisClient, log: Logger): { adapter?: ServerOptions['adapter']; probe?: StreamProbe } {
+  if (config.socketAdapter === 'local') return {};
   const onError = (err: unknown) => log.warn({ err }, 'socket.io adapter: publishing to other nodes failed');
   if (config.socketAdapter === 'redis-sharded') {
     if (!isCluster(redis) || !isCluster(adapterRedis)) throw new Error('the sharded Socket.IO adapter runs on a Redis Cluster (REDIS_CLUSTER_NODES)');
-    return localFirstShardedAdapter(redis, adapterRedis, { channelPrefix: 'wg:socket.io' }, onError) as unknown as ServerOptions['adapter'];
+    return { adapter: localFirstShardedAdapter(redis, adapterRedis, { channelPrefix: 'wg:socket.io' }, onError) as unknown as ServerOptions['adapter'] };
   }
   if (isCluster(adapterRedis)) throw new Error('the streams Socket.IO adapter needs one Redis, not a cluster');
-  return localFirstStreamsAdapter(adapterRedis, { streamName: 'wg:socket.io', channelPrefix: 'wg:socket.io', maxLen: config.limits.adapterStreamMaxLen }, onError) as unknown as ServerOptions['adapter'];
+  const stream = { streamName: 'wg:socket.io', maxLen: config.limits.adapterStreamMaxLen };
+  const probe = new StreamProbe(adapterRedis, stream);
+  return { adapter: localFirstStreamsAdapter(adapterRedis, { ...stream, channelPrefix: 'wg:socket.io' }, onError, probe) as unknown as ServerOptions['adapter'], probe };
 }
 
 export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
@@ -68,6 +73,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server = createServer((req, res) => handle(req, res));
   server.on('clientError', answerClientError);
+  const { adapter, probe } = socketAdapter(config, redis, adapterRedis, log);
   const io = new IoServer(server, {
     // Past this a frame is not read (connection closed); up to it, oversized events are answered.
     maxHttpBufferSize: LIMITS.socketFrameCloseBytes,
@@ -75,7 +81,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     // Several nodes: emissions to rooms reach sockets on every node through a Redis stream.
     // One known node ('local'): the in-memory default adapter, no Redis round trip per emission.
     // A Redis Cluster: sharded pub/sub, one channel per room, spread over the shards (realtime/adapter.ts).
-    ...(config.socketAdapter === 'local' ? {} : { adapter: socketAdapter(config, redis, adapterRedis, log) }),
+    ...(adapter ? { adapter } : {}),
     cors: { origin: false },
     pingInterval: 10_000,
     pingTimeout: 10_000,
@@ -84,7 +90,9 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   const deviceNsp = io.of(NAMESPACE.devices);
 
   const notify: Notifier = socketNotifier(chatNsp, deviceNsp);
-  const services = createServices(config, redis, log, notify);
+  // With the streams adapter, whether another node shares the Redis (a chunk skips the stream when none does).
+  const peers = new Peers(redis, probe ? probe.check : null, log);
+  const services = createServices(config, redis, log, notify, peers.nodeId);
 
   const app = new Koa<AppState>({ proxy: false });
   app.on('error', () => {}); // errors are answered and logged by errorMiddleware
@@ -141,7 +149,9 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
     server,
     io,
     services,
-    listen(port, host) {
+    async listen(port, host) {
+      // Registered before the first connection: see peers.ts for why that order keeps every chunk.
+      await peers.join();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen({ port, host, backlog: config.listenBacklog }, () => {
@@ -165,6 +175,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
       server.closeAllConnections();
       await closed;
       io.close();
+      await peers.leave();
     },
   };
 }

@@ -11,6 +11,8 @@ export type ExecuteAnswer = { kind: 'ack'; ack: Ack } | { kind: 'timeout' } | { 
 export interface Notifier {
   /** Emits to every /chat socket of the user (all nodes). */
   toUser<E extends ChatPush>(userId: string, event: E, payload: Parameters<ChatServerToClient[E]>[0]): void;
+  /** Emits to the user's /chat sockets on this node only: when no other node can hold one (realtime/peers.ts). */
+  toUserHere<E extends ChatPush>(userId: string, event: E, payload: Parameters<ChatServerToClient[E]>[0]): void;
   /** Tells the device's current socket to stop a task. */
   cancelOnDevice(deviceId: string, payload: TaskCancel): void;
   /** Emits task:execute to the device's socket and waits up to `timeoutMs` for its ack. */

@@ -36,8 +36,11 @@ export interface Services {
   inflight: InFlight;
 }
 
-/** `notify` is filled in by app.ts once Socket.IO exists (it needs the namespaces). */
-export function createServices(config: Config, redis: RedisClient, log: Logger, notify: Notifier): Services {
+/**
+ * `notify` is filled in by app.ts once Socket.IO exists (it needs the namespaces); `nodeId` is this
+ * node's id in the nodes registry, '' when it keeps none (realtime/peers.ts).
+ */
+export function createServices(config: Config, redis: RedisClient, log: Logger, notify: Notifier, nodeId = ''): Services {
   prepareScripts(redis);
   const metrics = createMetrics(redis);
   const accounts = new Accounts(redis, config.jwtSecret);
@@ -46,7 +49,7 @@ export function createServices(config: Config, redis: RedisClient, log: Logger, 
   const attachments = new Attachments(redis, config.jwtSecret, config.attachmentTtl, tasks, devices);
   const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
   const usage = new UsageLedger(redis, metrics);
-  const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, usage, notify, metrics, log, opts: config }, approvals);
+  const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, usage, notify, metrics, log, opts: config, nodeId }, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
   const changes = new ChangeReview(redis, tasks, devices, notify, log);
   return { config, redis, log, metrics, accounts, attachments, devices, tasks, conversations: new Conversations(redis, tasks), usage, dispatcher, approvals, changes, monitor, inflight: new InFlight() };

@@ -27,4 +27,6 @@ export interface DispatchDeps {
   metrics: Metrics;
   log: Logger;
   opts: DispatchOptions;
+  /** This node in the nodes registry ('' when none is kept): a chunk with no other node to reach stays here (realtime/peers.ts). */
+  nodeId: string;
 }

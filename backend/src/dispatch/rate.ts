@@ -1,7 +1,7 @@
 // The task:progress rate of one device: points per second in Redis, so the limit holds whichever
 // node the device reaches. A call costs one point per started 64 KiB of its events, so both many
 // small calls and a stream of large batches are bounded. The progress script takes the points
-// itself (store/lua/progress-6.lua): the rate and the apply are one round trip. A call refused
+// itself (store/lua/progress-7.lua): the rate and the apply are one round trip. A call refused
 // before that script (too large, or for a subtask this device does not run) takes its points by a
 // script of its own. A device past its rate gets RATE_LIMITED and resends the same seq a moment
 // later (the executor's outbox does; nothing was applied); until its second ends, further calls

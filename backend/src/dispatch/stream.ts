@@ -53,6 +53,7 @@ export class Streams {
       eventCount: p.events.length, maxBytes: cap.subtaskEventBytes, maxEvents: cap.subtaskEvents, noteJson: JSON.stringify(note),
       cost, points: this.rate.points,
       approvalOps: approvalOps(p.events, new Date().toISOString()),
+      nodeId: this.d.nodeId,
     });
     switch (res.outcome) {
       case 'limited':
@@ -68,7 +69,9 @@ export class Streams {
           const full = await tasks.getSubtask(s.subtask_id);
           if (full) this.announce.running(full);
         }
-        notify.toUser(s.user_id, 'chat:chunk', res.outcome === 'cut' ? note : chunk);
+        // No other node registered when it was stored: no other node holds a chat to tell (peers.ts).
+        if (res.alone) notify.toUserHere(s.user_id, 'chat:chunk', res.outcome === 'cut' ? note : chunk);
+        else notify.toUser(s.user_id, 'chat:chunk', res.outcome === 'cut' ? note : chunk);
         await this.approvals.afterEvents(s.subtask_id, p.events);
         if (res.outcome === 'cut') throw streamCapReached(cap);
         return;

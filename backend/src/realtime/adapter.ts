@@ -13,7 +13,8 @@
 // round trip in front of every chat:chunk, chat:start and device:status, even when device and chat
 // share this node (the bench's progress → chunk latency showed it). We do not enable
 // connection-state recovery (clients catch up with chat:resume), so the offset is not needed: the
-// publish is still sent, in order on one connection, just not awaited. If a future adapter version
+// publish is still sent, in order on one connection, just not awaited. A chat:chunk no other node
+// needs is not broadcast through the adapter at all (peers.ts; StreamProbe below serves it). If a future adapter version
 // no longer has the method, the wrapper leaves the adapter as it is (correct, only slower).
 // The streams adapter's stream is bounded by size, not only by entries: `maxLen` caps the entries
 // (XADD MAXLEN ~; without recovery an entry is needed only until every node has read it, within
@@ -23,11 +24,13 @@
 // a second copy of every stream's output. A pub/sub message may be missed by a node that is
 // reconnecting to Redis at that moment, or arrive out of order with a small one: a chat that sees a
 // gap in seqs, or a done ahead of its chunks, asks chat:resume (every chunk is kept in Redis).
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { encode } from '@msgpack/msgpack';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { ReaderCheck } from './peers';
 
 type Publish = (message: unknown) => Promise<string>;
 interface ClusterAdapterLike {
@@ -75,7 +78,44 @@ export function stringBytesOver(value: unknown, limit: number): boolean {
   return false;
 }
 
-export function localFirstStreamsAdapter(redis: Redis, opts: { streamName: string; channelPrefix: string; maxLen: number }, onError: (err: unknown) => void) {
+/**
+ * Tells when this node's stream reader is reading (realtime/peers.ts waits for it before the node
+ * registers): it writes a probe entry to the stream until the reader hands it back. The adapter's
+ * reader starts at "$" once its connection is up, so an entry written before that is never read.
+ * Every node drops probe entries unread (an older node decodes one as an unknown message type).
+ */
+export class StreamProbe {
+  private readonly waiting = new Map<string, () => void>();
+
+  constructor(private readonly redis: Redis, private readonly opts: { streamName: string; maxLen: number }) {}
+
+  /** Called by the adapter for each probe entry it reads. */
+  seen(token: string): void {
+    this.waiting.get(token)?.();
+  }
+
+  readonly check: ReaderCheck = async (timeoutMs = 10_000) => {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const token = randomUUID();
+      const read = new Promise<boolean>((resolve) => {
+        this.waiting.set(token, () => resolve(true));
+        setTimeout(() => resolve(false), 250).unref();
+      });
+      await this.redis.xadd(this.opts.streamName, 'MAXLEN', '~', this.opts.maxLen, '*', 'uid', 'probe', 'nsp', PROBE_NSP, 'type', '-1', PROBE_FIELD, token).catch(() => {});
+      const ok = await read;
+      this.waiting.delete(token);
+      if (ok) return true;
+    }
+    return false;
+  };
+}
+
+/** Probe entries ride on /chat (its adapter reads them) and carry this field. */
+const PROBE_NSP = '/chat';
+const PROBE_FIELD = 'wgProbe';
+
+export function localFirstStreamsAdapter(redis: Redis, opts: { streamName: string; channelPrefix: string; maxLen: number }, onError: (err: unknown) => void, probe?: StreamProbe) {
   const factory = localFirst(createAdapter(redis, opts) as unknown as Factory, onError);
   return function sizeBoundedStream(nsp: Namespace): ClusterAdapterLike {
     const adapter = factory(nsp) as StreamsAdapterLike;
@@ -85,6 +125,8 @@ export function localFirstStreamsAdapter(redis: Redis, opts: { streamName: strin
     const onRaw = adapter.onRawMessage;
     if (typeof onRaw === 'function') {
       adapter.onRawMessage = (raw, offset) => {
+        const token = (raw as Record<string, unknown> | undefined)?.[PROBE_FIELD];
+        if (token !== undefined) return probe?.seen(String(token));
         if (raw?.uid !== adapter.uid) onRaw.call(adapter, raw, offset);
       };
     }

@@ -16,6 +16,9 @@ export function socketNotifier(chat: Namespace, devices: Namespace): Notifier {
     toUser(userId, event, payload) {
       (chat.to(userRoom(userId)).emit as (ev: string, p: unknown) => boolean)(event, payload);
     },
+    toUserHere(userId, event, payload) {
+      (chat.local.to(userRoom(userId)).emit as (ev: string, p: unknown) => boolean)(event, payload);
+    },
     cancelOnDevice(deviceId, payload) {
       devices.to(deviceRoom(deviceId)).emit('task:cancel', payload);
     },

@@ -114,6 +114,12 @@ export const keys = {
   /** HASH attachment id → "<expires ms>:<bytes>": what the account holds, for its cap (pruned on upload). */
   userAttachments: (userId: string) => `${at(userHome(userId))}user:${userId}:attachments`,
 
+  /**
+   * ZSET node id → ms (Redis clock) of its last beat: the backend nodes sharing this Redis through the
+   * streams adapter (realtime/peers.ts). One key, outside every home: not used on a Redis Cluster.
+   */
+  nodes: `${P}nodes`,
+
   /** Pub/sub channel for notices every backend node acts on (role changes made by wegent-admin). */
   noticeChannel: `${P}notices`,
 } as const;

@@ -1,5 +1,5 @@
 // The pending set of permission requests beside a subtask's stream: what task:progress records of
-// the request and decision events it carries (approvalOps, applied by lua/progress-6.lua), a chat's
+// the request and decision events it carries (approvalOps, applied by lua/progress-7.lua), a chat's
 // answer recorded once (lua/permissionReply-3.lua), its delivery to the device (permissionDelivered-1),
 // and reading both hashes back.
 import type { PendingRequest, PermissionRecord, TaskEvent } from '@wegent/shared';
@@ -13,7 +13,7 @@ export interface RequestEntry {
   requested_at: string;
 }
 
-/** The record list progress-6.lua applies: `request`/`decision`, request id, record JSON. */
+/** The record list progress-7.lua applies: `request`/`decision`, request id, record JSON. */
 export function approvalOps(events: readonly TaskEvent[], nowIso: string): string[] {
   const ops: string[] = [];
   for (const e of events) {

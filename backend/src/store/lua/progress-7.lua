@@ -9,12 +9,15 @@
 -- so a task waiting for an answer is not stuck) and the completion is taken whatever its last_seq.
 -- First of all the device's rate (rate.lua) takes the call's points, whatever becomes of the call:
 -- past it nothing is applied ({'limited', ms until the window ends}). One round trip for both.
--- KEYS: subtask, events, slots, requests, decisions, rate
+-- An applied chunk also says whether any other backend node is registered (nodeBeat-1.lua): read
+-- in the same step that stores the chunk, so a node that registers later finds it stored when its
+-- chats catch up, and one registered earlier is told by the adapter (realtime/peers.ts).
+-- KEYS: subtask, events, slots, requests, decisions, rate, nodes (a key of this slot when node_id is '')
 -- ARGV: device_id, seq, chunk_json, now_iso, subtask_id, event_count, max_bytes, max_events,
---       note_json, cost, points, then a list (pairs.lua) of kind ('request'|'decision'), request_id,
---       record_json triples
+--       note_json, cost, points, node_id ('' = do not look), then a list (pairs.lua) of kind
+--       ('request'|'decision'), request_id, record_json triples
 -- → {'limited', ms} | {'notfound'} | {'final'} | {'dup'} | {'gap', last_seq} | {'dropped'}
---   | {'applied', started (0|1)} | {'cut', started (0|1)}
+--   | {'applied', started (0|1), alone (0|1)} | {'cut', started (0|1), alone (0|1)}
 --- @include "pairs"
 --- @include "subtask"
 --- @include "rate"
@@ -29,7 +32,7 @@ local seq = tonumber(ARGV[2])
 if seq <= s.last_seq then return {'dup'} end
 
 local function record_approvals()
-  local ops = take_list(12)
+  local ops = take_list(13)
   for i = 1, #ops, 3 do
     if ops[i] == 'request' then
       if not s.truncated or redis.call('HLEN', requests) < MAX_REQUESTS_AFTER_CUT then redis.call('HSETNX', requests, ops[i + 1], ops[i + 2]) end
@@ -60,4 +63,10 @@ if s.status ~= 'running' and redis.call('SISMEMBER', slots, ARGV[5]) == 1 then
   subtask_start(sub, ARGV[4])
   started = 1
 end
-return {outcome, started}
+local alone = 0
+if ARGV[12] ~= '' then
+  local others = redis.call('ZCARD', KEYS[7])
+  if redis.call('ZSCORE', KEYS[7], ARGV[12]) then others = others - 1 end
+  if others == 0 then alone = 1 end
+end
+return {outcome, started, alone}
