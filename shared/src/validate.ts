@@ -31,15 +31,24 @@ export function parsePayload<S extends z.ZodType>(schema: S, data: unknown): Par
  */
 export const MAX_PAYLOAD_DEPTH = 64;
 
-/** True when objects/arrays in `value` nest more than `max` levels (checked without recursion). */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const pending: [unknown, number][] = [[value, 0]];
-  while (pending.length) {
-    const [v, depth] = pending.pop()!;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v as object)) {
-      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+/**
+ * True when objects/arrays in `value` nest more than `max` levels. It recurses at most max + 1 levels
+ * (so however deep the payload, the stack is safe) and allocates nothing: it runs on every payload.
+ */
+export function nestedDeeperThan(value: unknown, max: number, depth = 0): boolean {
+  if (depth > max) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (child !== null && typeof child === 'object' && nestedDeeperThan(child, max, depth + 1)) return true;
     }
+    return false;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
+    const child = obj[key];
+    if (child !== null && typeof child === 'object' && nestedDeeperThan(child, max, depth + 1)) return true;
   }
   return false;
 }

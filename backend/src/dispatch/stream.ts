@@ -1,6 +1,6 @@
 // The device's reports on a running subtask: task:progress (a seq applied once, fanned out as
 // chat:chunk) and task:complete (its final status, through the finisher).
-import { ErrorCode, LIMITS, WegentError, pickUsage, type TaskComplete, type TaskProgress } from '@wegent/shared';
+import { ErrorCode, LIMITS, WegentError, pickUsage, type TaskComplete, type TaskEvent, type TaskProgress } from '@wegent/shared';
 import type { Approvals } from '../approvals';
 import { approvalOps } from '../store/scripts/approvals';
 import { progress as progressScript } from '../store/scripts/progress';
@@ -13,6 +13,9 @@ import { ProgressRate } from './rate';
 
 export class Streams {
   private readonly rate: ProgressRate;
+  /** The event a stream past its cap ends with, and its JSON as stored: the same for every subtask. */
+  private readonly note: TaskEvent;
+  private readonly noteEventsJson: string;
 
   constructor(
     private readonly d: DispatchDeps,
@@ -22,6 +25,8 @@ export class Streams {
     private readonly approvals: Approvals,
   ) {
     this.rate = new ProgressRate(d.redis, d.opts.limits.progressPointsPerSecond);
+    this.note = truncationNote(d.opts.limits);
+    this.noteEventsJson = JSON.stringify([this.note]);
   }
 
   /**
@@ -46,13 +51,15 @@ export class Streams {
     }
     const chunk = { task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq, events: p.events };
     const cap = this.d.opts.limits;
-    const note = { ...chunk, events: [truncationNote(cap)] };
+    // The stored chunk and the note in its place past the cap share the head `{"task_id":…,"seq":N`.
+    const head = JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1);
+    const now = new Date().toISOString();
     const res = await progressScript(this.d.redis, {
-      subtaskId: s.subtask_id, deviceId, seq: p.seq,
-      chunkJson: `${JSON.stringify({ task_id: s.task_id, subtask_id: s.subtask_id, seq: p.seq }).slice(0, -1)},"events":${eventsJson}}`,
-      eventCount: p.events.length, maxBytes: cap.subtaskEventBytes, maxEvents: cap.subtaskEvents, noteJson: JSON.stringify(note),
+      subtaskId: s.subtask_id, deviceId, seq: p.seq, now,
+      chunkJson: `${head},"events":${eventsJson}}`,
+      eventCount: p.events.length, maxBytes: cap.subtaskEventBytes, maxEvents: cap.subtaskEvents, noteJson: `${head},"events":${this.noteEventsJson}}`,
       cost, points: this.rate.points,
-      approvalOps: approvalOps(p.events, new Date().toISOString()),
+      approvalOps: approvalOps(p.events, now),
       nodeId: this.d.nodeId,
     });
     switch (res.outcome) {
@@ -69,9 +76,10 @@ export class Streams {
           const full = await tasks.getSubtask(s.subtask_id);
           if (full) this.announce.running(full);
         }
+        const pushed = res.outcome === 'cut' ? { ...chunk, events: [this.note] } : chunk;
         // No other node registered when it was stored: no other node holds a chat to tell (peers.ts).
-        if (res.alone) notify.toUserHere(s.user_id, 'chat:chunk', res.outcome === 'cut' ? note : chunk);
-        else notify.toUser(s.user_id, 'chat:chunk', res.outcome === 'cut' ? note : chunk);
+        if (res.alone) notify.toUserHere(s.user_id, 'chat:chunk', pushed);
+        else notify.toUser(s.user_id, 'chat:chunk', pushed);
         await this.approvals.afterEvents(s.subtask_id, p.events);
         if (res.outcome === 'cut') throw streamCapReached(cap);
         return;

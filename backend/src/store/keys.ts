@@ -36,8 +36,15 @@ const HOMED_ID = /^[a-z]+_([0-9a-f]{8})_/;
  * issued before homes existed) gets one of its own: its keys then simply do not exist.
  */
 export function idHome(id: string): string {
-  return HOMED_ID.exec(id)?.[1] ?? fnv8(id);
+  // A script's keys are built from one id, several times in a row (a progress: 7): the last is kept.
+  if (id !== lastId) {
+    lastHome = HOMED_ID.exec(id)?.[1] ?? fnv8(id);
+    lastId = id;
+  }
+  return lastHome;
 }
+let lastId = '';
+let lastHome = fnv8('');
 
 /** A new id that lives at `home`: `<prefix>_<home>_<32 hex>`. */
 export function newId(prefix: 'sub' | 'task' | 't' | 'att', home: string): string {

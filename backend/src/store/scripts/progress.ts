@@ -9,6 +9,8 @@ export interface ProgressInput {
   subtaskId: string;
   deviceId: string;
   seq: number;
+  /** ISO time of the call (a subtask's started_at when this progress starts it). */
+  now: string;
   /** The chat:chunk as stored and replayed by chat:resume (JSON). */
   chunkJson: string;
   /** How many events the chunk carries. */
@@ -45,7 +47,7 @@ export const progress = defineScript(
       i.nodeId ? keys.nodes : keys.subtask(i.subtaskId),
     ],
     args: [
-      i.deviceId, i.seq, i.chunkJson, new Date().toISOString(), i.subtaskId, i.eventCount, i.maxBytes, i.maxEvents, i.noteJson,
+      i.deviceId, i.seq, i.chunkJson, i.now, i.subtaskId, i.eventCount, i.maxBytes, i.maxEvents, i.noteJson,
       i.cost, i.points, i.nodeId, ...pairs(i.approvalOps),
     ],
   }),
