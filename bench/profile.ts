@@ -17,7 +17,8 @@ interface Profile {
   timeDeltas: number[];
 }
 
-function where(url: string): string {
+/** A frame's package, or source file of ours. */
+export function where(url: string): string {
   if (!url) return '(native/V8)';
   const m = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (m) return m[1];
@@ -28,7 +29,7 @@ function where(url: string): string {
 
 const maps = new Map<string, SourceMap | null>();
 /** The original source position of a frame in an esbuild bundle with an inline source map. */
-function original(url: string, line: number, column: number): { url: string; line: number } {
+export function original(url: string, line: number, column: number): { url: string; line: number } {
   if (!url.startsWith('file://')) return { url, line };
   if (!maps.has(url)) {
     const path = fileURLToPath(url);
