@@ -70,7 +70,9 @@ export function useMention(setText: (text: string) => void): Mention {
     setText(next);
     close();
     el.focus();
-    requestAnimationFrame(() => el.setSelectionRange(at.start, at.start));
+    // The caret goes back where "@query" was once the new text is rendered, unless typing went on
+    // meanwhile (a fast "@next" right after a pick): moving it then would split what was typed.
+    requestAnimationFrame(() => el.value === next && el.setSelectionRange(at.start, at.start));
   };
 
   const update = (el: HTMLTextAreaElement) => {
