@@ -8,8 +8,8 @@
 //   await stack.stop();
 //
 // snapshot() reads every `wg:` key except the ones that move on their own (presence keys and
-// deadlines, last_seen_at, the Socket.IO adapter stream, rate-limit counters: login, and a device's
-// task:progress points, which a refused call spends too), so equal
+// deadlines, last_seen_at, the Socket.IO adapter stream, the backend nodes' beats (wg:nodes),
+// rate-limit counters: login, and a device's task:progress points, which a refused call spends too), so equal
 // snapshots mean "no user-visible state changed".
 import assert from 'node:assert/strict';
 import type { Cluster, Redis } from 'ioredis';
@@ -17,7 +17,7 @@ import { redisClient, scanKeys, startRedis, type RedisOptions, type TestRedis } 
 import { createUser, startBackend, type TestBackend, type TestUser } from '../../support/backend';
 import { api } from '../../support/clients';
 
-const VOLATILE_KEY = [/^wg:socket\.io/, /^wg:rl:/, /^wg:\{[^}]+\}:device:.+:progress-rate$/, /^wg:\{[0-9a-f]{8}\}:device:[^:]+(?::[^:]+)*:online$/, /^wg:\{presence:\d+\}:deadlines$/];
+const VOLATILE_KEY = [/^wg:socket\.io/, /^wg:nodes$/, /^wg:rl:/, /^wg:\{[^}]+\}:device:.+:progress-rate$/, /^wg:\{[0-9a-f]{8}\}:device:[^:]+(?::[^:]+)*:online$/, /^wg:\{presence:\d+\}:deadlines$/];
 const VOLATILE_FIELD = new Set(['last_seen_at', 'missing_beats']);
 
 export interface Stack {
