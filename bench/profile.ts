@@ -1,10 +1,11 @@
 // Summarizes a V8 .cpuprofile (from `npm run bench -- --profile`, which starts the backend with
 // --cpu-prof): self time per function and per package / source file, mapped through the bundle's
-// inline source map, so it is clear where the backend's CPU goes. Idle time is left out.
+// source map (the .map beside it), so it is clear where the backend's CPU goes. Idle time is left out.
 //   npx tsx bench/profile.ts bench/profiles/<file>.cpuprofile [top]
 // (The bundle must still exist for source mapping: run.ts summarizes before it exits.)
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
@@ -28,15 +29,21 @@ export function where(url: string): string {
 }
 
 const maps = new Map<string, SourceMap | null>();
-/** The original source position of a frame in an esbuild bundle with an inline source map. */
+/** A bundle's source map: the .map file it names (as npm start's and the tests' bundles do), or inline. */
+function sourceMapOf(path: string): SourceMap | null {
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const m = text.match(/sourceMappingURL=(\S+)\s*$/);
+  if (!m) return null;
+  const inline = m[1].match(/^data:application\/json;base64,(.+)$/);
+  const mapFile = join(dirname(path), m[1]);
+  const json = inline ? Buffer.from(inline[1], 'base64').toString('utf8') : existsSync(mapFile) ? readFileSync(mapFile, 'utf8') : null;
+  return json ? new SourceMap(JSON.parse(json)) : null;
+}
+
+/** The original source position of a frame in an esbuild bundle with a source map. */
 export function original(url: string, line: number, column: number): { url: string; line: number } {
   if (!url.startsWith('file://')) return { url, line };
-  if (!maps.has(url)) {
-    const path = fileURLToPath(url);
-    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-    const m = text.match(/sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/);
-    maps.set(url, m ? new SourceMap(JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'))) : null);
-  }
+  if (!maps.has(url)) maps.set(url, sourceMapOf(fileURLToPath(url)));
   const entry = maps.get(url)?.findEntry(line, column) as { originalSource?: string; originalLine?: number } | undefined;
   return entry?.originalSource ? { url: entry.originalSource, line: entry.originalLine ?? 0 } : { url, line };
 }

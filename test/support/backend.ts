@@ -111,7 +111,10 @@ export function buildBackend(): Promise<string> {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      sourcemap: 'inline',
+      // A .map beside the bundle, as npm start's (esbuild.mjs). An inline map is part of the script's
+      // source, which V8 keeps in the heap: 31 MB more heap and 59 MB more RSS at idle, which the
+      // bench then counted against the backend.
+      sourcemap: true,
       logLevel: 'error',
       external: ['bufferutil', 'utf-8-validate', 'pino-pretty'],
       plugins: [inlineLua()],
