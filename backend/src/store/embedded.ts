@@ -30,23 +30,41 @@ export class RedisMissingError extends Error {
   override name = 'RedisMissingError';
 }
 
-function ping(where: NetConnectOpts, timeoutMs = 500): Promise<boolean> {
+/** 'pong': a Redis we can use; 'absent': nothing listens there; 'silent': something listens but gave no PONG in time. */
+type Ping = 'pong' | 'absent' | 'silent';
+
+function ping(where: NetConnectOpts, timeoutMs = 500): Promise<Ping> {
   return new Promise((resolve) => {
     const s = createConnection(where);
     let buf = '';
-    const done = (ok: boolean) => {
+    const done = (r: Ping) => {
       s.destroy();
-      resolve(ok);
+      resolve(r);
     };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.on('error', () => done(false));
+    s.setTimeout(timeoutMs, () => done('silent'));
+    s.on('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? 'absent' : 'silent'));
     s.on('connect', () => s.write('PING\r\n'));
     s.on('data', (d) => {
       buf += d.toString();
       // "-NOAUTH" also means a Redis is there, but one we cannot use without a URL.
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG') ? 'pong' : 'silent');
     });
   });
+}
+
+/** How long a running backend's private Redis may take to answer (a busy machine, an AOF rewrite). */
+export const SHARED_REDIS_PATIENCE_MS = 10_000;
+
+/**
+ * Whether the private Redis a running backend left its socket path for is there. Only a socket
+ * nobody listens on counts as gone: starting a second redis-server on the same data dir would write
+ * its append-only file beside the first one's (what wegent-admin did when the backend's Redis took
+ * more than half a second to answer: its new password went to a Redis that then stopped).
+ */
+async function privateRedisAt(path: string): Promise<boolean> {
+  const r = await ping({ path }, SHARED_REDIS_PATIENCE_MS);
+  if (r !== 'silent') return r === 'pong';
+  throw new Error(`A Redis listens on ${path} (a running backend's private Redis) but did not answer within ${SHARED_REDIS_PATIENCE_MS / 1000} s. Is the machine very busy? Try again; if it stays so, stop the backend and start it again.`);
 }
 
 /** Longest unix socket path every platform accepts (sun_path: 108 bytes on Linux, 104 on macOS). */
@@ -66,7 +84,7 @@ const INSTALL_HINT =
 /** `localPort`: where to look for an already running Redis (6379; WEGENT_LOCAL_REDIS_PORT changes it). */
 export async function resolveRedis(redisUrl: string | undefined, dataDir: string, localPort = 6379): Promise<RedisTarget> {
   if (redisUrl) return { url: redisUrl, source: 'env' };
-  if (localPort > 0 && (await ping({ port: localPort, host: '127.0.0.1' }))) return { url: `redis://127.0.0.1:${localPort}`, source: 'local-6379' };
+  if (localPort > 0 && (await ping({ port: localPort, host: '127.0.0.1' })) === 'pong') return { url: `redis://127.0.0.1:${localPort}`, source: 'local-6379' };
 
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -75,7 +93,7 @@ export async function resolveRedis(redisUrl: string | undefined, dataDir: string
   const pointer = join(dir, 'socket');
   if (existsSync(pointer)) {
     const running = readFileSync(pointer, 'utf8').trim();
-    if (running && (await ping({ path: running }))) return { url: running, source: 'embedded' };
+    if (running && (await privateRedisAt(running))) return { url: running, source: 'embedded' };
   }
   rmSync(join(dir, 'port'), { force: true }); // left by a version that listened on TCP
   const socketPath = socketPathFor(dir);
@@ -94,7 +112,7 @@ export async function resolveRedis(redisUrl: string | undefined, dataDir: string
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}: ${stderr.trim()}`);
-      if (await ping({ path: socketPath })) return;
+      if ((await ping({ path: socketPath })) === 'pong') return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error('the private redis-server did not start within 15 s');
