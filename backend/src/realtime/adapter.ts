@@ -13,9 +13,10 @@
 // round trip in front of every chat:chunk, chat:start and device:status, even when device and chat
 // share this node (the bench's progress → chunk latency showed it). We do not enable
 // connection-state recovery (clients catch up with chat:resume), so the offset is not needed: the
-// publish is still sent, in order on one connection, just not awaited. A chat:chunk no other node
-// needs is not broadcast through the adapter at all (peers.ts; StreamProbe below serves it). If a future adapter version
-// no longer has the method, the wrapper leaves the adapter as it is (correct, only slower).
+// publish is still sent, in order on one connection, just not awaited. If a future adapter version
+// no longer has the method, the wrapper leaves the adapter as it is (correct, only slower). A
+// chat:chunk no other node needs is not broadcast through the adapter at all (peers.ts; the
+// StreamProbe below tells when this node's reader is reading, before the node registers).
 // The streams adapter's stream is bounded by size, not only by entries: `maxLen` caps the entries
 // (XADD MAXLEN ~; without recovery an entry is needed only until every node has read it, within
 // milliseconds), and a broadcast larger than LARGE_BROADCAST_BYTES (a big chat:chunk, up to 2 MB)

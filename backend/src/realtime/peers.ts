@@ -1,6 +1,6 @@
 // Which backend nodes share this Redis through the streams adapter, so that a chunk with no other
 // node to reach skips the adapter: on one node every chat:chunk was encoded, XADDed to the stream
-// and read back by this node's own reader, a third of a streamed message's CPU (issue 17).
+// and read back by this node's own reader, a fifth of what a streamed message allocated (issue 17).
 //
 // Each node beats into the nodes registry (store/scripts/nodes.ts) every BEAT_MS; one silent for
 // TTL_MS is dropped by the others' beats. The progress script reads the registry in the step that
