@@ -78,8 +78,14 @@ export class Streams {
         }
         const pushed = res.outcome === 'cut' ? { ...chunk, events: [this.note] } : chunk;
         // No other node registered when it was stored: no other node holds a chat to tell (peers.ts).
-        if (res.alone) notify.toUserHere(s.user_id, 'chat:chunk', pushed);
-        else notify.toUser(s.user_id, 'chat:chunk', pushed);
+        const push = res.alone ? () => notify.toUserHere(s.user_id, 'chat:chunk', pushed) : () => notify.toUser(s.user_id, 'chat:chunk', pushed);
+        // The device's outbox waits for this call's ack before it sends the next seq, so the ack goes
+        // first and the chunk right after it (the check phase of this same loop turn): encoding and
+        // writing the chunk overlaps the device's next message instead of lengthening the chain.
+        // Nothing this node emits later about the subtask can pass it: the next task:progress or
+        // task:complete is read in a later poll phase. A first seq announces `running` first.
+        if (res.started) push();
+        else setImmediate(push);
         await this.approvals.afterEvents(s.subtask_id, p.events);
         if (res.outcome === 'cut') throw streamCapReached(cap);
         return;
