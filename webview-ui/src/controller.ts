@@ -1,55 +1,26 @@
-// Glue between a Transport and the pure store: turns pushes into actions, user intents into
-// requests, fills stream gaps with chat:resume, and remembers the open conversation.
-import type {
-  ChatChunk,
-  ChatDone,
-  ChatResumeOk,
-  ChatStart,
-  ChatChangesDecided,
-  ChatPermissionDecided,
-  ChatPermissionReply,
-  ChatStatus,
-  DeviceList,
-  DeviceStatusEvent,
-  PermissionMode,
-  ProtocolError,
-  TaskDetail,
-  TaskSummary,
-} from '@wegent/shared';
+// Glue between a Transport and the pure store: turns pushes into actions (pushes.ts, which also
+// fills stream gaps with chat:resume), user intents into requests, and remembers the open
+// conversation.
+import type { ChatPermissionReply, DeviceList, PermissionMode, ProtocolError, TaskDetail, TaskSummary } from '@wegent/shared';
 import { CLOUD_DEVICE_ID, ChatEvent } from './protocol';
 import { withContext } from './context';
+import { now } from './controllerDeps';
 import { addFiles, readPreview, type PendingFile, type Refusal, type TurnFile } from './outgoing';
-import {
-  doneIsAhead,
-  effectiveDeviceId,
-  hasGap,
-  initialState,
-  liveTurns,
-  reduce,
-  turnByKey,
-  turnBySubtask,
-  type Action,
-  type State,
-  type View,
-} from './state';
+import { Pushes } from './pushes';
+import { effectiveDeviceId, initialState, liveTurns, reduce, turnByKey, type Action, type State, type View } from './state';
 import type { PersistedState, Transport, TransportEvent } from './transport/types';
 
 type Listener = (s: State) => void;
-
-/** Live pushes are stamped with the page's clock: when the user saw the reply start and end. */
-const now = () => new Date().toISOString();
 
 export class Controller {
   private current: State = initialState;
   private readonly listeners = new Set<Listener>();
   private sendCounter = 0;
-  /** Subtasks with a chat:resume in flight, so a burst of gapped chunks asks only once. */
-  private readonly resuming = new Set<string>();
-  /** Subtasks that saw another gap while their resume was in flight: resume once more after. */
-  private readonly resumeAgain = new Set<string>();
+  private readonly pushes: Pushes;
   draft = '';
 
   constructor(readonly transport: Transport) {
+    this.pushes = new Pushes(this, transport);
     transport.subscribe((e) => this.onTransport(e));
   }
 
@@ -299,7 +270,7 @@ export class Controller {
         break;
       }
       case 'push':
-        this.onPush(e.event, e.payload);
+        this.pushes.onPush(e.event, e.payload);
         break;
       case 'toggleSettings':
         this.setView(this.current.view === 'settings' ? 'chat' : 'settings');
@@ -310,61 +281,8 @@ export class Controller {
     }
   }
 
-  private onPush(event: string, payload: unknown): void {
-    if (!payload || typeof payload !== 'object') return;
-    switch (event) {
-      case ChatEvent.start:
-        return this.dispatch({ type: 'chatStart', event: payload as ChatStart, at: now() });
-      case ChatEvent.status:
-        return this.dispatch({ type: 'chatStatus', event: payload as ChatStatus, at: now() });
-      case ChatEvent.chunk: {
-        const chunk = payload as ChatChunk;
-        if (hasGap(turnBySubtask(this.current, chunk.subtask_id), chunk)) void this.resume(chunk.subtask_id);
-        else this.dispatch({ type: 'chunk', event: chunk, at: now() });
-        return;
-      }
-      case ChatEvent.done: {
-        const done = payload as ChatDone;
-        // Never let `done` close a stream that still misses chunks: resume first, it carries done.
-        if (doneIsAhead(turnBySubtask(this.current, done.subtask_id), done)) void this.resume(done.subtask_id);
-        else this.dispatch({ type: 'done', event: done, at: now() });
-        return;
-      }
-      case ChatEvent.permissionDecided:
-        return this.dispatch({ type: 'permissionDecided', event: payload as ChatPermissionDecided });
-      case ChatEvent.changesDecided:
-        return this.dispatch({ type: 'changesDecided', event: payload as ChatChangesDecided });
-      case ChatEvent.deviceStatus:
-        return this.dispatch({ type: 'deviceStatus', event: payload as DeviceStatusEvent });
-    }
-  }
-
-  /** Fetches everything after the last applied seq of a subtask and applies it in order. */
-  async resume(subtaskId: string): Promise<void> {
-    if (this.resuming.has(subtaskId)) {
-      this.resumeAgain.add(subtaskId);
-      return;
-    }
-    this.resuming.add(subtaskId);
-    try {
-      const turn = turnBySubtask(this.current, subtaskId);
-      if (!turn) return;
-      // A long stream comes in pages (`more`): ask again after the last chunk until one has no more.
-      for (let after = turn.last_seq; ; ) {
-        const ack = await this.transport.request(ChatEvent.resume, { subtask_id: subtaskId, after_seq: after });
-        if (!ack.ok) return;
-        const { chunks, done, more } = ack as ChatResumeOk;
-        const ordered = [...chunks].sort((a, b) => a.seq - b.seq);
-        for (const c of ordered) this.dispatch({ type: 'chunk', event: c });
-        if (done) this.dispatch({ type: 'done', event: done });
-        if (!more || !ordered.length) return;
-        after = ordered[ordered.length - 1].seq;
-      }
-    } finally {
-      this.resuming.delete(subtaskId);
-      if (this.resumeAgain.delete(subtaskId)) void this.resume(subtaskId);
-    }
-  }
+  // A subtask's stream after its last applied seq, fetched with chat:resume (pushes.ts).
+  resume(...a: Parameters<Pushes['resume']>) { return this.pushes.resume(...a); }
 
   private async loadSignedIn(taskId: string | null): Promise<void> {
     await this.refreshDevices();
