@@ -1,13 +1,12 @@
 // Glue between a Transport and the pure store: turns pushes into actions (pushes.ts, which also
-// fills stream gaps with chat:resume), user intents into requests, and remembers the open
-// conversation.
+// fills stream gaps with chat:resume), user intents into requests (the next message: sending.ts),
+// and remembers the open conversation.
 import type { ChatPermissionReply, DeviceList, PermissionMode, ProtocolError, TaskDetail, TaskSummary } from '@wegent/shared';
-import { CLOUD_DEVICE_ID, ChatEvent } from './protocol';
-import { withContext } from './context';
-import { now } from './controllerDeps';
-import { addFiles, readPreview, type PendingFile, type Refusal, type TurnFile } from './outgoing';
+import { NO_ANSWER } from './controllerDeps';
+import { ChatEvent } from './protocol';
 import { Pushes } from './pushes';
-import { effectiveDeviceId, initialState, liveTurns, reduce, turnByKey, type Action, type State, type View } from './state';
+import { Sending } from './sending';
+import { initialState, liveTurns, reduce, type Action, type State, type View } from './state';
 import type { PersistedState, Transport, TransportEvent } from './transport/types';
 
 type Listener = (s: State) => void;
@@ -15,12 +14,13 @@ type Listener = (s: State) => void;
 export class Controller {
   private current: State = initialState;
   private readonly listeners = new Set<Listener>();
-  private sendCounter = 0;
   private readonly pushes: Pushes;
+  private readonly sending: Sending;
   draft = '';
 
   constructor(readonly transport: Transport) {
     this.pushes = new Pushes(this, transport);
+    this.sending = new Sending(this, transport, { persist: () => this.persist(), resume: (id) => this.resume(id) });
     transport.subscribe((e) => this.onTransport(e));
   }
 
@@ -57,72 +57,11 @@ export class Controller {
     this.dispatch({ type: 'detach', index });
   }
 
-  /** Adds pasted, dropped or picked files to the next message: what passes the limits; why not the rest. */
-  async addFiles(files: File[]): Promise<Refusal[]> {
-    // Thumbnails first: what is added is then decided in one go, against the list as it is now.
-    const previews = await Promise.all(files.map((f) => (f.type.startsWith('image/') ? readPreview(f) : undefined)));
-    const { files: next, refused } = addFiles(this.current.outgoing, files);
-    for (const f of next) if (f.kind === 'image' && !f.preview) f.preview = previews[files.indexOf(f.blob as File)];
-    this.dispatch({ type: 'outgoing', files: next });
-    return refused;
-  }
-
-  removeFile(localId: string): void {
-    this.dispatch({ type: 'outgoing', files: this.current.outgoing.filter((f) => f.local_id !== localId) });
-  }
-
-  /** Uploads the next message's files; their metadata (with thumbnails) or the first refusal. */
-  private async uploadAll(files: PendingFile[]): Promise<{ ok: true; files: TurnFile[] } | { ok: false; error: ProtocolError }> {
-    const out: TurnFile[] = [];
-    for (const f of files) {
-      const reply = await this.transport.upload!(f.blob, f.name, f.media_type);
-      const a = reply.body?.attachment;
-      if (reply.status !== 201 || !a) return { ok: false, error: reply.body?.error ?? { code: 'UNAVAILABLE', message: 'The backend did not answer.' } };
-      out.push({ attachment_id: a.attachment_id, name: a.name, media_type: a.media_type, size: a.size, kind: a.kind, ...(f.preview ? { preview: f.preview } : {}) });
-    }
-    return { ok: true, files: out };
-  }
-
-  /** Sends to the picker's choice with the composer's mode, or (a retry) as the failed message went. */
-  async send(message: string, again?: { deviceId?: string; mode?: PermissionMode; model?: string | null }): Promise<boolean> {
-    if (!message.trim()) return false;
-    // Editor context goes with a new message; a retry repeats the text that failed, context included.
-    const attachments = again ? [] : this.current.attachments;
-    const text = withContext(message.trim(), attachments);
-    const key = `local:${Date.now()}:${++this.sendCounter}`;
-    const device_id = again?.deviceId ?? effectiveDeviceId(this.current);
-    const task_id = this.current.taskId ?? undefined;
-    const permission_mode = again?.mode ?? this.current.composerMode;
-    // null: the device's own model (nothing sent).
-    const model = (again ? again.model : this.current.composerModel) ?? undefined;
-    // Files go with a new message (a retry repeats the text); they are uploaded first, over HTTP.
-    const pending = again || !this.transport.upload ? [] : this.current.outgoing;
-    const shown: TurnFile[] = pending.map((f) => ({ attachment_id: f.local_id, name: f.name, media_type: f.media_type, size: f.size, kind: f.kind, ...(f.preview ? { preview: f.preview } : {}) }));
-    this.dispatch({ type: 'sendStarted', key, prompt: text, device_id, permission_mode, model, at: now(), files: shown });
-    const uploaded = pending.length ? await this.uploadAll(pending) : { ok: true as const, files: [] };
-    if (!uploaded.ok) {
-      this.dispatch({ type: 'sendFailed', key, error: uploaded.error });
-      this.persist();
-      return false;
-    }
-    const files = uploaded.files.length ? { attachments: uploaded.files.map((f) => f.attachment_id) } : {};
-    const ack = await this.transport.request(ChatEvent.send, { device_id, message: text, permission_mode, ...(model ? { model } : {}), ...(task_id ? { task_id } : {}), ...files });
-    if (!ack.ok) {
-      this.dispatch({ type: 'sendFailed', key, error: ack.error });
-      this.persist();
-      return false;
-    }
-    // The backend pushes chat:start before it answers, so the turn normally has its subtask already
-    // and every chunk since found it. Only when that start never reached this page (lost while
-    // reconnecting) can pushes have gone unmatched: then fetch them.
-    const startSeen = turnByKey(this.current, key)?.subtask_id === ack.subtask_id;
-    this.dispatch({ type: 'sendAcked', key, ack });
-    for (let i = attachments.length - 1; i >= 0; i--) this.dispatch({ type: 'detach', index: i }); // they went with it
-    if (pending.length) this.dispatch({ type: 'outgoing', files: this.current.outgoing.filter((f) => !pending.includes(f)) });
-    this.persist();
-    if (!startSeen) void this.resume(ack.subtask_id);
-    return true;
-  }
+  // The next message (sending.ts): its files, sending it, sending a failed one again.
+  addFiles(...a: Parameters<Sending['addFiles']>) { return this.sending.addFiles(...a); }
+  removeFile(...a: Parameters<Sending['removeFile']>) { return this.sending.removeFile(...a); }
+  send(...a: Parameters<Sending['send']>) { return this.sending.send(...a); }
+  retry(...a: Parameters<Sending['retry']>) { return this.sending.retry(...a); }
 
   async cancel(subtaskId: string): Promise<void> {
     this.dispatch({ type: 'stopping', subtask_id: subtaskId, on: true });
@@ -131,19 +70,6 @@ export class Controller {
       this.dispatch({ type: 'stopping', subtask_id: subtaskId, on: false });
       this.fail(ack.error);
     }
-  }
-
-  /**
-   * Sends a failed message again, to the device it went to when that still exists. A message the
-   * backend refused leaves the conversation (its retry takes its place); one that failed on a
-   * device stays, as history, above its retry.
-   */
-  async retry(key: string): Promise<boolean> {
-    const turn = turnByKey(this.current, key);
-    if (!turn || turn.status !== 'failed') return false;
-    if (turn.subtask_id === null) this.dispatch({ type: 'dropTurn', key });
-    const known = turn.device_id === CLOUD_DEVICE_ID || this.current.devices.some((d) => d.device_id === turn.device_id);
-    return this.send(turn.prompt, { deviceId: known ? turn.device_id : undefined, mode: turn.permission_mode, model: turn.model ?? null });
   }
 
   /** How much the next message may do (kept with the conversation: its last message's mode). */
@@ -303,7 +229,7 @@ export class Controller {
 
   private failHttp(body: unknown): void {
     const error = (body as { error?: ProtocolError } | null)?.error;
-    this.fail(error ?? { code: 'UNAVAILABLE', message: 'The backend did not answer.' });
+    this.fail(error ?? NO_ANSWER);
   }
 
   /** After sign-out: drop everything the previous account saw, on screen and in saved state. */

@@ -1,5 +1,6 @@
-// What the controller and its parts (pushes.ts) work with, defined once: the store they read and
-// change, and the page's clock.
+// What the controller and its parts (pushes.ts, sending.ts) work with, defined once: the store they
+// read and change, the page's clock, and the error a request gets when the backend never answered.
+import type { ProtocolError } from '@wegent/shared';
 import type { Action, State } from './state';
 
 /** The page's state and its one way to change: the Controller. `state` is read again after an await. */
@@ -10,3 +11,5 @@ export interface Store {
 
 /** Live pushes are stamped with the page's clock: when the user saw the reply start and end. */
 export const now = () => new Date().toISOString();
+
+export const NO_ANSWER: ProtocolError = { code: 'UNAVAILABLE', message: 'The backend did not answer.' };
