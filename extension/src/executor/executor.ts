@@ -1,18 +1,16 @@
-// The executor: composes identity, connection, slots, the Claude runner and the outbox into one object
-// with an observable state for any UI (status bar, CLI log, webview). Free of `vscode`.
+// The executor: composes identity, connection, slots, the run of a task (taskExecution.ts) and the
+// outbox into one object with an observable state for any UI (status bar, CLI log, webview). Free of
+// `vscode`.
 import { EventEmitter } from 'node:events';
 import {
-  ErrorCode, TaskExecute, TaskPermissionReply, parsePayload, stricterPermissionMode, type AckFn, type PermissionMode,
-  type AttachmentRef, type ProtocolError, type TaskContext, type TaskEvent,
+  ErrorCode, TaskExecute, TaskPermissionReply, parsePayload, type AckFn, type ProtocolError, type TaskContext, type TaskEvent,
 } from '@wegent/shared';
 import type {
   ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions,
 } from './api';
-import { AttachmentError, receiveAttachments } from './attachments';
 import { Approvals, type AnswerOutcome, type OpenApproval, type PermissionAnswer } from './approvals';
-import { loadSdk, runClaude, settingsOf, type ClaudeRunResult } from './claude';
+import { loadSdk, settingsOf, type ClaudeRunResult } from './claude';
 import type { HostSettings } from './claudeOptions';
-import type { ImageInput } from './claudeSession';
 import { ClaudeProcesses } from './claudeProcesses';
 import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
@@ -20,7 +18,7 @@ import { defaultDataDir, deviceNameFor, loadDeviceIdentity, type DeviceIdentity 
 import { DEFAULT_GRACE_MS, resolveOptions, type ResolvedOptions } from './options';
 import { Outbox } from './outbox';
 import { SlotTable } from './slots';
-import { resolveWorkspace } from './workspace';
+import { executeTask, type ExecutionDeps, type TaskToRun } from './taskExecution';
 import { WorktreeManager } from './worktree/manager';
 import { answerApply, answerDiff } from './worktree/review';
 
@@ -38,14 +36,10 @@ export class ExecutorStartError extends Error {
   }
 }
 
-interface RunningTask {
-  info: RunningTaskInfo;
-  controller: AbortController;
+interface RunningTask extends TaskToRun {
   /** Set when the executor (not the user) stopped the task. */
   shutdown?: boolean;
   done: Promise<void>;
-  /** The message's attachments, fetched once before Claude runs. */
-  attachments?: AttachmentRef[];
 }
 
 export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorControl {
@@ -63,6 +57,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   private draining = false;
   private lastSnapshot = '';
   private host?: HostSettings;
+  /** What running one task takes (taskExecution.ts). */
+  private readonly execution: ExecutionDeps;
 
   private readonly options: ResolvedOptions;
 
@@ -76,6 +72,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const { keepAliveMs } = options;
     this.processes = new ClaudeProcesses(loadSdk, { keepAliveMs, spare: keepAliveMs > 0 && options.spareProcess, maxIdle: this.slots.max }, this.log);
     this.approvals = new Approvals({ emit: (subtaskId, event) => this.stream(subtaskId, event), timeoutMs: options.approvalTimeoutMs });
+    this.execution = { options, worktrees: this.worktrees, processes: this.processes, approvals: this.approvals, host: () => this.hostSettings(), log: this.log };
     this.approvals.on('opened', (a) => {
       this.log.info(`Task waits for permission to use ${a.toolName}`, { subtask_id: a.subtaskId, request_id: a.requestId });
       this.emit('approval:opened', a);
@@ -302,7 +299,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const onEvent = (event: TaskEvent) => this.stream(subtaskId, event);
     let outcome: ClaudeRunResult;
     try {
-      outcome = await this.execute(task, context, onEvent);
+      outcome = await executeTask(this.execution, task, context, onEvent);
     } catch (err) {
       outcome = { status: 'failed', error: { code: ErrorCode.EXECUTOR_ERROR, message: `The executor failed: ${(err as Error).message}` } };
     }
@@ -318,70 +315,6 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.emit('task:end', { subtaskId, status: outcome.status, result: outcome.result, error });
     this.emitState();
   }
-
-  private async execute(task: RunningTask, context: TaskContext, onEvent: (e: TaskEvent) => void): Promise<ClaudeRunResult> {
-    const { mode } = this.options;
-    const where = await resolveWorkspace(mode, this.options.workspace, context.user_id, task.info.taskId, this.options.shell);
-    if (!where.ok) return { status: 'failed', error: where.error };
-    // Local mode: the conversation's own worktree (cloud executors already keep a folder per task).
-    const cwd = mode === 'local' ? (await this.worktrees.prepare(task.info.taskId, where.cwd, (text) => onEvent({ type: 'status', text }), task.controller.signal)).cwd : where.cwd;
-    const ceiling = this.options.permissionMode;
-    const permissionMode = stricterPermissionMode(ceiling, context.permission_mode);
-    if (context.permission_mode && context.permission_mode !== permissionMode) {
-      onEvent({ type: 'status', text: `This message asked for ${MODE_NAMES[context.permission_mode]}; this device allows at most ${MODE_NAMES[ceiling]}, so it ran as ${MODE_NAMES[permissionMode]}.` });
-    }
-    let prompt = task.info.prompt;
-    let images: ImageInput[] | undefined;
-    if (task.attachments) {
-      try {
-        const received = await receiveAttachments({ backendUrl: this.options.backendUrl, token: this.options.token, subtaskId: task.info.subtaskId, signal: task.controller.signal }, task.attachments, cwd, prompt);
-        ({ prompt, images } = received);
-      } catch (err) {
-        if (err instanceof AttachmentError) return { status: 'failed', error: err.error };
-        throw err;
-      }
-    }
-    const run = (prompt: string, resume: string | undefined) =>
-      runClaude({
-        subtaskId: task.info.subtaskId,
-        taskId: task.info.taskId,
-        processes: this.processes,
-        host: this.hostSettings(),
-        prompt,
-        images,
-        cwd,
-        permissionMode,
-        resume,
-        model: context.model,
-        claudeCodePath: this.options.claudeCodePath,
-        confineTo: mode === 'cloud' ? where.cwd : undefined, // the pool runs every user's tasks as one OS user
-        shell: this.options.shell,
-        signal: task.controller.signal,
-        onEvent,
-        canUseTool: this.approvals.canUseTool(task.info.subtaskId, ceiling),
-        logger: this.log,
-      });
-    if (!context.session_id) return run(withHistory(prompt, context), undefined);
-    const outcome = await run(prompt, context.session_id);
-    // The session lives on another machine (a cloud pool member, a reinstalled device): go on from the history.
-    if (outcome.status !== 'failed' || !/No conversation found/i.test(outcome.error?.message ?? '')) return outcome;
-    onEvent({ type: 'status', text: 'The earlier Claude session is not on this device; continuing from the conversation history.' });
-    return run(withHistory(prompt, context), undefined);
-  }
-}
-
-/** How the modes read in a sentence (the chat's composer uses the same words). */
-const MODE_NAMES: Record<PermissionMode, string> = {
-  plan: '"Plan only" (plan)',
-  default: '"Ask before changes" (default)',
-  acceptEdits: '"Accept edits" (acceptEdits)',
-  bypassPermissions: '"Full access" (bypassPermissions)',
-};
-
-/** The prompt with the earlier turns of the conversation in front, for a run without its session. */
-function withHistory(prompt: string, context: TaskContext): string {
-  if (!context.history?.length) return prompt;
-  return `Earlier in this conversation:\n${context.history.map((h) => `${h.role}: ${h.text}`).join('\n')}\n\nNow: ${prompt}`;
 }
 
 export function createExecutor(options: ExecutorOptions): Executor {
