@@ -3,7 +3,7 @@
 // `vscode`.
 import { EventEmitter } from 'node:events';
 import {
-  ErrorCode, TaskExecute, TaskPermissionReply, parsePayload, type AckFn, type ProtocolError, type TaskContext, type TaskEvent,
+  ErrorCode, TaskExecute, TaskPermissionReply, parsePayload, type AckFn, type TaskContext, type TaskEvent,
 } from '@wegent/shared';
 import type {
   ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions,
@@ -18,23 +18,15 @@ import { defaultDataDir, deviceNameFor, loadDeviceIdentity, type DeviceIdentity 
 import { DEFAULT_GRACE_MS, resolveOptions, type ResolvedOptions } from './options';
 import { Outbox } from './outbox';
 import { SlotTable } from './slots';
+import { firstOutcome } from './startOutcome';
 import { executeTask, type ExecutionDeps, type TaskToRun } from './taskExecution';
 import { WorktreeManager } from './worktree/manager';
 import { answerApply, answerDiff } from './worktree/review';
 
+// The shells take start()'s refusal from here, beside the Executor that throws it.
+export { ExecutorStartError } from './startOutcome';
+
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-
-/** Thrown by start() when the backend refuses this executor for good. */
-export class ExecutorStartError extends Error {
-  constructor(readonly error: ProtocolError) {
-    super(error.message);
-    this.name = 'ExecutorStartError';
-  }
-  get code(): string {
-    return this.error.code;
-  }
-}
 
 interface RunningTask extends TaskToRun {
   /** Set when the executor (not the user) stopped the task. */
@@ -156,16 +148,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
       this.emitState();
     });
     connection.on('registered', (ok) => this.log.info(`Device "${deviceName}" is online`, { device_id: deviceId, backend: this.options.backendUrl, heartbeat_interval_s: ok.heartbeat_interval_s }));
-    const outcome = new Promise<void>((resolve, reject) => {
-      const onState = (s: string) => {
-        // 'stopped': stop() was called before the first attempt had an outcome.
-        if (s === 'online' || s === 'stopped' || (s === 'connecting' && connection.lastError)) resolve();
-        else if (s === 'error') reject(new ExecutorStartError(connection.lastError!));
-        else return;
-        connection.off('state', onState);
-      };
-      connection.on('state', onState);
-    });
+    const outcome = firstOutcome(connection);
     connection.start();
     await outcome;
   }
