@@ -12,6 +12,7 @@ import { Approvals, type AnswerOutcome, type OpenApproval, type PermissionAnswer
 import { loadSdk, settingsOf, type ClaudeRunResult } from './claude';
 import type { HostSettings } from './claudeOptions';
 import { ClaudeProcesses } from './claudeProcesses';
+import { ConversationRequests } from './conversationRequests';
 import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
 import { defaultDataDir, deviceNameFor, loadDeviceIdentity, type DeviceIdentity } from './identity';
@@ -21,7 +22,6 @@ import { SlotTable } from './slots';
 import { firstOutcome } from './startOutcome';
 import { executeTask, type ExecutionDeps, type TaskToRun } from './taskExecution';
 import { WorktreeManager } from './worktree/manager';
-import { answerApply, answerDiff } from './worktree/review';
 
 // The shells take start()'s refusal from here, beside the Executor that throws it.
 export { ExecutorStartError } from './startOutcome';
@@ -51,6 +51,8 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   private host?: HostSettings;
   /** What running one task takes (taskExecution.ts). */
   private readonly execution: ExecutionDeps;
+  /** task:diff, task:apply, task:forget and a finished task's changes (conversationRequests.ts). */
+  private readonly conversations: ConversationRequests;
 
   private readonly options: ResolvedOptions;
 
@@ -65,6 +67,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.processes = new ClaudeProcesses(loadSdk, { keepAliveMs, spare: keepAliveMs > 0 && options.spareProcess, maxIdle: this.slots.max }, this.log);
     this.approvals = new Approvals({ emit: (subtaskId, event) => this.stream(subtaskId, event), timeoutMs: options.approvalTimeoutMs });
     this.execution = { options, worktrees: this.worktrees, processes: this.processes, approvals: this.approvals, host: () => this.hostSettings(), log: this.log };
+    this.conversations = new ConversationRequests({ mode: options.mode, worktrees: this.worktrees, processes: this.processes, runs: (taskId) => this.conversationRuns(taskId), log: this.log });
     this.approvals.on('opened', (a) => {
       this.log.info(`Task waits for permission to use ${a.toolName}`, { subtask_id: a.subtaskId, request_id: a.requestId });
       this.emit('approval:opened', a);
@@ -129,14 +132,9 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         const parsed = parsePayload(TaskPermissionReply, payload);
         ack(parsed.ok ? this.approvals.reply(parsed.value) : { ok: false, error: parsed.error });
       },
-      onDiff: (payload, ack) => void answerDiff(this.worktrees, payload, this.log).then(ack),
-      onForget: (taskIds) => this.forgetConversations(taskIds),
-      onApply: (payload, ack) =>
-        void answerApply(this.worktrees, payload, (taskId) => this.conversationRuns(taskId), this.log).then((answer) => {
-          // Its worktree is gone: a warm Claude Code process of the conversation must not run on in it.
-          if (answer.ok) this.processes.forget((payload as { task_id: string }).task_id);
-          ack(answer);
-        }),
+      onDiff: (payload, ack) => this.conversations.diff(payload, ack),
+      onForget: (taskIds) => this.conversations.forget(taskIds),
+      onApply: (payload, ack) => this.conversations.apply(payload, ack),
     });
     this.connection = connection;
     connection.on('state', (s) => {
@@ -226,35 +224,9 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     this.emit('state', snapshot);
   }
 
-  /** Conversations deleted on the backend: their worktrees, branches and warm processes go (not one that runs here now). */
-  private async forgetConversations(taskIds: string[]): Promise<string[]> {
-    const done: string[] = [];
-    for (const taskId of taskIds) {
-      if (this.conversationRuns(taskId)) continue;
-      try {
-        if (await this.worktrees.forget(taskId)) done.push(taskId);
-        this.processes.forget(taskId);
-      } catch (err) {
-        this.log.warn('Could not remove the worktree of a deleted conversation', { task_id: taskId, reason: (err as Error).message });
-      }
-    }
-    return done;
-  }
-
   /** A message of that conversation runs on this device now (apply or discard must wait: TASK_BUSY). */
   private conversationRuns(taskId: string): boolean {
     return [...this.tasks.values()].some((t) => t.info.taskId === taskId);
-  }
-
-  /** The conversation's changes for task:complete; a git failure is logged, never fails the task. */
-  private async changesOf(taskId: string) {
-    if (this.options.mode !== 'local') return undefined;
-    try {
-      return await this.worktrees.changes(taskId);
-    } catch (err) {
-      this.log.warn('Could not read the conversation\'s changes', { task_id: taskId, reason: (err as Error).message });
-      return undefined;
-    }
   }
 
   private onExecute(payload: unknown, ack: AckFn): void {
@@ -290,7 +262,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const error = outcome.status === 'failed' || task.shutdown ? outcome.error : undefined;
     const result = outcome.result === undefined ? undefined : clipText(outcome.result, MAX_EVENT_TEXT);
     this.approvals.end(subtaskId); // its decision events go out before the outcome
-    const changes = await this.changesOf(taskId);
+    const changes = await this.conversations.changesOf(taskId);
     this.outbox.complete(subtaskId, { status: outcome.status, result, error, session_id: outcome.sessionId, usage: outcome.usage, changes });
     this.slots.release(subtaskId);
     this.tasks.delete(subtaskId);
