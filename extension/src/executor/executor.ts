@@ -1,38 +1,27 @@
-// The executor: composes identity, connection, slots, the run of a task (taskExecution.ts) and the
-// outbox into one object with an observable state for any UI (status bar, CLI log, webview). Free of
-// `vscode`.
+// The executor: composes identity, connection, slots, the running tasks (runningTasks.ts, each run in
+// taskExecution.ts), the conversations' requests and the outbox into one object with an observable
+// state for any UI (status bar, CLI log, webview). Free of `vscode`.
 import { EventEmitter } from 'node:events';
-import {
-  ErrorCode, TaskExecute, TaskPermissionReply, parsePayload, type AckFn, type TaskContext, type TaskEvent,
-} from '@wegent/shared';
-import type {
-  ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, RunningTaskInfo, StopOptions,
-} from './api';
+import { TaskPermissionReply, parsePayload, type TaskEvent } from '@wegent/shared';
+import type { ExecutorControl, ExecutorEvents, ExecutorOptions, ExecutorSnapshot, ExecutorState, Logger, StopOptions } from './api';
 import { Approvals, type AnswerOutcome, type OpenApproval, type PermissionAnswer } from './approvals';
-import { loadSdk, settingsOf, type ClaudeRunResult } from './claude';
+import { loadSdk, settingsOf } from './claude';
 import type { HostSettings } from './claudeOptions';
 import { ClaudeProcesses } from './claudeProcesses';
 import { ConversationRequests } from './conversationRequests';
-import { MAX_EVENT_TEXT, clipText } from './coalesce';
 import { DeviceConnection } from './connection';
 import { defaultDataDir, deviceNameFor, loadDeviceIdentity, type DeviceIdentity } from './identity';
 import { DEFAULT_GRACE_MS, resolveOptions, type ResolvedOptions } from './options';
 import { Outbox } from './outbox';
+import { RunningTasks } from './runningTasks';
 import { SlotTable } from './slots';
 import { firstOutcome } from './startOutcome';
-import { executeTask, type ExecutionDeps, type TaskToRun } from './taskExecution';
 import { WorktreeManager } from './worktree/manager';
 
 // The shells take start()'s refusal from here, beside the Executor that throws it.
 export { ExecutorStartError } from './startOutcome';
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-interface RunningTask extends TaskToRun {
-  /** Set when the executor (not the user) stopped the task. */
-  shutdown?: boolean;
-  done: Promise<void>;
-}
 
 export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorControl {
   private readonly log: Logger;
@@ -43,16 +32,15 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   readonly worktrees: WorktreeManager;
   /** Warm Claude Code processes: the conversations' between turns and a spare for the next one. */
   private readonly processes: ClaudeProcesses;
-  private readonly tasks = new Map<string, RunningTask>();
+  /** The tasks running here, task:execute to task:complete (runningTasks.ts). */
+  private readonly running: RunningTasks;
+  /** task:diff, task:apply, task:forget and a finished task's changes (conversationRequests.ts). */
+  private readonly conversations: ConversationRequests;
   private identity?: DeviceIdentity;
   private connection?: DeviceConnection;
   private draining = false;
   private lastSnapshot = '';
   private host?: HostSettings;
-  /** What running one task takes (taskExecution.ts). */
-  private readonly execution: ExecutionDeps;
-  /** task:diff, task:apply, task:forget and a finished task's changes (conversationRequests.ts). */
-  private readonly conversations: ConversationRequests;
 
   private readonly options: ResolvedOptions;
 
@@ -66,8 +54,20 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     const { keepAliveMs } = options;
     this.processes = new ClaudeProcesses(loadSdk, { keepAliveMs, spare: keepAliveMs > 0 && options.spareProcess, maxIdle: this.slots.max }, this.log);
     this.approvals = new Approvals({ emit: (subtaskId, event) => this.stream(subtaskId, event), timeoutMs: options.approvalTimeoutMs });
-    this.execution = { options, worktrees: this.worktrees, processes: this.processes, approvals: this.approvals, host: () => this.hostSettings(), log: this.log };
-    this.conversations = new ConversationRequests({ mode: options.mode, worktrees: this.worktrees, processes: this.processes, runs: (taskId) => this.conversationRuns(taskId), log: this.log });
+    this.conversations = new ConversationRequests({ mode: options.mode, worktrees: this.worktrees, processes: this.processes, runs: (taskId) => this.running.conversationRuns(taskId), log: this.log });
+    this.running = new RunningTasks({
+      slots: this.slots,
+      outbox: this.outbox,
+      approvals: this.approvals,
+      conversations: this.conversations,
+      execution: { options, worktrees: this.worktrees, processes: this.processes, approvals: this.approvals, host: () => this.hostSettings(), log: this.log },
+      log: this.log,
+      draining: () => this.draining,
+      stream: (subtaskId, event) => this.stream(subtaskId, event),
+      started: (info) => this.emit('task:start', info),
+      ended: (end) => this.emit('task:end', end),
+      emitState: () => this.emitState(),
+    });
     this.approvals.on('opened', (a) => {
       this.log.info(`Task waits for permission to use ${a.toolName}`, { subtask_id: a.subtaskId, request_id: a.requestId });
       this.emit('approval:opened', a);
@@ -126,7 +126,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
         mode: this.options.mode,
       }),
       runningIds: () => this.reportedIds(),
-      onExecute: (payload, ack) => this.onExecute(payload, ack),
+      onExecute: (payload, ack) => this.running.onExecute(payload, ack),
       onCancel: (id) => void this.cancel(id),
       onPermissionReply: (payload, ack) => {
         const parsed = parsePayload(TaskPermissionReply, payload);
@@ -142,7 +142,7 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
       // Nothing warm while the device cannot take tasks.
       this.processes.setActive(s === 'online' && !this.draining, this.hostSettings());
       // A final error (dead token, taken-over id) means no result can ever be reported: stop the work.
-      if (s === 'error') for (const task of this.tasks.values()) (task.shutdown = true), task.controller.abort();
+      if (s === 'error') this.running.shutdownAll();
       this.emitState();
     });
     connection.on('registered', (ok) => this.log.info(`Device "${deviceName}" is online`, { device_id: deviceId, backend: this.options.backendUrl, heartbeat_interval_s: ok.heartbeat_interval_s }));
@@ -152,30 +152,23 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
   }
 
   cancel(subtaskId: string): boolean {
-    const task = this.tasks.get(subtaskId);
-    if (!task) return false;
-    this.log.info('Cancelling task', { subtask_id: subtaskId });
-    task.controller.abort();
-    return true;
+    return this.running.cancel(subtaskId);
   }
 
   async stop(options: StopOptions = {}): Promise<void> {
     this.draining = true;
     this.processes.setActive(false);
-    if (options.drain && this.tasks.size) {
+    if (options.drain && this.running.size) {
       const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
-      this.log.info(`Waiting up to ${Math.round(graceMs / 1000)} s for ${this.tasks.size} running task(s) to finish`);
+      this.log.info(`Waiting up to ${Math.round(graceMs / 1000)} s for ${this.running.size} running task(s) to finish`);
       // No new task can start while draining: wait for these to end, or the grace period, whichever is first.
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
-      await Promise.race([Promise.all([...this.tasks.values()].map((t) => t.done)), grace]);
+      await Promise.race([this.running.allDone(), grace]);
       clearTimeout(timer);
     }
-    for (const task of this.tasks.values()) {
-      task.shutdown = true;
-      task.controller.abort();
-    }
-    await Promise.all([...this.tasks.values()].map((t) => t.done));
+    this.running.shutdownAll();
+    await this.running.allDone();
     this.processes.closeAll();
     // Report what ended before leaving, while the connection can still deliver it.
     if (this.connection?.isRegistered && !(await this.outbox.whenEmpty(5_000))) this.log.warn('Some task output could not be delivered before stopping');
@@ -222,53 +215,6 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorCo
     if (key === this.lastSnapshot) return;
     this.lastSnapshot = key;
     this.emit('state', snapshot);
-  }
-
-  /** A message of that conversation runs on this device now (apply or discard must wait: TASK_BUSY). */
-  private conversationRuns(taskId: string): boolean {
-    return [...this.tasks.values()].some((t) => t.info.taskId === taskId);
-  }
-
-  private onExecute(payload: unknown, ack: AckFn): void {
-    const parsed = parsePayload(TaskExecute, payload);
-    if (!parsed.ok) return ack({ ok: false, error: parsed.error });
-    const { task_id, subtask_id, prompt, context, attachments } = parsed.value;
-    if (this.draining) return ack({ ok: false, error: { code: ErrorCode.SHUTTING_DOWN, message: 'This executor is shutting down and takes no new tasks.' } });
-    const info: RunningTaskInfo = { subtaskId: subtask_id, taskId: task_id, prompt, startedAt: new Date().toISOString() };
-    const acquired = this.slots.tryAcquire(info);
-    if (acquired === 'duplicate') return ack({ ok: true }); // a resend of a task this device already has
-    if (acquired === 'full') return ack({ ok: false, error: { code: ErrorCode.SLOTS_FULL, message: `All ${this.slots.max} slots of this device are busy.` } });
-    ack({ ok: true });
-    const controller = new AbortController();
-    const task: RunningTask = { info, controller, done: Promise.resolve(), ...(attachments?.length ? { attachments } : {}) };
-    this.tasks.set(subtask_id, task);
-    task.done = this.runTask(task, context);
-  }
-
-  private async runTask(task: RunningTask, context: TaskContext): Promise<void> {
-    const { subtaskId, taskId } = task.info;
-    this.log.info('Task started', { subtask_id: subtaskId, task_id: taskId });
-    this.emit('task:start', task.info);
-    this.approvals.begin(subtaskId, taskId, task.info.prompt);
-    this.emitState();
-    const onEvent = (event: TaskEvent) => this.stream(subtaskId, event);
-    let outcome: ClaudeRunResult;
-    try {
-      outcome = await executeTask(this.execution, task, context, onEvent);
-    } catch (err) {
-      outcome = { status: 'failed', error: { code: ErrorCode.EXECUTOR_ERROR, message: `The executor failed: ${(err as Error).message}` } };
-    }
-    if (task.shutdown) outcome = { ...outcome, status: 'cancelled', error: { code: ErrorCode.SHUTTING_DOWN, message: 'The executor was stopped while this task ran.' } };
-    const error = outcome.status === 'failed' || task.shutdown ? outcome.error : undefined;
-    const result = outcome.result === undefined ? undefined : clipText(outcome.result, MAX_EVENT_TEXT);
-    this.approvals.end(subtaskId); // its decision events go out before the outcome
-    const changes = await this.conversations.changesOf(taskId);
-    this.outbox.complete(subtaskId, { status: outcome.status, result, error, session_id: outcome.sessionId, usage: outcome.usage, changes });
-    this.slots.release(subtaskId);
-    this.tasks.delete(subtaskId);
-    this.log[outcome.status === 'failed' ? 'warn' : 'info'](`Task ${outcome.status}`, { subtask_id: subtaskId, ...(error ? { code: error.code, reason: error.message } : {}) });
-    this.emit('task:end', { subtaskId, status: outcome.status, result: outcome.result, error });
-    this.emitState();
   }
 }
 
