@@ -10,19 +10,26 @@ local function subtask_state(key)
   return { status = h[1], device_id = h[2], last_seq = tonumber(h[3] or '0'), truncated = h[4] == '1' }
 end
 
--- bytes and events of the subtask's stored stream
-local function subtask_stored(key)
-  local h = redis.call('HMGET', key, 'stored_bytes', 'stored_events')
-  return tonumber(h[1] or '0'), tonumber(h[2] or '0')
+-- subtask_state plus the bytes and events of its stored stream, in one call (task:progress reads
+-- them on every seq: each redis.call is a real share of a script's time, see progress-7.lua)
+local function subtask_stream_state(key)
+  local h = redis.call('HMGET', key, 'status', 'device_id', 'last_seq', 'truncated', 'stored_bytes', 'stored_events')
+  if not h[1] then return nil end
+  return {
+    status = h[1], device_id = h[2], last_seq = tonumber(h[3] or '0'), truncated = h[4] == '1',
+    stored_bytes = tonumber(h[5] or '0'), stored_events = tonumber(h[6] or '0'),
+  }
 end
 
-local function subtask_add_stored(key, bytes, events)
-  redis.call('HINCRBY', key, 'stored_bytes', bytes)
-  redis.call('HINCRBY', key, 'stored_events', events)
-end
-
-local function subtask_truncate(key)
-  redis.call('HSET', key, 'truncated', '1')
+-- One applied seq in one write: its number, the stream's new totals, and when it starts the
+-- subtask (started_at given) its running status; `truncated` when the seq was cut at the cap.
+local function subtask_append(key, seq, stored_bytes, stored_events, started_at, truncated)
+  local f = { 'last_seq', seq, 'stored_bytes', stored_bytes, 'stored_events', stored_events }
+  if started_at then
+    f[#f + 1] = 'status'; f[#f + 1] = 'running'; f[#f + 1] = 'started_at'; f[#f + 1] = started_at
+  end
+  if truncated then f[#f + 1] = 'truncated'; f[#f + 1] = '1' end
+  redis.call('HSET', key, unpack(f))
 end
 
 local function subtask_set_status(key, status)
@@ -33,9 +40,6 @@ local function subtask_start(key, now_iso)
   redis.call('HSET', key, 'status', 'running', 'started_at', now_iso)
 end
 
-local function subtask_set_last_seq(key, seq)
-  redis.call('HSET', key, 'last_seq', seq)
-end
 
 local function subtask_owner(key)
   return redis.call('HGET', key, 'user_id')
