@@ -92,7 +92,7 @@ export function createApp({ config, redis, adapterRedis, log }: AppDeps): App {
   const notify: Notifier = socketNotifier(chatNsp, deviceNsp);
   // With the streams adapter, whether another node shares the Redis (a chunk skips the stream when none does).
   const peers = new Peers(redis, probe ? probe.check : null, log);
-  const services = createServices(config, redis, log, notify, peers.nodeId);
+  const services = createServices(config, redis, log, notify, peers);
 
   const app = new Koa<AppState>({ proxy: false });
   app.on('error', () => {}); // errors are answered and logged by errorMiddleware

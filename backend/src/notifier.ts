@@ -15,8 +15,11 @@ export interface Notifier {
   toUserHere<E extends ChatPush>(userId: string, event: E, payload: Parameters<ChatServerToClient[E]>[0]): void;
   /** Tells the device's current socket to stop a task. */
   cancelOnDevice(deviceId: string, payload: TaskCancel): void;
-  /** Emits task:execute to the device's socket and waits up to `timeoutMs` for its ack. */
-  execute(deviceId: string, payload: TaskExecute, timeoutMs: number): Promise<ExecuteAnswer>;
+  /**
+   * Emits task:execute to the device's socket and waits up to `timeoutMs` for its ack; `here`: to
+   * this node's sockets only (no other node registered, realtime/peers.ts).
+   */
+  execute(deviceId: string, payload: TaskExecute, timeoutMs: number, here?: boolean): Promise<ExecuteAnswer>;
   /** Emits task:permission_reply to the device's socket and waits up to `timeoutMs` for its ack. */
   permissionReply(deviceId: string, payload: TaskPermissionReply, timeoutMs: number): Promise<ExecuteAnswer>;
   /**

@@ -16,6 +16,7 @@ import { Monitor } from './monitor';
 import type { Notifier } from './notifier';
 import { prepareScripts } from './store/script';
 import { Tasks } from './tasks';
+import { NO_NODE_VIEW, type NodeView } from './dispatch/deps';
 import { UsageLedger } from './usage';
 
 export interface Services {
@@ -37,10 +38,10 @@ export interface Services {
 }
 
 /**
- * `notify` is filled in by app.ts once Socket.IO exists (it needs the namespaces); `nodeId` is this
- * node's id in the nodes registry, '' when it keeps none (realtime/peers.ts).
+ * `notify` is filled in by app.ts once Socket.IO exists (it needs the namespaces); `peers` is this
+ * node in the nodes registry (realtime/peers.ts), none when it keeps no registry.
  */
-export function createServices(config: Config, redis: RedisClient, log: Logger, notify: Notifier, nodeId = ''): Services {
+export function createServices(config: Config, redis: RedisClient, log: Logger, notify: Notifier, peers: NodeView = NO_NODE_VIEW): Services {
   prepareScripts(redis);
   const metrics = createMetrics(redis);
   const accounts = new Accounts(redis, config.jwtSecret);
@@ -49,7 +50,7 @@ export function createServices(config: Config, redis: RedisClient, log: Logger, 
   const attachments = new Attachments(redis, config.jwtSecret, config.attachmentTtl, tasks, devices);
   const approvals = new Approvals(redis, tasks, devices, notify, { ackTimeoutMs: config.executeAckTimeoutMs }, log);
   const usage = new UsageLedger(redis, metrics);
-  const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, usage, notify, metrics, log, opts: config, nodeId }, approvals);
+  const dispatcher = new Dispatcher({ redis, devices, tasks, attachments, usage, notify, metrics, log, opts: config, peers }, approvals);
   const monitor = new Monitor(redis, dispatcher, config.timing.monitorIntervalMs, metrics, log, config.timing.onlineTtlMs);
   const changes = new ChangeReview(redis, tasks, devices, notify, log);
   return { config, redis, log, metrics, accounts, attachments, devices, tasks, conversations: new Conversations(redis, tasks), usage, dispatcher, approvals, changes, monitor, inflight: new InFlight() };

@@ -5,7 +5,7 @@
 // wg:socket.io, read here to see which chunks went through it.
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { redisClient, startRedis, type TestRedis } from '../../test/support/redis';
+import { monitorCommands, redisClient, startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, type TestBackend, type TestUser } from '../../test/support/backend';
 import { TestChat, TestDevice } from '../../test/support/clients';
 import { waitFor } from '../../test/support/wait';
@@ -63,6 +63,26 @@ describe('peers: chunks go through the adapter only when another node may need t
     assert.equal(await chunksInStream(store, s.subtaskId), 0);
   });
 
+  it('one node: task:execute goes straight to the device, no adapter command carries it', async () => {
+    const seen: string[] = [];
+    const stop = await monitorCommands(redis.url, (args) => {
+      if (args.some((a) => a.includes('task:execute'))) seen.push(args[0]);
+    });
+    try {
+      const device = await TestDevice.connect({ url: a.url, token: alice.token, deviceId: 'direct' });
+      const chat = await TestChat.connect({ url: a.url, token: alice.token });
+      open.push(device, chat);
+      const sent = await chat.sendOk({ device_id: 'direct', message: 'straight there' });
+      await device.waitForExecute(sent.subtask_id);
+      // A chunk after it goes through Redis (the progress script): MONITOR has shown everything before it.
+      assert.ok((await device.text(sent.subtask_id, 'done')).ok);
+      await waitFor(() => chat.chunks(sent.subtask_id).length === 1);
+      assert.deepEqual(seen, [], 'the adapter published task:execute');
+    } finally {
+      stop();
+    }
+  });
+
   it('a node that starts mid-stream: its chat catches up from storage, then gets every later chunk live', async () => {
     const s = await stream('joined');
     await s.send(1, 3);
@@ -81,6 +101,18 @@ describe('peers: chunks go through the adapter only when another node may need t
     await waitFor(() => chatB.chunks(s.subtaskId).length === 3, { message: 'node B\'s chat missed live chunks' });
     assert.deepEqual(chatB.chunks(s.subtaskId).map((c) => c.seq), [4, 5, 6]);
     assert.equal(await chunksInStream(store, s.subtaskId), 3, 'the chunks for node B went through the stream');
+  });
+
+  it('a device on a node that just started gets its task from a node that thought itself alone', async () => {
+    // Node A's last beat may predate B: its first task:execute then reaches no socket here, and the
+    // loop sends it again through the adapter (peers.ts) — the device must get it either way.
+    const device = await TestDevice.connect({ url: b!.url, token: alice.token, deviceId: 'on-b' });
+    const chatA = await TestChat.connect({ url: a.url, token: alice.token });
+    open.push(device, chatA);
+    const sent = await chatA.sendOk({ device_id: 'on-b', message: 'across' });
+    await device.waitForExecute(sent.subtask_id);
+    assert.ok((await device.text(sent.subtask_id, 'from b')).ok);
+    await waitFor(() => chatA.chunks(sent.subtask_id).length === 1, { message: 'the chat on A missed the chunk from B' });
   });
 
   it('a node that stops leaves the registry: the other keeps its chunks to itself again', async () => {

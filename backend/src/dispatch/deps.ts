@@ -27,6 +27,18 @@ export interface DispatchDeps {
   metrics: Metrics;
   log: Logger;
   opts: DispatchOptions;
-  /** This node in the nodes registry ('' when none is kept): a chunk with no other node to reach stays here (realtime/peers.ts). */
-  nodeId: string;
+  /** This node in the nodes registry (realtime/peers.ts). */
+  peers: NodeView;
 }
+
+/**
+ * `nodeId`: '' when no registry is kept (a chunk with no other node to reach stays here); `alone`:
+ * no other node was registered a moment ago (a first task:execute skips the adapter).
+ */
+export interface NodeView {
+  readonly nodeId: string;
+  alone(): boolean;
+}
+
+/** No registry (tests that build services without Socket.IO): never alone, chunks through the adapter. */
+export const NO_NODE_VIEW: NodeView = { nodeId: '', alone: () => false };

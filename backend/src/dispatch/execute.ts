@@ -67,7 +67,9 @@ export class Executions {
       if (!s || s.status === 'running' || tasks.doneEvent(s)) return;
       const context = (attempt === 1 ? await justSent?.context : undefined) ?? (await tasks.contextFor(s, s.user_id));
       const attachments = this.d.attachments.refs(s.subtask_id, s.attachments);
-      const answer = await notify.execute(deviceId, { task_id: s.task_id, subtask_id: s.subtask_id, prompt: s.prompt, context, ...(attachments ? { attachments } : {}) }, opts.executeAckTimeoutMs);
+      // The first attempt on a lone node skips the adapter; a stale view costs one "nobody" (peers.ts).
+      const here = attempt === 1 && this.d.peers.alone();
+      const answer = await notify.execute(deviceId, { task_id: s.task_id, subtask_id: s.subtask_id, prompt: s.prompt, context, ...(attachments ? { attachments } : {}) }, opts.executeAckTimeoutMs, here);
       if (answer.kind === 'nobody') {
         // The socket is gone but the TTL has not lapsed: wait for it to come back (register resumes too).
         await new Promise((r) => setTimeout(r, Math.min(opts.executeAckTimeoutMs, 1000)));

@@ -60,7 +60,7 @@ export class Streams {
       eventCount: p.events.length, maxBytes: cap.subtaskEventBytes, maxEvents: cap.subtaskEvents, noteJson: `${head},"events":${this.noteEventsJson}}`,
       cost, points: this.rate.points,
       approvalOps: approvalOps(p.events, now),
-      nodeId: this.d.nodeId,
+      nodeId: this.d.peers.nodeId,
     });
     switch (res.outcome) {
       case 'limited':

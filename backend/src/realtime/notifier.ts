@@ -22,7 +22,8 @@ export function socketNotifier(chat: Namespace, devices: Namespace): Notifier {
     cancelOnDevice(deviceId, payload) {
       devices.to(deviceRoom(deviceId)).emit('task:cancel', payload);
     },
-    execute(deviceId, payload, timeoutMs) {
+    execute(deviceId, payload, timeoutMs, here) {
+      if (here) return askDeviceHere(devices, deviceId, 'task:execute', payload, timeoutMs);
       return askDevice(devices, deviceId, 'task:execute', payload, timeoutMs);
     },
     permissionReply(deviceId, payload, timeoutMs) {
@@ -34,6 +35,10 @@ export function socketNotifier(chat: Namespace, devices: Namespace): Notifier {
   };
 }
 
+function notAnAck(event: string): ExecuteAnswer {
+  return { kind: 'ack', ack: { ok: false, error: { code: 'EXECUTOR_ERROR', message: `The device answered ${event} with something that is not an ack object.` } } };
+}
+
 /** One emission to the device's room that wants an ack (any node's socket answers through the adapter). */
 function askDevice(devices: Namespace, deviceId: string, event: 'task:execute' | 'task:permission_reply' | 'task:diff' | 'task:apply', payload: unknown, timeoutMs: number): Promise<ExecuteAnswer> {
   return new Promise<ExecuteAnswer>((resolve) => {
@@ -43,8 +48,28 @@ function askDevice(devices: Namespace, deviceId: string, event: 'task:execute' |
       .emit(event, payload, (err: Error | null, responses: unknown[]) => {
         const answer = responses?.find(isAck);
         if (answer) resolve({ kind: 'ack', ack: answer });
-        else if (responses?.length) resolve({ kind: 'ack', ack: { ok: false, error: { code: 'EXECUTOR_ERROR', message: `The device answered ${event} with something that is not an ack object.` } } });
+        else if (responses?.length) resolve(notAnAck(event));
         else resolve(err ? { kind: 'timeout' } : { kind: 'nobody' });
       });
+  });
+}
+
+/**
+ * askDevice for this node's sockets of the device alone (no adapter): "nobody" at once when it has
+ * none. Not `devices.local`, whose ack waits for every node the adapter knows of to answer.
+ */
+function askDeviceHere(devices: Namespace, deviceId: string, event: 'task:execute', payload: unknown, timeoutMs: number): Promise<ExecuteAnswer> {
+  const ids = devices.adapter.rooms.get(deviceRoom(deviceId));
+  const sockets = [...(ids ?? [])].flatMap((id) => devices.sockets.get(id) ?? []);
+  if (!sockets.length) return Promise.resolve({ kind: 'nobody' });
+  return new Promise<ExecuteAnswer>((resolve) => {
+    let pending = sockets.length;
+    for (const socket of sockets) {
+      socket.timeout(timeoutMs).emit(event, payload, (err: Error | null, answer: unknown) => {
+        if (!err && isAck(answer)) return resolve({ kind: 'ack', ack: answer });
+        if (!err) return resolve(notAnAck(event));
+        if (--pending === 0) resolve({ kind: 'timeout' });
+      });
+    }
   });
 }

@@ -13,7 +13,13 @@
 //   they catch up (chat:resume) from the stored stream, which already holds the chunk.
 // A chat that still sees a gap in seqs (B stalled past TTL_MS, or Redis lost the registry) asks
 // chat:resume, as it does for a chunk lost in any other way.
+//
+// A first task:execute on a node whose last beat (sent less than VIEW_MS ago) found no other node
+// goes to this node's sockets alone, without the adapter's encode and XADD in front of it. That view
+// may be stale: a device that just connected to a new node B is then not reached, the loop hears
+// "nobody" and sends again through the adapter a moment later (dispatch/execute.ts) — late, not lost.
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log';
 import type { RedisClient } from '../store/redis';
 import { nodeBeat, nodeLeave } from '../store/scripts/nodes';
@@ -21,6 +27,8 @@ import { nodeBeat, nodeLeave } from '../store/scripts/nodes';
 /** How often a node beats, and how long the others count it after its last beat. */
 export const BEAT_MS = 3_000;
 export const TTL_MS = 15_000;
+/** How long a beat's count of other nodes is taken as the truth (a beat late by up to a second). */
+export const VIEW_MS = BEAT_MS + 1_000;
 
 /** Resolves true once this node's stream reader has read an entry written for the purpose. */
 export type ReaderCheck = (timeoutMs?: number) => Promise<boolean>;
@@ -30,6 +38,8 @@ export class Peers {
   readonly nodeId: string;
   private timer: NodeJS.Timeout | null = null;
   private failing = false;
+  /** What the last successful beat found: other nodes, and when it was sent (performance.now()). */
+  private view: { others: number; sentAt: number } | null = null;
 
   /** `readerCheck`: the streams adapter's (realtime/adapter.ts); none, and the node never registers. */
   constructor(
@@ -52,22 +62,30 @@ export class Peers {
     this.timer.unref();
   }
 
+  /** True while this node's last beat, sent less than VIEW_MS ago, found no other node. */
+  alone(): boolean {
+    return this.view !== null && this.view.others === 0 && performance.now() - this.view.sentAt < VIEW_MS;
+  }
+
   /** Leaves the registry (shutdown, after its sockets are closed): the others stop counting it now. */
   async leave(): Promise<void> {
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = null;
+    this.view = null;
     await nodeLeave(this.redis, this.nodeId).catch(() => {});
   }
 
   private async beat(): Promise<void> {
     try {
-      await nodeBeat(this.redis, { nodeId: this.nodeId, ttlMs: TTL_MS });
+      const sentAt = performance.now();
+      this.view = { others: await nodeBeat(this.redis, { nodeId: this.nodeId, ttlMs: TTL_MS }), sentAt };
       if (this.failing) this.log.info('node registry: beating again');
       this.failing = false;
     } catch (err) {
       if (!this.failing) this.log.warn({ err: (err as Error).message }, 'node registry: beat failed (other nodes send this one every chunk meanwhile, until it lapses)');
       this.failing = true;
+      this.view = null;
     }
   }
 }
