@@ -25,6 +25,12 @@ end
 -- the promoted ids, the queue as it stands when any were promoted.
 local function turn_take(sub, slots, queue, sid, max, subtask_fields)
   hset_list(sub, subtask_fields)
+  -- Nobody waits and a slot is free: it takes the slot, as the pump would, in one call instead of
+  -- eight (the common case of every send; each call is a real share of the script's time).
+  if redis.call('LLEN', queue) == 0 and redis.call('SCARD', slots) < max then
+    redis.call('SADD', slots, sid)
+    return 'pending', 0, {sid}, {}
+  end
   redis.call('RPUSH', queue, sid)
   local promoted = pump(slots, queue, max)
   local pos = 0
@@ -41,8 +47,9 @@ end
 
 -- Attaches the turn to its conversation (created when new).
 local function turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, status, task_create, task_update)
-  if new_task then hset_list(task, task_create) end
-  hset_list(task, task_update)
+  -- A new conversation's record and the update in one write.
+  if new_task then for _, v in ipairs(task_update) do task_create[#task_create + 1] = v end end
+  hset_list(task, new_task and task_create or task_update)
   task_set_status(task, status)
   redis.call('RPUSH', task_subs, sid)
   redis.call('ZADD', user_tasks, now_ms, tid)
