@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { startRedis, type TestRedis } from '../test/support/redis';
 import { createUser, startBackend, type TestBackend } from '../test/support/backend';
 import { BENCH_DIR, settle, startRelay, type Relay } from './lib/procs';
+import { BENCH_LIMITS } from './lib/limits';
 import { summarizeProfile } from './profile';
 import { table, targetsTable, type Row, type Target } from './lib/report';
 import { mergeRows, mergeTargets } from './lib/repeat';
@@ -30,13 +31,6 @@ const profileArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, '
 const adapter = args.find((a, i) => args[i - 1] === '--adapter');
 /** --repeat N: each suite N times in a row, merged (lib/repeat.ts). */
 const repeat = Math.max(1, Number(args.find((a, i) => args[i - 1] === '--repeat') ?? 1));
-
-const BENCH_LIMITS = {
-  WEGENT_MAX_DEVICES_PER_USER: '1000000', WEGENT_MAX_SOCKETS_PER_USER: '1000000', WEGENT_MAX_TASKS_PER_USER: '100000000',
-  WEGENT_PROGRESS_POINTS_PER_SECOND: '100000000',
-  // A stream suite's subtask outlives the stored-output caps (20,000 events) within seconds.
-  WEGENT_MAX_SUBTASK_EVENTS: '1000000000', WEGENT_MAX_SUBTASK_EVENT_BYTES: '100000000000',
-};
 
 async function main(): Promise<void> {
   const started = new Date();

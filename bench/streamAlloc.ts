@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { startRedis } from '../test/support/redis';
 import { createUser, startBackend } from '../test/support/backend';
 import { Inspector, inspectorUrlIn } from './lib/inspector';
+import { BENCH_LIMITS } from './lib/limits';
 import { runWorker } from './lib/procs';
 import { original, where } from './profile';
 import type { StreamResult } from './scenarios/stream';
@@ -29,8 +30,7 @@ async function main(): Promise<void> {
   const backend = await startBackend({
     redisUrl: redis.url, sourceMaps: false, nodeArgs: ['--inspect=127.0.0.1:0'],
     env: {
-      LOG_LEVEL: 'warn', WEGENT_MAX_SOCKETS_PER_USER: '1000000', WEGENT_PROGRESS_POINTS_PER_SECOND: '100000000',
-      WEGENT_MAX_SUBTASK_EVENTS: '1000000000', WEGENT_MAX_SUBTASK_EVENT_BYTES: '100000000000', ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}),
+      LOG_LEVEL: 'warn', ...BENCH_LIMITS, ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}),
     },
   });
   try {

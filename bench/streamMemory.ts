@@ -7,6 +7,7 @@ import { startRedis } from '../test/support/redis';
 import { createUser, startBackend } from '../test/support/backend';
 import { Inspector, inspectorUrlIn, type MemoryReading } from './lib/inspector';
 import { groupHeap } from './lib/heap';
+import { BENCH_LIMITS } from './lib/limits';
 import { runWorker, startRelay } from './lib/procs';
 import type { StreamResult } from './scenarios/stream';
 import { BATCH } from './suites/stream';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     }
     const backend = await startBackend({
       redisUrl: redis.url, sourceMaps: false, nodeArgs: inspect,
-      env: { LOG_LEVEL: 'warn', WEGENT_MAX_DEVICES_PER_USER: '1000000', WEGENT_PROGRESS_POINTS_PER_SECOND: '100000000', ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}) },
+      env: { LOG_LEVEL: 'warn', ...BENCH_LIMITS, ...(adapter ? { WEGENT_SOCKET_ADAPTER: adapter } : {}) },
     });
     try {
       const insp = await inspectorOf(backend.logs);
