@@ -25,7 +25,7 @@ local MAX_REQUESTS_AFTER_CUT = 1000
 local sub, events, slots, requests, decisions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local wait = rate_take(KEYS[6], tonumber(ARGV[10]), tonumber(ARGV[11]))
 if wait then return {'limited', wait} end
-local s = subtask_stream_state(sub)
+local s = subtask_state(sub)
 if not s or s.device_id ~= ARGV[1] then return {'notfound'} end
 if FINAL[s.status] then return {'final'} end
 local seq = tonumber(ARGV[2])

@@ -3,16 +3,10 @@
 -- script writes to a subtask arrives encoded from TypeScript as a field list.
 --- @include "final"
 
--- nil when there is no such subtask
+-- nil when there is no such subtask; with the bytes and events of its stored stream, read in the
+-- same call (task:progress needs them on every seq, and each redis.call is a real share of a
+-- script's time there, see progress-7.lua)
 local function subtask_state(key)
-  local h = redis.call('HMGET', key, 'status', 'device_id', 'last_seq', 'truncated')
-  if not h[1] then return nil end
-  return { status = h[1], device_id = h[2], last_seq = tonumber(h[3] or '0'), truncated = h[4] == '1' }
-end
-
--- subtask_state plus the bytes and events of its stored stream, in one call (task:progress reads
--- them on every seq: each redis.call is a real share of a script's time, see progress-7.lua)
-local function subtask_stream_state(key)
   local h = redis.call('HMGET', key, 'status', 'device_id', 'last_seq', 'truncated', 'stored_bytes', 'stored_events')
   if not h[1] then return nil end
   return {
