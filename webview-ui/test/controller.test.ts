@@ -128,8 +128,15 @@ describe('chat Controller (real backend, browser transport)', function () {
     return subtaskId;
   }
 
-  /** The turn the first time the page showed it final (what the user saw when the stream closed). */
+  /**
+   * The turn the first time the page showed it final (what the user saw when the stream closed).
+   * Call it before what ends the turn (device.complete): the backend pushes chat:done before it acks
+   * task:complete, so the turn is usually final by the time device.complete returns, and a listener
+   * added then waits for a state change that may never come.
+   */
   function whenFirstFinal(controller: Controller, subtaskId: string): Promise<Turn> {
+    const now = controller.state.turns.find((x) => x.subtask_id === subtaskId);
+    assert.ok(!now || !isFinalStatus(now.status), `turn ${subtaskId} was final before whenFirstFinal was called: call it before ending the turn`);
     return new Promise((resolve) => {
       const stop = controller.subscribe((s) => {
         const t = s.turns.find((x) => x.subtask_id === subtaskId);
@@ -159,16 +166,18 @@ describe('chat Controller (real backend, browser transport)', function () {
     const { controller, transport } = await page();
     const first = await sendFrom(controller, 'one');
     for (const w of words(3)) await device.text(first, w);
+    const firstShown = whenFirstFinal(controller, first);
     await device.complete(first);
-    assert.deepEqual(texts(await whenFirstFinal(controller, first)), words(3));
+    assert.deepEqual(texts(await firstShown), words(3));
     assert.deepEqual(transport.resumes(first), [], 'chat:start preceded the ack: nothing to catch up');
 
     transport.lose = (event) => event === 'chat:start';
     const second = await sendFrom(controller, 'two');
     await waitFor(() => transport.resumes(second).length === 1, { message: 'a send whose start was lost must catch up' });
     for (const w of words(2)) await device.text(second, w);
+    const secondShown = whenFirstFinal(controller, second);
     await device.complete(second);
-    assert.deepEqual(texts(await whenFirstFinal(controller, second)), words(2));
+    assert.deepEqual(texts(await secondShown), words(2));
     assert.equal(controller.state.turns.length, 2);
   });
 
@@ -184,8 +193,9 @@ describe('chat Controller (real backend, browser transport)', function () {
 
     release();
     await waitFor(() => controller.state.turns.at(-1)!.last_seq === 6, { message: 'the resume never filled the gap' });
+    const final = whenFirstFinal(controller, id);
     await device.complete(id);
-    const shown = await whenFirstFinal(controller, id);
+    const shown = await final;
     assert.deepEqual(texts(shown), words(6));
     assert.equal(transport.resumes(id).length, 2, 'one resume, and one more for the gaps seen while it was in flight');
   });
@@ -194,8 +204,9 @@ describe('chat Controller (real backend, browser transport)', function () {
     const { controller, transport, storage } = await page();
     const id = await sendFrom(controller, 'private question');
     await device.text(id, 'private answer');
+    const final = whenFirstFinal(controller, id);
     await device.complete(id);
-    await whenFirstFinal(controller, id);
+    await final;
     controller.saveDraft('a half-written secret');
     assert.ok(controller.state.devices.some((d) => d.device_id === 'ctl-dev'));
 
