@@ -5,7 +5,9 @@
 // The private Redis holds every conversation and account, and has no password: it listens on no TCP
 // port at all, only on a unix socket inside the owner-only data dir (`redis/`, mode 0700), so no
 // other local user can reach it. A data dir whose path is too long for a socket address gets the
-// socket in a fresh owner-only temp dir instead; `redis/socket` names where it is (wegent-admin reads it).
+// socket in a fresh owner-only temp dir instead; `redis/socket` names where it is (wegent-admin reads it)
+// and which redis-server owns it: a backend that stops late (Ctrl+C stops its Redis at once, the
+// backend a moment later) must not remove the note of the Redis a newer backend started meanwhile.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, type NetConnectOpts } from 'node:net';
@@ -23,6 +25,8 @@ export interface RedisTarget {
   url: string;
   /** Set when we started redis-server ourselves. */
   stop?: () => Promise<void>;
+  /** The redis-server's process id, when we started it. */
+  pid?: number;
   source: 'env' | 'local-6379' | 'embedded';
 }
 
@@ -67,6 +71,19 @@ async function privateRedisAt(path: string): Promise<boolean> {
   throw new Error(`A Redis listens on ${path} (a running backend's private Redis) but did not answer within ${SHARED_REDIS_PATIENCE_MS / 1000} s. Is the machine very busy? Try again; if it stays so, stop the backend and start it again.`);
 }
 
+/**
+ * A Redis that answers on the data dir's socket without a note naming it is one whose backend is
+ * stopping it. Wait for it to go: a second redis-server started now would lose its socket file
+ * when the first one exits (Redis unlinks its socket path on shutdown).
+ */
+async function stoppedRedisGone(path: string): Promise<void> {
+  const deadline = Date.now() + SHARED_REDIS_PATIENCE_MS;
+  while ((await ping({ path })) !== 'absent') {
+    if (Date.now() > deadline) throw new Error(`A Redis still listens on ${path} though no backend names it. Is one stopping? Try again in a moment, or stop that redis-server.`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Longest unix socket path every platform accepts (sun_path: 108 bytes on Linux, 104 on macOS). */
 const MAX_SOCKET_PATH = 100;
 
@@ -92,11 +109,12 @@ export async function resolveRedis(redisUrl: string | undefined, dataDir: string
   // A backend already running on this data dir owns its private Redis: share it (the CLI does this).
   const pointer = join(dir, 'socket');
   if (existsSync(pointer)) {
-    const running = readFileSync(pointer, 'utf8').trim();
+    const running = readFileSync(pointer, 'utf8').split('\n')[0].trim(); // line 2: the owner's pid
     if (running && (await privateRedisAt(running))) return { url: running, source: 'embedded' };
   }
   rmSync(join(dir, 'port'), { force: true }); // left by a version that listened on TCP
   const socketPath = socketPathFor(dir);
+  await stoppedRedisGone(socketPath);
   rmSync(socketPath, { force: true }); // a stale socket file of a Redis that was killed
   const child: ChildProcess = spawn(
     'redis-server',
@@ -118,16 +136,27 @@ export async function resolveRedis(redisUrl: string | undefined, dataDir: string
     throw new Error('the private redis-server did not start within 15 s');
   })();
   await Promise.race([ready, failed]);
-  writeFileSync(pointer, `${socketPath}\n`, { mode: 0o600 });
+  const note = `${socketPath}\n${child.pid}\n`;
+  writeFileSync(pointer, note, { mode: 0o600 });
+  // The note goes with this redis-server, not with this process, and only while it is still ours.
+  const release = () => {
+    try {
+      if (readFileSync(pointer, 'utf8') === note) rmSync(pointer, { force: true });
+    } catch {
+      /* already gone */
+    }
+  };
+  child.once('exit', release);
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   return {
     url: socketPath,
     source: 'embedded',
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         process.off('exit', kill);
-        rmSync(pointer, { force: true });
+        release();
         // The temp dir of a socket that did not fit in the data dir goes with it.
         const cleanUp = () => (dirname(socketPath) !== dir ? rmSync(dirname(socketPath), { recursive: true, force: true }) : undefined);
         if (child.exitCode !== null) return (cleanUp(), resolve());
