@@ -59,8 +59,10 @@ describe('start: npm start defaults and the operator CLI', function () {
       // the owner-only data dir, which no other local user can reach.
       const pointer = join(dataDir, 'redis', 'socket');
       assert.ok(existsSync(pointer), 'redis/socket names the private Redis');
-      const socketPath = readFileSync(pointer, 'utf8').trim();
+      // Line 1 names the socket, line 2 the redis-server that owns it (a late backend leaves others' notes alone).
+      const [socketPath, ownerPid] = readFileSync(pointer, 'utf8').split('\n');
       assert.equal(socketPath, join(dataDir, 'redis', 'redis.sock'));
+      assert.equal((await run('redis-cli', ['-s', socketPath, 'info', 'server'])).stdout.match(/process_id:(\d+)/)?.[1], ownerPid);
       assert.equal(statSync(join(dataDir, 'redis')).mode & 0o777, 0o700, 'redis/ is owner-only');
       assert.equal(statSync(socketPath).mode & 0o077, 0, 'the socket is owner-only');
       assert.equal((await run('redis-cli', ['-s', socketPath, 'config', 'get', 'port'])).stdout.split('\n')[1], '0', 'the private Redis listens on a TCP port');
