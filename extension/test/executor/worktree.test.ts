@@ -2,13 +2,14 @@
 // reused by its follow-ups, changes as names and counts, diffs confined to the worktree and cut at
 // 1 MB, apply into the user's tree as uncommitted changes (all or nothing), discard, restart, prune.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LIMITS } from '@wegent/shared';
 import { WorktreeManager } from '../../src/executor/worktree/manager';
 import { answerApply, answerDiff } from '../../src/executor/worktree/review';
 import { makeRepo, sh, status, writeFiles } from './gitRepo';
 import { removeTempDirs, silentLogger, tempDir } from './tmp';
+import { waitFor } from '../../../test/support/wait';
 
 const signal = new AbortController().signal;
 
@@ -167,6 +168,22 @@ describe('executor: worktree per conversation', function () {
     const failed: string[] = [];
     await manager(undefined, { setupCommand: 'echo broken >&2; exit 3' }).prepare('t_setup2', repo, (t) => failed.push(t), signal);
     assert.match(failed.join('\n'), /failed \(exit 3\)[\s\S]*broken/);
+  });
+
+  it('sees an edit of the same size made in the second the worktree was checked out (git\'s racy-clean case)', async () => {
+    const repo = makeRepo({ 'a.txt': 'one\n' });
+    sh(repo, 'config', 'core.trustctime', 'false'); // so only the mtimes decide, as when the edit falls in the checkout's second
+    const m = manager();
+    const { cwd } = await m.prepare('t_racy', repo, () => {}, signal);
+    const file = path.join(cwd, 'a.txt');
+    const index = sh(cwd, 'rev-parse', '--path-format=absolute', '--git-path', 'index').trim();
+    const checkedOut = statSync(file);
+    utimesSync(index, checkedOut.atime, checkedOut.mtime); // the index written in the same second as the file
+    writeFileSync(file, 'two\n');
+    utimesSync(file, checkedOut.atime, checkedOut.mtime); // same size, same mtime: stat alone cannot tell
+    await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(checkedOut.mtimeMs / 1000), { message: 'the clock never left the checkout second' });
+    const changes = await m.changes('t_racy');
+    assert.deepEqual(changes?.files.map((f) => [f.path, f.status]), [['a.txt', 'modified']]);
   });
 
   it('the device answers apply TASK_BUSY while a message of the conversation runs, and a bad payload INVALID_PAYLOAD', async () => {

@@ -13,8 +13,17 @@ import { git, gitOk } from './git';
 export async function snapshotTree(worktree: string): Promise<string> {
   const index = path.join(os.tmpdir(), `wegent-index-${randomUUID()}`);
   const own = (await gitOk(['rev-parse', '--path-format=absolute', '--git-path', 'index'], { cwd: worktree })).trim();
-  // A copy of the worktree's index keeps git's stat cache, so unchanged files are not re-read.
-  await fs.copyFile(own, index).catch(() => undefined);
+  // A copy of the worktree's index keeps git's stat cache, so unchanged files are not re-read, and
+  // keeps the index's own mtime: git trusts an entry's stat only when the file's mtime is older
+  // than the index's, so a fresh mtime would hide an edit of the same size made in the second the
+  // entry was written (git's "racy clean" case; the agent's first edit right after checkout).
+  await fs.stat(own).then(
+    async (st) => {
+      await fs.copyFile(own, index);
+      await fs.utimes(index, st.atime, st.mtime);
+    },
+    () => undefined,
+  );
   const env = { GIT_INDEX_FILE: index };
   try {
     await gitOk(['add', '-A', '--', '.'], { cwd: worktree, env });
