@@ -99,7 +99,7 @@ describe('start: npm start defaults and the operator CLI', function () {
     const p = await startMain(cleanEnv({ PORT: String(port), WEGENT_DATA_DIR: dataDir, WEGENT_LOCAL_REDIS_PORT: String(await freePort()), WEGENT_BOOTSTRAP_USER: '0' }));
     try {
       await waitFor(() => p.output().includes('Wegent backend listening'), { timeout: 30_000, message: `listening line: ${p.output()}` });
-      const socketPath = readFileSync(join(dataDir, 'redis', 'socket'), 'utf8').trim();
+      const socketPath = readFileSync(join(dataDir, 'redis', 'socket'), 'utf8').split('\n')[0];
       assert.ok(socketPath.startsWith(join(tmpdir(), 'wegent-redis-')), socketPath);
       assert.equal(statSync(join(socketPath, '..')).mode & 0o777, 0o700, 'its temp dir is owner-only');
       assert.equal((await api(`http://127.0.0.1:${port}`, 'GET', '/healthz')).status, 200);
