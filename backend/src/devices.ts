@@ -4,12 +4,12 @@
 // A device's keys live at its owner's home (store/keys.ts): methods take that home, or a record.
 import type { RedisClient } from './store/redis';
 import {
-  CLOUD_DEVICE_ID, DEFAULT_SLOTS, ErrorCode, MAX_SLOTS, WegentError,
-  type CloudPool, type DeviceRegister, type DeviceStatus, type DeviceStatusEvent, type DeviceView, type ExecutorMode, type UserView,
+  ErrorCode, WegentError, type CloudPool, type DeviceRegister, type DeviceStatus, type DeviceStatusEvent, type DeviceView, type UserView,
 } from '@wegent/shared';
 import { keys, presenceMember, userHome } from './store/keys';
-import { decodeDevice, encodeDevice, type DeviceRecord } from './store/records';
+import { decodeDevice, type DeviceRecord } from './store/records';
 import { expireNow, heartbeat, markLost, touch, type Heartbeat, type Touched } from './store/scripts/presence';
+import { registerDevice, type Registration } from './registration';
 
 export type { DeviceRecord } from './store/records';
 
@@ -26,18 +26,42 @@ export function statusEventOf(v: DeviceView): DeviceStatusEvent {
   };
 }
 
-export interface Registered {
-  device: DeviceRecord;
-  /** The record as it was before this registration; null for a new id. */
-  before: DeviceRecord | null;
-}
-
 /**
  * A device registering again as chats last saw it: online, no lost connection shown (`touched`:
  * what its touch found), the same name and slots. After a backend restart thousands do, at once.
  */
 export function unchangedInChats(before: DeviceRecord | null, after: DeviceRecord, touched: Touched): boolean {
   return touched.wasOnline && !touched.wasLost && before !== null && before.name === after.name && before.max_slots === after.max_slots;
+}
+
+/** What chats see of a device: its record, its presence as status() tells it, and the account's default. */
+export function viewOf(d: DeviceRecord, presence: DevicePresence, defaultId: string | null): DeviceView {
+  const { status, slots_used, ...lost } = presence;
+  return {
+    device_id: d.device_id,
+    name: d.name,
+    status,
+    slots_used,
+    max_slots: d.max_slots,
+    is_default: defaultId === d.device_id,
+    last_seen_at: d.last_seen_at,
+    executor_version: d.executor_version,
+    mode: d.mode,
+    ...lost,
+  };
+}
+
+export interface DevicePresence {
+  status: DeviceStatus;
+  slots_used: number;
+  /** When its connection was lost, and when it will be offline then (online and lost only). */
+  disconnected_at?: string;
+  offline_at?: string;
+}
+
+/** The presence of a device that is online: online, or busy when its slots are full. */
+export function heldPresence(d: DeviceRecord, slotsUsed: number): DevicePresence {
+  return { status: slotsUsed >= d.max_slots ? 'busy' : 'online', slots_used: slotsUsed };
 }
 
 export class Devices {
@@ -60,68 +84,12 @@ export class Devices {
     return d;
   }
 
-  /** Creates or updates the registration; the first account to register an id owns it. */
-  async register(user: UserView, p: DeviceRegister): Promise<Registered> {
-    const mode: ExecutorMode = p.mode ?? 'local';
-    if (mode === 'cloud' && user.role !== 'operator') {
-      throw new WegentError(ErrorCode.FORBIDDEN, 'Only an operator account may register a cloud executor; register in local mode or use an operator token.', 403);
-    }
-    if (p.device_id === CLOUD_DEVICE_ID) {
-      throw new WegentError(ErrorCode.INVALID_PAYLOAD, 'Invalid field "device_id": "cloud" is reserved for the shared pool.');
-    }
-    const home = userHome(user.id);
-    const key = keys.device(home, p.device_id);
-    // The id's owner and the account's room are read together; a device registering again (a
-    // reconnect storm after a restart is thousands of them at once) is done with that one round
-    // trip. A new id is claimed if free and its owner read back in the next one (in order, on one
-    // connection). The claim is a key of its own: device ids are unique across users, whose
-    // devices live at different homes. What chats saw of the record comes in the same round trip.
-    const claim = keys.deviceOwner(p.device_id);
-    const [known, count, claimed, shown] = await Promise.all([
-      this.redis.sismember(keys.userDevices(user.id), p.device_id), this.redis.scard(keys.userDevices(user.id)), this.redis.get(claim),
-      this.redis.hgetall(key),
-    ]);
-    if (known !== 1) this.checkRoom(count);
-    let owner = claimed;
-    if (owner === null) [, owner] = await Promise.all([this.redis.set(claim, user.id, 'NX'), this.redis.get(claim)]);
-    if (owner !== user.id) {
-      throw new WegentError(ErrorCode.DEVICE_OWNED_BY_OTHER_USER, `The device id "${p.device_id}" is registered to another account. Delete it there first, or use a different device id.`, 409);
-    }
-    const now = new Date().toISOString();
-    // What lives at the owner's home in one MULTI; the cross-user indexes beside it (same round trip).
-    const m = this.redis
-      .multi()
-      .hsetnx(key, 'created_at', now)
-      .hset(key, ...encodeDevice({
-        device_id: p.device_id,
-        user_id: user.id,
-        name: p.name,
-        max_slots: Math.min(p.max_slots ?? DEFAULT_SLOTS, MAX_SLOTS),
-        executor_version: p.executor_version ?? null,
-        mode,
-        last_seen_at: now,
-      }))
-      .sadd(keys.userDevices(user.id), p.device_id);
-    const indexes = Promise.all([
-      this.redis.hset(keys.allDevices, p.device_id, home),
-      mode === 'cloud' ? this.redis.hset(keys.cloudDevices, p.device_id, home) : this.redis.hdel(keys.cloudDevices, p.device_id),
-    ]);
-    // The record as stored, read back in the same transaction.
-    const [exec] = await Promise.all([m.hgetall(key).exec(), indexes]);
-    const results = exec ?? [];
-    const [err, stored] = results[results.length - 1] ?? [new Error('no reply'), null];
-    if (err) throw err;
-    return { device: decodeDevice(stored as Record<string, string>)!, before: known === 1 ? decodeDevice(shown) : null };
-  }
-
-  /** LIMIT_EXCEEDED when a new id would be one device more than the account (holding `count`) may have. */
-  private checkRoom(count: number): void {
-    if (count < this.maxPerUser) return;
-    throw new WegentError(
-      ErrorCode.LIMIT_EXCEEDED,
-      `Your account already has ${count} devices, the most this backend allows (WEGENT_MAX_DEVICES_PER_USER). Delete one you no longer use (Settings, or DELETE /api/devices/:id), then connect again.`,
-      429,
-    );
+  /**
+   * Creates or updates the registration and refreshes its presence for the socket `holder`; the
+   * first account to register an id owns it. Comes with what the registration goes on to need.
+   */
+  async register(user: UserView, p: DeviceRegister, holder: string): Promise<Registration> {
+    return registerDevice(this.redis, { onlineTtlMs: this.onlineTtlMs, maxPerUser: this.maxPerUser }, user, p, holder);
   }
 
   /**
@@ -185,35 +153,23 @@ export class Devices {
     await this.redis.hset(keys.queuedDevices, deviceId, home);
   }
 
-  async status(d: DeviceRecord): Promise<{ status: DeviceStatus; slots_used: number; disconnected_at?: string; offline_at?: string }> {
+  async status(d: DeviceRecord): Promise<DevicePresence> {
     const home = userHome(d.user_id);
     // PTTL in place of EXISTS: the same round trip also says when a lost device will be offline.
     const [ttlMs, used] = await Promise.all([this.redis.pttl(keys.deviceOnline(home, d.device_id)), this.slotsUsed(home, d.device_id)]);
-    const online = ttlMs !== -2;
-    const status: DeviceStatus = !online ? 'offline' : used >= d.max_slots ? 'busy' : 'online';
-    if (!online || !d.disconnected_at) return { status, slots_used: used };
-    const offlineAt = new Date(Date.now() + Math.max(0, ttlMs)).toISOString();
-    return { status, slots_used: used, disconnected_at: d.disconnected_at, offline_at: offlineAt };
+    if (ttlMs === -2) return { status: 'offline', slots_used: used };
+    const held = heldPresence(d, used);
+    if (!d.disconnected_at) return held;
+    return { ...held, disconnected_at: d.disconnected_at, offline_at: new Date(Date.now() + Math.max(0, ttlMs)).toISOString() };
   }
 
   /** `defaultId`: the owner's default device when the caller already read it (lists). */
   async view(d: DeviceRecord, defaultId?: string | null): Promise<DeviceView> {
-    const [{ status, slots_used, ...lost }, def] = await Promise.all([
+    const [presence, def] = await Promise.all([
       this.status(d),
       defaultId !== undefined ? defaultId : this.redis.get(keys.userDefaultDevice(d.user_id)),
     ]);
-    return {
-      device_id: d.device_id,
-      name: d.name,
-      status,
-      slots_used,
-      max_slots: d.max_slots,
-      is_default: def === d.device_id,
-      last_seen_at: d.last_seen_at,
-      executor_version: d.executor_version,
-      mode: d.mode,
-      ...lost,
-    };
+    return viewOf(d, presence, def);
   }
 
   async statusEvent(d: DeviceRecord): Promise<DeviceStatusEvent> {

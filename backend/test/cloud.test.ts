@@ -37,6 +37,19 @@ describe('cloud: the shared executor pool', function () {
     assert.deepEqual(listed.body.cloud, { available: false, executors: 0 });
   });
 
+  it('takes a device into the pool when it registers again in cloud mode, and out when it goes back to local', async () => {
+    const pool = async () => (await api(backend.url, 'GET', '/api/devices', { token: alice.token })).body.cloud;
+    const device = await TestDevice.connect({ url: backend.url, token: operator.token, deviceId: 'switching', mode: 'local' });
+    open.push(device);
+    assert.deepEqual(await pool(), { available: false, executors: 0 });
+    assert.ok((await device.register({ mode: 'cloud' })).ok);
+    assert.deepEqual(await pool(), { available: true, executors: 1 });
+    assert.ok((await device.register({ mode: 'local' })).ok);
+    assert.deepEqual(await pool(), { available: false, executors: 0 });
+    device.close();
+    assert.equal((await api(backend.url, 'DELETE', '/api/devices/switching', { token: operator.token })).status, 204);
+  });
+
   it('routes each user’s task to the pool device with most free slots, isolated per user', async () => {
     const busy = await TestDevice.connect({ url: backend.url, token: operator.token, deviceId: 'cloud-busy', mode: 'cloud', maxSlots: 5 });
     const idle = await TestDevice.connect({ url: backend.url, token: operator.token, deviceId: 'cloud-idle', mode: 'cloud', maxSlots: 5 });

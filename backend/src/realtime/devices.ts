@@ -8,7 +8,7 @@ import { deviceRoom } from './notifier';
 import { tellAndClose } from './tellAndClose';
 import { keys, userHome } from '../store/keys';
 import { isStoreUnavailable } from '../store/errors';
-import { unchangedInChats } from '../devices';
+import { heldPresence, unchangedInChats, viewOf } from '../devices';
 
 function notRegistered(deviceId: string): WegentError {
   return new WegentError(ErrorCode.DEVICE_NOT_REGISTERED, `The device "${deviceId}" is not registered on this connection; send device:register first.`);
@@ -39,7 +39,9 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       // Cloud mode is decided on the role as it is now, not as it was when this socket connected.
       const current = p.mode === 'cloud' ? await accounts.getUser(user.id) : null;
       if (current) user.role = current.role;
-      const { device: d, before } = await devices.register(user, p);
+      // The record, its presence (this socket holds it now) and what follows, read in the same step.
+      const r = await devices.register(user, p, socket.id);
+      const d = r.device;
       if (data.deviceId && data.deviceId !== p.device_id) void socket.leave(deviceRoom(data.deviceId));
       // The newest socket wins: the previous one (on any node) is told and disconnected.
       tellAndClose(nsp, {
@@ -48,19 +50,19 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
       });
       await socket.join(deviceRoom(d.device_id));
       data.deviceId = d.device_id;
-      // The touch and the slot/queue reads reconcile needs go out together: one round trip.
-      const [touched, slots, queued] = await Promise.all([
-        devices.touch(home, d.device_id, socket.id), devices.slotIds(home, d.device_id), devices.queueLength(home, d.device_id),
-      ]);
       monitor.poke(ttlMs);
-      const [cancel, forget] = await Promise.all([dispatcher.reconcile(d, p.running_task_ids ?? [], { slots, queued }), conversations.toForget(home, d.device_id)]);
+      const running = p.running_task_ids ?? [];
+      const cancel = await dispatcher.reconcile(d, running, { slots: r.slots, queued: r.queued });
       for (const id of cancel) socket.emit('task:cancel', { subtask_id: id });
-      // The record as the touch left it (a lost connection's mark cleared), not read again; its
-      // status read after reconcile, which may have freed or filled slots. Chats hear it only when
-      // what they show changed: after a backend restart every device re-registers as it was, and
-      // each push would be one more broadcast through Redis, for nothing.
-      const view = await devices.view({ ...d, disconnected_at: null });
-      if (!unchangedInChats(before, d, touched)) dispatcher.emitDeviceView(user.id, view);
+      // The record as the touch left it (a lost connection's mark cleared), not read again. Its
+      // presence as read in the registration's step, unless reconcile may have freed or filled
+      // slots (one the device did not report, a queue to pump): then read after it. Chats hear it
+      // only when what they show changed: after a backend restart every device re-registers as it
+      // was, and each push would be one more broadcast through Redis, for nothing.
+      const held = { ...d, disconnected_at: null };
+      const settled = r.queued === 0 && r.slots.every((id) => running.includes(id));
+      const view = settled ? viewOf(held, heldPresence(held, r.slots.length), r.defaultId) : await devices.view(held, r.defaultId);
+      if (!unchangedInChats(r.before, d, r.touched)) dispatcher.emitDeviceView(user.id, view);
       log.info({ deviceId: d.device_id, userId: user.id, mode: d.mode }, 'device registered');
       return {
         device: view,
@@ -69,7 +71,7 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
         heartbeat_interval_ms: config.timing.heartbeatIntervalMs,
         online_ttl_ms: ttlMs,
         ...(cancel.length ? { cancel_subtask_ids: cancel } : {}),
-        ...(forget.length ? { forget_task_ids: forget } : {}),
+        ...(r.forget.length ? { forget_task_ids: r.forget } : {}),
       };
     });
 

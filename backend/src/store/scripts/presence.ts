@@ -27,7 +27,7 @@ const touchScript = defineScript(
   },
 );
 
-const deadline = defineScript(
+export const deadline = defineScript(
   'deadline-1',
   (i: DeviceAt & { ttlMs: number }) => ({ keys: [keys.presenceDeadlines(keys.presenceBucket(i.home))], args: [presenceMember(i.home, i.deviceId), i.ttlMs] }),
   (reply) => Number(reply),

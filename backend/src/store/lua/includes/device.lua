@@ -27,3 +27,8 @@ end
 local function device_seen(key, now_iso)
   if redis.call('EXISTS', key) == 1 then redis.call('HSET', key, 'last_seen_at', now_iso) end
 end
+
+-- Its creation time, set by the first registration only.
+local function device_created(key, now_iso)
+  redis.call('HSETNX', key, 'created_at', now_iso)
+end
