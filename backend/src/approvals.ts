@@ -70,13 +70,23 @@ export class Approvals {
     if (s) await this.announce(s);
   }
 
-  /** A device (re-)registered or beat with these subtasks running: relay the answers it lacks. */
-  async resume(deviceId: string, subtaskIds: string[]): Promise<void> {
-    if (!subtaskIds.length) return;
-    const all = await readApprovals(this.redis, subtaskIds);
-    for (const [subtaskId, a] of all) {
-      for (const d of a.decisions) if (d.by === 'chat' && !d.delivered) this.relay(deviceId, subtaskId, d.request_id);
+  /**
+   * The chat's answers a device has not been given yet, by subtask: read beside reconcile's other
+   * reads when a device (re-)registers or beats with these subtasks running.
+   */
+  async undelivered(subtaskIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (!subtaskIds.length) return out;
+    for (const [subtaskId, a] of await readApprovals(this.redis, subtaskIds)) {
+      const requestIds = a.decisions.filter((d) => d.by === 'chat' && !d.delivered).map((d) => d.request_id);
+      if (requestIds.length) out.set(subtaskId, requestIds);
     }
+    return out;
+  }
+
+  /** Relays the answers `undelivered` found to the device that runs their subtasks. */
+  resume(deviceId: string, answers: ReadonlyMap<string, string[]>): void {
+    for (const [subtaskId, requestIds] of answers) for (const requestId of requestIds) this.relay(deviceId, subtaskId, requestId);
   }
 
   /** `chat:status` with `awaiting_input` to every chat of the owner. */

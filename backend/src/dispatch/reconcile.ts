@@ -32,14 +32,16 @@ export class Reconciler {
     const deviceId = device.device_id;
     const cancel: string[] = [];
     const reported = [...new Set(running)];
-    // The slot ids and every record involved: two round trips however many (reads are pipelined).
+    // The slot ids and every record involved: one round trip however many (reads are pipelined).
     const home = userHome(device.user_id);
     const slotIds = prefetched?.slots ?? (await devices.slotIds(home, deviceId));
     const inSlot = new Set(slotIds);
     const unreported = slotIds.filter((id) => !reported.includes(id));
-    const [reports, held] = await Promise.all([
+    const [reports, held, answers] = await Promise.all([
       Promise.all(reported.map((id) => tasks.getSubtask(id))),
       tasks.getSubtasks(unreported),
+      // Answers from a chat that have not reached the device yet (it was away, or the backend restarted).
+      this.approvals.undelivered(reported),
     ]);
     // Each subtask's step is independent of the others': they go out together, one round trip.
     const steps: Promise<unknown>[] = [];
@@ -63,8 +65,8 @@ export class Reconciler {
       }
       steps.push(tasks.bumpMissing(s.subtask_id).then((missed) => missed >= 2 && lost.push(s)));
     }
-    // Answers from a chat that have not reached the device yet (it was away, or the backend restarted).
-    steps.push(this.approvals.resume(deviceId, reported.filter((id) => !cancel.includes(id))));
+    for (const id of cancel) answers.delete(id);
+    this.approvals.resume(deviceId, answers);
     await Promise.all(steps);
     for (const s of lost) {
       await this.finisher.finish(s, 'failed', {
