@@ -2,8 +2,9 @@
 // records go at once; each device that ran it is told in its next heartbeat or register ack
 // (`forget_task_ids`), removes the conversation's worktree and branch, and confirms in a heartbeat
 // (`forgotten_task_ids`). A device that is offline when the conversation is deleted cleans up when
-// it is back; one that never comes back leaves a key that expires.
-import { CLOUD_DEVICE_ID, ErrorCode, LIMITS, WegentError, isFinalStatus } from '@wegent/shared';
+// it is back; one that never comes back leaves a key that expires. The heartbeat and register
+// scripts read and trim the set (store/lua/heartbeat-5.lua, reregister-7.lua).
+import { CLOUD_DEVICE_ID, ErrorCode, WegentError, isFinalStatus } from '@wegent/shared';
 import type { RedisClient } from './store/redis';
 import { idHome, keys } from './store/keys';
 import { decodeTask } from './store/records';
@@ -41,15 +42,5 @@ export class Conversations {
       await this.redis.sadd(key, taskId);
       await this.redis.expire(key, FORGET_KEEP_S);
     }));
-  }
-
-  /** Deleted conversations the device has not yet confirmed forgetting (at most LIMITS.forgetIds). */
-  async toForget(home: string, deviceId: string): Promise<string[]> {
-    return this.redis.srandmember(keys.deviceForget(home, deviceId), LIMITS.forgetIds);
-  }
-
-  /** The device removed these conversations' worktrees: stop naming them. */
-  async forgotten(home: string, deviceId: string, taskIds: readonly string[]): Promise<void> {
-    if (taskIds.length) await this.redis.srem(keys.deviceForget(home, deviceId), ...taskIds);
   }
 }

@@ -102,10 +102,11 @@ export class Devices {
 
   /**
    * A heartbeat from `userId`'s socket `holder`: null when the device is not (or no longer) that
-   * user's; otherwise refreshed, with what reconcile needs. One round trip.
+   * user's; otherwise refreshed, with what reconcile needs and the conversations still to forget
+   * (`forgotten`: those the device has removed). One round trip.
    */
-  async heartbeat(deviceId: string, userId: string, holder: string): Promise<Heartbeat | null> {
-    return heartbeat(this.redis, { home: userHome(userId), deviceId, userId, holder, ttlMs: this.onlineTtlMs });
+  async heartbeat(deviceId: string, userId: string, holder: string, forgotten: readonly string[]): Promise<Heartbeat | null> {
+    return heartbeat(this.redis, { home: userHome(userId), deviceId, userId, holder, ttlMs: this.onlineTtlMs, forgotten });
   }
 
   /** Makes the device offline now (clean shutdown with nothing running, or deletion). */

@@ -15,7 +15,7 @@ function notRegistered(deviceId: string): WegentError {
 }
 
 export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
-  const { accounts, devices, dispatcher, monitor, metrics, log, inflight, config, conversations } = svc;
+  const { accounts, devices, dispatcher, monitor, metrics, log, inflight, config } = svc;
   const ttlMs = config.timing.onlineTtlMs;
   const ctx = { log, inflight };
   nsp.use(socketAuth(accounts, metrics));
@@ -77,13 +77,13 @@ export function attachDeviceNamespace(nsp: Namespace, svc: Services): void {
 
     on('device:heartbeat', async (p) => {
       if (data.deviceId !== p.device_id) throw notRegistered(p.device_id);
-      // Registration check, touch and the slot/queue reads reconcile needs: one script, one round trip.
-      const beat = await devices.heartbeat(p.device_id, user.id, socket.id);
+      // Registration check, touch, the slot/queue reads reconcile needs and the conversations to
+      // forget (less those it confirms): one script, one round trip.
+      const beat = await devices.heartbeat(p.device_id, user.id, socket.id, p.forgotten_task_ids ?? []);
       if (!beat) throw notRegistered(p.device_id);
-      const { device: d, wasOnline, slots, queued } = beat;
+      const { device: d, wasOnline, slots, queued, forget } = beat;
       monitor.poke(ttlMs);
-      await conversations.forgotten(home, d.device_id, p.forgotten_task_ids ?? []);
-      const [cancel, forget] = await Promise.all([dispatcher.reconcile(d, p.running_task_ids, { slots, queued }), conversations.toForget(home, d.device_id)]);
+      const cancel = await dispatcher.reconcile(d, p.running_task_ids, { slots, queued });
       if (!wasOnline) await dispatcher.emitDeviceStatus(home, d.device_id);
       return { ...(cancel.length ? { cancel_subtask_ids: cancel } : {}), ...(forget.length ? { forget_task_ids: forget } : {}) };
     });

@@ -1,10 +1,11 @@
 // Presence scripts: the touch on register, the heartbeat, making a device offline now, and the
-// monitor's look at and claim on a lapsed deadline (lua/touch-2, heartbeat-4, deadline-1,
+// monitor's look at and claim on a lapsed deadline (lua/touch-2, heartbeat-5, deadline-1,
 // expireNow-1, lapsed-1, claimLapse-1, releaseLapse-1). The online key lives at the device's home;
 // its deadline in a presence bucket (keys.ts): the two go out in the same round trip.
 import { keys, presenceMember } from '../keys';
 import { decodeDevice, type DeviceRecord } from '../records';
-import { defineScript, hash, strings, type RedisClient } from '../script';
+import { LIMITS } from '@wegent/shared';
+import { defineScript, hash, pairs, strings, type RedisClient } from '../script';
 
 export interface DeviceAt {
   /** Where the device's keys live (its owner's home, keys.userHome). */
@@ -50,19 +51,30 @@ export interface Heartbeat {
   wasOnline: boolean;
   slots: string[];
   queued: number;
+  /** Deleted conversations the device is still to forget (conversations.ts). */
+  forget: string[];
+}
+
+interface HeartbeatInput extends PresenceInput {
+  userId: string;
+  /** Deleted conversations the device says it has forgotten (forgotten_task_ids). */
+  forgotten: readonly string[];
 }
 
 const heartbeatScript = defineScript(
-  'heartbeat-4',
-  (i: PresenceInput & { userId: string }) => ({
-    keys: [keys.device(i.home, i.deviceId), keys.deviceOnline(i.home, i.deviceId), keys.deviceSlots(i.home, i.deviceId), keys.deviceQueue(i.home, i.deviceId)],
-    args: [i.userId, i.ttlMs, i.holder, new Date().toISOString()],
+  'heartbeat-5',
+  (i: HeartbeatInput) => ({
+    keys: [
+      keys.device(i.home, i.deviceId), keys.deviceOnline(i.home, i.deviceId), keys.deviceSlots(i.home, i.deviceId), keys.deviceQueue(i.home, i.deviceId),
+      keys.deviceForget(i.home, i.deviceId),
+    ],
+    args: [i.userId, i.ttlMs, i.holder, new Date().toISOString(), LIMITS.forgetIds, ...pairs([...i.forgotten])],
   }),
   (reply): Heartbeat | null => {
     const r = reply as unknown[];
     if (r[0] !== 'ok') return null;
     const device = decodeDevice(hash(r[3]));
-    return device ? { device, wasOnline: Number(r[1]) === 1, queued: Number(r[2]), slots: strings(r[4]) } : null;
+    return device ? { device, wasOnline: Number(r[1]) === 1, queued: Number(r[2]), slots: strings(r[4]), forget: strings(r[5]) } : null;
   },
 );
 
@@ -70,7 +82,7 @@ const heartbeatScript = defineScript(
  * Null when the device is not (or no longer) registered to `userId`. The deadline is set in the
  * same round trip even then: a lapse of a device that is not registered fails nothing.
  */
-export async function heartbeat(redis: RedisClient, i: PresenceInput & { userId: string }): Promise<Heartbeat | null> {
+export async function heartbeat(redis: RedisClient, i: HeartbeatInput): Promise<Heartbeat | null> {
   const [beat] = await Promise.all([heartbeatScript(redis, i), deadline(redis, i)]);
   return beat;
 }
