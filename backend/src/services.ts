@@ -14,7 +14,6 @@ import type { Logger } from './log';
 import { createMetrics, type Metrics } from './metrics';
 import { Monitor } from './monitor';
 import type { Notifier } from './notifier';
-import { prepareScripts } from './store/script';
 import { Tasks } from './tasks';
 import { NO_NODE_VIEW, type NodeView } from './dispatch/deps';
 import { UsageLedger } from './usage';
@@ -42,7 +41,6 @@ export interface Services {
  * node in the nodes registry (realtime/peers.ts), none when it keeps no registry.
  */
 export function createServices(config: Config, redis: RedisClient, log: Logger, notify: Notifier, peers: NodeView = NO_NODE_VIEW): Services {
-  prepareScripts(redis);
   const metrics = createMetrics(redis);
   const accounts = new Accounts(redis, config.jwtSecret);
   const devices = new Devices(redis, config.timing.onlineTtlMs, config.limits.devicesPerUser);

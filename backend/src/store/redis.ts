@@ -5,15 +5,6 @@
 // touches in one slot).
 import { Cluster, Redis, type ClusterNode } from 'ioredis';
 
-/**
- * Scripts written at once instead of through the auto-pipeline (script.ts names each `wg_<name>`).
- * Every auto-pipeline is a new ioredis Pipeline, which copies each of our thirty-odd scripts onto
- * itself; task:progress, with one message in flight per stream, is the only command of its tick,
- * so it paid that for a batch of one. Only for a script whose caller has nothing queued in the
- * same tick that it must follow: written at once, it goes out ahead of such commands.
- */
-const UNPIPELINED_COMMANDS = ['wg_progress'];
-
 /** A single Redis or a Redis Cluster client: everything in the backend runs on either. */
 export type RedisClient = Redis | Cluster;
 
@@ -34,7 +25,6 @@ export function connectRedis(url: string, name: string): Redis {
     // Commands issued in the same tick (many devices heartbeating, many streams) go out in one
     // write: the bench's profile showed socket writes as the backend's largest CPU cost.
     enableAutoPipelining: true,
-    autoPipeliningIgnoredCommands: UNPIPELINED_COMMANDS,
   });
 }
 
@@ -47,7 +37,6 @@ export function connectRedis(url: string, name: string): Redis {
 export function connectCluster(nodes: ClusterNode[], name: string, opts: { sharded?: boolean } = {}): Cluster {
   return new Cluster(nodes, {
     enableAutoPipelining: true,
-    autoPipeliningIgnoredCommands: UNPIPELINED_COMMANDS,
     scaleReads: 'master',
     clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2000),
     retryDelayOnFailover: 200,

@@ -1,9 +1,16 @@
 // One typed Lua script: its file (lua/<name>-<keys>.lua), how its KEYS and ARGV are built from a
 // typed input, and how its reply is decoded. The keys come from keys.ts only, built here in
 // TypeScript and passed as KEYS: a script never builds a key name, so every key it touches is
-// declared (which Redis Cluster requires). ioredis runs it with EVALSHA and falls back to EVAL.
+// declared (which Redis Cluster requires). It runs as EVALSHA; EVAL carries the source the first
+// time on a client, and again when Redis answers NOSCRIPT (restarted, failed over, another node).
+//
+// Scripts are not ioredis defineCommand()s: each auto-pipeline is a new ioredis Pipeline that
+// copies every defined command onto itself, and with thirty-odd scripts that copy was a good part
+// of every round trip's CPU (docs/performance.md, fifth pass).
+import { createHash } from 'node:crypto';
+import { Command } from 'ioredis';
 import type { RedisClient } from './redis';
-import { loadScript, scriptFiles } from './lua/loader';
+import { loadScript, type LoadedScript } from './lua/loader';
 
 export type { RedisClient } from './redis';
 
@@ -16,40 +23,64 @@ export interface ScriptCall {
 
 export type Script<I, R> = (redis: RedisClient, input: I) => Promise<R>;
 
-type Runner = (...args: Arg[]) => Promise<unknown>;
-
-const prepared = new WeakSet<RedisClient>();
-
-/**
- * Defines every script of lua/ on a client. Call it when the client is made (services.ts does):
- * ioredis copies a client's commands into each auto-pipeline when the pipeline starts, so a script
- * defined while commands of the same tick are already queued would be missing from that pipeline.
- */
-export function prepareScripts(redis: RedisClient): void {
-  if (prepared.has(redis)) return;
-  for (const file of scriptFiles()) {
-    const { name, numberOfKeys, lua } = loadScript(file);
-    redis.defineCommand(`wg_${name}`, { numberOfKeys, lua });
-  }
-  prepared.add(redis);
+export interface ScriptOptions {
+  /**
+   * Written at once instead of through the auto-pipeline. For a script that is usually the only
+   * command of its tick (task:progress: one message in flight per stream), whose caller has
+   * nothing queued in the same tick that it must follow: written at once, it goes out ahead.
+   */
+  unpipelined?: boolean;
 }
 
-export function defineScript<I, R>(file: string, call: (input: I) => ScriptCall, decode: (reply: unknown) => R): Script<I, R> {
-  const { name, numberOfKeys, lua } = loadScript(file);
-  const command = `wg_${name}`;
+/** A script's source and digest, ready to run. */
+export interface RunnableScript extends LoadedScript {
+  sha: string;
+}
+
+export function runnable(file: string): RunnableScript {
+  const s = loadScript(file);
+  return { ...s, sha: createHash('sha1').update(s.lua).digest('hex') };
+}
+
+/** Digests each client has run with EVAL (so Redis holds them) since its last NOSCRIPT. */
+const loaded = new WeakMap<RedisClient, Set<string>>();
+
+function issue(redis: RedisClient, name: 'evalsha' | 'eval', args: Arg[], buffer: boolean, unpipelined: boolean): Promise<unknown> {
+  if (unpipelined) {
+    const command = new Command(name, args, { replyEncoding: buffer ? null : 'utf8' });
+    void redis.sendCommand(command);
+    return command.promise;
+  }
+  const client = redis as unknown as Record<string, (...a: Arg[]) => Promise<unknown>>;
+  return client[buffer ? `${name}Buffer` : name](...args);
+}
+
+/** Runs `script` with KEYS and ARGV in `keysAndArgs`; `buffer`: the reply's strings as Buffers. */
+export async function runScript(redis: RedisClient, script: RunnableScript, keysAndArgs: Arg[], opts: ScriptOptions & { buffer?: boolean } = {}): Promise<unknown> {
+  let known = loaded.get(redis);
+  if (!known) loaded.set(redis, (known = new Set()));
+  const { buffer = false, unpipelined = false } = opts;
+  const evalSource = async () => {
+    const reply = await issue(redis, 'eval', [script.lua, script.numberOfKeys, ...keysAndArgs], buffer, unpipelined);
+    known.add(script.sha);
+    return reply;
+  };
+  if (!known.has(script.sha)) return evalSource();
+  try {
+    return await issue(redis, 'evalsha', [script.sha, script.numberOfKeys, ...keysAndArgs], buffer, unpipelined);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    known.delete(script.sha);
+    return evalSource();
+  }
+}
+
+export function defineScript<I, R>(file: string, call: (input: I) => ScriptCall, decode: (reply: unknown) => R, opts: ScriptOptions = {}): Script<I, R> {
+  const script = runnable(file);
   return async (redis, input) => {
-    prepareScripts(redis);
     const { keys, args } = call(input);
-    if (keys.length !== numberOfKeys) throw new Error(`${file}.lua takes ${numberOfKeys} keys, got ${keys.length}`);
-    const run = (redis as unknown as Record<string, Runner>)[command];
-    try {
-      return decode(await run.call(redis, ...keys, ...args));
-    } catch (err) {
-      // A node restarted or promoted since ioredis last loaded the script there: an auto-pipeline
-      // takes its cached "loaded" for granted and hands back NOSCRIPT. EVAL carries the source.
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return decode(await redis.eval(lua, numberOfKeys, ...keys, ...args));
-    }
+    if (keys.length !== script.numberOfKeys) throw new Error(`${file}.lua takes ${script.numberOfKeys} keys, got ${keys.length}`);
+    return decode(await runScript(redis, script, [...keys, ...args], opts));
   };
 }
 

@@ -2,8 +2,7 @@
 // it for a subtask, fetch it once, and release it when the subtask ended. All three keys live at the uploader's home (keys.ts).
 import type { AttachmentMeta } from '@wegent/shared';
 import { keys } from '../keys';
-import { loadScript } from '../lua/loader';
-import { defineScript, pairs, prepareScripts, type RedisClient } from '../script';
+import { defineScript, pairs, runScript, runnable, type RedisClient } from '../script';
 
 /** The metadata hash's fields the scripts touch by name; `need:<subtask_id>` marks a subtask yet to fetch it. */
 const OWNER = 'user_id';
@@ -52,18 +51,11 @@ export const releaseAttachment = defineScript(
   (r) => r === 1,
 );
 
-const fetchScript = loadScript('attachmentFetch-3');
+const fetchScript = runnable('attachmentFetch-3');
 
 /** The bytes for this subtask's one fetch (then its need is struck), or null: gone, fetched, never claimed. */
 export async function fetchAttachment(redis: RedisClient, i: { attachmentId: string; uploaderId: string; subtaskId: string }): Promise<Buffer | null> {
-  prepareScripts(redis);
   const args = [...keysOf(i.attachmentId, i.uploaderId), i.attachmentId, needField(i.subtaskId), NEEDS, String(Date.now())];
-  // The Buffer variant ioredis defines beside every script: the bytes come back untouched.
-  const run = (redis as unknown as Record<string, (...a: string[]) => Promise<Buffer | null>>)[`wg_${fetchScript.name}Buffer`];
-  try {
-    return await run.call(redis, ...args);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    return (await redis.callBuffer('EVAL', fetchScript.lua, 3, ...args)) as Buffer | null;
-  }
+  // The reply as a Buffer: the bytes come back untouched.
+  return (await runScript(redis, fetchScript, args, { buffer: true })) as Buffer | null;
 }

@@ -58,6 +58,8 @@ export const progress = defineScript(
     if (r[0] === 'applied' || r[0] === 'cut') return { outcome: r[0], started: Number(r[1]) === 1, alone: Number(r[2]) === 1 };
     return { outcome: r[0] as 'notfound' | 'final' | 'dup' | 'dropped' };
   },
+  // With one message in flight per stream this is the only command of its tick: a pipeline of one.
+  { unpipelined: true },
 );
 
 /** The points of a task:progress refused before the progress script (lua/progressRate-1.lua): 0, or ms to wait. */
