@@ -65,7 +65,10 @@ export class Executions {
         s = holds ? read : null;
       }
       if (!s || s.status === 'running' || tasks.doneEvent(s)) return;
-      const context = (attempt === 1 ? await justSent?.context : undefined) ?? (await tasks.contextFor(s, s.user_id));
+      // A context chat:send already knows (a new conversation) is used without an await: the first
+      // task:execute then leaves in chat:send's own tick, ahead of the chat:start and the ack.
+      const early = attempt === 1 ? justSent?.context : undefined;
+      const context = (early instanceof Promise ? await early : early) ?? (await tasks.contextFor(s, s.user_id));
       const attachments = this.d.attachments.refs(s.subtask_id, s.attachments);
       // The first attempt on a lone node skips the adapter; a stale view costs one "nobody" (peers.ts).
       const here = attempt === 1 && this.d.peers.alone();
