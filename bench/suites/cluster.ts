@@ -51,7 +51,7 @@ export const clusterSuite: Suite = {
 
     const cluster = await startRedisCluster({ masters: 3 });
     ctx.cleanup(() => cluster.stop());
-    const env = { LOG_LEVEL: 'warn' };
+    const env = { LOG_LEVEL: 'warn', ...ctx.benchLimits };
     const start = (redisUrl: string) => startBackend({ redisUrl, env, sourceMaps: false });
     const single: TestBackend[] = [ctx.backend, await start(ctx.redis.url)];
     const sharded: TestBackend[] = [await start(cluster.url), await start(cluster.url)];
