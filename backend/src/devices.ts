@@ -8,7 +8,7 @@ import {
 } from '@wegent/shared';
 import { keys, presenceMember, userHome } from './store/keys';
 import { decodeDevice, type DeviceRecord } from './store/records';
-import { expireNow, heartbeat, markLost, touch, type Heartbeat, type Touched } from './store/scripts/presence';
+import { expireNow, heartbeat, markLost, type Heartbeat, type Touched } from './store/scripts/presence';
 import { registerDevice, type Registration } from './registration';
 
 export type { DeviceRecord } from './store/records';
@@ -93,14 +93,6 @@ export class Devices {
   }
 
   /**
-   * Refreshes the online key, the deadline and last_seen_at in one Lua call (the heartbeat's hot
-   * path); returns the deadline in ms (Redis clock) and whether the device was online before.
-   */
-  async touch(home: string, deviceId: string, holder: string): Promise<Touched> {
-    return touch(this.redis, { home, deviceId, holder, ttlMs: this.onlineTtlMs });
-  }
-
-  /**
    * A heartbeat from `userId`'s socket `holder`: null when the device is not (or no longer) that
    * user's; otherwise refreshed, with what reconcile needs and the conversations still to forget
    * (`forgotten`: those the device has removed). One round trip.
@@ -138,11 +130,6 @@ export class Devices {
   /** The subtasks waiting for a slot, head first. */
   async queueIds(home: string, deviceId: string): Promise<string[]> {
     return this.redis.lrange(keys.deviceQueue(home, deviceId), 0, -1);
-  }
-
-  /** How many subtasks wait for a slot on the device. */
-  async queueLength(home: string, deviceId: string): Promise<number> {
-    return this.redis.llen(keys.deviceQueue(home, deviceId));
   }
 
   async holdsSlot(home: string, deviceId: string, subtaskId: string): Promise<boolean> {
