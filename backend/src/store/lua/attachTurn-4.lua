@@ -11,9 +11,9 @@ local task, task_subs, user_tasks, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local user, new_task, sid, tid, now_ms, status = ARGV[1], ARGV[2] == '1', ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local task_create, i = take_list(7)
 local task_update = take_list(i)
-if not new_task and task_owner(task) ~= user then return {'notask'} end
-local busy = task_hold_or_take(task, held, sid)
-turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, status, task_create, task_update)
+local busy = turn_join(task, held, sid, new_task, user)
+if busy == false then return {'notask'} end
+turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, status, task_create, task_update, not busy)
 if busy then return {'held', busy} end
 if new_task then return {'ok'} end
 return {'take'}

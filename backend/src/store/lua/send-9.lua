@@ -25,16 +25,16 @@ if new_task and max_tasks > 0 then
   local kept = redis.call('ZCARD', user_tasks)
   if kept >= max_tasks then return {'toomany', '', kept} end
 end
-local d, max, refused = turn_check(device, online, slots, queue, user, check_owner, max_queue, default_slots)
+local d, max, refused, qlen, used = turn_check(device, online, slots, queue, user, check_owner, max_queue, default_slots)
 if refused then return refused end
-if not new_task and task_owner(task) ~= user then return {'notask', d.name} end
-local busy = task_hold_or_take(task, held, sid)
+local busy = turn_join(task, held, sid, new_task, user)
+if busy == false then return {'notask', d.name} end
 if busy then
   hset_list(sub, subtask_fields)
   subtask_set_status(sub, 'queued')
-  turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, 'queued', task_create, task_update)
+  turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, 'queued', task_create, task_update, false)
   return {'held', d.name, busy}
 end
-local status, pos, promoted, waiting = turn_take(sub, slots, queue, sid, max, subtask_fields)
-turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, status, task_create, task_update)
+local status, pos, promoted, waiting = turn_take(sub, slots, queue, sid, max, subtask_fields, qlen, used)
+turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, status, task_create, task_update, true)
 return {'ok', d.name, pos, promoted, waiting}

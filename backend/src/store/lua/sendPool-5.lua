@@ -12,12 +12,12 @@ local device, online, sub, slots, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KE
 local sid, max_queue, default_slots = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local park = ARGV[4] == '1'
 local subtask_fields = take_list(5)
-local d, max, refused = turn_check(device, online, slots, queue, '', false, max_queue, default_slots)
+local d, max, refused, qlen, used = turn_check(device, online, slots, queue, '', false, max_queue, default_slots)
 if refused then return refused end
 if park then
   hset_list(sub, subtask_fields)
   subtask_set_status(sub, 'queued')
   return {'ok', d.name, 0, {}, {}, 'queued'}
 end
-local status, pos, promoted, waiting = turn_take(sub, slots, queue, sid, max, subtask_fields)
+local status, pos, promoted, waiting = turn_take(sub, slots, queue, sid, max, subtask_fields, qlen, used)
 return {'ok', d.name, pos, promoted, waiting, status}

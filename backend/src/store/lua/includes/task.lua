@@ -1,10 +1,6 @@
 -- The conversation (task) record's fields as scripts read and write them (fields of TaskRecord,
 -- store/records.ts; backend/test/lua.test.ts holds them to it).
 
-local function task_owner(key)
-  return redis.call('HGET', key, 'user_id')
-end
-
 local function task_newest_subtask(key)
   return redis.call('HGET', key, 'last_subtask_id')
 end
@@ -24,16 +20,21 @@ local function task_set_active(key, sid)
   if sid then redis.call('HSET', key, 'active_subtask_id', sid) else redis.call('HDEL', key, 'active_subtask_id') end
 end
 
--- A turn joins its conversation: it holds the conversation when none does (→ nil), else it waits
--- at the end of `held` (→ the id of the turn that holds it).
-local function task_hold_or_take(key, held, sid)
-  local busy = task_active(key)
-  if busy then
-    redis.call('RPUSH', held, sid)
-    return busy
-  end
-  task_set_active(key, sid)
-  return nil
+-- What a follow-up needs of its conversation, in one call: its owner, and the turn that holds it
+-- (false when none does; a turn that holds none is written by task_turn_fields).
+local function task_turn_state(key)
+  local t = redis.call('HMGET', key, 'user_id', 'active_subtask_id')
+  local active = t[2]
+  if active == '' then active = false end
+  return t[1], active
+end
+
+-- A turn's own fields for its conversation's one write (turn_attach), appended to `list`: the
+-- conversation's status and, when the turn holds it, the turn as the active one.
+local function task_turn_fields(list, status, holder)
+  list[#list + 1] = 'status'; list[#list + 1] = status
+  if holder then list[#list + 1] = 'active_subtask_id'; list[#list + 1] = holder end
+  return list
 end
 
 -- A turn ended: it leaves `held`; when it held the conversation, the next waiting turn takes it
