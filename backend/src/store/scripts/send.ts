@@ -4,7 +4,7 @@
 // follow-up a third when it holds its conversation at once: enqueue-5). A follow-up sent while
 // another turn of its conversation holds it is 'held': recorded, waiting for that turn, off any queue.
 import { idHome, keys, userHome } from '../keys';
-import { encodeSubtask, encodeTask, type SubtaskRecord } from '../records';
+import { encodeNewSubtask, encodeTask, type SubtaskRecord } from '../records';
 import { defineScript, pairs, strings } from '../script';
 
 export interface SendInput {
@@ -38,7 +38,7 @@ export const send = defineScript(
     args: [
       s.user_id, checkOwner ? '1' : '0', newTask ? '1' : '0', s.subtask_id, s.task_id, maxQueue, defaultSlots, Date.now(), maxTasks ?? 0,
       ...taskLists(s, newTask),
-      ...pairs(encodeSubtask(s)),
+      ...pairs(encodeNewSubtask(s)),
     ],
   }),
   (reply): SendOutcome => {
@@ -73,7 +73,7 @@ export const sendPool = defineScript(
     return {
       keys: [keys.device(home, s.device_id), keys.deviceOnline(home, s.device_id), keys.subtask(s.subtask_id), keys.deviceSlots(home, s.device_id), keys.deviceQueue(home, s.device_id)],
       // A follow-up is parked: whether it may take a slot is decided at its conversation (step 2).
-      args: [s.subtask_id, maxQueue, defaultSlots, newTask ? '0' : '1', ...pairs(encodeSubtask(s))],
+      args: [s.subtask_id, maxQueue, defaultSlots, newTask ? '0' : '1', ...pairs(encodeNewSubtask(s))],
     };
   },
   (reply): PoolSendOutcome => {
