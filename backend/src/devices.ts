@@ -60,8 +60,17 @@ export interface DevicePresence {
 }
 
 /** The presence of a device that is online: online, or busy when its slots are full. */
-export function heldPresence(d: DeviceRecord, slotsUsed: number): DevicePresence {
+export function heldPresence(d: Pick<DeviceRecord, 'max_slots'>, slotsUsed: number): DevicePresence {
   return { status: slotsUsed >= d.max_slots ? 'busy' : 'online', slots_used: slotsUsed };
+}
+
+/**
+ * device:status of a device online and held (its connection not lost), from what a script read
+ * while changing its slots: a chat:send that took a free slot announces the new load without
+ * reading the record and its presence back (send-10.lua checked both).
+ */
+export function heldStatusEvent(d: Pick<DeviceRecord, 'device_id' | 'name' | 'max_slots'>, slotsUsed: number, defaultId: string | null): DeviceStatusEvent {
+  return { device_id: d.device_id, name: d.name, ...heldPresence(d, slotsUsed), max_slots: d.max_slots, is_default: defaultId === d.device_id };
 }
 
 export class Devices {

@@ -67,6 +67,24 @@ describe('dispatch: slots, queue and the task stream', function () {
     assert.deepEqual(order, sent.map((_, i) => `task ${i + 1}`));
   });
 
+  it("tells the owner's chats the device's load after each send into a free slot, as its device list shows it", async () => {
+    const { device, chat, deviceId } = await pair({ maxSlots: 2 });
+    await api(backend.url, 'PUT', `/api/devices/${deviceId}/default`, { token: alice.token });
+    const listed = async () => (await api(backend.url, 'GET', '/api/devices', { token: alice.token })).body.devices.find((d: { device_id: string }) => d.device_id === deviceId);
+    for (const [used, status] of [[1, 'online'], [2, 'busy']] as const) {
+      const sent = await chat.sendOk({ device_id: deviceId, message: `load ${used}` });
+      const told = await chat.waitForEvent('device:status', (p) => p.device_id === deviceId && p.slots_used === used);
+      const view = await listed();
+      assert.deepEqual(told, { device_id: deviceId, name: view.name, status, slots_used: used, max_slots: 2, is_default: true });
+      assert.deepEqual([view.status, view.slots_used, view.is_default], [status, used, true]);
+      // Its own turn is announced after its chat:start, as pending.
+      await chat.waitForEvent('chat:status', (p) => p.subtask_id === sent.subtask_id && p.status === 'pending');
+      const order = chat.events.filter((e) => (e.payload as { subtask_id?: string }).subtask_id === sent.subtask_id).map((e) => e.event);
+      assert.equal(order[0], 'chat:start');
+      await device.waitForExecute(sent.subtask_id);
+    }
+  });
+
   it('never gives the last slot twice when many sends race for it', async () => {
     const { device, deviceId } = await pair();
     const chats = await Promise.all(Array.from({ length: 4 }, () => TestChat.connect({ url: backend.url, token: alice.token })));

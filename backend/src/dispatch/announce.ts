@@ -1,12 +1,18 @@
 // What the chats hear when a subtask's place changes: it runs, the queue behind it moved, the
 // device's load changed. Announcements follow a state change that is already stored; they read
 // what they need in as few round trips as the reads allow and never change state themselves.
-import type { DeviceView } from '@wegent/shared';
+import type { DeviceStatusEvent, DeviceView } from '@wegent/shared';
 import { statusEventOf, type DeviceRecord, type Devices } from '../devices';
 import type { Logger } from '../log';
 import type { Notifier } from '../notifier';
 import { idHome } from '../store/keys';
 import type { SubtaskRecord, Tasks } from '../tasks';
+
+/** What the change itself already read: the promoted subtasks' records and the device's new status. */
+export interface KnownChange {
+  promoted: SubtaskRecord[];
+  device: { userId: string; status: DeviceStatusEvent };
+}
 
 export class Announcer {
   constructor(
@@ -32,8 +38,18 @@ export class Announcer {
    * Slots or the queue changed: the promoted hear their new status, every queued owner its new
    * position (`queue`: the queue as it now stands, null when it did not move), then the device's
    * load. In the background: a failure is logged, the state it reports is already stored.
+   * `known`: what the change read itself, when nothing else moved (a send into a free slot):
+   * nothing is read back, and it is told after what the caller says in this tick (chat:send's
+   * chat:start and ack), as a read would have made it.
    */
-  slotsChanged(home: string, deviceId: string, promoted: string[], queue: string[] | null): void {
+  slotsChanged(home: string, deviceId: string, promoted: string[], queue: string[] | null, known?: KnownChange): void {
+    if (known && !queue?.length) {
+      setImmediate(() => {
+        this.tellMoved(known.promoted, [], null);
+        this.notify.toUser(known.device.userId, 'device:status', known.device.status);
+      });
+      return;
+    }
     void this.queueMoved(home, deviceId, promoted, queue).catch((err) => this.log.error({ err, deviceId }, 'queue announcement failed'));
   }
 
@@ -57,6 +73,12 @@ export class Announcer {
   /** Two round trips (the records with the device's, then its view) however long the queue. */
   private async queueMoved(home: string, deviceId: string, promoted: string[], queue: string[] | null): Promise<void> {
     const [moved, waiting, device] = await Promise.all([this.tasks.getSubtasks(promoted), this.tasks.getSubtasks(queue ?? []), this.devices.get(home, deviceId)]);
+    this.tellMoved(moved, waiting, queue);
+    await this.deviceStatus(home, deviceId, device);
+  }
+
+  /** chat:status to the owners of the promoted (their status) and of the waiting (their place in `queue`). */
+  private tellMoved(moved: SubtaskRecord[], waiting: SubtaskRecord[], queue: string[] | null): void {
     for (const s of moved) {
       this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: s.status });
     }
@@ -64,6 +86,5 @@ export class Announcer {
     for (const s of waiting) {
       this.notify.toUser(s.user_id, 'chat:status', { task_id: s.task_id, subtask_id: s.subtask_id, device_id: s.requested_device, status: 'queued', queue_position: position.get(s.subtask_id)! });
     }
-    await this.deviceStatus(home, deviceId, device);
   }
 }

@@ -7,7 +7,7 @@ import { idHome } from '../store/keys';
 import { finish as finishScript, type FinishOutcome } from '../store/scripts/finish';
 import { enqueue } from '../store/scripts/send';
 import type { SubtaskRecord } from '../tasks';
-import type { Announcer } from './announce';
+import type { Announcer, KnownChange } from './announce';
 import type { DispatchDeps } from './deps';
 import type { Executions } from './execute';
 import type { Routes } from './routes';
@@ -80,8 +80,8 @@ export class Finisher {
   }
 
   /** Slots or the queue changed: send the promoted, then tell the chats (`queue`: null when it did not move). */
-  slotsChanged(home: string, deviceId: string, promoted: string[], queue: string[] | null): void {
+  slotsChanged(home: string, deviceId: string, promoted: string[], queue: string[] | null, known?: KnownChange): void {
     for (const id of promoted) this.executions.start(deviceId, id);
-    this.announce.slotsChanged(home, deviceId, promoted, queue);
+    this.announce.slotsChanged(home, deviceId, promoted, queue, known);
   }
 }

@@ -1,4 +1,4 @@
-// chat:send in one round trip (lua/send-9.lua): the checks, the records, the slot or queue place
+// chat:send in one round trip (lua/send-10.lua): the checks, the records, the slot or queue place
 // and the conversation link. Refused sends write nothing. A send to the cloud pool crosses homes
 // (the pool device's and the user's, keys.ts), so it takes two steps: sendPool-5, attachTurn-4 (a
 // follow-up a third when it holds its conversation at once: enqueue-5). A follow-up sent while
@@ -24,16 +24,23 @@ export type SendOutcome =
   | { result: 'nodevice' }
   | { result: 'offline' | 'notask' | 'full'; name: string; /** offline: when its connection was lost (still within its TTL) */ disconnectedAt?: string }
   | { result: 'toomany'; count: number }
-  | { result: 'ok'; name: string; queuePosition: number; promoted: string[]; queue: string[] }
+  | { result: 'ok'; name: string; queuePosition: number; promoted: string[]; queue: string[]; load?: DeviceLoad }
   | { result: 'held'; name: string; /** the turn of the conversation it waits for */ after: string };
 
+/** A device's load as the send that took one of its free slots left it (send-10 only). */
+export interface DeviceLoad {
+  slotsUsed: number;
+  maxSlots: number;
+  defaultDeviceId: string | null;
+}
+
 export const send = defineScript(
-  'send-9',
+  'send-10',
   ({ subtask: s, newTask, checkOwner, maxQueue, defaultSlots, maxTasks }: SendInput) => ({
     keys: [
       keys.device(userHome(s.user_id), s.device_id), keys.deviceOnline(userHome(s.user_id), s.device_id), keys.task(s.task_id), keys.subtask(s.subtask_id),
       keys.taskSubtasks(s.task_id), keys.userTasks(s.user_id), keys.deviceSlots(userHome(s.user_id), s.device_id), keys.deviceQueue(userHome(s.user_id), s.device_id),
-      keys.taskHeld(s.task_id),
+      keys.taskHeld(s.task_id), keys.userDefaultDevice(s.user_id),
     ],
     args: [
       s.user_id, checkOwner ? '1' : '0', newTask ? '1' : '0', s.subtask_id, s.task_id, maxQueue, defaultSlots, Date.now(), maxTasks ?? 0,
@@ -42,15 +49,20 @@ export const send = defineScript(
     ],
   }),
   (reply): SendOutcome => {
-    const r = reply as [string, string?, number?, unknown?, unknown?];
+    const r = reply as [string, string?, number?, unknown?, unknown?, unknown?];
     const result = String(r[0]);
     if (result === 'nodevice') return { result };
     if (result === 'toomany') return { result, count: Number(r[2]) };
     if (result === 'held') return { result, name: String(r[1]), after: String(r[2]) };
-    if (result === 'ok') return { result, name: String(r[1]), queuePosition: Number(r[2]), promoted: strings(r[3]), queue: strings(r[4]) };
+    if (result === 'ok') return { result, name: String(r[1]), queuePosition: Number(r[2]), promoted: strings(r[3]), queue: strings(r[4]), ...loadOf(r[5]) };
     return { result: result as 'offline' | 'notask' | 'full', name: String(r[1] ?? ''), ...(r[2] ? { disconnectedAt: String(r[2]) } : {}) };
   },
 );
+
+function loadOf(raw: unknown): { load?: DeviceLoad } {
+  if (!Array.isArray(raw)) return {};
+  return { load: { slotsUsed: Number(raw[0]), maxSlots: Number(raw[1]), defaultDeviceId: raw[2] ? String(raw[2]) : null } };
+}
 
 /** The task record when new, and the task's update: two field lists (pairs). */
 function taskLists(s: SubtaskRecord, newTask: boolean): (string | number)[] {
