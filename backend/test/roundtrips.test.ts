@@ -134,6 +134,22 @@ describe('round trips: no path grows with the size of what it reads', function (
     assert.ok(year <= 4, `${year} round trips for GET /api/usage`);
   });
 
+  it("runs a new conversation's turn and its announcements in three round trips: nothing read back after the send", async () => {
+    let sub = '';
+    const all = await roundTrips(async () => {
+      sub = (await chat.sendOk({ device_id: device.deviceId, message: 'announced' })).subtask_id;
+      await device.waitForExecute(sub);
+      // The chat hears the turn running and the device's load; then nothing more is left to write.
+      await chat.waitForEvent('chat:status', (p) => p.subtask_id === sub && p.status === 'running');
+      await chat.waitForEvent('device:status', (p) => p.device_id === device.deviceId && p.slots_used === 1);
+      await redisIdle(backend.app!.services.redis);
+    });
+    await device.complete(sub, { result: 'ok' });
+    await chat.waitForDone(sub);
+    // The send script, the device's ack (markRunning), the conversation's touch.
+    assert.equal(all, 3, `${all} round trips for a new conversation's turn and its announcements`);
+  });
+
   it('applies a later task:progress in one round trip: the rate limit is taken by the same script', async () => {
     const streaming = await chat.sendOk({ device_id: device.deviceId, message: 'streaming' });
     await device.waitForExecute(streaming.subtask_id);
