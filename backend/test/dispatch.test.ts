@@ -71,6 +71,7 @@ describe('dispatch: slots, queue and the task stream', function () {
     const { device, chat, deviceId } = await pair({ maxSlots: 2 });
     await api(backend.url, 'PUT', `/api/devices/${deviceId}/default`, { token: alice.token });
     const listed = async () => (await api(backend.url, 'GET', '/api/devices', { token: alice.token })).body.devices.find((d: { device_id: string }) => d.device_id === deviceId);
+    const running: string[] = [];
     for (const [used, status] of [[1, 'online'], [2, 'busy']] as const) {
       const sent = await chat.sendOk({ device_id: deviceId, message: `load ${used}` });
       const told = await chat.waitForEvent('device:status', (p) => p.device_id === deviceId && p.slots_used === used);
@@ -82,6 +83,20 @@ describe('dispatch: slots, queue and the task stream', function () {
       const order = chat.events.filter((e) => (e.payload as { subtask_id?: string }).subtask_id === sent.subtask_id).map((e) => e.event);
       assert.equal(order[0], 'chat:start');
       await device.waitForExecute(sent.subtask_id);
+      running.push(sent.subtask_id);
+    }
+    // Each completion frees a slot, and the chats hear the load it left, as the list shows it.
+    for (const [used, id] of [[1, running[0]], [0, running[1]]] as const) {
+      const from = chat.events.length;
+      const after = () => chat.events.slice(from);
+      await device.complete(id, { result: 'ok' });
+      await waitFor(() => after().some((e) => e.event === 'device:status'), { message: 'no device:status after the completion' });
+      const told = after().find((e) => e.event === 'device:status')!.payload;
+      const view = await listed();
+      assert.deepEqual(told, { device_id: deviceId, name: view.name, status: 'online', slots_used: used, max_slots: 2, is_default: true });
+      assert.equal(view.slots_used, used);
+      const order = after().map((e) => e.event);
+      assert.ok(order.indexOf('chat:done') >= 0 && order.indexOf('chat:done') < order.indexOf('device:status'), `chat:done first: ${order.join(', ')}`);
     }
   });
 

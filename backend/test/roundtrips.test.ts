@@ -7,6 +7,7 @@ import { startRedis, type TestRedis } from '../../test/support/redis';
 import { startBackend, createUser, type TestBackend, type TestUser } from '../../test/support/backend';
 import { TestChat, TestDevice, api } from '../../test/support/clients';
 import { redisIdle, watchRedis } from '../../test/support/redisTraffic';
+import { waitFor } from '../../test/support/wait';
 import type { TaskExecute } from '@wegent/shared';
 
 describe('round trips: no path grows with the size of what it reads', function () {
@@ -134,7 +135,7 @@ describe('round trips: no path grows with the size of what it reads', function (
     assert.ok(year <= 4, `${year} round trips for GET /api/usage`);
   });
 
-  it("runs a new conversation's turn and its announcements in three round trips: nothing read back after the send", async () => {
+  it("runs a new conversation's turn in three round trips and its completion in two, announcements included: nothing read back", async () => {
     let sub = '';
     const all = await roundTrips(async () => {
       sub = (await chat.sendOk({ device_id: device.deviceId, message: 'announced' })).subtask_id;
@@ -144,10 +145,17 @@ describe('round trips: no path grows with the size of what it reads', function (
       await chat.waitForEvent('device:status', (p) => p.device_id === device.deviceId && p.slots_used === 1);
       await redisIdle(backend.app!.services.redis);
     });
-    await device.complete(sub, { result: 'ok' });
-    await chat.waitForDone(sub);
+    const done = await roundTrips(async () => {
+      const from = chat.events.length;
+      await device.complete(sub, { result: 'ok' });
+      await chat.waitForDone(sub);
+      await waitFor(() => chat.events.slice(from).some((e) => e.event === 'device:status'));
+      await redisIdle(backend.app!.services.redis);
+    });
     // The send script, the device's ack (markRunning), the conversation's touch.
     assert.equal(all, 3, `${all} round trips for a new conversation's turn and its announcements`);
+    // The finish script (which answers the device's load), the conversation's touch with the usage.
+    assert.equal(done, 2, `${done} round trips for its completion and its announcements`);
   });
 
   it('applies a later task:progress in one round trip: the rate limit is taken by the same script', async () => {

@@ -2,6 +2,7 @@
 // slots: the promoted are sent, the chats hear of it. Every path that ends a subtask — completion,
 // cancel, refusal, a lost or deleted device — comes through here.
 import { DEFAULT_SLOTS, ErrorCode, type ProtocolError, type TaskChanges, type Usage } from '@wegent/shared';
+import { heldStatusEvent } from '../devices';
 import { heldFailure } from '../presenceWords';
 import { idHome } from '../store/keys';
 import { finish as finishScript, type FinishOutcome } from '../store/scripts/finish';
@@ -36,11 +37,16 @@ export class Finisher {
     private readonly executions: Executions,
   ) {}
 
-  /** Moves a subtask to a final status once (Lua), then tells its owner and fills the freed slot. */
-  async finish(s: Pick<SubtaskRecord, 'subtask_id' | 'device_id'>, status: FinalStatus, o: FinishOptions): Promise<FinishOutcome> {
+  /**
+   * Moves a subtask to a final status once (Lua), then tells its owner and fills the freed slot.
+   * With its user and requested device known, an own device's load comes back with the step.
+   */
+  async finish(s: Pick<SubtaskRecord, 'subtask_id' | 'device_id'> & Partial<Pick<SubtaskRecord, 'user_id' | 'requested_device'>>, status: FinalStatus, o: FinishOptions): Promise<FinishOutcome> {
+    // It ran on the device it was sent to: the device is its user's (a pool device is the operator's).
+    const ownerId = s.requested_device === s.device_id ? s.user_id : undefined;
     const r = await finishScript(this.d.redis, {
       subtaskId: s.subtask_id, deviceId: s.device_id, status, expectedDevice: o.expectedDevice, requiredLastSeq: o.requiredLastSeq, pump: o.pump,
-      defaultSlots: DEFAULT_SLOTS, result: o.result, error: o.error, sessionId: o.sessionId, usage: o.usage, changes: o.changes,
+      defaultSlots: DEFAULT_SLOTS, result: o.result, error: o.error, sessionId: o.sessionId, usage: o.usage, changes: o.changes, ownerId,
     });
     if (r.outcome !== 'done') return r;
     this.routes.forget(s.subtask_id);
@@ -52,7 +58,12 @@ export class Finisher {
     const [next] = await Promise.all([this.d.tasks.touchTask(r.record), counted]);
     this.d.notify.toUser(r.record.user_id, 'chat:done', this.d.tasks.doneEvent(r.record)!);
     // Positions behind it move when it left the queue itself or pulled the next one into a slot.
-    this.slotsChanged(idHome(s.subtask_id), s.device_id, r.promoted, r.promoted.length > 0 || !r.wasInSlot ? r.queue : null);
+    const queue = r.promoted.length > 0 || !r.wasInSlot ? r.queue : null;
+    // Nothing else moved and the step read the device's load: announced without reading it back.
+    const known = r.load && ownerId && !r.promoted.length && !queue
+      ? { promoted: [], device: { userId: ownerId, status: heldStatusEvent({ device_id: s.device_id, name: r.load.name, max_slots: r.load.maxSlots }, r.load.slotsUsed, r.load.defaultDeviceId) } }
+      : undefined;
+    this.slotsChanged(idHome(s.subtask_id), s.device_id, r.promoted, queue, known);
     if (next) await this.startHeld(next);
     return r;
   }
