@@ -2,16 +2,23 @@
 // device's load changed. Announcements follow a state change that is already stored; they read
 // what they need in as few round trips as the reads allow and never change state themselves.
 import type { DeviceStatusEvent, DeviceView } from '@wegent/shared';
-import { statusEventOf, type DeviceRecord, type Devices } from '../devices';
+import { heldStatusEvent, statusEventOf, type DeviceRecord, type Devices } from '../devices';
 import type { Logger } from '../log';
 import type { Notifier } from '../notifier';
 import { idHome } from '../store/keys';
+import type { DeviceLoad } from '../store/scripts/send';
 import type { SubtaskRecord, Tasks } from '../tasks';
 
 /** What the change itself already read: the promoted subtasks' records and the device's new status. */
 export interface KnownChange {
   promoted: SubtaskRecord[];
   device: { userId: string; status: DeviceStatusEvent };
+}
+
+/** The known change of a step that read the device's load (send-10, finish-6): owner `userId`'s device. */
+export function loadChange(userId: string, deviceId: string, load: DeviceLoad, promoted: SubtaskRecord[]): KnownChange {
+  const status = heldStatusEvent({ device_id: deviceId, name: load.name, max_slots: load.maxSlots }, load.slotsUsed, load.defaultDeviceId);
+  return { promoted, device: { userId, status } };
 }
 
 export class Announcer {

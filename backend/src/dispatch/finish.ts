@@ -2,13 +2,12 @@
 // slots: the promoted are sent, the chats hear of it. Every path that ends a subtask — completion,
 // cancel, refusal, a lost or deleted device — comes through here.
 import { DEFAULT_SLOTS, ErrorCode, type ProtocolError, type TaskChanges, type Usage } from '@wegent/shared';
-import { heldStatusEvent } from '../devices';
 import { heldFailure } from '../presenceWords';
 import { idHome } from '../store/keys';
 import { finish as finishScript, type FinishOutcome } from '../store/scripts/finish';
 import { enqueue } from '../store/scripts/send';
 import type { SubtaskRecord } from '../tasks';
-import type { Announcer, KnownChange } from './announce';
+import { loadChange, type Announcer, type KnownChange } from './announce';
 import type { DispatchDeps } from './deps';
 import type { Executions } from './execute';
 import type { Routes } from './routes';
@@ -60,9 +59,7 @@ export class Finisher {
     // Positions behind it move when it left the queue itself or pulled the next one into a slot.
     const queue = r.promoted.length > 0 || !r.wasInSlot ? r.queue : null;
     // Nothing else moved and the step read the device's load: announced without reading it back.
-    const known = r.load && ownerId && !r.promoted.length && !queue
-      ? { promoted: [], device: { userId: ownerId, status: heldStatusEvent({ device_id: s.device_id, name: r.load.name, max_slots: r.load.maxSlots }, r.load.slotsUsed, r.load.defaultDeviceId) } }
-      : undefined;
+    const known = r.load && ownerId && !r.promoted.length && !queue ? loadChange(ownerId, s.device_id, r.load, []) : undefined;
     this.slotsChanged(idHome(s.subtask_id), s.device_id, r.promoted, queue, known);
     if (next) await this.startHeld(next);
     return r;

@@ -3,11 +3,12 @@ import {
   CLOUD_DEVICE_ID, DEFAULT_SLOTS, ErrorCode, WegentError,
   type ChatSend, type ChatSendOk, type UserView,
 } from '@wegent/shared';
-import { deviceNotFound, heldStatusEvent } from '../devices';
+import { deviceNotFound } from '../devices';
 import { lostSendRefusal } from '../presenceWords';
 import { idHome, userHome } from '../store/keys';
 import { attachTurn, enqueue, send as sendScript, sendPool, type SendInput, type SendOutcome } from '../store/scripts/send';
 import { askedOf, taskNotFound, tooManyTasks, type SubtaskRecord } from '../tasks';
+import { loadChange } from './announce';
 import type { DispatchDeps } from './deps';
 import type { Executions } from './execute';
 import type { Finisher } from './finish';
@@ -89,9 +90,7 @@ export class Sends {
     // task:execute first (it is what the device waits for), then the chat hears of its turn in the
     // same tick, long before any output can come back. A turn that took a free slot with nobody
     // waiting is announced from what the script read: no record read back after every send.
-    const known = r.load && r.promoted.length === 1 && r.promoted[0] === subtask.subtask_id
-      ? { promoted: [subtask], device: { userId: user.id, status: heldStatusEvent({ device_id: subtask.device_id, name: r.name, max_slots: r.load.maxSlots }, r.load.slotsUsed, r.load.defaultDeviceId) } }
-      : undefined;
+    const known = r.load && r.promoted.length === 1 && r.promoted[0] === subtask.subtask_id ? loadChange(user.id, subtask.device_id, r.load, [subtask]) : undefined;
     this.finisher.slotsChanged(home, subtask.device_id, r.promoted, r.promoted.length > 0 ? r.queue : null, known);
     notify.toUser(user.id, 'chat:start', {
       task_id, subtask_id: subtask.subtask_id, device_id: p.device_id,

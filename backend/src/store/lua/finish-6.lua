@@ -8,7 +8,7 @@
 --       default_slots, load ('1'|'0'), then the final fields (pairs.lua: status, completed_at, result, ...)
 -- → {'notfound'} | {'already'} | {'gap', last_seq}
 --   | {'done', was_in_slot (0|1), the record (HGETALL), {promoted ids}, {queue ids, when it moved},
---      load: {name, max slots, slots used, default device id or ''} or false}
+--      load: {slots used, max slots, default device id or '', name} or false (as send-10's)}
 --- @include "pairs"
 --- @include "subtask"
 --- @include "device"
@@ -36,7 +36,7 @@ if ARGV[6] == '1' then
   if d and not d.disconnected_at and redis.call('EXISTS', online) == 1 then
     local max = d.max_slots
     if max <= 0 then max = tonumber(ARGV[5]) end
-    load = {d.name, max, redis.call('SCARD', slots), redis.call('GET', default_device) or ''}
+    load = {redis.call('SCARD', slots), max, redis.call('GET', default_device) or '', d.name}
   end
 end
 return {'done', was_in_slot, redis.call('HGETALL', sub), promoted, waiting, load}

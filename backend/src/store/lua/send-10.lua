@@ -10,7 +10,7 @@
 --       task's update, the subtask record
 -- → {'toomany', '', conversations kept} | {'nodevice'} | {'offline', name} | {'notask', name} | {'full', name}
 --   | {'ok', name, queue_position (0 = took a slot), {promoted ids}, {queue ids, when any were promoted},
---      load: {slots used, max slots, default device id or ''} when the turn took a free slot with
+--      load: {slots used, max slots, default device id or '', name} when the turn took a free slot with
 --      nobody waiting (the common send: the chats hear the device's new load without a read)}
 --   | {'held', name, id of the turn it waits for}
 --- @include "turn"
@@ -41,5 +41,5 @@ end
 local status, pos, promoted, waiting = turn_take(sub, slots, queue, sid, max, subtask_fields, qlen, used)
 turn_attach(task, task_subs, user_tasks, new_task, sid, tid, now_ms, status, task_create, task_update, true)
 local load = false
-if qlen == 0 and used < max then load = {used + 1, max, redis.call('GET', default_device) or ''} end
+if qlen == 0 and used < max then load = {used + 1, max, redis.call('GET', default_device) or '', d.name} end
 return {'ok', d.name, pos, promoted, waiting, load}

@@ -4,7 +4,7 @@ import type { CompleteStatus, ProtocolError, TaskChanges, Usage } from '@wegent/
 import { idHome, keys } from '../keys';
 import { decodeSubtask, encodeSubtask, type SubtaskRecord } from '../records';
 import { defineScript, hash, pairs, strings } from '../script';
-import type { DeviceLoad } from './send';
+import { decodeLoad, type DeviceLoad } from './send';
 
 export interface FinishInput {
   subtaskId: string;
@@ -29,7 +29,7 @@ export interface FinishInput {
 export type FinishOutcome =
   | { outcome: 'notfound' | 'already' }
   | { outcome: 'gap'; lastSeq: number }
-  | { outcome: 'done'; wasInSlot: boolean; record: SubtaskRecord; promoted: string[]; queue: string[]; load?: DeviceLoad & { name: string } };
+  | { outcome: 'done'; wasInSlot: boolean; record: SubtaskRecord; promoted: string[]; queue: string[]; load?: DeviceLoad };
 
 export const finish = defineScript(
   'finish-6',
@@ -53,7 +53,6 @@ export const finish = defineScript(
     const outcome = String(r[0]);
     if (outcome === 'gap') return { outcome, lastSeq: Number(r[1]) };
     if (outcome !== 'done') return { outcome: outcome as 'notfound' | 'already' };
-    const load = Array.isArray(r[5]) ? { load: { name: String(r[5][0]), maxSlots: Number(r[5][1]), slotsUsed: Number(r[5][2]), defaultDeviceId: r[5][3] ? String(r[5][3]) : null } } : {};
-    return { outcome, wasInSlot: Number(r[1]) === 1, record: decodeSubtask(hash(r[2]))!, promoted: strings(r[3]), queue: strings(r[4]), ...load };
+    return { outcome, wasInSlot: Number(r[1]) === 1, record: decodeSubtask(hash(r[2]))!, promoted: strings(r[3]), queue: strings(r[4]), ...decodeLoad(r[5]) };
   },
 );

@@ -27,11 +27,12 @@ export type SendOutcome =
   | { result: 'ok'; name: string; queuePosition: number; promoted: string[]; queue: string[]; load?: DeviceLoad }
   | { result: 'held'; name: string; /** the turn of the conversation it waits for */ after: string };
 
-/** A device's load as the send that took one of its free slots left it (send-10 only). */
+/** A device's load as a step that changed its slots left it (send-10, finish-6): for its device:status. */
 export interface DeviceLoad {
   slotsUsed: number;
   maxSlots: number;
   defaultDeviceId: string | null;
+  name: string;
 }
 
 export const send = defineScript(
@@ -54,14 +55,15 @@ export const send = defineScript(
     if (result === 'nodevice') return { result };
     if (result === 'toomany') return { result, count: Number(r[2]) };
     if (result === 'held') return { result, name: String(r[1]), after: String(r[2]) };
-    if (result === 'ok') return { result, name: String(r[1]), queuePosition: Number(r[2]), promoted: strings(r[3]), queue: strings(r[4]), ...loadOf(r[5]) };
+    if (result === 'ok') return { result, name: String(r[1]), queuePosition: Number(r[2]), promoted: strings(r[3]), queue: strings(r[4]), ...decodeLoad(r[5]) };
     return { result: result as 'offline' | 'notask' | 'full', name: String(r[1] ?? ''), ...(r[2] ? { disconnectedAt: String(r[2]) } : {}) };
   },
 );
 
-function loadOf(raw: unknown): { load?: DeviceLoad } {
+/** A script's `load` reply ({slots used, max slots, default device or '', name}, or nothing). */
+export function decodeLoad(raw: unknown): { load?: DeviceLoad } {
   if (!Array.isArray(raw)) return {};
-  return { load: { slotsUsed: Number(raw[0]), maxSlots: Number(raw[1]), defaultDeviceId: raw[2] ? String(raw[2]) : null } };
+  return { load: { slotsUsed: Number(raw[0]), maxSlots: Number(raw[1]), defaultDeviceId: raw[2] ? String(raw[2]) : null, name: String(raw[3]) } };
 }
 
 /** The task record when new, and the task's update: two field lists (pairs). */
